@@ -1,0 +1,168 @@
+import type { FaultRecord, ProcessRecord } from "../ledger/records.ts";
+import { percentile, round } from "../util/stats.ts";
+import { longestFreeSlotGap, passesOver, runningCount } from "./claimOrder.ts";
+import { buildExecutions, type Execution } from "./executions.ts";
+import type { Checker, CheckerResult, Violation } from "./types.ts";
+
+/** One job that was executing in a killed process, and when it ran again. */
+export interface Recovery {
+  jobId: string;
+  killedAt: number;
+  proc: string;
+  recoveredAt: number | null;
+  recoveryMs: number | null;
+  /** Over the bound plus tolerance, and why (null when within it). */
+  late: null | "explained" | "unexplained";
+  explanation?: string;
+}
+
+/**
+ * Recovery time: from each kill to the next start of every job the killed process was executing.
+ * The bound is lockTimeoutMs + pollIntervalMs (the lock must expire, then a worker must poll).
+ * A recovery over bound + tolerance is late; it is a violation unless the ledger shows every worker
+ * busy with jobs that come first in the scheduler's claim order for the whole wait. A job never
+ * run again is a violation.
+ */
+export const recoveryTimeChecker: Checker = {
+  name: "recovery-time",
+  check({ history, settings }): CheckerResult {
+    const { lockTimeoutMs, pollIntervalMs, recoveryToleranceMs: tol, runEndedAt } = settings;
+    const boundMs = lockTimeoutMs + pollIntervalMs;
+    const executions = buildExecutions(history, runEndedAt);
+    const kills = history.records.filter((r): r is FaultRecord => r.type === "fault" && r.action === "kill");
+    const processes = history.records.filter((r): r is ProcessRecord => r.type === "process");
+    const readyTimes = processes.filter((p) => p.event === "ready").map((p) => p.t);
+    const recoveries: Recovery[] = [];
+    const violations: Violation[] = [];
+
+    for (const kill of kills) {
+      const victims = executions.filter(
+        (e) => e.pid === kill.pid && e.start <= kill.t && e.diedAt === kill.t,
+      );
+      for (const v of victims) {
+        const next = executions.find((e) => e.jobId === v.jobId && e.start > kill.t);
+        const rec: Recovery = {
+          jobId: v.jobId,
+          killedAt: kill.t,
+          proc: kill.proc,
+          recoveredAt: next?.start ?? null,
+          recoveryMs: next ? next.start - kill.t : null,
+          late: null,
+        };
+        recoveries.push(rec);
+        if (!next) {
+          violations.push({
+            kind: "never-recovered",
+            jobId: v.jobId,
+            t: kill.t,
+            message: `job ${v.jobId} (${v.name}) was executing on ${kill.proc} when it was killed at ${iso(kill.t)} and never ran again`,
+            evidence: {
+              killedAt: kill.t,
+              proc: kill.proc,
+              pid: kill.pid,
+              concurrency: v.concurrency ?? null,
+            },
+          });
+          continue;
+        }
+        if ((rec.recoveryMs as number) <= boundMs + tol) continue;
+        const why = explainLate(
+          v,
+          kill.t + boundMs,
+          next.start,
+          executions,
+          processes,
+          kills,
+          readyTimes,
+          settings,
+        );
+        rec.late = why.unexplained ? "unexplained" : "explained";
+        rec.explanation = why.text;
+        if (why.unexplained) {
+          violations.push({
+            kind: "late-recovery",
+            jobId: v.jobId,
+            t: next.start,
+            message: `job ${v.jobId} (${v.name}) took ${rec.recoveryMs} ms to recover, over the bound ${boundMs} ms + ${tol} ms tolerance: ${why.text}`,
+            evidence: { killedAt: kill.t, recoveredAt: next.start, boundMs, toleranceMs: tol },
+          });
+        }
+      }
+    }
+
+    const times = recoveries.flatMap((r) => (r.recoveryMs === null ? [] : [r.recoveryMs]));
+    const figures = {
+      kills: kills.length,
+      victims: recoveries.length,
+      recovered: times.length,
+      p50Ms: round(percentile(times, 50), 0),
+      maxMs: times.length ? Math.max(...times) : null,
+      boundMs,
+      toleranceMs: tol,
+      lateExplained: recoveries.filter((r) => r.late === "explained").length,
+      lateUnexplained: recoveries.filter((r) => r.late === "unexplained").length,
+    };
+    if (recoveries.length === 0) {
+      return {
+        name: this.name,
+        verdict: "unknown",
+        summary:
+          kills.length === 0
+            ? "no kill happened: recovery was not exercised"
+            : "no killed process was executing a job: recovery was not exercised",
+        violations,
+        figures,
+      };
+    }
+    return {
+      name: this.name,
+      verdict: violations.length === 0 ? "pass" : "fail",
+      summary: `${times.length} of ${recoveries.length} killed jobs recovered; p50 ${figures.p50Ms} ms, max ${figures.maxMs} ms against a bound of ${boundMs} ms (+${tol} ms tolerance)${figures.lateExplained ? `; ${figures.lateExplained} late behind work that comes first in claim order` : ""}`,
+      violations,
+      figures,
+    };
+  },
+};
+
+function iso(t: number): string {
+  return new Date(t).toISOString();
+}
+
+function explainLate(
+  v: Execution,
+  from: number,
+  to: number,
+  executions: readonly Execution[],
+  processes: readonly ProcessRecord[],
+  kills: readonly FaultRecord[],
+  readyTimes: readonly number[],
+  settings: { lockTimeoutMs: number; pollIntervalMs: number; recoveryToleranceMs: number },
+): { unexplained: boolean; text: string } {
+  const passed = executions.find(
+    (j) =>
+      j.jobId !== v.jobId &&
+      j.start >= from &&
+      j.start < to &&
+      passesOver(j, v, executions, readyTimes, settings.lockTimeoutMs),
+  );
+  if (passed) {
+    return {
+      unexplained: true,
+      text: `job ${passed.jobId} (${passed.name}, priority ${passed.priority}) was claimed at ${iso(passed.start)} while this one was claimable and comes first in claim order`,
+    };
+  }
+  const eligible =
+    v.concurrency == null
+      ? () => true
+      : (t: number) =>
+          runningCount(v.name, t, executions, readyTimes, settings.lockTimeoutMs) - 1 <
+          (v.concurrency as number);
+  const gap = longestFreeSlotGap(from, to, executions, processes, kills, eligible);
+  if (gap.ms > settings.pollIntervalMs + settings.recoveryToleranceMs) {
+    return {
+      unexplained: true,
+      text: `a worker slot stood free for ${gap.ms} ms from ${iso(gap.at as number)} while the job waited${v.concurrency != null ? ` (its name was below its limit of ${v.concurrency} without counting the job's own stale lock)` : ""}`,
+    };
+  }
+  return { unexplained: false, text: "every worker was busy with jobs that come first in the claim order" };
+}

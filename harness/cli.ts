@@ -1,0 +1,183 @@
+/**
+ * The harness's command line. It parses arguments, runs a command and maps the verdict to an exit
+ * code (see exitCodes.ts); everything else lives in the library.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { scenarios } from "../scenarios/index.ts";
+import { resolveSettings, type SettingFlag, settingFlags } from "./config/resolveSettings.ts";
+import { ExitCode, HarnessError } from "./exitCodes.ts";
+import { parseLedgerText } from "./ledger/history.ts";
+import { providerChoices } from "./mongo/target.ts";
+import { buildResult } from "./report/buildResult.ts";
+import type { RunResult } from "./report/result.ts";
+import { renderSummary } from "./report/terminal.ts";
+import type { Reporter } from "./run/reporter.ts";
+import { runScenario } from "./run/runScenario.ts";
+
+const verdictExit = { pass: ExitCode.Pass, fail: ExitCode.Fail, unknown: ExitCode.Unknown } as const;
+
+const stderrReporter: Reporter = {
+  progress: (m) => process.stderr.write(`· ${m}\n`),
+  warn: (m) => process.stderr.write(`! ${m}\n`),
+};
+
+function printResult(result: RunResult, resultPath: string): void {
+  process.stdout.write(`${renderSummary(result, { colour: Boolean(process.stdout.isTTY) })}\n`);
+  process.stdout.write(`result: ${resultPath}\n`);
+}
+
+function unknownScenario(name: string): HarnessError {
+  return new HarnessError(
+    `no scenario named "${name}": run "harness list" to see them (${Object.keys(scenarios).join(", ")})`,
+  );
+}
+
+async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode> {
+  const name = String(argv.name);
+  const scenario = scenarios[name];
+  if (!scenario) throw unknownScenario(name);
+  const flags: Partial<Record<SettingFlag, unknown>> = {};
+  for (const flag of Object.keys(settingFlags) as SettingFlag[])
+    if (argv[flag] !== undefined) flags[flag] = argv[flag];
+  const settings = resolveSettings(scenario, flags);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.Unknown);
+    stderrReporter.warn(`${sig}: stopping the run and every process it started (again to quit at once)…`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const outcome = await runScenario({
+      scenario,
+      settings,
+      mongo: {
+        choice: argv.mongo as (typeof providerChoices)[number],
+        uri: (argv["mongo-uri"] as string | undefined) || process.env.MONGO_URL || undefined,
+      },
+      reportsDir: resolve(String(argv["reports-dir"])),
+      reporter: stderrReporter,
+      signal: controller.signal,
+    });
+    printResult(outcome.result, outcome.resultPath);
+    return verdictExit[outcome.result.verdict];
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function analyzeCommand(argv: Record<string, unknown>): ExitCode {
+  const dir = resolve(String(argv.dir));
+  const read = (file: string) => {
+    const path = join(dir, file);
+    if (!existsSync(path))
+      throw new HarnessError(`${path} not found: give the folder of a finished run (e.g. reports/latest)`);
+    return readFileSync(path, "utf8");
+  };
+  const saved = JSON.parse(read("result.json")) as RunResult;
+  const result = buildResult(
+    {
+      scenario: saved.scenario,
+      description: saved.description,
+      seed: saved.seed,
+      startedAt: Date.parse(saved.startedAt),
+      runEndedAt: saved.runEndedAt,
+      durationMs: saved.durationMs,
+      config: saved.config,
+      environment: saved.environment,
+      server: saved.server,
+      load: saved.load,
+      incomplete: saved.incomplete,
+    },
+    parseLedgerText(read("history.jsonl")),
+    JSON.parse(read("final-state.json")),
+  );
+  printResult(result, join(dir, "result.json"));
+  return verdictExit[result.verdict];
+}
+
+function listCommand(): ExitCode {
+  for (const s of Object.values(scenarios)) process.stdout.write(`${s.name.padEnd(20)} ${s.description}\n`);
+  return ExitCode.Pass;
+}
+
+export async function main(args: string[]): Promise<ExitCode> {
+  let code: ExitCode = ExitCode.Pass;
+  const parser = yargs(args)
+    .scriptName("harness")
+    .strict()
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error instanceof HarnessError
+        ? error
+        : new HarnessError(`${message ?? error?.message}: see "harness --help"`);
+    })
+    .command(
+      "scenario <name>",
+      "run a named scenario",
+      (y) =>
+        y
+          .positional("name", { type: "string", describe: "scenario name (see list)" })
+          .option("workers", { type: "number", describe: "worker processes" })
+          .option("concurrency", { type: "number", describe: "scheduler workers per process" })
+          .option("jobs", { type: "number", describe: "jobs to send" })
+          .option("connections", { type: "number", describe: "HTTP connections of the load" })
+          .option("lock-timeout", { type: "number", describe: "lockTimeoutMs of every worker" })
+          .option("poll-interval", { type: "number", describe: "pollIntervalMs of every worker" })
+          .option("kills", { type: "number", describe: "worker kills during the run" })
+          .option("restart-delay", { type: "number", describe: "ms from a kill to the restart" })
+          .option("drain-timeout", { type: "number", describe: "ms to wait for the jobs to finish" })
+          .option("seed", { type: "number", describe: "seed of the run (printed by every run)" })
+          .option("mongo", {
+            choices: providerChoices,
+            default: "auto" as const,
+            describe: "where MongoDB comes from",
+          })
+          .option("mongo-uri", { type: "string", describe: "an existing server (also MONGO_URL)" })
+          .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" }),
+      async (argv) => {
+        code = await scenarioCommand(argv);
+      },
+    )
+    .command(
+      "analyze <dir>",
+      "re-run the checkers on a saved run",
+      (y) => y.positional("dir", { type: "string", describe: "a run folder, e.g. reports/latest" }),
+      (argv) => {
+        code = analyzeCommand(argv);
+      },
+    )
+    .command("list", "list the scenarios", {}, () => {
+      code = listCommand();
+    })
+    .demandCommand(1, 'give a command: scenario <name>, analyze <dir> or list (see "harness --help")')
+    .help();
+  await parser.parseAsync();
+  return code;
+}
+
+/** Runs the CLI and exits with its code; user mistakes print one line, never a stack. */
+export async function runCli(args: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(args);
+  } catch (error) {
+    if (error instanceof HarnessError) {
+      process.stderr.write(`harness: ${error.message}\n`);
+      process.exitCode = error.code;
+    } else {
+      process.stderr.write(
+        `harness: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = ExitCode.Invalid;
+    }
+  }
+}
+
+if (process.argv[1]?.endsWith("cli.ts")) await runCli(hideBin(process.argv));

@@ -1,0 +1,93 @@
+import { HarnessError } from "../exitCodes.ts";
+import {
+  type RunSettings,
+  runSettingsSchema,
+  type Scenario,
+  type SettingsOverride,
+} from "./scenarioSchema.ts";
+
+/** Command-line flags that override a scenario, mapped to the setting each sets. */
+export const settingFlags = {
+  workers: ["sut", "processes"],
+  concurrency: ["sut", "workersPerProcess"],
+  "lock-timeout": ["sut", "lockTimeoutMs"],
+  "poll-interval": ["sut", "pollIntervalMs"],
+  jobs: ["load", "jobs"],
+  connections: ["load", "connections"],
+  kills: ["faults", "kills"],
+  "restart-delay": ["faults", "restartDelayMs"],
+  "drain-timeout": ["check", "drainTimeoutMs"],
+  seed: ["seed"],
+} as const satisfies Record<string, readonly string[]>;
+export type SettingFlag = keyof typeof settingFlags;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Merges layers left to right; later layers win, arrays are replaced whole. */
+export function mergeLayers(...layers: SettingsOverride[]): SettingsOverride {
+  const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      if (v === undefined) continue;
+      out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Record<string, unknown>, v) : v;
+    }
+    return out;
+  };
+  return layers.reduce<Record<string, unknown>>(
+    (acc, l) => merge(acc, l as Record<string, unknown>),
+    {},
+  ) as SettingsOverride;
+}
+
+/** Turns the flags the user gave into a settings layer. */
+export function flagsToOverride(flags: Partial<Record<SettingFlag, unknown>>): SettingsOverride {
+  const out: Record<string, Record<string, unknown> | unknown> = { sut: {}, load: {}, faults: {}, check: {} };
+  for (const [flag, path] of Object.entries(settingFlags) as [SettingFlag, readonly string[]][]) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    if (path.length === 1) out[path[0] as string] = value;
+    else (out[path[0] as string] as Record<string, unknown>)[path[1] as string] = value;
+  }
+  return out as SettingsOverride;
+}
+
+const flagOfPath = new Map<string, string>(
+  Object.entries(settingFlags).map(([flag, path]) => [path.join("."), `--${flag}`]),
+);
+
+/**
+ * The settings of a run: defaults, then the scenario, then the flags. Every problem is reported
+ * at once, named by the flag that set it where there is one.
+ */
+export function resolveSettings(
+  scenario: Scenario,
+  flags: Partial<Record<SettingFlag, unknown>>,
+): RunSettings {
+  const merged = mergeLayers(
+    { sut: {}, load: {}, faults: {}, check: {} },
+    scenario.settings,
+    flagsToOverride(flags),
+  );
+  const parsed = runSettingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const path = issue.path.join(".");
+      const where = flagOfPath.get(path) ?? `${scenario.name} setting ${path}`;
+      return `${where}: ${issue.message}`;
+    });
+    throw new HarnessError(`invalid settings: ${problems.join("; ")}`);
+  }
+  const settings = parsed.data;
+  const extra: string[] = [];
+  for (const name of settings.check.informational) {
+    if (!settings.check.checkers.includes(name))
+      extra.push(`informational checker ${name} is not among the checkers`);
+  }
+  if (settings.faults.killAt && settings.faults.killAt.length !== settings.faults.kills) {
+    extra.push(`killAt has ${settings.faults.killAt.length} points for ${settings.faults.kills} kills`);
+  }
+  if (extra.length) throw new HarnessError(`invalid settings: ${extra.join("; ")}`);
+  return settings;
+}

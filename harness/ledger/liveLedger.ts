@@ -1,0 +1,75 @@
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { LedgerRecord } from "./records.ts";
+
+/**
+ * Follows a ledger directory while the run goes on: each `poll()` reads only the bytes appended
+ * since the last one, and keeps the running picture the harness acts on (which jobs are executing
+ * where, which are done). The checkers never use it; they read the merged history after the run.
+ */
+export class LiveLedger {
+  private readonly offsets = new Map<string, number>();
+  private readonly partial = new Map<string, string>();
+  /** execId → the start record of executions that have not ended, per pid. */
+  readonly open = new Map<string, { pid: number; proc: string; jobId: string }>();
+  /** Jobs the scheduler acknowledged as finished for good (success or final failure). */
+  readonly finished = new Set<string>();
+  readonly accepted = new Set<string>();
+
+  constructor(private readonly dir: string) {}
+
+  /** Reads what was appended since the last call and returns those records. */
+  poll(): LedgerRecord[] {
+    if (!existsSync(this.dir)) return [];
+    const fresh: LedgerRecord[] = [];
+    for (const file of readdirSync(this.dir).filter((f) => f.endsWith(".jsonl"))) {
+      const path = join(this.dir, file);
+      const from = this.offsets.get(file) ?? 0;
+      const size = statSync(path).size;
+      if (size <= from) continue;
+      const buffer = Buffer.alloc(size - from);
+      const fd = openSync(path, "r");
+      try {
+        readSync(fd, buffer, 0, buffer.length, from);
+      } finally {
+        closeSync(fd);
+      }
+      this.offsets.set(file, size);
+      const text = (this.partial.get(file) ?? "") + buffer.toString("utf8");
+      const lines = text.split("\n");
+      this.partial.set(file, lines.pop() ?? "");
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        try {
+          fresh.push(JSON.parse(line) as LedgerRecord);
+        } catch {
+          // A torn line is counted by the merged history; here it only delays a decision.
+        }
+      }
+    }
+    for (const r of fresh) this.apply(r);
+    return fresh;
+  }
+
+  private apply(r: LedgerRecord): void {
+    if (r.type === "start") this.open.set(r.execId, { pid: r.pid, proc: r.proc, jobId: r.jobId });
+    else if (r.type === "end") this.open.delete(r.execId);
+    else if (r.type === "ack" && r.outcome !== "retry") this.finished.add(r.jobId);
+    else if (r.type === "accept") this.accepted.add(r.jobId);
+    else if (r.type === "fault" && r.action === "kill") {
+      for (const [execId, e] of this.open) if (e.pid === r.pid) this.open.delete(execId);
+    }
+  }
+
+  /** Jobs a process is executing now (a start without an end). */
+  inFlight(pid: number): string[] {
+    return [...this.open.values()].filter((e) => e.pid === pid).map((e) => e.jobId);
+  }
+
+  /** How many accepted jobs the scheduler has finished for good. */
+  finishedCount(): number {
+    let n = 0;
+    for (const id of this.accepted) if (this.finished.has(id)) n++;
+    return n;
+  }
+}

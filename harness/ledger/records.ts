@@ -1,0 +1,99 @@
+/**
+ * The records of a run's ledger. Every line of every ledger file is one of these, as JSON.
+ * Times are wall-clock milliseconds (Date.now()) on the machine that wrote them.
+ */
+
+/** A handler began to execute a job; written before any simulated work. */
+export interface StartRecord {
+  type: "start";
+  t: number;
+  /** Unique per execution: `<pid>-<counter>`. Joins start, end and ack. */
+  execId: string;
+  jobId: string;
+  name: string;
+  priority: number;
+  /** The job's concurrency limit, if it has one. */
+  concurrency?: number;
+  /** 1 for the first attempt; a crash does not count as an attempt. */
+  attempt: number;
+  lockVersion: number;
+  /** The job's nextRunAt when claimed (ms): the scheduler's FIFO key within a priority. */
+  nextRunAt: number;
+  workerId: string;
+  /** The worker process's logical id (e.g. "w2"); stays the same across restarts. */
+  proc: string;
+  pid: number;
+}
+
+/** The handler finished: ok, or threw (the scheduler then retries or fails the job). */
+export interface EndRecord {
+  type: "end";
+  t: number;
+  execId: string;
+  jobId: string;
+  outcome: "ok" | "error";
+  error?: string;
+  pid: number;
+}
+
+/** The scheduler acknowledged the execution in the database (its job:success / retry / fail event). */
+export interface AckRecord {
+  type: "ack";
+  t: number;
+  execId: string;
+  jobId: string;
+  outcome: "success" | "retry" | "fail";
+  pid: number;
+}
+
+/** A worker reported an error (lost ownership, heartbeat failure, …). */
+export interface WorkerErrorRecord {
+  type: "worker-error";
+  t: number;
+  message: string;
+  pid: number;
+  proc: string;
+}
+
+/** The load side recorded a job the trigger server accepted. */
+export interface AcceptRecord {
+  type: "accept";
+  t: number;
+  jobId: string;
+  name: string;
+  priority: number;
+  /** What the job should end as when the scheduler keeps its promises. */
+  expect: "completed" | "failed";
+}
+
+/** A worker process came up (ready over IPC) or went away. */
+export interface ProcessRecord {
+  type: "process";
+  t: number;
+  proc: string;
+  pid: number;
+  event: "ready" | "exit";
+  /** Worker slots (Scheduler workers) the process runs. */
+  slots: number;
+}
+
+/** A fault was injected or healed. */
+export interface FaultRecord {
+  type: "fault";
+  t: number;
+  fault: string;
+  action: "kill" | "restart" | "pause" | "resume";
+  proc: string;
+  pid: number;
+  /** Jobs the process was executing when the fault hit (from the ledger at that moment). */
+  inFlight?: string[];
+}
+
+export type LedgerRecord =
+  | StartRecord
+  | EndRecord
+  | AckRecord
+  | WorkerErrorRecord
+  | AcceptRecord
+  | ProcessRecord
+  | FaultRecord;

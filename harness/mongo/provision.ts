@@ -1,0 +1,113 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { MongoClient } from "mongodb";
+import { HarnessError } from "../exitCodes.ts";
+import { startDocker } from "./dockerProvider.ts";
+import { startMemory } from "./memoryProvider.ts";
+import { startStandin } from "./standinProvider.ts";
+import {
+  type MongoServerHandle,
+  type ProviderChoice,
+  type ProviderContext,
+  ProviderUnavailable,
+} from "./target.ts";
+
+/** A server to run against, identified as every report must name it. */
+export interface MongoTarget extends MongoServerHandle {
+  /** `buildInfo.version` as the server reports it. */
+  version: string;
+  /** False for the Java stand-in: its figures are not MongoDB figures. */
+  isMongoDB: boolean;
+}
+
+export interface ProvisionOptions {
+  choice: ProviderChoice;
+  /** From --mongo-uri or MONGO_URL. */
+  mongoUri?: string;
+  progress(message: string): void;
+}
+
+/** Where downloaded artifacts (the stand-in's jars) are cached between runs. */
+export function defaultCacheDir(): string {
+  return (
+    process.env.HARNESS_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mongo-job-scheduler-harness")
+  );
+}
+
+/**
+ * Gives a MongoDB-speaking server: the one at --mongo-uri / MONGO_URL if given (nothing else is
+ * tried), else the forced provider, else auto: memory (a real mongod), then the Java stand-in.
+ */
+export async function provisionMongo(options: ProvisionOptions): Promise<MongoTarget> {
+  const ctx: ProviderContext = { progress: options.progress, cacheDir: defaultCacheDir() };
+  if (options.mongoUri || options.choice === "uri") {
+    if (!options.mongoUri) {
+      throw new HarnessError(
+        "--mongo uri needs a connection string: pass --mongo-uri mongodb://host:port or set MONGO_URL",
+      );
+    }
+    return identify({ provider: "uri", uri: options.mongoUri, stop: async () => {} });
+  }
+  const order: (() => Promise<MongoServerHandle>)[] =
+    options.choice === "memory"
+      ? [() => startMemory(ctx)]
+      : options.choice === "standin"
+        ? [() => startStandin(ctx)]
+        : options.choice === "docker"
+          ? [() => startDocker()]
+          : [() => startMemory(ctx), () => startStandin(ctx)];
+  const reasons: string[] = [];
+  for (const start of order) {
+    let handle: MongoServerHandle;
+    try {
+      handle = await start();
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailable)) throw error;
+      reasons.push(error.message);
+      if (order.length > 1) options.progress(`MongoDB target ${error.message}; trying the next`);
+      continue;
+    }
+    try {
+      return await identify(handle);
+    } catch (error) {
+      await handle.stop().catch(() => {});
+      throw error;
+    }
+  }
+  throw new HarnessError(
+    `no MongoDB server could be had (${reasons.join("; ")}). Pass --mongo-uri mongodb://host:port, ` +
+      "install a mongod (MONGOMS_SYSTEM_BINARY=/path/to/mongod), or install Java 17 and Maven for the stand-in",
+  );
+}
+
+/** Connects once to learn the server's version, and fails fast with one line when it cannot. */
+async function identify(handle: MongoServerHandle): Promise<MongoTarget> {
+  const client = new MongoClient(handle.uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
+  try {
+    await client.connect();
+    const info = await client.db("admin").command({ buildInfo: 1 });
+    return {
+      ...handle,
+      version: String(info.version),
+      isMongoDB: handle.provider !== "standin" && !isStandinBuild(info),
+    };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new HarnessError(
+      `cannot reach MongoDB at ${redact(handle.uri)} (${reason}): check that the server is up, or leave out --mongo-uri to use the automatic target`,
+    );
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+/** The Java stand-in fills buildInfo with fewer fields than mongod; its gitVersion is not a git hash. */
+function isStandinBuild(info: Record<string, unknown>): boolean {
+  return typeof info.gitVersion !== "string" || !/^[0-9a-f]{40}$/.test(info.gitVersion);
+}
+
+/** Hides a password in a connection string before it is printed. */
+export function redact(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):([^@]+)@/, "//$1:***@");
+}

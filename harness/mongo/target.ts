@@ -1,0 +1,33 @@
+/** Where a run's MongoDB-speaking server came from. */
+export type ProviderName = "uri" | "memory" | "standin" | "docker";
+/** What `--mongo` accepts: a provider, or auto (uri, else memory, else standin). */
+export const providerChoices = ["auto", "uri", "memory", "standin", "docker"] as const;
+export type ProviderChoice = (typeof providerChoices)[number];
+
+/** A server the harness can use, and how to let it go. */
+export interface MongoServerHandle {
+  provider: ProviderName;
+  /** A connection string without a database name. */
+  uri: string;
+  /** Stops what the provider started; a no-op for an external server. */
+  stop(): Promise<void>;
+}
+
+/** What a provider needs from its caller. */
+export interface ProviderContext {
+  /** Progress lines for people ("fetching the stand-in's jars…"). */
+  progress(message: string): void;
+  /** Where downloaded artifacts are kept between runs. */
+  cacheDir: string;
+}
+
+/** A provider that cannot give a server here says why, so auto can try the next one. */
+export class ProviderUnavailable extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    reason: string,
+  ) {
+    super(`${provider}: ${reason}`);
+    this.name = "ProviderUnavailable";
+  }
+}

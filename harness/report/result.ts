@@ -1,0 +1,50 @@
+import type { CheckerResult, Verdict } from "../checkers/types.ts";
+import type { RunSettings } from "../config/scenarioSchema.ts";
+import type { HttpLoadResult } from "../load/httpLoad.ts";
+
+/** Bumped whenever a field of result.json changes meaning or goes away. */
+export const SCHEMA_VERSION = 1;
+
+/** The product of a run: everything a view needs, as JSON. Every view is a pure function of it. */
+export interface RunResult {
+  schemaVersion: typeof SCHEMA_VERSION;
+  scenario: string;
+  description: string;
+  verdict: Verdict;
+  /** Why the run did not finish, when it did not (interrupted, setup failed mid-way). */
+  incomplete: string | null;
+  seed: number;
+  startedAt: string;
+  /** When the run stopped observing (ms since the epoch); `analyze` needs it to re-check. */
+  runEndedAt: number;
+  durationMs: number;
+  config: RunSettings;
+  environment: {
+    node: string;
+    driver: string;
+    scheduler: string;
+    /** Where the scheduler under test was loaded from, when it is not the installed package. */
+    schedulerSource: string | null;
+    platform: string;
+    cpus: number;
+  };
+  server: { provider: string; version: string; isMongoDB: boolean };
+  counts: {
+    accepted: number;
+    completed: number;
+    lost: number;
+    kills: number;
+    recovered: number;
+    doubleExecutions: number;
+    runsAfterSuccess: number;
+  };
+  recovery: { p50Ms: number | null; maxMs: number | null; boundMs: number; toleranceMs: number };
+  throughput: { jobsPerSec: number | null };
+  load: HttpLoadResult | null;
+  checkers: CheckerResult[];
+}
+
+/** Reads one figure a checker measured, or null when that checker did not run. */
+export function figure(checkers: readonly CheckerResult[], checker: string, name: string): number | null {
+  return checkers.find((c) => c.name === checker)?.figures[name] ?? null;
+}

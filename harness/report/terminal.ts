@@ -1,0 +1,77 @@
+import Table from "cli-table3";
+import type { RunResult } from "./result.ts";
+
+const colours = { pass: "\x1b[32m", fail: "\x1b[31m", unknown: "\x1b[33m", reset: "\x1b[0m" } as const;
+
+function verdictText(verdict: keyof typeof colours, colour: boolean): string {
+  const word = verdict.toUpperCase();
+  return colour ? `${colours[verdict]}${word}${colours.reset}` : word;
+}
+
+function ms(value: number | null): string {
+  return value === null ? "n/a" : `${value} ms`;
+}
+
+/** The terminal summary of a run: a pure function of result.json. No colour unless asked. */
+export function renderSummary(
+  result: RunResult,
+  options: { colour?: boolean; maxViolations?: number } = {},
+): string {
+  const colour = options.colour ?? false;
+  const style = colour ? {} : { head: [], border: [] };
+  const lines: string[] = [];
+  const server = `${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`;
+  lines.push(`scenario ${result.scenario}  seed ${result.seed}  server ${server}`);
+  lines.push(
+    `scheduler ${result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
+  );
+
+  const figures = new Table({ head: ["figure", "value"], style });
+  const c = result.counts;
+  figures.push(
+    ["jobs accepted", c.accepted],
+    ["jobs completed", c.completed],
+    ["jobs lost", c.lost],
+    ["kills", c.kills],
+    ["recovered after a kill", c.recovered],
+    ["double executions", c.doubleExecutions],
+    ["runs after success", c.runsAfterSuccess],
+    ["recovery p50 / max", `${ms(result.recovery.p50Ms)} / ${ms(result.recovery.maxMs)}`],
+    [
+      "recovery bound (lock timeout + poll)",
+      `${result.recovery.boundMs} ms (+${result.recovery.toleranceMs} ms tolerance)`,
+    ],
+    ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],
+    ["duration", `${(result.durationMs / 1000).toFixed(1)} s`],
+  );
+  if (result.load) {
+    figures.push([
+      "HTTP enqueue",
+      `${result.load.accepted}/${result.load.sent} accepted, ${Math.round(result.load.requestsPerSec)} req/s, p99 ${result.load.latencyMs.p99} ms`,
+    ]);
+  }
+  lines.push(figures.toString());
+
+  const checks = new Table({
+    head: ["checker", "verdict", "summary"],
+    style,
+    colWidths: [18, 9, 80],
+    wordWrap: true,
+  });
+  for (const r of result.checkers) {
+    checks.push([r.name + (r.informational ? " (info)" : ""), verdictText(r.verdict, colour), r.summary]);
+  }
+  lines.push(checks.toString());
+
+  const max = options.maxViolations ?? 10;
+  for (const r of result.checkers) {
+    if (r.violations.length === 0) continue;
+    lines.push(
+      `${r.name}: ${r.violations.length} violation(s)${r.violations.length > max ? `, first ${max}` : ""}`,
+    );
+    for (const v of r.violations.slice(0, max)) lines.push(`  - ${v.message}`);
+  }
+  if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
+  lines.push(`verdict: ${verdictText(result.verdict, colour)}`);
+  return lines.join("\n");
+}

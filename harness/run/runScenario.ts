@@ -1,0 +1,217 @@
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { MongoClient } from "mongodb";
+import type { JobState } from "../checkers/types.ts";
+import type { RunSettings, Scenario } from "../config/scenarioSchema.ts";
+import { evenKillPoints, runKillSchedule } from "../faults/killFault.ts";
+import { FileLedger } from "../ledger/fileLedger.ts";
+import { readLedgerDir, writeHistory } from "../ledger/history.ts";
+import { LiveLedger } from "../ledger/liveLedger.ts";
+import { type HttpLoadResult, runHttpLoad } from "../load/httpLoad.ts";
+import { planJobs } from "../load/jobMix.ts";
+import { provisionMongo } from "../mongo/provision.ts";
+import type { ProviderChoice } from "../mongo/target.ts";
+import { buildResult } from "../report/buildResult.ts";
+import type { RunResult } from "../report/result.ts";
+import { runDirFor, writeRunReport } from "../report/writeReport.ts";
+import { Supervisor } from "../sut/supervisor.ts";
+import type { WorkerConfig } from "../sut/workerMain.ts";
+import { createRng, randomSeed } from "../util/rng.ts";
+import { sleep, waitFor } from "../util/wait.ts";
+import { describeEnvironment } from "./environment.ts";
+import { readFinalState } from "./finalState.ts";
+import type { Reporter } from "./reporter.ts";
+
+export interface RunOptions {
+  scenario: Scenario;
+  settings: RunSettings;
+  mongo: { choice: ProviderChoice; uri?: string };
+  reportsDir: string;
+  reporter: Reporter;
+  /** Aborting it (Ctrl-C) ends the run early; teardown still runs and the result says incomplete. */
+  signal: AbortSignal;
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  runDir: string;
+  resultPath: string;
+}
+
+/**
+ * Runs one scenario end to end: provision MongoDB, start the trigger server and the workers, send
+ * the load while the faults strike, wait for the jobs to drain, then check the ledger and the final
+ * state and write the report. Every process it started is gone when it returns or throws.
+ */
+export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  const { scenario, settings, reporter, signal } = options;
+  const seed = settings.seed ?? randomSeed();
+  const rng = createRng(seed);
+  const startedAt = Date.now();
+  const runDir = runDirFor(options.reportsDir, scenario.name, new Date(startedAt));
+  const ledgerDir = join(runDir, "ledger");
+  const dbName = `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`;
+  reporter.progress(`${scenario.name}: seed ${seed} (repeat with --seed ${seed}); run folder ${runDir}`);
+
+  const target = await provisionMongo({
+    choice: options.mongo.choice,
+    mongoUri: options.mongo.uri,
+    progress: reporter.progress,
+  });
+  reporter.progress(
+    `MongoDB target: ${target.provider} ${target.version}${target.isMongoDB ? "" : " (the Java stand-in: its figures are not MongoDB figures)"}; database ${dbName}`,
+  );
+  const harnessLedger = new FileLedger(join(ledgerDir, "harness.jsonl"));
+  const supervisor = new Supervisor({
+    logDir: join(runDir, "logs"),
+    runTag: `${scenario.name}-${startedAt}-${process.pid}`,
+    onProcess: (record) => harnessLedger.append(record),
+  });
+  const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 10_000 });
+  const phase = new AbortController();
+  const abortPhase = () => phase.abort();
+  signal.addEventListener("abort", abortPhase);
+  let load: HttpLoadResult | null = null;
+  let incomplete: string | null = null;
+  let finalState: JobState[] = [];
+  let runEndedAt = Date.now();
+  try {
+    await client.connect();
+    const { sut } = settings;
+    reporter.progress(
+      `starting the trigger server and ${sut.processes} worker processes × ${sut.workersPerProcess} workers…`,
+    );
+    const workerConfig = (proc: string): WorkerConfig => ({
+      uri: target.uri,
+      dbName,
+      proc,
+      slots: sut.workersPerProcess,
+      pollIntervalMs: sut.pollIntervalMs,
+      lockTimeoutMs: sut.lockTimeoutMs,
+      ledgerDir,
+    });
+    const [port] = await Promise.all([
+      supervisor.startTrigger({ uri: target.uri, dbName }),
+      ...Array.from({ length: sut.processes }, (_, i) =>
+        supervisor.startWorker(`w${i + 1}`, { ...workerConfig(`w${i + 1}`) }, sut.workersPerProcess),
+      ),
+    ]);
+    if (signal.aborted) throw new Interrupted();
+
+    const live = new LiveLedger(ledgerDir);
+    const ticker = setInterval(() => live.poll(), 50);
+    try {
+      const jobs = planJobs(settings.load, rng);
+      const faults = runKillSchedule(
+        {
+          points: settings.faults.killAt ?? evenKillPoints(settings.faults.kills),
+          totalJobs: jobs.length,
+          restartDelayMs: settings.faults.restartDelayMs,
+        },
+        { supervisor, live, ledger: harnessLedger, rng, progress: reporter.progress, signal: phase.signal },
+      );
+      let faultsDone = false;
+      void faults.finally(() => {
+        faultsDone = true;
+      });
+      reporter.progress(`load: ${jobs.length} jobs over HTTP with ${settings.load.connections} connections…`);
+      load = await runHttpLoad({
+        url: `http://127.0.0.1:${port}`,
+        connections: settings.load.connections,
+        jobs,
+        ledger: harnessLedger,
+        signal: phase.signal,
+      });
+      reporter.progress(
+        `load: ${load.accepted} accepted, ${load.rejected} rejected, ${load.errors} errors in ${(load.durationMs / 1000).toFixed(1)} s`,
+      );
+      if (signal.aborted) throw new Interrupted();
+
+      const deadline = Date.now() + settings.check.drainTimeoutMs;
+      let lastReport = 0;
+      const drained = await waitFor(() => faultsDone && live.finishedCount() >= live.accepted.size, {
+        everyMs: 100,
+        timeoutMs: settings.check.drainTimeoutMs,
+        signal,
+        onTick: () => {
+          live.poll();
+          if (Date.now() - lastReport >= 2000) {
+            lastReport = Date.now();
+            reporter.progress(
+              `drain: ${live.finishedCount()}/${live.accepted.size} jobs finished, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`,
+            );
+          }
+        },
+      });
+      if (signal.aborted) throw new Interrupted();
+      if (!drained) {
+        reporter.warn(
+          `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${settings.check.drainTimeoutMs / 1000} s; checking what there is`,
+        );
+      }
+      phase.abort();
+      await faults;
+      // Watch one more lock timeout: a re-execution of a finished job would show up now.
+      const settleMs = sut.lockTimeoutMs + sut.pollIntervalMs + 500;
+      reporter.progress(`settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions…`);
+      await sleep(settleMs, signal);
+      if (signal.aborted) throw new Interrupted();
+    } finally {
+      clearInterval(ticker);
+      phase.abort();
+    }
+    runEndedAt = Date.now();
+    finalState = await readFinalState(client.db(dbName));
+  } catch (error) {
+    if (!(error instanceof Interrupted) && !signal.aborted) throw await teardownThen(error);
+    incomplete = "interrupted";
+    runEndedAt = Date.now();
+  } finally {
+    signal.removeEventListener("abort", abortPhase);
+  }
+  await teardown();
+
+  const history = readLedgerDir(ledgerDir);
+  writeHistory(join(runDir, "history.jsonl"), history);
+  writeFileSync(join(runDir, "final-state.json"), `${JSON.stringify(finalState)}\n`);
+  const result = buildResult(
+    {
+      scenario: scenario.name,
+      description: scenario.description,
+      seed,
+      startedAt,
+      runEndedAt,
+      durationMs: Date.now() - startedAt,
+      config: settings,
+      environment: describeEnvironment(),
+      server: { provider: target.provider, version: target.version, isMongoDB: target.isMongoDB },
+      load,
+      incomplete,
+    },
+    history,
+    finalState,
+  );
+  const resultPath = writeRunReport(options.reportsDir, runDir, result);
+  return { result, runDir, resultPath };
+
+  async function teardown(): Promise<void> {
+    reporter.progress("teardown: stopping workers and the trigger server…");
+    await supervisor.stopAll();
+    harnessLedger.close();
+    // Only the run's own database is dropped; nothing else on the server is touched.
+    await client
+      .db(dbName)
+      .dropDatabase()
+      .catch(() => {});
+    await client.close().catch(() => {});
+    await target.stop().catch((e) => reporter.warn(`could not stop the MongoDB target: ${e}`));
+  }
+
+  async function teardownThen(error: unknown): Promise<unknown> {
+    await teardown().catch(() => {});
+    return error;
+  }
+}
+
+class Interrupted extends Error {}

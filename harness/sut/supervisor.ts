@@ -1,0 +1,212 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import type { ProcessRecord } from "../ledger/records.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tsxLoader = import.meta.resolve("tsx");
+
+/** How long a child may take to say it is ready. */
+const READY_TIMEOUT_MS = 60_000;
+
+/** Starts a child Node process running a TypeScript entry, with IPC, its output appended to a log. */
+function spawnChild(entry: string, env: Record<string, string>, logFile: string) {
+  return execa(process.execPath, ["--import", tsxLoader, entry], {
+    ipc: true,
+    serialization: "json",
+    env,
+    stdin: "ignore",
+    stdout: { file: logFile, append: true },
+    stderr: { file: logFile, append: true },
+    reject: false,
+    cleanup: true,
+    forceKillAfterDelay: 3000,
+  });
+}
+type Child = ReturnType<typeof spawnChild>;
+
+/** One child the supervisor owns. */
+interface Managed {
+  proc: string;
+  kind: "worker" | "trigger";
+  entry: string;
+  env: Record<string, string>;
+  slots: number;
+  child: Child;
+  pid: number;
+  paused: boolean;
+  /** Set once the child has exited (or been reaped after a kill). */
+  exited: Promise<void>;
+}
+
+export interface SupervisorOptions {
+  /** Folder for each child's stdout and stderr (`<proc>.log`). */
+  logDir: string;
+  /** Set in every child's environment; lets tests find any process a run left behind. */
+  runTag: string;
+  /** Called when a worker process comes up or goes away. */
+  onProcess(record: ProcessRecord): void;
+}
+
+/**
+ * Owns every child process of a run (workers and the trigger server): starts them and waits for
+ * their IPC "ready", kills (SIGKILL), pauses (SIGSTOP), continues and restarts them, and in
+ * `stopAll` makes sure none survives. Children also exit on their own when the IPC channel to
+ * this process closes, so even a harness killed with SIGKILL leaves no worker behind.
+ */
+export class Supervisor {
+  private readonly children = new Map<string, Managed>();
+  private stopped = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** Starts a worker process and resolves once its scheduler is running. */
+  async startWorker(proc: string, config: Record<string, unknown>, slots: number): Promise<number> {
+    return (
+      await this.spawn(
+        proc,
+        "worker",
+        join(here, "workerMain.ts"),
+        { HARNESS_WORKER: JSON.stringify(config) },
+        slots,
+      )
+    ).pid;
+  }
+
+  /** Starts the trigger server and resolves with its port. */
+  async startTrigger(config: Record<string, unknown>): Promise<number> {
+    const m = await this.spawn(
+      "trigger",
+      "trigger",
+      join(here, "triggerMain.ts"),
+      { HARNESS_TRIGGER: JSON.stringify(config) },
+      0,
+    );
+    return m.port as number;
+  }
+
+  private async spawn(
+    proc: string,
+    kind: Managed["kind"],
+    entry: string,
+    env: Record<string, string>,
+    slots: number,
+  ): Promise<{ pid: number; port?: number }> {
+    if (this.stopped) throw new Error("supervisor is stopped");
+    const child = spawnChild(
+      entry,
+      { ...env, HARNESS_RUN_TAG: this.options.runTag },
+      join(this.options.logDir, `${proc}.log`),
+    );
+    const pid = child.pid as number;
+    const exited = child.then(() => undefined);
+    const managed: Managed = { proc, kind, entry, env, slots, child, pid, paused: false, exited };
+    this.children.set(proc, managed);
+    void exited.then(() => {
+      if (kind === "worker")
+        this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "exit", slots });
+    });
+    const ready = await Promise.race([
+      child.getOneMessage({ filter: (m) => (m as { type?: string })?.type === "ready" }) as Promise<{
+        port?: number;
+      }>,
+      exited.then(() => {
+        throw new Error(
+          `${kind} process ${proc} exited before it was ready (see ${join(this.options.logDir, `${proc}.log`)})`,
+        );
+      }),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () =>
+            reject(new Error(`${kind} process ${proc} was not ready within ${READY_TIMEOUT_MS / 1000} s`)),
+          READY_TIMEOUT_MS,
+        ).unref(),
+      ),
+    ]);
+    if (kind === "worker")
+      this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "ready", slots });
+    return { pid, port: ready.port };
+  }
+
+  /** The live pid of a child, if it is running. */
+  pidOf(proc: string): number | undefined {
+    return this.children.get(proc)?.pid;
+  }
+
+  /** SIGKILLs a child; resolves with the time the signal was sent, once the child is reaped. */
+  async kill(proc: string): Promise<{ pid: number; t: number }> {
+    const m = this.require(proc);
+    process.kill(m.pid, "SIGKILL");
+    const t = Date.now();
+    await m.exited;
+    return { pid: m.pid, t };
+  }
+
+  /** SIGSTOPs a child (a frozen process: a GC pause, a stalled event loop, a VM migration). */
+  pause(proc: string): { pid: number; t: number } {
+    const m = this.require(proc);
+    process.kill(m.pid, "SIGSTOP");
+    m.paused = true;
+    return { pid: m.pid, t: Date.now() };
+  }
+
+  /** SIGCONTs a paused child. */
+  resume(proc: string): { pid: number; t: number } {
+    const m = this.require(proc);
+    process.kill(m.pid, "SIGCONT");
+    m.paused = false;
+    return { pid: m.pid, t: Date.now() };
+  }
+
+  /** Starts a fresh process in the place of one that was killed, with the same settings. */
+  async restart(proc: string): Promise<number> {
+    const m = this.require(proc);
+    await m.exited;
+    return (await this.spawn(proc, m.kind, m.entry, m.env, m.slots)).pid;
+  }
+
+  /** The procs of the worker processes that are running now. */
+  runningWorkers(): string[] {
+    return [...this.children.values()]
+      .filter((m) => m.kind === "worker" && m.child.exitCode === null)
+      .map((m) => m.proc);
+  }
+
+  /**
+   * Stops every child: continues paused ones, asks all to stop (SIGTERM), and SIGKILLs whatever is
+   * still there after `graceMs`. Safe to call more than once; the later calls wait for the first.
+   */
+  async stopAll(graceMs = 5000): Promise<void> {
+    this.stopped = true;
+    const all = [...this.children.values()];
+    for (const m of all) {
+      if (m.child.exitCode !== null || m.child.signalCode !== null) continue;
+      try {
+        if (m.paused) process.kill(m.pid, "SIGCONT");
+        process.kill(m.pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+    }
+    const timer = setTimeout(() => {
+      for (const m of all) {
+        try {
+          process.kill(m.pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+    }, graceMs);
+    await Promise.all(all.map((m) => m.exited));
+    clearTimeout(timer);
+  }
+
+  private require(proc: string): Managed {
+    const m = this.children.get(proc);
+    if (!m) throw new Error(`no process named ${proc}`);
+    return m;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * A worker process: one Scheduler with a MongoJobStore and `slots` workers, whose handler records
+ * every execution in this process's ledger file and performs the simulated work in `job.data`.
+ * Started by the supervisor with HARNESS_WORKER (JSON of WorkerConfig); says "ready" over IPC.
+ */
+import { join } from "node:path";
+import type { Job } from "mongo-job-scheduler";
+import { MongoClient } from "mongodb";
+import { FileLedger } from "../ledger/fileLedger.ts";
+import { loadScheduler } from "./schedulerModule.ts";
+import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
+
+/** What the supervisor tells a worker process. */
+export interface WorkerConfig {
+  uri: string;
+  dbName: string;
+  proc: string;
+  slots: number;
+  pollIntervalMs: number;
+  lockTimeoutMs: number;
+  ledgerDir: string;
+}
+
+const config = JSON.parse(process.env.HARNESS_WORKER ?? "{}") as WorkerConfig;
+const ledger = new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
+const { Scheduler, MongoJobStore } = await loadScheduler();
+const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
+await client.connect();
+
+let counter = 0;
+const execOf = new Map<string, string>();
+const pid = process.pid;
+
+const scheduler = new Scheduler({
+  id: `${config.proc}-${pid}`,
+  store: new MongoJobStore(client.db(config.dbName), { lockTimeoutMs: config.lockTimeoutMs }),
+  workers: config.slots,
+  pollIntervalMs: config.pollIntervalMs,
+  lockTimeoutMs: config.lockTimeoutMs,
+  handler: async (job: Job) => {
+    const execId = `${pid}-${++counter}`;
+    const jobId = String(job._id);
+    const attempt = (job.attempts ?? 0) + 1;
+    execOf.set(jobId, execId);
+    ledger.append({
+      type: "start",
+      t: Date.now(),
+      execId,
+      jobId,
+      name: job.name,
+      priority: job.priority ?? 5,
+      ...(job.concurrency ? { concurrency: job.concurrency } : {}),
+      attempt,
+      lockVersion: job.lockVersion ?? 0,
+      nextRunAt: new Date(job.nextRunAt).getTime(),
+      workerId: String(job.lockedBy ?? ""),
+      proc: config.proc,
+      pid,
+    });
+    try {
+      await performSimulatedWork(readSimulatedWork(job.data), attempt);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "error", error: message, pid });
+      throw error;
+    }
+    ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "ok", pid });
+  },
+});
+
+function ack(job: Job, outcome: "success" | "retry" | "fail"): void {
+  const jobId = String(job._id);
+  const execId = execOf.get(jobId);
+  if (!execId) return;
+  execOf.delete(jobId);
+  ledger.append({ type: "ack", t: Date.now(), execId, jobId, outcome, pid });
+}
+scheduler.on("job:success", (job) => ack(job, "success"));
+scheduler.on("job:retry", (job) => ack(job, "retry"));
+scheduler.on("job:fail", ({ job }) => ack(job, "fail"));
+scheduler.on("worker:error", (error) => {
+  ledger.append({
+    type: "worker-error",
+    t: Date.now(),
+    message: String(error?.message ?? error),
+    pid,
+    proc: config.proc,
+  });
+});
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const force = setTimeout(() => process.exit(0), 5000);
+  await scheduler.stop({ graceful: true, timeoutMs: 4000 }).catch(() => {});
+  await client.close().catch(() => {});
+  ledger.close();
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);
+// The parent is gone (even by SIGKILL): a worker must never outlive its harness.
+process.on("disconnect", () => process.exit(0));
+
+await scheduler.start();
+process.send?.({ type: "ready", pid, slots: config.slots });
