@@ -115,9 +115,9 @@ export async function main(args: string[]): Promise<ExitCode> {
     .strict()
     .exitProcess(false)
     .fail((message, error) => {
-      throw error instanceof HarnessError
-        ? error
-        : new HarnessError(`${message ?? error?.message}: see "harness --help"`);
+      if (error instanceof HarnessError) throw error;
+      const text = message ?? error?.message ?? "invalid command";
+      throw new HarnessError(text.includes("--help") ? text : `${text}: see "harness --help"`);
     })
     .command(
       "scenario <name>",

@@ -51,6 +51,7 @@ export const recoveryTimeChecker: Checker = {
         };
         recoveries.push(rec);
         if (!next) {
+          if (!settings.complete) continue;
           violations.push({
             kind: "never-recovered",
             jobId: v.jobId,

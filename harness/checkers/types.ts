@@ -33,6 +33,11 @@ export interface CheckSettings {
   recoveryToleranceMs: number;
   /** When the run stopped observing (ms): open executions are cut here. */
   runEndedAt: number;
+  /**
+   * False when the run was cut short (interrupted): what had not finished yet cannot be judged
+   * lost, so checkers that need the end of the story answer unknown instead of fail.
+   */
+  complete: boolean;
 }
 
 export interface CheckInput {

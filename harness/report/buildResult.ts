@@ -23,8 +23,9 @@ export interface RunMeta {
 }
 
 /** The settings the checkers take, from a run's configuration. */
-export function checkSettings(config: RunSettings, runEndedAt: number): CheckSettings {
+export function checkSettings(config: RunSettings, runEndedAt: number, complete: boolean): CheckSettings {
   return {
+    complete,
     lockTimeoutMs: config.sut.lockTimeoutMs,
     pollIntervalMs: config.sut.pollIntervalMs,
     recoveryToleranceMs: config.check.recoveryToleranceMs,
@@ -50,7 +51,11 @@ export function buildResult(
   history: History,
   finalState: CheckInput["finalState"],
 ): RunResult {
-  const input: CheckInput = { settings: checkSettings(meta.config, meta.runEndedAt), history, finalState };
+  const input: CheckInput = {
+    settings: checkSettings(meta.config, meta.runEndedAt, meta.incomplete === null),
+    history,
+    finalState,
+  };
   const checkers = runCheckers(
     meta.config.check.checkers.map((name) => checkerRegistry[name]).filter((c) => c !== undefined),
     input,

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import type { RunResult } from "../report/result.ts";
+import { schedulerEntry } from "../sut/schedulerModule.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -25,7 +26,7 @@ export function describeEnvironment(): RunResult["environment"] {
   return {
     node: process.version,
     driver: versionNear(require.resolve("mongodb")),
-    scheduler: versionNear(source ? require.resolve(source) : require.resolve("mongo-job-scheduler")),
+    scheduler: versionNear(schedulerEntry()),
     schedulerSource: source,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpus().length,

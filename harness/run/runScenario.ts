@@ -20,7 +20,7 @@ import type { WorkerConfig } from "../sut/workerMain.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
 import { sleep, waitFor } from "../util/wait.ts";
 import { describeEnvironment } from "./environment.ts";
-import { readFinalState } from "./finalState.ts";
+import { prepareDatabase, readFinalState } from "./jobsCollection.ts";
 import type { Reporter } from "./reporter.ts";
 
 export interface RunOptions {
@@ -52,7 +52,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const runDir = runDirFor(options.reportsDir, scenario.name, new Date(startedAt));
   const ledgerDir = join(runDir, "ledger");
   const dbName = `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`;
-  reporter.progress(`${scenario.name}: seed ${seed} (repeat with --seed ${seed}); run folder ${runDir}`);
+  reporter.progress(`${scenario.name}: seed ${seed} (repeat the run with --seed ${seed})`);
 
   const target = await provisionMongo({
     choice: options.mongo.choice,
@@ -78,6 +78,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   let runEndedAt = Date.now();
   try {
     await client.connect();
+    await prepareDatabase(client.db(dbName));
     const { sut } = settings;
     reporter.progress(
       `starting the trigger server and ${sut.processes} worker processes × ${sut.workersPerProcess} workers…`,

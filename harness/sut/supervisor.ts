@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { HarnessError } from "../exitCodes.ts";
 import type { ProcessRecord } from "../ledger/records.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -109,22 +110,20 @@ export class Supervisor {
       if (kind === "worker")
         this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "exit", slots });
     });
+    const log = join(this.options.logDir, `${proc}.log`);
     const ready = await Promise.race([
-      child.getOneMessage({ filter: (m) => (m as { type?: string })?.type === "ready" }) as Promise<{
-        port?: number;
-      }>,
-      exited.then(() => {
-        throw new Error(
-          `${kind} process ${proc} exited before it was ready (see ${join(this.options.logDir, `${proc}.log`)})`,
-        );
+      (
+        child.getOneMessage({ filter: (m) => (m as { type?: string })?.type === "ready" }) as Promise<{
+          port?: number;
+        }>
+      ).catch(async () => {
+        await exited;
+        throw new HarnessError(`${kind} process ${proc} exited before it was ready: see ${log}`);
       }),
-      new Promise<never>((_, reject) =>
-        setTimeout(
-          () =>
-            reject(new Error(`${kind} process ${proc} was not ready within ${READY_TIMEOUT_MS / 1000} s`)),
-          READY_TIMEOUT_MS,
-        ).unref(),
-      ),
+      new Promise<never>((_, reject) => {
+        const message = `${kind} process ${proc} was not ready within ${READY_TIMEOUT_MS / 1000} s: see ${log}`;
+        setTimeout(() => reject(new HarnessError(message)), READY_TIMEOUT_MS).unref();
+      }),
     ]);
     if (kind === "worker")
       this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "ready", slots });

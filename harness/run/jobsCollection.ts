@@ -1,5 +1,6 @@
 import type { Db } from "mongodb";
 import type { JobState } from "../checkers/types.ts";
+import { loadScheduler } from "../sut/schedulerModule.ts";
 
 /** The scheduler's collection, as mongo-job-scheduler names it by default. */
 export const JOBS_COLLECTION = "scheduler_jobs";
@@ -18,4 +19,16 @@ export async function readFinalState(db: Db): Promise<JobState[]> {
     lockedBy: d.lockedBy ?? null,
     lastError: d.lastError ?? null,
   }));
+}
+
+/**
+ * Creates the jobs collection and the scheduler's own indexes before any process starts, as a
+ * deployment would. Several processes creating them at once on a fresh database is not what is
+ * under test, and the Java stand-in fails such concurrent creation now and then.
+ */
+export async function prepareDatabase(db: Db): Promise<void> {
+  await db.createCollection(JOBS_COLLECTION);
+  const { MongoJobStore } = await loadScheduler();
+  const store = new MongoJobStore(db) as unknown as { ensureIndexes?: () => Promise<void> };
+  await store.ensureIndexes?.();
 }

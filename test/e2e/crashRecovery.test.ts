@@ -1,0 +1,106 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { RunResult } from "../../harness/report/result.ts";
+import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
+import { runHarness, tempReports } from "../support/harnessCli.ts";
+
+// Small enough to finish in well under a minute on two cores, large enough that kills land mid-job.
+const small = [
+  "--workers",
+  "2",
+  "--concurrency",
+  "2",
+  "--jobs",
+  "80",
+  "--lock-timeout",
+  "2000",
+  "--poll-interval",
+  "200",
+];
+
+function latest(reports: string): RunResult {
+  return JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
+}
+
+describe("crash-recovery end to end (stand-in MongoDB)", () => {
+  it("passes against the real scheduler: kills happen, killed jobs recover, nothing is lost", async () => {
+    const reports = tempReports();
+    const run = await runHarness([
+      "scenario",
+      "crash-recovery",
+      ...small,
+      "--kills",
+      "2",
+      "--seed",
+      "7",
+      "--reports-dir",
+      reports,
+    ]);
+    expect(run.all).toContain("verdict: PASS");
+    expect(run.code).toBe(0);
+    const result = latest(reports);
+    expect(result).toMatchObject({ schemaVersion: 1, scenario: "crash-recovery", verdict: "pass", seed: 7 });
+    expect(result.counts.kills).toBeGreaterThanOrEqual(1);
+    expect(result.counts.recovered).toBeGreaterThanOrEqual(1);
+    expect(result.counts.lost).toBe(0);
+    expect(result.counts.accepted).toBe(80);
+    expect(result.recovery.maxMs).toBeLessThanOrEqual(result.recovery.boundMs + result.recovery.toleranceMs);
+    expect(result.server).toMatchObject({ provider: "standin", isMongoDB: false });
+
+    // analyze re-checks the saved run to the same verdict without starting anything.
+    const again = await runHarness(["analyze", join(reports, "latest")]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("verdict: PASS");
+  });
+
+  it("fails and names the lost jobs when the scheduler never recovers a crashed job", async () => {
+    const reports = tempReports();
+    const run = await runHarness(
+      [
+        "scenario",
+        "crash-recovery",
+        ...small,
+        "--kills",
+        "1",
+        "--drain-timeout",
+        "12000",
+        "--seed",
+        "3",
+        "--reports-dir",
+        reports,
+      ],
+      { HARNESS_SCHEDULER: buildBrokenScheduler("no-recovery") },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("verdict: FAIL");
+    expect(run.stdout).toContain("stuck running with an expired lock");
+    const result = latest(reports);
+    expect(result.counts.lost).toBeGreaterThanOrEqual(1);
+    const lost = result.checkers.find((c) => c.name === "lost-jobs");
+    expect(lost?.verdict).toBe("fail");
+    const stuck =
+      lost?.violations.filter((v) => v.evidence?.reason === "stuck running with an expired lock") ?? [];
+    expect(stuck.length).toBeGreaterThanOrEqual(1);
+    expect(run.stdout).toContain(String(stuck[0]?.jobId));
+    expect(result.checkers.find((c) => c.name === "recovery-time")?.violations[0]?.kind).toBe(
+      "never-recovered",
+    );
+  });
+
+  it("fails and names the doubly executed jobs when the claim is not atomic", async () => {
+    const reports = tempReports();
+    const run = await runHarness(
+      ["scenario", "crash-recovery", ...small, "--kills", "0", "--seed", "5", "--reports-dir", reports],
+      {
+        HARNESS_SCHEDULER: buildBrokenScheduler("non-atomic-claim"),
+      },
+    );
+    expect(run.code).toBe(1);
+    const result = latest(reports);
+    expect(result.counts.doubleExecutions).toBeGreaterThanOrEqual(1);
+    const doubles = result.checkers.find((c) => c.name === "re-executions")?.violations ?? [];
+    expect(doubles[0]?.kind).toBe("double-execution");
+    expect(run.stdout).toContain(String(doubles[0]?.jobId));
+  });
+});
