@@ -19,6 +19,8 @@ export function renderSummary(
 ): string {
   const colour = options.colour ?? false;
   const style = colour ? {} : { head: [], border: [] };
+  // No rule between rows: a summary should fit on one screen.
+  const chars = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
   const lines: string[] = [];
   const server = `${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`;
   lines.push(`scenario ${result.scenario}  seed ${result.seed}  server ${server}`);
@@ -26,7 +28,7 @@ export function renderSummary(
     `scheduler ${result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
   );
 
-  const figures = new Table({ head: ["figure", "value"], style });
+  const figures = new Table({ head: ["figure", "value"], style, chars });
   const c = result.counts;
   figures.push(
     ["jobs accepted", c.accepted],
@@ -55,6 +57,7 @@ export function renderSummary(
   const checks = new Table({
     head: ["checker", "verdict", "summary"],
     style,
+    chars,
     colWidths: [18, 9, 80],
     wordWrap: true,
   });
