@@ -104,7 +104,19 @@ function analyzeCommand(argv: Record<string, unknown>): ExitCode {
 }
 
 function listCommand(): ExitCode {
-  for (const s of Object.values(scenarios)) process.stdout.write(`${s.name.padEnd(20)} ${s.description}\n`);
+  for (const s of Object.values(scenarios)) {
+    const d = resolveSettings(s, {});
+    const faults = [
+      d.faults.kills && `${d.faults.kills} kills`,
+      d.faults.pauses && `${d.faults.pauses} pauses of ${d.faults.pauseMs} ms`,
+    ]
+      .filter(Boolean)
+      .join(", ");
+    process.stdout.write(`${s.name}\n  ${s.description}\n`);
+    process.stdout.write(
+      `  defaults: ${d.sut.processes} processes × ${d.sut.workersPerProcess} workers, ${d.load.jobs} jobs (${d.load.mode}${d.load.runForMs ? `, for ${d.load.runForMs / 1000} s` : ""}), lock ${d.sut.lockTimeoutMs} ms, poll ${d.sut.pollIntervalMs} ms${faults ? `, ${faults}` : ""}; checks ${d.check.checkers.join(", ")}\n`,
+    );
+  }
   return ExitCode.Pass;
 }
 

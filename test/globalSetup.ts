@@ -1,10 +1,13 @@
-import { ensureStandinInstalled } from "../harness/mongo/standinProvider.ts";
 import { defaultCacheDir } from "../harness/mongo/provision.ts";
+import { ensureStandinInstalled } from "../harness/mongo/standinProvider.ts";
 
 /**
  * Fetches the stand-in server's jars once before any test runs (a first fetch on a fresh machine
  * downloads Maven plugins too), so no single test's timeout pays for it.
  */
 export default async function setup(): Promise<void> {
-  await ensureStandinInstalled({ cacheDir: defaultCacheDir(), progress: (m) => process.stderr.write(`${m}\n`) });
+  await ensureStandinInstalled({
+    cacheDir: defaultCacheDir(),
+    progress: (m) => process.stderr.write(`${m}\n`),
+  });
 }

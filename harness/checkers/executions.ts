@@ -10,6 +10,8 @@ export interface Execution {
   concurrency?: number;
   attempt: number;
   nextRunAt: number;
+  repeat?: StartRecord["repeat"];
+  dedupeKey?: string;
   proc: string;
   pid: number;
   workerId: string;
@@ -61,6 +63,8 @@ export function buildExecutions(history: History, runEndedAt: number): Execution
         concurrency: s.concurrency,
         attempt: s.attempt,
         nextRunAt: s.nextRunAt,
+        repeat: s.repeat,
+        dedupeKey: s.dedupeKey,
         proc: s.proc,
         pid: s.pid,
         workerId: s.workerId,

@@ -31,7 +31,12 @@ function reasonFor(job: JobState | undefined, runEndedAt: number): LostReason {
 export const lostJobsChecker: Checker = {
   name: "lost-jobs",
   check({ history, finalState, settings }): CheckerResult {
-    const accepted = history.records.filter((r): r is AcceptRecord => r.type === "accept");
+    // One entry per job: dedupe keys make several accepted requests name the same job.
+    const accepted = [
+      ...new Map(
+        history.records.filter((r): r is AcceptRecord => r.type === "accept").map((r) => [r.jobId, r]),
+      ).values(),
+    ];
     const byId = new Map(finalState.map((j) => [j.id, j]));
     const breakdown = new Map<LostReason, string[]>();
     const violations: Violation[] = [];
@@ -39,7 +44,12 @@ export const lostJobsChecker: Checker = {
     for (const a of accepted) {
       const job = byId.get(a.jobId);
       if (job?.status === "completed") completed++;
-      if (job && job.status === a.expect) continue;
+      if (
+        job &&
+        (job.status === a.expect || (a.expect === "repeating" && ["pending", "running"].includes(job.status)))
+      ) {
+        continue;
+      }
       const reason = reasonFor(job, settings.runEndedAt);
       breakdown.set(reason, [...(breakdown.get(reason) ?? []), a.jobId]);
       violations.push({

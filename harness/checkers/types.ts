@@ -23,6 +23,7 @@ export interface JobState {
   lockUntil?: number | null;
   lockedBy?: string | null;
   lastError?: string | null;
+  dedupeKey?: string | null;
 }
 
 /** What the checkers need from the run's configuration. */
@@ -31,6 +32,10 @@ export interface CheckSettings {
   pollIntervalMs: number;
   /** Slack allowed above the recovery bound before a recovery counts as late. */
   recoveryToleranceMs: number;
+  /** Slack for other timing checks (claim round trips, timers firing late). */
+  timingToleranceMs: number;
+  /** The scheduler's maxExecutionMs, when stall detection was on. */
+  maxExecutionMs?: number;
   /** When the run stopped observing (ms): open executions are cut here. */
   runEndedAt: number;
   /**
@@ -56,6 +61,8 @@ export interface CheckerResult {
   figures: Record<string, number | null>;
   /** Reported, but not counted in the run's verdict. */
   informational?: boolean;
+  /** Why it is informational (the known weakness it measures). */
+  note?: string;
 }
 
 /** A pure function of the recorded history and the final database state. */

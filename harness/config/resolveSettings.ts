@@ -81,12 +81,26 @@ export function resolveSettings(
   }
   const settings = parsed.data;
   const extra: string[] = [];
-  for (const name of settings.check.informational) {
+  for (const name of Object.keys(settings.check.informational)) {
     if (!settings.check.checkers.includes(name))
       extra.push(`informational checker ${name} is not among the checkers`);
   }
   if (settings.faults.killAt && settings.faults.killAt.length !== settings.faults.kills) {
     extra.push(`killAt has ${settings.faults.killAt.length} points for ${settings.faults.kills} kills`);
+  }
+  const counted = settings.load.mix.reduce((n, m) => n + (m.count ?? 0), 0);
+  if (counted > settings.load.jobs)
+    extra.push(`the mix counts ${counted} jobs but the load has only ${settings.load.jobs}`);
+  if (counted < settings.load.jobs && settings.load.mix.every((m) => m.count !== undefined)) {
+    extra.push(
+      `the mix counts ${counted} jobs for a load of ${settings.load.jobs}: give the rest an entry without a count`,
+    );
+  }
+  if (settings.load.mode === "http" && settings.load.mix.some((m) => m.retry?.backoff)) {
+    extra.push("a computed retry delay (backoff) cannot travel over HTTP: use load mode bulk");
+  }
+  if (settings.load.mode === "bulk" && settings.load.mix.some((m) => typeof m.body?.name !== "string")) {
+    extra.push("every mix entry of a bulk load needs body.name");
   }
   if (extra.length) throw new HarnessError(`invalid settings: ${extra.join("; ")}`);
   return settings;

@@ -8,11 +8,22 @@ const range = (min: number, max: number) =>
     .refine(([a, b]) => a <= b, { message: "the first number must not exceed the second" });
 
 const mixEntry = z.strictObject({
-  route: z.string().startsWith("/"),
-  weight: z.number().positive(),
+  route: z.string().startsWith("/").default("/jobs"),
+  weight: z.number().positive().default(1),
+  /** Exactly this many jobs of this kind, planned before the weighted share of the rest. */
+  count: int(0, 100_000).optional(),
   body: z.record(z.string(), z.unknown()).optional(),
   data: z.record(z.string(), z.unknown()).optional(),
-  expect: z.enum(["completed", "failed"]),
+  retry: z
+    .strictObject({
+      maxAttempts: int(1, 100),
+      delayMs: int(0, 3_600_000).optional(),
+      backoff: z.strictObject({ baseMs: int(0, 3_600_000), factor: z.number().min(1).max(100) }).optional(),
+    })
+    .optional(),
+  priorities: range(1, 10).optional(),
+  durationMs: range(0, 3_600_000).optional(),
+  expect: z.enum(["completed", "failed", "repeating"]),
 });
 
 /**
@@ -27,9 +38,15 @@ export const runSettingsSchema = z.strictObject({
     workersPerProcess: int(1, 64).default(2),
     pollIntervalMs: int(10, 60_000).default(250),
     lockTimeoutMs: int(200, 3_600_000).default(3000),
+    /** The scheduler's stall detection: stop renewing a lock after this long. Unset: off. */
+    maxExecutionMs: int(1, 3_600_000).optional(),
   }),
   load: z.strictObject({
+    /** http: through the trigger server with autocannon; bulk: seeded before the workers start. */
+    mode: z.enum(["http", "bulk"]).default("http"),
     jobs: int(1, 100_000).default(300),
+    /** Observe for this long instead of until every job finished (for repeating jobs). */
+    runForMs: int(1000, 3_600_000).optional(),
     connections: int(1, 1000).default(10),
     priorities: range(1, 10).default([1, 10]),
     durationMs: range(0, 3_600_000).default([100, 500]),
@@ -50,14 +67,22 @@ export const runSettingsSchema = z.strictObject({
     killAt: z.array(z.number().gt(0).lt(1)).optional(),
     /** Delay from a kill to the restart of that process. */
     restartDelayMs: int(0, 600_000).default(1000),
+    /** SIGSTOPs of a worker process in the middle of a job, each continued after pauseMs. */
+    pauses: int(0, 100).default(0),
+    pauseMs: int(1, 600_000).default(5000),
   }),
   check: z.strictObject({
     checkers: z
       .array(z.string().refine((n) => n in checkerRegistry, { message: "no such checker" }))
       .min(1)
       .default(["lost-jobs", "re-executions", "recovery-time"]),
-    /** Checkers reported but not counted in the verdict. */
-    informational: z.array(z.string()).default([]),
+    /**
+     * Checkers reported but not counted in the verdict, each with the reason shown beside it: a
+     * weakness the scheduler is known to have, so that a CI gate on the scenario stays meaningful.
+     */
+    informational: z.record(z.string(), z.string().min(1)).default({}),
+    /** Slack for timing checks: a claim round trip, a timer firing late on a busy machine. */
+    timingToleranceMs: int(0, 3_600_000).default(250),
     /** Slack above the recovery bound before a recovery is late. */
     recoveryToleranceMs: int(0, 3_600_000).default(1000),
     /** How long to wait for the accepted jobs to finish after the load and faults. */

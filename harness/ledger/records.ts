@@ -20,6 +20,10 @@ export interface StartRecord {
   /** The job's nextRunAt when claimed (ms): the scheduler's FIFO key within a priority. */
   nextRunAt: number;
   workerId: string;
+  /** The job's repeat rule, for repeating jobs. */
+  repeat?: { every?: number; cron?: string; timezone?: string };
+  /** The job's dedupe key, if it has one. */
+  dedupeKey?: string;
   /** The worker process's logical id (e.g. "w2"); stays the same across restarts. */
   proc: string;
   pid: number;
@@ -62,8 +66,24 @@ export interface AcceptRecord {
   jobId: string;
   name: string;
   priority: number;
-  /** What the job should end as when the scheduler keeps its promises. */
-  expect: "completed" | "failed";
+  /** What the job should end as when the scheduler keeps its promises (repeating jobs never end). */
+  expect: "completed" | "failed" | "repeating";
+  /**
+   * The retries asked for: delaysMs[i] is the wait after failed attempt i + 1; computed when the
+   * delay was given as a function; failUntilAttempt from the job's simulated work.
+   */
+  retry?: { maxAttempts: number; delaysMs: number[]; computed: boolean; failUntilAttempt: number };
+  /** The job's dedupe key, if it was scheduled with one. */
+  dedupeKey?: string;
+}
+
+/** The scheduler said a job stalled (its execution passed maxExecutionMs; lock renewal stopped). */
+export interface StalledRecord {
+  type: "stalled";
+  t: number;
+  jobId: string;
+  pid: number;
+  proc: string;
 }
 
 /** A worker process came up (ready over IPC) or went away. */
@@ -94,6 +114,7 @@ export type LedgerRecord =
   | EndRecord
   | AckRecord
   | WorkerErrorRecord
+  | StalledRecord
   | AcceptRecord
   | ProcessRecord
   | FaultRecord;

@@ -1,6 +1,6 @@
 import autocannon from "autocannon";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
-import type { PlannedJob } from "./jobMix.ts";
+import { acceptExtras, type PlannedJob } from "./jobMix.ts";
 
 /** What the HTTP load did, in figures autocannon measured. */
 export interface HttpLoadResult {
@@ -70,6 +70,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
             name: reply.name,
             priority: reply.priority,
             expect: job.expect,
+            ...acceptExtras(job),
           });
         },
       },

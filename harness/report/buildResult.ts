@@ -5,7 +5,7 @@ import type { RunSettings } from "../config/scenarioSchema.ts";
 import type { History } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { round } from "../util/stats.ts";
-import { figure, type RunResult, SCHEMA_VERSION } from "./result.ts";
+import { figure, figuresOf, type RunResult, SCHEMA_VERSION } from "./result.ts";
 
 /** What a run knows about itself besides the history and the final state. */
 export interface RunMeta {
@@ -29,6 +29,8 @@ export function checkSettings(config: RunSettings, runEndedAt: number, complete:
     lockTimeoutMs: config.sut.lockTimeoutMs,
     pollIntervalMs: config.sut.pollIntervalMs,
     recoveryToleranceMs: config.check.recoveryToleranceMs,
+    timingToleranceMs: config.check.timingToleranceMs,
+    ...(config.sut.maxExecutionMs ? { maxExecutionMs: config.sut.maxExecutionMs } : {}),
     runEndedAt,
   };
 }
@@ -59,7 +61,10 @@ export function buildResult(
   const checkers = runCheckers(
     meta.config.check.checkers.map((name) => checkerRegistry[name]).filter((c) => c !== undefined),
     input,
-  ).map((r) => (meta.config.check.informational.includes(r.name) ? { ...r, informational: true } : r));
+  ).map((r) => {
+    const why = meta.config.check.informational[r.name];
+    return why ? { ...r, informational: true, note: why } : r;
+  });
   const verdict = overallVerdict(checkers);
   const n = (checker: string, name: string) => figure(checkers, checker, name) ?? 0;
   const settings = input.settings;
@@ -93,6 +98,62 @@ export function buildResult(
     },
     throughput: { jobsPerSec: jobsPerSec(history) },
     load: meta.load,
+    ...scenarioFigures(checkers),
     checkers,
   };
+}
+
+/** The per-scenario sections of result.json, each present only when its checker ran. */
+function scenarioFigures(checkers: RunResult["checkers"]): Partial<RunResult> {
+  const out: Partial<RunResult> = {};
+  const num = (f: Record<string, number | null>, k: string) => f[k] ?? 0;
+  const ordering = figuresOf(checkers, "priority-order");
+  if (ordering) {
+    out.ordering = {
+      inversions: num(ordering, "inversions"),
+      maxInversionWaitMs: num(ordering, "maxInversionWaitMs"),
+      limitedBehindUnlimited: num(ordering, "limitedBehindUnlimited"),
+    };
+  }
+  const concurrency = figuresOf(checkers, "concurrency-limit");
+  if (concurrency) {
+    out.concurrency = {};
+    for (const key of Object.keys(concurrency).filter((k) => k.endsWith(": limit"))) {
+      const name = key.slice(0, -": limit".length);
+      out.concurrency[name] = {
+        limit: num(concurrency, `${name}: limit`),
+        peak: num(concurrency, `${name}: peak`),
+        msOverLimit: num(concurrency, `${name}: msOverLimit`),
+        longestStarvationMs: num(concurrency, `${name}: longestStarvationMs`),
+      };
+    }
+  }
+  const fixed = figuresOf(checkers, "retry-timing");
+  const computed = figuresOf(checkers, "retry-computed-delay");
+  if (fixed || computed) {
+    const pick = (f: Record<string, number | null>) => ({
+      checked: num(f, "checked"),
+      early: num(f, "early"),
+      late: num(f, "late"),
+    });
+    out.retries = { ...pick(fixed ?? {}), ...(computed ? { computed: pick(computed) } : {}) };
+  }
+  const repeats = figuresOf(checkers, "repeat-ticks");
+  if (repeats) {
+    out.repeats = {
+      ticks: num(repeats, "ticks"),
+      doubleTicks: num(repeats, "doubleTicks"),
+      missed: num(repeats, "missed"),
+      driftP50Ms: repeats.driftP50Ms ?? null,
+      driftP99Ms: repeats.driftP99Ms ?? null,
+    };
+  }
+  const dedupe = figuresOf(checkers, "dedupe");
+  if (dedupe)
+    out.dedupe = {
+      requests: num(dedupe, "requests"),
+      jobs: num(dedupe, "jobs"),
+      executions: num(dedupe, "executions"),
+    };
+  return out;
 }

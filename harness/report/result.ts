@@ -41,7 +41,39 @@ export interface RunResult {
   recovery: { p50Ms: number | null; maxMs: number | null; boundMs: number; toleranceMs: number };
   throughput: { jobsPerSec: number | null };
   load: HttpLoadResult | null;
+  /** Present when the priority-order checker ran. */
+  ordering?: { inversions: number; maxInversionWaitMs: number; limitedBehindUnlimited: number };
+  /** Present when the concurrency-limit checker ran: one entry per limited job name. */
+  concurrency?: Record<
+    string,
+    { limit: number; peak: number; msOverLimit: number; longestStarvationMs: number }
+  >;
+  /** Present when a retry checker ran; `computed` for delays given as functions. */
+  retries?: {
+    checked: number;
+    early: number;
+    late: number;
+    computed?: { checked: number; early: number; late: number };
+  };
+  /** Present when the repeat-ticks checker ran. */
+  repeats?: {
+    ticks: number;
+    doubleTicks: number;
+    missed: number;
+    driftP50Ms: number | null;
+    driftP99Ms: number | null;
+  };
+  /** Present when the dedupe checker ran: accepted requests and the jobs they made. */
+  dedupe?: { requests: number; jobs: number; executions: number };
   checkers: CheckerResult[];
+}
+
+/** The figures of one checker, if it ran. */
+export function figuresOf(
+  checkers: readonly CheckerResult[],
+  checker: string,
+): CheckerResult["figures"] | undefined {
+  return checkers.find((c) => c.name === checker)?.figures;
 }
 
 /** Reads one figure a checker measured, or null when that checker did not run. */

@@ -34,15 +34,8 @@ export function renderSummary(
     ["jobs accepted", c.accepted],
     ["jobs completed", c.completed],
     ["jobs lost", c.lost],
-    ["kills", c.kills],
-    ["recovered after a kill", c.recovered],
     ["double executions", c.doubleExecutions],
     ["runs after success", c.runsAfterSuccess],
-    ["recovery p50 / max", `${ms(result.recovery.p50Ms)} / ${ms(result.recovery.maxMs)}`],
-    [
-      "recovery bound (lock timeout + poll)",
-      `${result.recovery.boundMs} ms (+${result.recovery.toleranceMs} ms tolerance)`,
-    ],
     ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],
     ["duration", `${(result.durationMs / 1000).toFixed(1)} s`],
   );
@@ -52,17 +45,66 @@ export function renderSummary(
       `${result.load.accepted}/${result.load.sent} accepted, ${Math.round(result.load.requestsPerSec)} req/s, p99 ${result.load.latencyMs.p99} ms`,
     ]);
   }
+  if (result.ordering) {
+    figures.push(
+      [
+        "priority inversions",
+        `${result.ordering.inversions} (worst wait ${result.ordering.maxInversionWaitMs} ms)`,
+      ],
+      ["unlimited started ahead of waiting limited", result.ordering.limitedBehindUnlimited],
+    );
+  }
+  for (const [name, c] of Object.entries(result.concurrency ?? {})) {
+    figures.push([
+      `${name}: peak / limit`,
+      `${c.peak} / ${c.limit}, ${c.msOverLimit} ms over, longest starvation ${c.longestStarvationMs} ms`,
+    ]);
+  }
+  if (result.retries) {
+    const r = result.retries;
+    figures.push(["retry gaps (fixed delay)", `${r.checked} checked, ${r.early} early, ${r.late} late`]);
+    if (r.computed)
+      figures.push([
+        "retry gaps (computed delay)",
+        `${r.computed.checked} checked, ${r.computed.early} early, ${r.computed.late} late`,
+      ]);
+  }
+  if (result.repeats) {
+    const r = result.repeats;
+    figures.push([
+      "repeat ticks",
+      `${r.ticks} run, ${r.doubleTicks} twice, ${r.missed} missed; drift p50 ${ms(r.driftP50Ms)}, p99 ${ms(r.driftP99Ms)}`,
+    ]);
+  }
+  if (result.dedupe) {
+    figures.push([
+      "dedupe",
+      `${result.dedupe.requests} accepted requests → ${result.dedupe.jobs} jobs, ${result.dedupe.executions} executions`,
+    ]);
+  }
+  if (c.kills > 0) {
+    figures.push(
+      ["kills", c.kills],
+      ["recovered after a kill", c.recovered],
+      ["recovery p50 / max", `${ms(result.recovery.p50Ms)} / ${ms(result.recovery.maxMs)}`],
+      [
+        "recovery bound (lock timeout + poll)",
+        `${result.recovery.boundMs} ms (+${result.recovery.toleranceMs} ms tolerance)`,
+      ],
+    );
+  }
   lines.push(figures.toString());
 
   const checks = new Table({
     head: ["checker", "verdict", "summary"],
     style,
     chars,
-    colWidths: [18, 9, 80],
+    colWidths: [24, 9, 78],
     wordWrap: true,
   });
   for (const r of result.checkers) {
-    checks.push([r.name + (r.informational ? " (info)" : ""), verdictText(r.verdict, colour), r.summary]);
+    const summary = r.note ? `${r.summary}\ninformational, not in the verdict: ${r.note}` : r.summary;
+    checks.push([r.name + (r.informational ? " (info)" : ""), verdictText(r.verdict, colour), summary]);
   }
   lines.push(checks.toString());
 

@@ -18,6 +18,7 @@ export async function readFinalState(db: Db): Promise<JobState[]> {
     lockUntil: d.lockUntil instanceof Date ? d.lockUntil.getTime() : null,
     lockedBy: d.lockedBy ?? null,
     lastError: d.lastError ?? null,
+    dedupeKey: d.dedupeKey ?? null,
   }));
 }
 

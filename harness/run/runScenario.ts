@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import type { JobState } from "../checkers/types.ts";
 import type { RunSettings, Scenario } from "../config/scenarioSchema.ts";
-import { evenKillPoints, runKillSchedule } from "../faults/killFault.ts";
+import { planFaults, runFaultSchedule } from "../faults/faultSchedule.ts";
 import { FileLedger } from "../ledger/fileLedger.ts";
 import { readLedgerDir, writeHistory } from "../ledger/history.ts";
 import { LiveLedger } from "../ledger/liveLedger.ts";
+import { runBulkLoad } from "../load/bulkLoad.ts";
 import { type HttpLoadResult, runHttpLoad } from "../load/httpLoad.ts";
 import { planJobs } from "../load/jobMix.ts";
 import { provisionMongo } from "../mongo/provision.ts";
@@ -18,7 +19,7 @@ import { runDirFor, writeRunReport } from "../report/writeReport.ts";
 import { Supervisor } from "../sut/supervisor.ts";
 import type { WorkerConfig } from "../sut/workerMain.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
-import { sleep, waitFor } from "../util/wait.ts";
+import { sleep, throttle, waitFor } from "../util/wait.ts";
 import { describeEnvironment } from "./environment.ts";
 import { prepareDatabase, readFinalState } from "./jobsCollection.ts";
 import type { Reporter } from "./reporter.ts";
@@ -79,9 +80,17 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   try {
     await client.connect();
     await prepareDatabase(client.db(dbName));
-    const { sut } = settings;
+    const { sut, load: loadSettings } = settings;
+    const db = client.db(dbName);
+    const jobs = planJobs(loadSettings, rng);
+    if (loadSettings.mode === "bulk") {
+      // A backlog due all at once, in the database before any worker polls.
+      reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's schedule()…`);
+      await runBulkLoad(db, jobs, harnessLedger);
+    }
+    const http = loadSettings.mode === "http";
     reporter.progress(
-      `starting the trigger server and ${sut.processes} worker processes × ${sut.workersPerProcess} workers…`,
+      `starting ${http ? "the trigger server and " : ""}${sut.processes} worker processes × ${sut.workersPerProcess} workers…`,
     );
     const workerConfig = (proc: string): WorkerConfig => ({
       uri: target.uri,
@@ -90,10 +99,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       slots: sut.workersPerProcess,
       pollIntervalMs: sut.pollIntervalMs,
       lockTimeoutMs: sut.lockTimeoutMs,
+      maxExecutionMs: sut.maxExecutionMs,
       ledgerDir,
     });
     const [port] = await Promise.all([
-      supervisor.startTrigger({ uri: target.uri, dbName }),
+      http ? supervisor.startTrigger({ uri: target.uri, dbName }) : Promise.resolve(0),
       ...Array.from({ length: sut.processes }, (_, i) =>
         supervisor.startWorker(`w${i + 1}`, { ...workerConfig(`w${i + 1}`) }, sut.workersPerProcess),
       ),
@@ -103,12 +113,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const live = new LiveLedger(ledgerDir);
     const ticker = setInterval(() => live.poll(), 50);
     try {
-      const jobs = planJobs(settings.load, rng);
-      const faults = runKillSchedule(
+      const faults = runFaultSchedule(
         {
-          points: settings.faults.killAt ?? evenKillPoints(settings.faults.kills),
+          faults: planFaults(settings.faults.kills, settings.faults.pauses, settings.faults.killAt),
           totalJobs: jobs.length,
           restartDelayMs: settings.faults.restartDelayMs,
+          pauseMs: settings.faults.pauseMs,
         },
         { supervisor, live, ledger: harnessLedger, rng, progress: reporter.progress, signal: phase.signal },
       );
@@ -116,41 +126,55 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       void faults.finally(() => {
         faultsDone = true;
       });
-      reporter.progress(`load: ${jobs.length} jobs over HTTP with ${settings.load.connections} connections…`);
-      load = await runHttpLoad({
-        url: `http://127.0.0.1:${port}`,
-        connections: settings.load.connections,
-        jobs,
-        ledger: harnessLedger,
-        signal: phase.signal,
-      });
-      reporter.progress(
-        `load: ${load.accepted} accepted, ${load.rejected} rejected, ${load.errors} errors in ${(load.durationMs / 1000).toFixed(1)} s`,
-      );
-      if (signal.aborted) throw new Interrupted();
-
-      const deadline = Date.now() + settings.check.drainTimeoutMs;
-      let lastReport = 0;
-      const drained = await waitFor(() => faultsDone && live.finishedCount() >= live.accepted.size, {
-        everyMs: 100,
-        timeoutMs: settings.check.drainTimeoutMs,
-        signal,
-        onTick: () => {
-          live.poll();
-          if (Date.now() - lastReport >= 2000) {
-            lastReport = Date.now();
-            reporter.progress(
-              `drain: ${live.finishedCount()}/${live.accepted.size} jobs finished, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`,
-            );
-          }
-        },
-      });
-      if (signal.aborted) throw new Interrupted();
-      if (!drained) {
-        reporter.warn(
-          `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${settings.check.drainTimeoutMs / 1000} s; checking what there is`,
+      if (http) {
+        reporter.progress(
+          `load: ${jobs.length} jobs over HTTP with ${loadSettings.connections} connections…`,
+        );
+        load = await runHttpLoad({
+          url: `http://127.0.0.1:${port}`,
+          connections: loadSettings.connections,
+          jobs,
+          ledger: harnessLedger,
+          signal: phase.signal,
+          onProgress: throttle(2000, (done) => reporter.progress(`load: ${done}/${jobs.length} responses`)),
+        });
+        reporter.progress(
+          `load: ${load.accepted} accepted, ${load.rejected} rejected, ${load.errors} errors in ${(load.durationMs / 1000).toFixed(1)} s`,
         );
       }
+      if (signal.aborted) throw new Interrupted();
+
+      if (loadSettings.runForMs !== undefined) {
+        const until = Date.now() + loadSettings.runForMs;
+        await waitFor(() => Date.now() >= until, {
+          everyMs: 100,
+          signal,
+          onTick: throttle(5000, () =>
+            reporter.progress(
+              `observing: ${Math.max(0, Math.round((until - Date.now()) / 1000))} s left, ${live.open.size} executing`,
+            ),
+          ),
+        });
+      } else {
+        const deadline = Date.now() + settings.check.drainTimeoutMs;
+        const drained = await waitFor(() => faultsDone && live.finishedCount() >= live.accepted.size, {
+          everyMs: 100,
+          timeoutMs: settings.check.drainTimeoutMs,
+          signal,
+          onTick: throttle(2000, () =>
+            reporter.progress(
+              `drain: ${live.finishedCount()}/${live.accepted.size} jobs finished, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`,
+            ),
+          ),
+        });
+        if (signal.aborted) throw new Interrupted();
+        if (!drained) {
+          reporter.warn(
+            `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${settings.check.drainTimeoutMs / 1000} s; checking what there is`,
+          );
+        }
+      }
+      if (signal.aborted) throw new Interrupted();
       phase.abort();
       await faults;
       // Watch one more lock timeout: a re-execution of a finished job would show up now.

@@ -167,10 +167,12 @@ export class Supervisor {
     return (await this.spawn(proc, m.kind, m.entry, m.env, m.slots)).pid;
   }
 
-  /** The procs of the worker processes that are running now. */
+  /** The procs of the worker processes that are running now (not exited, not paused). */
   runningWorkers(): string[] {
     return [...this.children.values()]
-      .filter((m) => m.kind === "worker" && m.child.exitCode === null)
+      .filter(
+        (m) => m.kind === "worker" && m.child.exitCode === null && m.child.signalCode === null && !m.paused,
+      )
       .map((m) => m.proc);
   }
 

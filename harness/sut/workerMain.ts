@@ -18,6 +18,8 @@ export interface WorkerConfig {
   slots: number;
   pollIntervalMs: number;
   lockTimeoutMs: number;
+  /** The scheduler's maxExecutionMs (stall detection), if set. */
+  maxExecutionMs?: number;
   ledgerDir: string;
 }
 
@@ -37,6 +39,7 @@ const scheduler = new Scheduler({
   workers: config.slots,
   pollIntervalMs: config.pollIntervalMs,
   lockTimeoutMs: config.lockTimeoutMs,
+  ...(config.maxExecutionMs ? { maxExecutionMs: config.maxExecutionMs } : {}),
   handler: async (job: Job) => {
     const execId = `${pid}-${++counter}`;
     const jobId = String(job._id);
@@ -54,6 +57,10 @@ const scheduler = new Scheduler({
       lockVersion: job.lockVersion ?? 0,
       nextRunAt: new Date(job.nextRunAt).getTime(),
       workerId: String(job.lockedBy ?? ""),
+      ...(job.repeat
+        ? { repeat: { every: job.repeat.every, cron: job.repeat.cron, timezone: job.repeat.timezone } }
+        : {}),
+      ...(job.dedupeKey ? { dedupeKey: job.dedupeKey } : {}),
       proc: config.proc,
       pid,
     });
@@ -78,6 +85,9 @@ function ack(job: Job, outcome: "success" | "retry" | "fail"): void {
 scheduler.on("job:success", (job) => ack(job, "success"));
 scheduler.on("job:retry", (job) => ack(job, "retry"));
 scheduler.on("job:fail", ({ job }) => ack(job, "fail"));
+scheduler.on("job:stalled", (job) => {
+  ledger.append({ type: "stalled", t: Date.now(), jobId: String(job._id), pid, proc: config.proc });
+});
 scheduler.on("worker:error", (error) => {
   ledger.append({
     type: "worker-error",

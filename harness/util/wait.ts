@@ -26,3 +26,17 @@ export async function waitFor(
   }
   return false;
 }
+
+/** Wraps fn so that it runs at most once per `everyMs` (the first call runs at once). */
+export function throttle<A extends unknown[]>(
+  everyMs: number,
+  fn: (...args: A) => void,
+): (...args: A) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return (...args) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    fn(...args);
+  };
+}

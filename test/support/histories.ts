@@ -87,4 +87,5 @@ export const settings = {
   recoveryToleranceMs: 200,
   runEndedAt: 100_000,
   complete: true,
+  timingToleranceMs: 50,
 };

@@ -1,0 +1,120 @@
+import type { FaultRecord, ProcessRecord } from "../ledger/records.ts";
+import { aliveSlotsAt } from "./claimOrder.ts";
+import { buildExecutions, type Execution } from "./executions.ts";
+import type { Checker, CheckerResult, Violation } from "./types.ts";
+
+interface Segment {
+  from: number;
+  to: number;
+}
+
+/** Every instant where something changes, in order. */
+function timePoints(executions: readonly Execution[], extra: readonly number[]): number[] {
+  const points = new Set<number>(extra);
+  for (const e of executions) {
+    points.add(e.start);
+    points.add(e.stop);
+    if (e.ackT !== undefined) points.add(e.ackT);
+  }
+  return [...points].sort((a, b) => a - b);
+}
+
+/**
+ * Concurrency limits, per job name with a limit: the peak number of executions alive at once
+ * against the limit and the time spent over it (a violation), and starvation: a stretch longer than
+ * a poll interval plus tolerance, from the first claim of the run on, during which the name was
+ * below its limit, one of its jobs was due and waiting, and a worker slot stood free.
+ */
+export const concurrencyLimitChecker: Checker = {
+  name: "concurrency-limit",
+  check({ history, settings }): CheckerResult {
+    const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
+    const executions = buildExecutions(history, runEndedAt);
+    const processes = history.records.filter((r): r is ProcessRecord => r.type === "process");
+    const kills = history.records.filter((r): r is FaultRecord => r.type === "fault" && r.action === "kill");
+    const pauses = history.records.filter((r): r is FaultRecord => r.type === "fault");
+    const limits = new Map<string, number>();
+    for (const e of executions) if (e.concurrency != null) limits.set(e.name, e.concurrency);
+    // Starvation is judged from the first claim on: before it, workers are still warming up
+    // (connections, first queries), which says nothing about the concurrency path.
+    const warm = executions.length ? Math.min(...executions.map((e) => e.start)) : 0;
+    const points = timePoints(executions, [...processes.map((p) => p.t), ...pauses.map((p) => p.t)]);
+    const figures: Record<string, number | null> = {};
+    const violations: Violation[] = [];
+
+    for (const [name, limit] of limits) {
+      const own = executions.filter((e) => e.name === name);
+      let peak = 0;
+      let overMs = 0;
+      let overSince: number | null = null;
+      let starveSince: number | null = null;
+      let starvedMs = 0;
+      let longestStarve: Segment = { from: 0, to: 0 };
+      for (let i = 0; i < points.length - 1; i++) {
+        const t = points[i] as number;
+        const next = points[i + 1] as number;
+        const alive = own.filter((e) => e.start <= t && t < e.stop);
+        peak = Math.max(peak, alive.length);
+        if (alive.length > limit) {
+          overMs += next - t;
+          if (overSince === null) {
+            overSince = t;
+            violations.push({
+              kind: "over-limit",
+              t,
+              jobId: alive[0]?.jobId,
+              message: `${name}: ${alive.length} executions alive at ${new Date(t).toISOString()}, limit ${limit}: ${alive.map((e) => `${e.jobId}@${e.proc}`).join(", ")}`,
+              evidence: {
+                name,
+                limit,
+                alive: alive.map((e) => ({ jobId: e.jobId, execId: e.execId, proc: e.proc, start: e.start })),
+              },
+            });
+          }
+        } else overSince = null;
+        // The database counts a job as running until the scheduler acknowledges it.
+        const running = own.filter((e) => e.start <= t && t < (e.ackT ?? e.stop)).length;
+        const waiting = own.some(
+          (e) => e.nextRunAt + pollIntervalMs + tol < t && t < e.start && e.attempt >= 1,
+        );
+        const free =
+          executions.filter((e) => e.start <= t && t < e.stop).length < aliveSlotsAt(t, processes, kills);
+        if (t >= warm && running < limit && waiting && free) {
+          if (starveSince === null) starveSince = t;
+          starvedMs += next - t;
+          if (next - starveSince > longestStarve.to - longestStarve.from)
+            longestStarve = { from: starveSince, to: next };
+        } else starveSince = null;
+      }
+      figures[`${name}: limit`] = limit;
+      figures[`${name}: peak`] = peak;
+      figures[`${name}: msOverLimit`] = overMs;
+      figures[`${name}: longestStarvationMs`] = longestStarve.to - longestStarve.from;
+      if (longestStarve.to - longestStarve.from > pollIntervalMs + tol) {
+        violations.push({
+          kind: "starvation",
+          t: longestStarve.from,
+          message: `${name}: below its limit of ${limit} with a job waiting and a worker slot free for ${longestStarve.to - longestStarve.from} ms from ${new Date(longestStarve.from).toISOString()} (${starvedMs} ms in all)`,
+          evidence: { name, limit, from: longestStarve.from, to: longestStarve.to, totalMs: starvedMs },
+        });
+      }
+    }
+    if (limits.size === 0) {
+      return {
+        name: this.name,
+        verdict: "unknown",
+        summary: "no job with a concurrency limit ran",
+        violations,
+        figures,
+      };
+    }
+    const parts = [...limits].map(([n, l]) => `${n} peak ${figures[`${n}: peak`]}/${l}`);
+    return {
+      name: this.name,
+      verdict: violations.length === 0 ? "pass" : "fail",
+      summary: `${parts.join(", ")}; ${violations.filter((v) => v.kind === "over-limit").length} times over a limit, ${violations.filter((v) => v.kind === "starvation").length} names starved`,
+      violations,
+      figures,
+    };
+  },
+};

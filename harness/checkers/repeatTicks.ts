@@ -1,0 +1,105 @@
+import cronParser from "cron-parser";
+import { percentile, round } from "../util/stats.ts";
+import { buildExecutions, type Execution, executionsByJob } from "./executions.ts";
+import type { Checker, CheckerResult, Violation } from "./types.ts";
+
+/** Cron ticks strictly after `from` and at or before `to`, in the rule's timezone. */
+function cronTicks(cron: string, timezone: string | undefined, from: number, to: number): number[] {
+  const it = cronParser.parseExpression(cron, { currentDate: new Date(from), tz: timezone ?? "UTC" });
+  const ticks: number[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const t = it.next().getTime();
+    if (t > to) break;
+    ticks.push(t);
+  }
+  return ticks;
+}
+
+/**
+ * Repeating jobs (interval and cron): each execution's nextRunAt is the slot it ran for. A double
+ * tick is a slot run twice (unless the first run's process died); a missed tick is a slot that was
+ * due, claimable and never run; drift is start minus slot. Ticks and drift count from each job's
+ * second slot: the first is its creation time, due before the workers were up, and the scheduler
+ * bases the next slot on how that first run went (skipping cron slots missed meanwhile).
+ */
+export const repeatTicksChecker: Checker = {
+  name: "repeat-ticks",
+  check({ history, settings }): CheckerResult {
+    const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
+    const cutoff = runEndedAt - pollIntervalMs - tol;
+    const repeating = buildExecutions(history, runEndedAt).filter((e) => e.repeat);
+    const violations: Violation[] = [];
+    const drifts: number[] = [];
+    let doubleTicks = 0;
+    let missed = 0;
+    for (const [jobId, runs] of executionsByJob(repeating)) {
+      const first = runs[0] as Execution;
+      const rule = first.repeat ?? {};
+      const bySlot = new Map<number, Execution[]>();
+      for (const e of runs) bySlot.set(e.nextRunAt, [...(bySlot.get(e.nextRunAt) ?? []), e]);
+      const slots = [...bySlot.keys()].sort((a, b) => a - b);
+      for (const [slot, list] of bySlot) {
+        // The first slot is the creation time, due before the workers were up: no drift there.
+        if (slot !== slots[0]) drifts.push((list[0] as Execution).start - slot);
+        const repeats = list.slice(1).filter((_, i) => (list[i] as Execution).diedAt === undefined);
+        if (repeats.length) {
+          doubleTicks += repeats.length;
+          violations.push({
+            kind: "double-tick",
+            jobId,
+            t: slot,
+            message: `job ${jobId} (${first.name}) ran its ${new Date(slot).toISOString()} tick ${list.length} times (${list.map((e) => `${e.execId}@${e.proc}`).join(", ")})`,
+          });
+        }
+      }
+      // Ticks count from the second slot: the first run's own timing decides where the grid starts.
+      const grid = slots.slice(1);
+      const missing: number[] = [];
+      if (rule.every) {
+        const every = Math.max(rule.every, 100);
+        for (let i = 0; i + 1 < grid.length; i++) {
+          const gap = (grid[i + 1] as number) - (grid[i] as number);
+          for (let k = 1; k < Math.round(gap / every); k++) missing.push((grid[i] as number) + k * every);
+        }
+        const last = grid[grid.length - 1];
+        if (last !== undefined) for (let t = last + every; t <= cutoff; t += every) missing.push(t);
+      } else if (rule.cron) {
+        for (let i = 0; i + 1 < grid.length; i++) {
+          missing.push(
+            ...cronTicks(rule.cron, rule.timezone, grid[i] as number, (grid[i + 1] as number) - 1),
+          );
+        }
+        const last = grid[grid.length - 1];
+        if (last !== undefined) missing.push(...cronTicks(rule.cron, rule.timezone, last, cutoff));
+      }
+      missed += missing.length;
+      if (missing.length) {
+        violations.push({
+          kind: "missed-tick",
+          jobId,
+          t: missing[0],
+          message: `job ${jobId} (${first.name}) missed ${missing.length} tick(s), the first due ${new Date(missing[0] as number).toISOString()}`,
+          evidence: { missed: missing.slice(0, 20) },
+        });
+      }
+    }
+    const figures = {
+      jobs: executionsByJob(repeating).size,
+      ticks: repeating.length,
+      doubleTicks,
+      missed,
+      driftP50Ms: round(percentile(drifts, 50), 0),
+      driftP99Ms: round(percentile(drifts, 99), 0),
+    };
+    if (repeating.length === 0) {
+      return { name: this.name, verdict: "unknown", summary: "no repeating job ran", violations, figures };
+    }
+    return {
+      name: this.name,
+      verdict: violations.length === 0 ? "pass" : "fail",
+      summary: `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms`,
+      violations,
+      figures,
+    };
+  },
+};

@@ -1,0 +1,112 @@
+import type { AcceptRecord } from "../ledger/records.ts";
+import { buildExecutions, type Execution, executionsByJob } from "./executions.ts";
+import type { Checker, CheckerResult, CheckInput, Violation } from "./types.ts";
+
+/**
+ * Retries: for each job that asked for retries, the attempts run (1, 2, … without gaps), the wait
+ * between a failed attempt and the next against the configured delay (not earlier than the delay
+ * minus tolerance; not later than delay + poll interval + tolerance), and the final status and
+ * lastError. `computed` selects jobs whose delay was a function (a computed backoff) or a number.
+ */
+function retryChecker(name: string, computed: boolean): Checker {
+  return {
+    name,
+    check({ history, settings, finalState }: CheckInput): CheckerResult {
+      const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
+      const accepted = history.records.filter(
+        (r): r is AcceptRecord & { retry: NonNullable<AcceptRecord["retry"]> } =>
+          r.type === "accept" && r.retry?.computed === computed,
+      );
+      const byJob = executionsByJob(buildExecutions(history, runEndedAt));
+      const states = new Map(finalState.map((j) => [j.id, j]));
+      const violations: Violation[] = [];
+      let checked = 0;
+      let early = 0;
+      let late = 0;
+      let worstEarlyMs = 0;
+      let worstLateMs = 0;
+      for (const a of accepted) {
+        const runs = (byJob.get(a.jobId) ?? []).filter((e) => e.diedAt === undefined);
+        const { maxAttempts, delaysMs, failUntilAttempt } = a.retry;
+        const expectedRuns = Math.max(1, Math.min(failUntilAttempt, maxAttempts));
+        const attempts = runs.map((e) => e.attempt);
+        const want = Array.from({ length: expectedRuns }, (_, i) => i + 1);
+        if (attempts.join(",") !== want.join(",")) {
+          violations.push({
+            kind: "attempts",
+            jobId: a.jobId,
+            message: `job ${a.jobId} (${a.name}) ran attempts [${attempts.join(", ")}], expected [${want.join(", ")}]`,
+            evidence: { attempts, expected: want },
+          });
+        }
+        for (let i = 0; i + 1 < runs.length; i++) {
+          const prev = runs[i] as Execution;
+          const next = runs[i + 1] as Execution;
+          if (prev.ack !== "retry" || prev.ackT === undefined) continue;
+          const delay = delaysMs[prev.attempt - 1] ?? 0;
+          const gap = next.start - prev.ackT;
+          checked++;
+          if (gap < delay - tol) {
+            early++;
+            worstEarlyMs = Math.max(worstEarlyMs, delay - gap);
+            violations.push({
+              kind: "early-retry",
+              jobId: a.jobId,
+              t: next.start,
+              message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} started ${gap} ms after attempt ${prev.attempt} failed; the delay was ${delay} ms`,
+              evidence: { attempt: next.attempt, gapMs: gap, delayMs: delay },
+            });
+          } else if (gap > delay + pollIntervalMs + tol) {
+            late++;
+            worstLateMs = Math.max(worstLateMs, gap - delay);
+            violations.push({
+              kind: "late-retry",
+              jobId: a.jobId,
+              t: next.start,
+              message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} started ${gap} ms after attempt ${prev.attempt} failed; the delay was ${delay} ms (+${pollIntervalMs} ms poll)`,
+              evidence: { attempt: next.attempt, gapMs: gap, delayMs: delay },
+            });
+          }
+        }
+        const state = states.get(a.jobId);
+        const expectFailed = failUntilAttempt > maxAttempts;
+        const wantStatus = expectFailed ? "failed" : "completed";
+        const wantError = expectFailed ? `simulated failure on attempt ${maxAttempts}` : undefined;
+        if (state?.status !== wantStatus || (wantError !== undefined && state.lastError !== wantError)) {
+          violations.push({
+            kind: "final-state",
+            jobId: a.jobId,
+            message: `job ${a.jobId} (${a.name}) ended ${state?.status ?? "missing"}${state?.lastError ? ` with "${state.lastError}"` : ""}, expected ${wantStatus}${wantError ? ` with "${wantError}"` : ""}`,
+            evidence: {
+              status: state?.status ?? null,
+              lastError: state?.lastError ?? null,
+              attempts: state?.attempts ?? null,
+            },
+          });
+        }
+      }
+      const figures = { jobs: accepted.length, checked, early, late, worstEarlyMs, worstLateMs };
+      if (accepted.length === 0) {
+        return {
+          name,
+          verdict: "unknown",
+          summary: `no job with ${computed ? "a computed" : "a fixed"} retry delay`,
+          violations,
+          figures,
+        };
+      }
+      return {
+        name,
+        verdict: violations.length === 0 ? "pass" : "fail",
+        summary: `${accepted.length} jobs with ${computed ? "computed" : "fixed"} retry delays: ${checked} gaps checked, ${early} early, ${late} late; ${violations.filter((v) => v.kind === "attempts" || v.kind === "final-state").length} with wrong attempts or final state`,
+        violations,
+        figures,
+      };
+    },
+  };
+}
+
+/** Retries with a fixed delay (a number). */
+export const retryTimingChecker = retryChecker("retry-timing", false);
+/** Retries whose delay is computed per attempt by a function (exponential backoff). */
+export const retryComputedDelayChecker = retryChecker("retry-computed-delay", true);

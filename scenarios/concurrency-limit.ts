@@ -1,0 +1,28 @@
+import type { Scenario } from "../harness/config/scenarioSchema.ts";
+
+/**
+ * Names limited to 1, 2 and 5 concurrent executions, claimed by more worker slots (12) than the
+ * limits add up to (8), across 4 processes: the limit must hold across processes, and a name below
+ * its limit must not starve while workers sit idle.
+ */
+export const concurrencyLimit: Scenario = {
+  name: "concurrency-limit",
+  description: "names limited to 1, 2 and 5 across 4 processes; check peaks, time over limit and starvation",
+  settings: {
+    sut: { processes: 4, workersPerProcess: 3, pollIntervalMs: 200, lockTimeoutMs: 5000 },
+    load: {
+      mode: "bulk",
+      jobs: 240,
+      durationMs: [100, 300],
+      mix: [
+        { weight: 1, body: { name: "limit-1", concurrency: 1 }, expect: "completed" },
+        { weight: 2, body: { name: "limit-2", concurrency: 2 }, expect: "completed" },
+        { weight: 5, body: { name: "limit-5", concurrency: 5 }, expect: "completed" },
+      ],
+    },
+    faults: { kills: 0 },
+    // A claim of a limited job is several queries (find, count, update, count, up to 20 names);
+    // with 12 workers on two cores it takes up to a few hundred ms, which the tolerance covers.
+    check: { checkers: ["concurrency-limit", "lost-jobs", "re-executions"], timingToleranceMs: 500 },
+  },
+};

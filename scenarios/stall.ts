@@ -1,0 +1,51 @@
+import type { Scenario } from "../harness/config/scenarioSchema.ts";
+
+/**
+ * Workers frozen with SIGSTOP for longer than the lock timeout and then continued, handlers that
+ * block the event loop past the lock timeout, and jobs that run past maxExecutionMs. Measured on
+ * mongo-job-scheduler 1.2.4: the frozen worker finishes its job after another took it over (double
+ * execution), its completion is refused, and its failure path then marks the job failed. Those are
+ * reported as informational known weaknesses; the gate is that stalls are reported (job:stalled).
+ */
+export const stall: Scenario = {
+  name: "stall",
+  description:
+    "freeze workers (SIGSTOP) and block event loops past the lock timeout; check ownership and stall events",
+  settings: {
+    sut: {
+      processes: 3,
+      workersPerProcess: 2,
+      pollIntervalMs: 200,
+      lockTimeoutMs: 2000,
+      maxExecutionMs: 3000,
+    },
+    load: {
+      mode: "bulk",
+      jobs: 120,
+      durationMs: [200, 600],
+      mix: [
+        { weight: 10, body: { name: "normal" }, expect: "completed" },
+        {
+          count: 3,
+          body: { name: "blocks-event-loop" },
+          data: { blockMs: 3500 },
+          durationMs: [0, 0],
+          expect: "completed",
+        },
+        { count: 3, body: { name: "runs-long" }, durationMs: [5000, 5000], expect: "completed" },
+      ],
+    },
+    faults: { kills: 0, pauses: 2, pauseMs: 4000 },
+    check: {
+      checkers: ["ownership", "stalled-events", "re-executions", "lost-jobs"],
+      informational: {
+        "re-executions":
+          "a frozen worker finishes its job after another took it over: a lease without fencing cannot prevent it",
+        ownership:
+          "a stale worker's refused completion goes down the failure path, which marks the job failed without checking ownership",
+        "lost-jobs":
+          "the jobs lost here are those the stale worker's failure path marked failed (see ownership)",
+      },
+    },
+  },
+};
