@@ -44,6 +44,30 @@ export const breaks = {
       times: 1,
     },
   ],
+  /** Priority is ignored: every claim takes the oldest due job, whatever its priority. */
+  "priority-ignored": [
+    {
+      file: "dist/store/mongo/mongo-job-store.js",
+      find: "sort: { priority: 1, nextRunAt: 1 }",
+      replace: "sort: { nextRunAt: 1, _id: 1 }",
+      times: 3,
+    },
+  ],
+  /** The concurrency check is gone: a limited job is claimed whatever runs already. */
+  "no-concurrency-check": [
+    {
+      file: "dist/store/mongo/mongo-job-store.js",
+      find: "if (runningCount >= candidate.concurrency)",
+      replace: "if (runningCount < 0)",
+      times: 1,
+    },
+    {
+      file: "dist/store/mongo/mongo-job-store.js",
+      find: "if (currentRunning > lockResult.concurrency)",
+      replace: "if (currentRunning < 0)",
+      times: 1,
+    },
+  ],
 } satisfies Record<string, Patch[]>;
 export type BreakName = keyof typeof breaks;
 

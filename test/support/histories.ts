@@ -1,6 +1,21 @@
 import type { JobState } from "../../harness/checkers/types.ts";
 import type { History } from "../../harness/ledger/history.ts";
-import type { LedgerRecord } from "../../harness/ledger/records.ts";
+import type { AcceptRecord, LedgerRecord, StartRecord } from "../../harness/ledger/records.ts";
+
+export interface RunOptions {
+  ack?: "success" | "retry" | "fail" | null;
+  /** How the handler ended; "error" makes the default ack "retry". */
+  outcome?: "ok" | "error";
+  priority?: number;
+  nextRunAt?: number;
+  name?: string;
+  concurrency?: number;
+  attempt?: number;
+  repeat?: StartRecord["repeat"];
+  dedupeKey?: string;
+  /** Ack this long after the end (default 1 ms). */
+  ackAfter?: number;
+}
 
 /** Builds ledger histories by hand for checker tests: one helper per record kind. */
 export class HistoryBuilder {
@@ -10,7 +25,7 @@ export class HistoryBuilder {
   accept(
     jobId: string,
     t = 0,
-    options: { name?: string; priority?: number; expect?: "completed" | "failed" } = {},
+    options: Partial<Pick<AcceptRecord, "name" | "priority" | "expect" | "retry" | "dedupeKey">> = {},
   ): this {
     this.records.push({
       type: "accept",
@@ -19,6 +34,8 @@ export class HistoryBuilder {
       name: options.name ?? "email",
       priority: options.priority ?? 5,
       expect: options.expect ?? "completed",
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.dedupeKey ? { dedupeKey: options.dedupeKey } : {}),
     });
     return this;
   }
@@ -28,20 +45,14 @@ export class HistoryBuilder {
     return this;
   }
 
-  /** One execution: start at `start`; end and ack at `end` unless told otherwise. Returns its execId. */
+  /** One execution: start at `start`; end (and ack) at `end` unless it is null. */
   run(
     jobId: string,
     proc: string,
     pid: number,
     start: number,
     end: number | null,
-    options: {
-      ack?: "success" | "retry" | "fail" | null;
-      priority?: number;
-      nextRunAt?: number;
-      name?: string;
-      concurrency?: number;
-    } = {},
+    options: RunOptions = {},
   ): this {
     const execId = `${pid}-${++this.exec}`;
     this.records.push({
@@ -52,23 +63,44 @@ export class HistoryBuilder {
       name: options.name ?? "email",
       priority: options.priority ?? 5,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-      attempt: 1,
+      attempt: options.attempt ?? 1,
       lockVersion: 1,
       nextRunAt: options.nextRunAt ?? 0,
       workerId: `${proc}-w0`,
+      ...(options.repeat ? { repeat: options.repeat } : {}),
+      ...(options.dedupeKey ? { dedupeKey: options.dedupeKey } : {}),
       proc,
       pid,
     });
     if (end !== null) {
-      this.records.push({ type: "end", t: end, execId, jobId, outcome: "ok", pid });
-      const ack = options.ack === undefined ? "success" : options.ack;
-      if (ack) this.records.push({ type: "ack", t: end + 1, execId, jobId, outcome: ack, pid });
+      const outcome = options.outcome ?? "ok";
+      this.records.push({ type: "end", t: end, execId, jobId, outcome, pid });
+      const ack = options.ack === undefined ? (outcome === "ok" ? "success" : "retry") : options.ack;
+      if (ack)
+        this.records.push({
+          type: "ack",
+          t: end + (options.ackAfter ?? 1),
+          execId,
+          jobId,
+          outcome: ack,
+          pid,
+        });
     }
     return this;
   }
 
   kill(proc: string, pid: number, t: number): this {
     this.records.push({ type: "fault", t, fault: "kill", action: "kill", proc, pid });
+    return this;
+  }
+
+  stalled(jobId: string, proc: string, pid: number, t: number): this {
+    this.records.push({ type: "stalled", t, jobId, proc, pid });
+    return this;
+  }
+
+  workerError(proc: string, pid: number, t: number, message: string): this {
+    this.records.push({ type: "worker-error", t, proc, pid, message });
     return this;
   }
 

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { retryComputedDelayChecker, retryTimingChecker } from "../../harness/checkers/retryTiming.ts";
+import { HistoryBuilder, job, settings } from "../support/histories.ts";
+
+// poll 100 ms, tolerance 50 ms. Fails twice, succeeds on attempt 3; delay 500 ms.
+const retry = { maxAttempts: 4, delaysMs: [500, 500, 500], computed: false, failUntilAttempt: 3 };
+
+function history(secondStart: number, thirdStart: number) {
+  return new HistoryBuilder()
+    .accept("r", 0, { retry })
+    .run("r", "w1", 1, 10, 20, { outcome: "error", attempt: 1 })
+    .run("r", "w1", 1, secondStart, secondStart + 10, { outcome: "error", attempt: 2 })
+    .run("r", "w1", 1, thirdStart, thirdStart + 10, { attempt: 3 })
+    .history();
+}
+
+describe("retry checkers", () => {
+  it("pass gaps between the delay and delay + poll + tolerance, with the right attempts and final state", () => {
+    const result = retryTimingChecker.check({
+      settings,
+      history: history(560, 1150),
+      finalState: [job("r", "completed", { attempts: 2 })],
+    });
+    expect(result.verdict).toBe("pass");
+    expect(result.figures).toMatchObject({ checked: 2, early: 0, late: 0 });
+  });
+
+  it("fail a retry that comes before its delay and one that comes too late", () => {
+    const result = retryTimingChecker.check({
+      settings,
+      history: history(100, 900),
+      finalState: [job("r", "completed")],
+    });
+    expect(result.verdict).toBe("fail");
+    expect(result.figures).toMatchObject({ early: 1, late: 1 });
+    expect(result.violations.map((v) => v.kind)).toEqual(["early-retry", "late-retry"]);
+  });
+
+  it("fail a job with missing attempts or the wrong final state", () => {
+    const b = new HistoryBuilder()
+      .accept("x", 0, { retry: { ...retry, maxAttempts: 2, failUntilAttempt: 99, delaysMs: [500] } })
+      .run("x", "w1", 1, 10, 20, { outcome: "error", attempt: 1, ack: "fail" });
+    const result = retryTimingChecker.check({
+      settings,
+      history: b.history(),
+      finalState: [job("x", "failed", { lastError: "boom" })],
+    });
+    expect(result.violations.map((v) => v.kind).sort()).toEqual(["attempts", "final-state"]);
+  });
+
+  it("judge computed delays apart from fixed ones", () => {
+    const computed = new HistoryBuilder()
+      .accept("c", 0, { retry: { ...retry, computed: true, delaysMs: [400, 800, 1600] } })
+      .run("c", "w1", 1, 10, 20, { outcome: "error", attempt: 1 })
+      .run("c", "w1", 1, 40, 50, { outcome: "error", attempt: 2 })
+      .run("c", "w1", 1, 70, 80, { attempt: 3 })
+      .history();
+    const input = { settings, history: computed, finalState: [job("c", "completed")] };
+    expect(retryTimingChecker.check(input).verdict).toBe("unknown");
+    const result = retryComputedDelayChecker.check(input);
+    expect(result.verdict).toBe("fail");
+    expect(result.figures.early).toBe(2);
+  });
+});
