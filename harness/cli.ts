@@ -145,6 +145,8 @@ export async function main(args: string[]): Promise<ExitCode> {
           .option("poll-interval", { type: "number", describe: "pollIntervalMs of every worker" })
           .option("kills", { type: "number", describe: "worker kills during the run" })
           .option("restart-delay", { type: "number", describe: "ms from a kill to the restart" })
+          .option("pauses", { type: "number", describe: "worker freezes (SIGSTOP) during the run" })
+          .option("pause-ms", { type: "number", describe: "ms a frozen worker stays frozen" })
           .option("drain-timeout", { type: "number", describe: "ms to wait for the jobs to finish" })
           .option("seed", { type: "number", describe: "seed of the run (printed by every run)" })
           .option("mongo", {

@@ -1,4 +1,4 @@
-import type { ProcessRecord } from "../ledger/records.ts";
+import type { FaultRecord, LedgerRecord, ProcessRecord } from "../ledger/records.ts";
 import type { Execution } from "./executions.ts";
 
 /**
@@ -59,47 +59,70 @@ export function passesOver(
   return runningCount(v.name, j.start, executions, readyTimes, lockTimeoutMs) < v.concurrency;
 }
 
-/** Slots (Scheduler workers) of processes that were up, as a step function over time. */
-export function aliveSlotsAt(
-  t: number,
-  processes: readonly ProcessRecord[],
-  kills: readonly { t: number; pid: number }[],
-) {
-  let slots = 0;
-  for (const p of processes) {
-    if (p.event !== "ready" || p.t > t) continue;
-    const gone =
-      processes.some((q) => q.event === "exit" && q.pid === p.pid && q.t <= t) ||
-      kills.some((k) => k.pid === p.pid && k.t <= t);
-    if (!gone) slots += p.slots;
-  }
-  return slots;
+/** What the free-worker count needs from a history besides the executions. */
+export interface Liveness {
+  processes: readonly ProcessRecord[];
+  faults: readonly FaultRecord[];
+}
+
+/** The liveness records of a history: process up/down and kill/pause faults. */
+export function livenessOf(records: readonly LedgerRecord[]): Liveness {
+  return {
+    processes: records.filter((r): r is ProcessRecord => r.type === "process"),
+    faults: records.filter((r): r is FaultRecord => r.type === "fault"),
+  };
+}
+
+function processUp(pid: number, t: number, live: Liveness): boolean {
+  const ready = live.processes.some((p) => p.pid === pid && p.event === "ready" && p.t <= t);
+  const gone =
+    live.processes.some((p) => p.pid === pid && p.event === "exit" && p.t <= t) ||
+    live.faults.some((f) => f.pid === pid && f.action === "kill" && f.t <= t);
+  const pause = live.faults
+    .filter((f) => f.pid === pid && (f.action === "pause" || f.action === "resume") && f.t <= t)
+    .at(-1);
+  return ready && !gone && pause?.action !== "pause";
 }
 
 /**
- * The longest stretch inside [from, to) during which fewer executions were alive than there were
- * worker slots (and `eligible` held): a worker that could have claimed a job and did not.
+ * Scheduler workers that could have claimed a job at time t: their process was up and not frozen,
+ * they had claimed before (a worker counts from its first claim on: before it, it is still
+ * opening connections and compiling code), and they were not executing anything.
+ */
+export function freeWorkersAt(t: number, executions: readonly Execution[], live: Liveness): number {
+  const workers = new Map<string, { pid: number; first: number; busy: boolean }>();
+  for (const e of executions) {
+    const w = workers.get(e.workerId) ?? { pid: e.pid, first: e.start, busy: false };
+    w.first = Math.min(w.first, e.start);
+    if (e.start <= t && t < e.stop) w.busy = true;
+    workers.set(e.workerId, w);
+  }
+  let free = 0;
+  for (const w of workers.values()) if (w.first <= t && !w.busy && processUp(w.pid, t, live)) free++;
+  return free;
+}
+
+/**
+ * The longest stretch inside [from, to) during which a worker stood free (see freeWorkersAt) and
+ * `eligible` held: a worker that could have claimed a job and did not.
  */
 export function longestFreeSlotGap(
   from: number,
   to: number,
   executions: readonly Execution[],
-  processes: readonly ProcessRecord[],
-  kills: readonly { t: number; pid: number }[],
+  live: Liveness,
   eligible: (t: number) => boolean = () => true,
 ): { ms: number; at: number | null } {
   if (to <= from) return { ms: 0, at: null };
   const points = new Set<number>([from, to]);
   for (const e of executions) for (const t of [e.start, e.stop]) if (t > from && t < to) points.add(t);
-  for (const p of processes) if (p.t > from && p.t < to) points.add(p.t);
-  for (const k of kills) if (k.t > from && k.t < to) points.add(k.t);
+  for (const r of [...live.processes, ...live.faults]) if (r.t > from && r.t < to) points.add(r.t);
   const sorted = [...points].sort((a, b) => a - b);
   let best = { ms: 0, at: null as number | null };
   let gapStart: number | null = null;
   for (let i = 0; i < sorted.length - 1; i++) {
     const t = sorted[i] as number;
-    const live = executions.filter((e) => e.start <= t && t < e.stop).length;
-    const free = live < aliveSlotsAt(t, processes, kills) && eligible(t);
+    const free = freeWorkersAt(t, executions, live) > 0 && eligible(t);
     if (free && gapStart === null) gapStart = t;
     if (!free && gapStart !== null) {
       if (t - gapStart > best.ms) best = { ms: t - gapStart, at: gapStart };

@@ -1,5 +1,4 @@
-import type { FaultRecord, ProcessRecord } from "../ledger/records.ts";
-import { aliveSlotsAt } from "./claimOrder.ts";
+import { freeWorkersAt, livenessOf } from "./claimOrder.ts";
 import { buildExecutions, type Execution } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
 
@@ -25,25 +24,20 @@ function timePoints(executions: readonly Execution[], extra: readonly number[]):
 /**
  * Concurrency limits, per job name with a limit: the peak number of executions alive at once
  * against the limit and the time spent over it (a violation), and starvation: a stretch longer than
- * a poll interval plus tolerance, from the first claim of the run on, during which the name was
- * below its limit, one of its jobs was due and waiting, and a worker slot stood free.
+ * a poll interval plus tolerance during which the name was below its limit, one of its jobs was due
+ * and waiting, and a worker slot of a warmed-up process stood free.
  */
 export const concurrencyLimitChecker: Checker = {
   name: "concurrency-limit",
   check({ history, settings }): CheckerResult {
     const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
     const executions = buildExecutions(history, runEndedAt);
-    const processes = history.records.filter((r): r is ProcessRecord => r.type === "process");
-    const kills = history.records.filter((r): r is FaultRecord => r.type === "fault" && r.action === "kill");
-    const pauses = history.records.filter((r): r is FaultRecord => r.type === "fault");
+    const live = livenessOf(history.records);
     const limits = new Map<string, number>();
     for (const e of executions) if (e.concurrency != null) limits.set(e.name, e.concurrency);
-    // Starvation is judged from the first claim on: before it, workers are still warming up
-    // (connections, first queries), which says nothing about the concurrency path.
-    const warm = executions.length ? Math.min(...executions.map((e) => e.start)) : 0;
     const points = timePoints(executions, [
-      ...processes.map((p) => p.t),
-      ...pauses.map((p) => p.t),
+      ...live.processes.map((p) => p.t),
+      ...live.faults.map((f) => f.t),
       // The instants jobs start to count as waiting.
       ...executions.map((e) => e.nextRunAt + pollIntervalMs + tol),
     ]);
@@ -87,9 +81,8 @@ export const concurrencyLimitChecker: Checker = {
         // The database counts a job as running until the scheduler acknowledges it.
         const running = own.filter((e) => e.start <= t && t < (e.ackT ?? e.stop)).length;
         const waiting = own.some((e) => e.nextRunAt + pollIntervalMs + tol <= t && t < e.start);
-        const free =
-          executions.filter((e) => e.start <= t && t < e.stop).length < aliveSlotsAt(t, processes, kills);
-        if (t >= warm && running < limit && waiting && free) {
+        const free = freeWorkersAt(t, executions, live) > 0;
+        if (running < limit && waiting && free) {
           if (starveSince === null) starveSince = t;
           starvedMs += next - t;
           if (next - starveSince > longestStarve.to - longestStarve.from)

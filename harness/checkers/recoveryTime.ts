@@ -1,6 +1,6 @@
-import type { FaultRecord, ProcessRecord } from "../ledger/records.ts";
+import type { FaultRecord } from "../ledger/records.ts";
 import { percentile, round } from "../util/stats.ts";
-import { longestFreeSlotGap, passesOver, runningCount } from "./claimOrder.ts";
+import { type Liveness, livenessOf, longestFreeSlotGap, passesOver, runningCount } from "./claimOrder.ts";
 import { buildExecutions, type Execution } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
 
@@ -30,8 +30,8 @@ export const recoveryTimeChecker: Checker = {
     const boundMs = lockTimeoutMs + pollIntervalMs;
     const executions = buildExecutions(history, runEndedAt);
     const kills = history.records.filter((r): r is FaultRecord => r.type === "fault" && r.action === "kill");
-    const processes = history.records.filter((r): r is ProcessRecord => r.type === "process");
-    const readyTimes = processes.filter((p) => p.event === "ready").map((p) => p.t);
+    const live = livenessOf(history.records);
+    const readyTimes = live.processes.filter((p) => p.event === "ready").map((p) => p.t);
     const recoveries: Recovery[] = [];
     const violations: Violation[] = [];
 
@@ -67,16 +67,7 @@ export const recoveryTimeChecker: Checker = {
           continue;
         }
         if ((rec.recoveryMs as number) <= boundMs + tol) continue;
-        const why = explainLate(
-          v,
-          kill.t + boundMs,
-          next.start,
-          executions,
-          processes,
-          kills,
-          readyTimes,
-          settings,
-        );
+        const why = explainLate(v, kill.t + boundMs, next.start, executions, live, readyTimes, settings);
         rec.late = why.unexplained ? "unexplained" : "explained";
         rec.explanation = why.text;
         if (why.unexplained) {
@@ -134,8 +125,7 @@ function explainLate(
   from: number,
   to: number,
   executions: readonly Execution[],
-  processes: readonly ProcessRecord[],
-  kills: readonly FaultRecord[],
+  live: Liveness,
   readyTimes: readonly number[],
   settings: { lockTimeoutMs: number; pollIntervalMs: number; recoveryToleranceMs: number },
 ): { unexplained: boolean; text: string } {
@@ -158,7 +148,7 @@ function explainLate(
       : (t: number) =>
           runningCount(v.name, t, executions, readyTimes, settings.lockTimeoutMs) - 1 <
           (v.concurrency as number);
-  const gap = longestFreeSlotGap(from, to, executions, processes, kills, eligible);
+  const gap = longestFreeSlotGap(from, to, executions, live, eligible);
   if (gap.ms > settings.pollIntervalMs + settings.recoveryToleranceMs) {
     return {
       unexplained: true,

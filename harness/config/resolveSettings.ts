@@ -16,6 +16,8 @@ export const settingFlags = {
   connections: ["load", "connections"],
   kills: ["faults", "kills"],
   "restart-delay": ["faults", "restartDelayMs"],
+  pauses: ["faults", "pauses"],
+  "pause-ms": ["faults", "pauseMs"],
   "drain-timeout": ["check", "drainTimeoutMs"],
   seed: ["seed"],
 } as const satisfies Record<string, readonly string[]>;

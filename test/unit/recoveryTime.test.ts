@@ -7,9 +7,11 @@ const check = (b: HistoryBuilder) =>
   recoveryTimeChecker.check({ settings, history: b.history(), finalState: [] });
 
 function killedVictim(): HistoryBuilder {
+  // w2 claimed a job early on, so it is warmed up and its idle slot counts as free.
   return new HistoryBuilder()
     .ready("w1", 1, 0)
     .ready("w2", 2, 0)
+    .run("warm-up", "w2", 2, 50, 60)
     .run("v", "w1", 1, 900, null)
     .kill("w1", 1, 1000);
 }
@@ -58,6 +60,7 @@ describe("recovery-time checker", () => {
     const b = new HistoryBuilder()
       .ready("w1", 1, 0)
       .ready("w2", 2, 0)
+      .run("warm-up", "w2", 2, 50, 60)
       .run("r", "w1", 1, 900, null, { name: "report", concurrency: 1 })
       .kill("w1", 1, 1000)
       .run("r", "w2", 2, 5000, 5100, { name: "report", concurrency: 1 });
@@ -68,5 +71,19 @@ describe("recovery-time checker", () => {
 
   it("is unknown when no kill happened", () => {
     expect(check(new HistoryBuilder().run("a", "w1", 1, 0, 10)).verdict).toBe("unknown");
+  });
+});
+
+describe("free worker slots", () => {
+  it("do not count for a process that has not claimed its first job yet (still warming up)", () => {
+    const b = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .ready("w2", 2, 0)
+      .run("v", "w1", 1, 900, null)
+      .kill("w1", 1, 1000)
+      .run("v", "w2", 2, 3000, 3100);
+    const result = recoveryTimeChecker.check({ settings, history: b.history(), finalState: [] });
+    expect(result.verdict).toBe("pass");
+    expect(result.figures.lateExplained).toBe(1);
   });
 });
