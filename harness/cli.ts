@@ -3,7 +3,7 @@
  * code (see exitCodes.ts); everything else lives in the library.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { scenarios } from "../scenarios/index.ts";
@@ -27,6 +27,7 @@ const stderrReporter: Reporter = {
 function printResult(result: RunResult, resultPath: string): void {
   process.stdout.write(`${renderSummary(result, { colour: Boolean(process.stdout.isTTY) })}\n`);
   process.stdout.write(`result: ${resultPath}\n`);
+  process.stdout.write(`report: ${join(dirname(resultPath), "report.html")}\n`);
 }
 
 function unknownScenario(name: string): HarnessError {

@@ -21,11 +21,12 @@ export interface Recovery {
  * The bound is lockTimeoutMs + pollIntervalMs (the lock must expire, then a worker must poll).
  * A recovery over bound + tolerance is late; it is a violation unless the ledger shows every worker
  * busy with jobs that come first in the scheduler's claim order for the whole wait. A job never
- * run again is a violation.
+ * run again is a violation, unless its handler had ended and the database holds its outcome (the
+ * kill fell between the database update and the acknowledgement event).
  */
 export const recoveryTimeChecker: Checker = {
   name: "recovery-time",
-  check({ history, settings }): CheckerResult {
+  check({ history, settings, finalState }): CheckerResult {
     const { lockTimeoutMs, pollIntervalMs, recoveryToleranceMs: tol, runEndedAt } = settings;
     const boundMs = lockTimeoutMs + pollIntervalMs;
     const executions = buildExecutions(history, runEndedAt);
@@ -34,6 +35,8 @@ export const recoveryTimeChecker: Checker = {
     const readyTimes = live.processes.filter((p) => p.event === "ready").map((p) => p.t);
     const recoveries: Recovery[] = [];
     const violations: Violation[] = [];
+    const finalStatus = new Map(finalState.map((j) => [j.id, j.status]));
+    let finishedBeforeKill = 0;
 
     for (const kill of kills) {
       const victims = executions.filter(
@@ -41,6 +44,16 @@ export const recoveryTimeChecker: Checker = {
       );
       for (const v of victims) {
         const next = executions.find((e) => e.jobId === v.jobId && e.start > kill.t);
+        // The handler had ended and the database holds the outcome: the kill only cut off the
+        // acknowledgement event (between markCompleted and job:success). Nothing to recover.
+        if (
+          !next &&
+          v.end !== undefined &&
+          ["completed", "failed"].includes(finalStatus.get(v.jobId) ?? "")
+        ) {
+          finishedBeforeKill++;
+          continue;
+        }
         const rec: Recovery = {
           jobId: v.jobId,
           killedAt: kill.t,
@@ -93,6 +106,7 @@ export const recoveryTimeChecker: Checker = {
       toleranceMs: tol,
       lateExplained: recoveries.filter((r) => r.late === "explained").length,
       lateUnexplained: recoveries.filter((r) => r.late === "unexplained").length,
+      finishedBeforeKill,
     };
     if (recoveries.length === 0) {
       return {

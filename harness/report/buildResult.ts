@@ -6,6 +6,7 @@ import type { History } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { round } from "../util/stats.ts";
 import { figure, figuresOf, type RunResult, SCHEMA_VERSION } from "./result.ts";
+import { buildTimeline } from "./timeline.ts";
 
 /** What a run knows about itself besides the history and the final state. */
 export interface RunMeta {
@@ -100,6 +101,7 @@ export function buildResult(
     load: meta.load,
     ...scenarioFigures(checkers),
     checkers,
+    timeline: buildTimeline(history, meta.runEndedAt),
   };
 }
 

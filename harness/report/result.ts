@@ -1,6 +1,7 @@
 import type { CheckerResult, Verdict } from "../checkers/types.ts";
 import type { RunSettings } from "../config/scenarioSchema.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
+import type { Timeline } from "./timeline.ts";
 
 /** Bumped whenever a field of result.json changes meaning or goes away. */
 export const SCHEMA_VERSION = 1;
@@ -66,6 +67,8 @@ export interface RunResult {
   /** Present when the dedupe checker ran: accepted requests and the jobs they made. */
   dedupe?: { requests: number; jobs: number; executions: number };
   checkers: CheckerResult[];
+  /** The series the HTML report draws (absent in results written before it existed). */
+  timeline?: Timeline;
 }
 
 /** The figures of one checker, if it ran. */

@@ -1,5 +1,6 @@
 import { cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { loadHtmlAssets, renderHtml } from "./html.ts";
 import type { RunResult } from "./result.ts";
 
 /** Where a run's files go: `<reportsDir>/<scenario>/<timestamp>/`. */
@@ -9,13 +10,14 @@ export function runDirFor(reportsDir: string, scenario: string, startedAt: Date)
 }
 
 /**
- * Writes result.json into the run's folder and points `<reportsDir>/latest` at that folder
- * (a relative symlink; a copy of result.json where links cannot be made).
+ * Writes result.json and report.html into the run's folder and points `<reportsDir>/latest` at
+ * that folder (a relative symlink; a copy of both files where links cannot be made).
  */
 export function writeRunReport(reportsDir: string, runDir: string, result: RunResult): string {
   mkdirSync(runDir, { recursive: true });
   const path = join(runDir, "result.json");
   writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(runDir, "report.html"), renderHtml(result, loadHtmlAssets()));
   const latest = join(reportsDir, "latest");
   if (existsSync(latest) || isLink(latest)) rmSync(latest, { recursive: true, force: true });
   try {
@@ -23,6 +25,7 @@ export function writeRunReport(reportsDir: string, runDir: string, result: RunRe
   } catch {
     mkdirSync(latest, { recursive: true });
     cpSync(path, join(latest, "result.json"));
+    cpSync(join(runDir, "report.html"), join(latest, "report.html"));
   }
   return path;
 }

@@ -1,4 +1,4 @@
-import type { Db } from "mongodb";
+import { type Db, ObjectId } from "mongodb";
 import type { JobState } from "../checkers/types.ts";
 import { loadScheduler } from "../sut/schedulerModule.ts";
 
@@ -32,4 +32,14 @@ export async function prepareDatabase(db: Db): Promise<void> {
   const { MongoJobStore } = await loadScheduler();
   const store = new MongoJobStore(db) as unknown as { ensureIndexes?: () => Promise<void> };
   await store.ensureIndexes?.();
+}
+
+/** How many of the given jobs the database holds in a final status (completed, failed, cancelled). */
+export async function countFinished(db: Db, ids: Iterable<string>): Promise<number> {
+  const objectIds = [...ids].filter((id) => ObjectId.isValid(id)).map((id) => new ObjectId(id));
+  if (objectIds.length === 0) return 0;
+  return db.collection(JOBS_COLLECTION).countDocuments({
+    _id: { $in: objectIds },
+    status: { $in: ["completed", "failed", "cancelled"] },
+  });
 }

@@ -21,7 +21,7 @@ import type { WorkerConfig } from "../sut/workerMain.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
 import { sleep, throttle, waitFor } from "../util/wait.ts";
 import { describeEnvironment } from "./environment.ts";
-import { prepareDatabase, readFinalState } from "./jobsCollection.ts";
+import { countFinished, prepareDatabase, readFinalState } from "./jobsCollection.ts";
 import type { Reporter } from "./reporter.ts";
 
 export interface RunOptions {
@@ -157,16 +157,34 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         });
       } else {
         const deadline = Date.now() + settings.check.drainTimeoutMs;
-        const drained = await waitFor(() => faultsDone && live.finishedCount() >= live.accepted.size, {
-          everyMs: 100,
-          timeoutMs: settings.check.drainTimeoutMs,
-          signal,
-          onTick: throttle(2000, () =>
-            reporter.progress(
-              `drain: ${live.finishedCount()}/${live.accepted.size} jobs finished, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`,
-            ),
+        const reportDrain = throttle(2000, () =>
+          reporter.progress(
+            `drain: ${live.finishedCount()}/${live.accepted.size} jobs finished, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`,
           ),
+        );
+        // The ledger's acknowledgements say when jobs finish; a kill can cut one off after the
+        // database update, so once a second the database is asked too.
+        let dbFinished = 0;
+        const askDb = throttle(1000, () => {
+          void countFinished(db, live.accepted).then(
+            (n) => {
+              dbFinished = n;
+            },
+            () => {},
+          );
         });
+        const drained = await waitFor(
+          () => faultsDone && Math.max(live.finishedCount(), dbFinished) >= live.accepted.size,
+          {
+            everyMs: 100,
+            timeoutMs: settings.check.drainTimeoutMs,
+            signal,
+            onTick: () => {
+              askDb();
+              reportDrain();
+            },
+          },
+        );
         if (signal.aborted) throw new Interrupted();
         if (!drained) {
           reporter.warn(

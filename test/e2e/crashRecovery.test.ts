@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/report/result.ts";
 import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
+import { launchBrowser, noBrowserReason } from "../support/browser.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
 
 // Small enough to finish in well under a minute on two cores, large enough that kills land mid-job.
@@ -24,8 +25,11 @@ function latest(reports: string): RunResult {
 }
 
 describe("crash-recovery end to end (stand-in MongoDB)", () => {
+  let passingRun = "";
+
   it("passes against the real scheduler: kills happen, killed jobs recover, nothing is lost", async () => {
     const reports = tempReports();
+    passingRun = reports;
     const run = await runHarness([
       "scenario",
       "crash-recovery",
@@ -53,6 +57,55 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("verdict: PASS");
   });
+
+  it.skipIf(noBrowserReason !== null)(
+    "writes a self-contained report.html that draws the throughput with the kills marked and the timeline",
+    async () => {
+      expect(passingRun).not.toBe("");
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        const outside: string[] = [];
+        await page.route("**/*", (route) => {
+          const url = route.request().url();
+          if (url.startsWith("file://")) return route.continue();
+          outside.push(url);
+          return route.abort();
+        });
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(e.message));
+        await page.goto(`file://${join(passingRun, "latest", "report.html")}`);
+        const drawn = await page.evaluate(() => {
+          const w = window as unknown as {
+            Chart: {
+              getChart(id: string):
+                | {
+                    options: {
+                      plugins: {
+                        annotation: { annotations: Record<string, { label?: { content?: string } }> };
+                      };
+                    };
+                    data: { datasets: { data: unknown[] }[] };
+                  }
+                | undefined;
+            };
+          };
+          const throughput = w.Chart.getChart("throughput");
+          const timeline = w.Chart.getChart("timeline");
+          const labels = Object.values(throughput?.options.plugins.annotation.annotations ?? {}).map(
+            (a) => a.label?.content ?? "",
+          );
+          return { labels, executions: timeline?.data.datasets[0]?.data.length ?? 0 };
+        });
+        expect(errors).toEqual([]);
+        expect(outside).toEqual([]);
+        expect(drawn.labels.filter((l) => l.startsWith("kill ")).length).toBeGreaterThanOrEqual(1);
+        expect(drawn.executions).toBeGreaterThanOrEqual(80);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it("fails and names the lost jobs when the scheduler never recovers a crashed job", async () => {
     const reports = tempReports();

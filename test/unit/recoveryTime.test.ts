@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { recoveryTimeChecker } from "../../harness/checkers/recoveryTime.ts";
-import { HistoryBuilder, settings } from "../support/histories.ts";
+import { HistoryBuilder, job, settings } from "../support/histories.ts";
 
 // bound = lockTimeoutMs 1000 + pollIntervalMs 100 = 1100 ms; tolerance 200 ms.
 const check = (b: HistoryBuilder) =>
@@ -85,5 +85,27 @@ describe("free worker slots", () => {
     const result = recoveryTimeChecker.check({ settings, history: b.history(), finalState: [] });
     expect(result.verdict).toBe("pass");
     expect(result.figures.lateExplained).toBe(1);
+  });
+});
+
+describe("a kill between the database update and the acknowledgement", () => {
+  it("is not a lost recovery when the handler had ended and the job is completed in the database", () => {
+    const b = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .run("v", "w1", 1, 900, 950, { ack: null })
+      .kill("w1", 1, 1000);
+    const done = recoveryTimeChecker.check({
+      settings,
+      history: b.history(),
+      finalState: [job("v", "completed")],
+    });
+    expect(done.violations).toEqual([]);
+    expect(done.figures.finishedBeforeKill).toBe(1);
+    const notDone = recoveryTimeChecker.check({
+      settings,
+      history: b.history(),
+      finalState: [job("v", "running")],
+    });
+    expect(notDone.violations[0]?.kind).toBe("never-recovered");
   });
 });

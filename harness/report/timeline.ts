@@ -1,0 +1,132 @@
+import { buildExecutions, executionsByJob } from "../checkers/executions.ts";
+import { classifyExecutions, type ExecutionClass } from "../checkers/reexecutions.ts";
+import type { History } from "../ledger/history.ts";
+import type { AcceptRecord, FaultRecord } from "../ledger/records.ts";
+import { percentile } from "../util/stats.ts";
+
+/** At most this many executions are drawn; a run with more keeps the first ones and says so. */
+export const MAX_TIMELINE_EXECUTIONS = 5000;
+
+/** A histogram of milliseconds in equal-width bins. */
+export interface Histogram {
+  binMs: number;
+  counts: number[];
+  /** Values above the last bin (the bins cover up to the 99th percentile). */
+  over: number;
+}
+
+/** The time series the pictures of a run are drawn from. Times are ms since `t0`. */
+export interface Timeline {
+  t0: number;
+  bucketMs: number;
+  /** Executions started, and jobs acknowledged completed, per bucket. */
+  started: number[];
+  completed: number[];
+  faults: { t: number; action: FaultRecord["action"]; proc: string }[];
+  /** One lane per worker process (its logical name, across restarts). */
+  lanes: string[];
+  executions: {
+    lane: number;
+    start: number;
+    stop: number;
+    jobId: string;
+    class: ExecutionClass;
+    died: boolean;
+    priority: number;
+    name: string;
+  }[];
+  truncated: boolean;
+  enqueueToStart: Histogram | null;
+  runTime: Histogram | null;
+  /** Executions alive per concurrency-limited name, as steps. */
+  concurrency: Record<string, { limit: number; steps: { t: number; alive: number }[] }>;
+}
+
+function histogram(values: readonly number[], bins = 24): Histogram | null {
+  if (values.length === 0) return null;
+  const top = Math.max(1, percentile(values, 99) ?? 1);
+  const binMs = Math.max(1, Math.ceil(top / bins));
+  const counts = new Array<number>(bins).fill(0);
+  let over = 0;
+  for (const v of values) {
+    const i = Math.floor(Math.max(0, v) / binMs);
+    if (i < bins) counts[i] = (counts[i] ?? 0) + 1;
+    else over++;
+  }
+  return { binMs, counts, over };
+}
+
+/** Builds the pictures' series from a run's history. */
+export function buildTimeline(history: History, runEndedAt: number, bucketMs = 1000): Timeline {
+  const records = history.records;
+  const t0 = records[0]?.t ?? runEndedAt;
+  const executions = buildExecutions(history, runEndedAt);
+  const classes = new Map<string, ExecutionClass>();
+  for (const list of executionsByJob(executions).values()) {
+    classifyExecutions(list).forEach((c, i) => classes.set((list[i] as (typeof list)[number]).execId, c));
+  }
+  const buckets = Math.max(1, Math.ceil((runEndedAt - t0) / bucketMs) + 1);
+  const started = new Array<number>(buckets).fill(0);
+  const completed = new Array<number>(buckets).fill(0);
+  const bucket = (t: number) => Math.min(buckets - 1, Math.max(0, Math.floor((t - t0) / bucketMs)));
+  for (const e of executions) started[bucket(e.start)] = (started[bucket(e.start)] ?? 0) + 1;
+  for (const r of records)
+    if (r.type === "ack" && r.outcome === "success")
+      completed[bucket(r.t)] = (completed[bucket(r.t)] ?? 0) + 1;
+
+  const lanes = [...new Set(executions.map((e) => e.proc))].sort((a, b) =>
+    a.localeCompare(b, undefined, { numeric: true }),
+  );
+  const accepted = new Map<string, number>();
+  for (const r of records)
+    if (r.type === "accept" && !accepted.has(r.jobId)) accepted.set(r.jobId, (r as AcceptRecord).t);
+  const firstRuns = executions.filter((e) => classes.get(e.execId) === "first");
+
+  const concurrency: Timeline["concurrency"] = {};
+  for (const e of executions) {
+    if (e.concurrency == null) continue;
+    const entry = concurrency[e.name] ?? { limit: e.concurrency, steps: [] };
+    concurrency[e.name] = entry;
+  }
+  for (const [name, entry] of Object.entries(concurrency)) {
+    const events = executions
+      .filter((e) => e.name === name)
+      .flatMap((e) => [
+        { t: e.start, d: 1 },
+        { t: e.stop, d: -1 },
+      ])
+      .sort((a, b) => a.t - b.t || a.d - b.d);
+    let alive = 0;
+    for (const ev of events) {
+      alive += ev.d;
+      entry.steps.push({ t: ev.t - t0, alive });
+    }
+  }
+
+  return {
+    t0,
+    bucketMs,
+    started,
+    completed,
+    faults: records
+      .filter((r): r is FaultRecord => r.type === "fault")
+      .map((f) => ({ t: f.t - t0, action: f.action, proc: f.proc })),
+    lanes,
+    executions: executions.slice(0, MAX_TIMELINE_EXECUTIONS).map((e) => ({
+      lane: lanes.indexOf(e.proc),
+      start: e.start - t0,
+      stop: e.stop - t0,
+      jobId: e.jobId,
+      class: classes.get(e.execId) ?? "first",
+      died: e.diedAt !== undefined,
+      priority: e.priority,
+      name: e.name,
+    })),
+    truncated: executions.length > MAX_TIMELINE_EXECUTIONS,
+    enqueueToStart: histogram(
+      firstRuns.flatMap((e) => (accepted.has(e.jobId) ? [e.start - (accepted.get(e.jobId) as number)] : [])),
+    ),
+    runTime: histogram(executions.flatMap((e) => (e.end !== undefined ? [e.end - e.start] : []))),
+    concurrency,
+  };
+}
