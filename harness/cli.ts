@@ -10,12 +10,14 @@ import { scenarios } from "../scenarios/index.ts";
 import { resolveSettings, type SettingFlag, settingFlags } from "./config/resolveSettings.ts";
 import { ExitCode, HarnessError } from "./exitCodes.ts";
 import { parseLedgerText } from "./ledger/history.ts";
+import { provisionMongo } from "./mongo/provision.ts";
 import { providerChoices } from "./mongo/target.ts";
 import { buildResult } from "./report/buildResult.ts";
 import type { RunResult } from "./report/result.ts";
 import { renderSummary } from "./report/terminal.ts";
 import type { Reporter } from "./run/reporter.ts";
 import { runScenario } from "./run/runScenario.ts";
+import { serveUi, viewRun } from "./ui/serveUi.ts";
 
 const verdictExit = { pass: ExitCode.Pass, fail: ExitCode.Fail, unknown: ExitCode.Unknown } as const;
 
@@ -36,6 +38,38 @@ function unknownScenario(name: string): HarnessError {
   );
 }
 
+/**
+ * Runs `work` with an AbortSignal that the first SIGINT or SIGTERM aborts (a second one quits at
+ * once), so every command stops what it started before it exits.
+ */
+async function withInterrupt<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.Unknown);
+    stderrReporter.warn(`${sig}: stopping ${what} (again to quit at once)…`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+function mongoOptions(argv: Record<string, unknown>) {
+  return {
+    choice: argv.mongo as (typeof providerChoices)[number],
+    uri: (argv["mongo-uri"] as string | undefined) || process.env.MONGO_URL || undefined,
+  };
+}
+
 async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode> {
   const name = String(argv.name);
   const scenario = scenarios[name];
@@ -44,34 +78,73 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
   for (const flag of Object.keys(settingFlags) as SettingFlag[])
     if (argv[flag] !== undefined) flags[flag] = argv[flag];
   const settings = resolveSettings(scenario, flags);
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(ExitCode.Unknown);
-    stderrReporter.warn(`${sig}: stopping the run and every process it started (again to quit at once)…`);
-    controller.abort();
+  const port = Number(argv.port ?? 4000);
+  let printed = false;
+  const show = (result: RunResult, path: string) => {
+    if (!printed) printResult(result, path);
+    printed = true;
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
+  return withInterrupt("the run and every process it started", async (signal) => {
     const outcome = await runScenario({
       scenario,
       settings,
-      mongo: {
-        choice: argv.mongo as (typeof providerChoices)[number],
-        uri: (argv["mongo-uri"] as string | undefined) || process.env.MONGO_URL || undefined,
-      },
+      mongo: mongoOptions(argv),
       reportsDir: resolve(String(argv["reports-dir"])),
       reporter: stderrReporter,
-      signal: controller.signal,
+      signal,
+      keep: argv.keep
+        ? async (kept) => {
+            show(JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult, kept.resultPath);
+            await serveUi({
+              uri: kept.uri,
+              dbName: kept.dbName,
+              port,
+              reporter: stderrReporter,
+              print,
+              signal,
+            });
+          }
+        : undefined,
     });
-    printResult(outcome.result, outcome.resultPath);
+    show(outcome.result, outcome.resultPath);
     return verdictExit[outcome.result.verdict];
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  });
+}
+
+async function uiCommand(argv: Record<string, unknown>): Promise<ExitCode> {
+  const port = Number(argv.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new HarnessError(`--port ${argv.port}: give a port from 0 to 65535`);
+  const mongo = mongoOptions(argv);
+  await withInterrupt("the Scheduler UI", async (signal) => {
+    if (argv.db) {
+      if (!mongo.uri)
+        throw new HarnessError("--db names a database on an existing server: pass --mongo-uri too");
+      const target = await provisionMongo({
+        choice: "uri",
+        mongoUri: mongo.uri,
+        progress: stderrReporter.progress,
+      });
+      await serveUi({
+        uri: target.uri,
+        dbName: String(argv.db),
+        port,
+        reporter: stderrReporter,
+        print,
+        signal,
+      });
+      return;
+    }
+    await viewRun({
+      runDir: resolve(String(argv.dir)),
+      mongo,
+      port,
+      reporter: stderrReporter,
+      print,
+      signal,
+    });
+  });
+  return ExitCode.Pass;
 }
 
 function analyzeCommand(argv: Record<string, unknown>): ExitCode {
@@ -156,7 +229,16 @@ export async function main(args: string[]): Promise<ExitCode> {
             describe: "where MongoDB comes from",
           })
           .option("mongo-uri", { type: "string", describe: "an existing server (also MONGO_URL)" })
-          .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" }),
+          .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" })
+          .option("keep", {
+            type: "boolean",
+            describe: "after the run, keep its database and serve the Scheduler UI on it until Ctrl-C",
+          })
+          .option("port", {
+            type: "number",
+            default: 4000,
+            describe: "port of the Scheduler UI with --keep (0: any free one)",
+          }),
       async (argv) => {
         code = await scenarioCommand(argv);
       },
@@ -169,10 +251,34 @@ export async function main(args: string[]): Promise<ExitCode> {
         code = analyzeCommand(argv);
       },
     )
+    .command(
+      "ui [dir]",
+      "show a run's jobs in the Scheduler UI (its snapshot loaded into a fresh database), or a live database",
+      (y) =>
+        y
+          .positional("dir", { type: "string", default: "reports/latest", describe: "a run folder" })
+          .option("mongo", {
+            choices: providerChoices,
+            default: "auto" as const,
+            describe: "where MongoDB comes from",
+          })
+          .option("mongo-uri", { type: "string", describe: "an existing server (also MONGO_URL)" })
+          .option("db", {
+            type: "string",
+            describe: "with --mongo-uri: show this database live instead of a run's snapshot",
+          })
+          .option("port", { type: "number", default: 4000, describe: "port to serve on (0: any free one)" }),
+      async (argv) => {
+        code = await uiCommand(argv);
+      },
+    )
     .command("list", "list the scenarios", {}, () => {
       code = listCommand();
     })
-    .demandCommand(1, 'give a command: scenario <name>, analyze <dir> or list (see "harness --help")')
+    .demandCommand(
+      1,
+      'give a command: scenario <name>, analyze <dir>, ui [dir] or list (see "harness --help")',
+    )
     .help();
   await parser.parseAsync();
   return code;

@@ -82,6 +82,7 @@ export function buildResult(
     config: { ...meta.config, seed: meta.seed },
     environment: meta.environment,
     server: meta.server,
+    finalStatuses: countStatuses(finalState),
     counts: {
       accepted: n("lost-jobs", "accepted"),
       completed: n("lost-jobs", "completed"),
@@ -103,6 +104,14 @@ export function buildResult(
     checkers,
     timeline: buildTimeline(history, meta.runEndedAt),
   };
+}
+
+/** Jobs per final status, exactly as the database held them. */
+function countStatuses(finalState: CheckInput["finalState"]): RunResult["finalStatuses"] {
+  const out = { total: finalState.length, pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+  for (const j of finalState)
+    if (j.status in out && j.status !== "total") out[j.status as keyof typeof out]++;
+  return out;
 }
 
 /** The per-scenario sections of result.json, each present only when its checker ran. */

@@ -131,7 +131,7 @@ ${clientScript}
 }
 
 /** Runs in the page: draws the charts from the embedded result. */
-const clientScript = String.raw`
+const clientScript = `
 const result = JSON.parse(document.getElementById("result").textContent);
 const tl = result.timeline;
 const faultColour = { kill: "#c62828", restart: "#2e7d32", pause: "#ef6c00", resume: "#1565c0" };

@@ -30,6 +30,15 @@ export interface RunResult {
     cpus: number;
   };
   server: { provider: string; version: string; isMongoDB: boolean };
+  /** Jobs in the run's collection by final status, as the database held them when the run ended. */
+  finalStatuses: {
+    total: number;
+    pending: number;
+    running: number;
+    completed: number;
+    failed: number;
+    cancelled: number;
+  };
   counts: {
     accepted: number;
     completed: number;

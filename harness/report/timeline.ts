@@ -63,7 +63,10 @@ export function buildTimeline(history: History, runEndedAt: number, bucketMs = 1
   const executions = buildExecutions(history, runEndedAt);
   const classes = new Map<string, ExecutionClass>();
   for (const list of executionsByJob(executions).values()) {
-    classifyExecutions(list).forEach((c, i) => classes.set((list[i] as (typeof list)[number]).execId, c));
+    const cls = classifyExecutions(list);
+    list.forEach((e, i) => {
+      classes.set(e.execId, cls[i] as ExecutionClass);
+    });
   }
   const buckets = Math.max(1, Math.ceil((runEndedAt - t0) / bucketMs) + 1);
   const started = new Array<number>(buckets).fill(0);

@@ -1,4 +1,5 @@
-import { type Db, ObjectId } from "mongodb";
+import { readFileSync, writeFileSync } from "node:fs";
+import { BSON, type Db, type Document, ObjectId } from "mongodb";
 import type { JobState } from "../checkers/types.ts";
 import { loadScheduler } from "../sut/schedulerModule.ts";
 
@@ -42,4 +43,22 @@ export async function countFinished(db: Db, ids: Iterable<string>): Promise<numb
     _id: { $in: objectIds },
     status: { $in: ["completed", "failed", "cancelled"] },
   });
+}
+
+/** The file in a run folder that holds the jobs collection as the run left it (Extended JSON). */
+export const JOBS_SNAPSHOT = "jobs.json";
+
+/** Writes every job document, types kept (Extended JSON), so the Scheduler UI can show them later. */
+export async function dumpJobs(db: Db, path: string): Promise<number> {
+  const docs = await db.collection(JOBS_COLLECTION).find({}).toArray();
+  writeFileSync(path, `${BSON.EJSON.stringify(docs, { relaxed: false })}\n`);
+  return docs.length;
+}
+
+/** Loads a snapshot written by dumpJobs into the jobs collection of `db`. */
+export async function restoreJobs(db: Db, path: string): Promise<number> {
+  const docs = BSON.EJSON.parse(readFileSync(path, "utf8"), { relaxed: false }) as Document[];
+  await prepareDatabase(db);
+  if (docs.length) await db.collection(JOBS_COLLECTION).insertMany(docs);
+  return docs.length;
 }

@@ -21,7 +21,7 @@ import type { WorkerConfig } from "../sut/workerMain.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
 import { sleep, throttle, waitFor } from "../util/wait.ts";
 import { describeEnvironment } from "./environment.ts";
-import { countFinished, prepareDatabase, readFinalState } from "./jobsCollection.ts";
+import { countFinished, dumpJobs, JOBS_SNAPSHOT, prepareDatabase, readFinalState } from "./jobsCollection.ts";
 import type { Reporter } from "./reporter.ts";
 
 export interface RunOptions {
@@ -32,6 +32,19 @@ export interface RunOptions {
   reporter: Reporter;
   /** Aborting it (Ctrl-C) ends the run early; teardown still runs and the result says incomplete. */
   signal: AbortSignal;
+  /**
+   * Called after the report is written, with the run's database still there and its server still
+   * up (the workers are stopped); the database is dropped and the server stopped when it returns.
+   */
+  keep?: (kept: KeptRun) => Promise<void>;
+}
+
+/** A finished run's database, kept alive for a look (e.g. in the Scheduler UI). */
+export interface KeptRun {
+  uri: string;
+  dbName: string;
+  provider: string;
+  resultPath: string;
 }
 
 export interface RunOutcome {
@@ -206,6 +219,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     }
     runEndedAt = Date.now();
     finalState = await readFinalState(client.db(dbName));
+    await dumpJobs(client.db(dbName), join(runDir, JOBS_SNAPSHOT));
   } catch (error) {
     if (!(error instanceof Interrupted) && !signal.aborted) throw await teardownThen(error);
     incomplete = "interrupted";
@@ -213,7 +227,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   } finally {
     signal.removeEventListener("abort", abortPhase);
   }
-  await teardown();
+  await stopProcesses();
 
   const history = readLedgerDir(ledgerDir);
   writeHistory(join(runDir, "history.jsonl"), history);
@@ -236,12 +250,27 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     finalState,
   );
   const resultPath = writeRunReport(options.reportsDir, runDir, result);
+  try {
+    if (options.keep && !signal.aborted) {
+      await options.keep({ uri: target.uri, dbName, provider: target.provider, resultPath });
+    }
+  } finally {
+    await releaseMongo();
+  }
   return { result, runDir, resultPath };
 
-  async function teardown(): Promise<void> {
+  async function stopProcesses(): Promise<void> {
     reporter.progress("teardown: stopping workers and the trigger server…");
     await supervisor.stopAll();
     harnessLedger.close();
+  }
+
+  async function teardown(): Promise<void> {
+    await stopProcesses();
+    await releaseMongo();
+  }
+
+  async function releaseMongo(): Promise<void> {
     // Only the run's own database is dropped; nothing else on the server is touched.
     await client
       .db(dbName)

@@ -25,6 +25,18 @@ const jobBody = z.strictObject({
     .optional(),
   runAt: z.union([z.iso.datetime({ offset: true }), z.number().int().min(0)]).optional(),
   dedupeKey: z.string().min(1).max(500).optional(),
+  repeat: z
+    .strictObject({
+      cron: z.string().min(1).optional(),
+      every: z.number().int().min(100).optional(),
+      timezone: z.string().min(1).optional(),
+    })
+    .refine((r) => (r.cron === undefined) !== (r.every === undefined), {
+      message: "give either cron or every",
+    })
+    .optional(),
+  maxExecutionMs: z.number().int().min(1).optional(),
+  lastScheduledAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type JobRequest = z.infer<typeof jobBody>;
 
@@ -38,6 +50,9 @@ export interface JobScheduler {
     retry?: number | { maxAttempts: number; delay: number };
     runAt?: Date;
     dedupeKey?: string;
+    repeat?: { cron?: string; every?: number; timezone?: string };
+    maxExecutionMs?: number;
+    lastScheduledAt?: Date;
   }): Promise<{ _id?: unknown; name: string; priority?: number }>;
 }
 
@@ -62,12 +77,18 @@ function badRequest(res: Response, errors: string[]): void {
 
 /**
  * The trigger server as an Express app, like the example backend: routes that schedule jobs over
- * HTTP. Bad input gets 400 with a JSON error; a scheduler failure gets 503; never a 500 page.
+ * HTTP, and optionally the Scheduler UI's REST API and the built UI itself, so one URL shows the
+ * jobs. Bad input gets 400 with a JSON error; a scheduler failure gets 503; never a 500 page.
  */
-export function createTriggerApp(scheduler: JobScheduler, health: HealthProbe): express.Express {
+export function createTriggerApp(
+  scheduler: JobScheduler,
+  health: HealthProbe,
+  options: { jobsApi?: express.Router; uiDir?: string } = {},
+): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: BODY_LIMIT }));
+  if (options.jobsApi) app.use(options.jobsApi);
 
   async function schedule(req: JobRequest, res: Response): Promise<void> {
     try {
@@ -78,8 +99,9 @@ export function createTriggerApp(scheduler: JobScheduler, health: HealthProbe): 
             ? { maxAttempts: req.retry.maxAttempts, delay: req.retry.delay ?? 0 }
             : req.retry,
         runAt: req.runAt === undefined ? undefined : new Date(req.runAt),
+        lastScheduledAt: req.lastScheduledAt === undefined ? undefined : new Date(req.lastScheduledAt),
       });
-      res.status(201).json({ id: String(job._id), name: job.name, priority: job.priority ?? 5 });
+      res.status(201).json({ ...job, id: String(job._id), priority: job.priority ?? 5 });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // The scheduler validates too; its refusals are the caller's fault, anything else is ours.
@@ -116,6 +138,8 @@ export function createTriggerApp(scheduler: JobScheduler, health: HealthProbe): 
     }
   });
 
+  if (options.uiDir) app.use(express.static(options.uiDir));
+
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });
   });
@@ -132,6 +156,11 @@ export function createTriggerApp(scheduler: JobScheduler, health: HealthProbe): 
       if (error.type === "entity.parse.failed") return badRequest(res, ["request body is not valid JSON"]);
       if (error.status && error.status >= 400 && error.status < 500)
         return badRequest(res, [error.message ?? "bad request"]);
+      if (/^Mongo/.test((error as Error).name ?? "")) {
+        return void res
+          .status(503)
+          .json({ error: `database unavailable: ${error.message ?? "unknown error"}` });
+      }
       res.status(500).json({ error: "internal error" });
     },
   );

@@ -1,36 +1,27 @@
 /**
- * The trigger server process: the Express app over a Scheduler (no workers) and the run's
- * database. Started by the supervisor with HARNESS_TRIGGER (JSON); says { ready, port } over IPC.
+ * The trigger server process. Started by the supervisor with HARNESS_TRIGGER (JSON of
+ * TriggerServerOptions); says { ready, port } over IPC. Also runs standalone (docker compose) with
+ * MONGO_URL, HARNESS_DB, PORT and HARNESS_UI_DIR.
  */
-import type { AddressInfo } from "node:net";
-import { MongoClient } from "mongodb";
-import { loadScheduler } from "./schedulerModule.ts";
-import { createTriggerApp } from "./triggerApp.ts";
+import { startTriggerServer, type TriggerServerOptions } from "./triggerServer.ts";
 
-const config = JSON.parse(process.env.HARNESS_TRIGGER ?? "{}") as {
-  uri: string;
-  dbName: string;
-  port?: number;
-};
-const { Scheduler, MongoJobStore } = await loadScheduler();
-const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
-await client.connect();
-const db = client.db(config.dbName);
-const scheduler = new Scheduler({ store: new MongoJobStore(db) });
-const app = createTriggerApp(scheduler, async () => {
-  await db.command({ ping: 1 });
-});
-const server = app.listen(config.port ?? 0, "127.0.0.1", () => {
-  process.send?.({ type: "ready", pid: process.pid, port: (server.address() as AddressInfo).port });
-});
-server.keepAliveTimeout = 30_000;
+const options: TriggerServerOptions = process.env.HARNESS_TRIGGER
+  ? (JSON.parse(process.env.HARNESS_TRIGGER) as TriggerServerOptions)
+  : {
+      uri: process.env.MONGO_URL ?? "mongodb://127.0.0.1:27017",
+      dbName: process.env.HARNESS_DB ?? "harness",
+      port: Number(process.env.PORT ?? 3000),
+      host: process.env.HOST ?? "0.0.0.0",
+      uiDir: process.env.HARNESS_UI_DIR || undefined,
+    };
+const server = await startTriggerServer(options);
+process.send?.({ type: "ready", pid: process.pid, port: server.port });
+if (!process.send) process.stdout.write(`trigger server listening on ${server.url}\n`);
 
 function shutdown(): void {
-  server.close();
-  server.closeAllConnections();
-  void client.close().finally(() => process.exit(0));
+  void server.close().finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 3000).unref();
 }
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
-process.on("disconnect", () => process.exit(0));
+if (process.send) process.on("disconnect", () => process.exit(0));
