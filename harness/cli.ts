@@ -10,13 +10,14 @@ import { scenarios } from "../scenarios/index.ts";
 import { resolveSettings, type SettingFlag, settingFlags } from "./config/resolveSettings.ts";
 import { ExitCode, HarnessError } from "./exitCodes.ts";
 import { parseLedgerText } from "./ledger/history.ts";
-import { provisionMongo } from "./mongo/provision.ts";
+import { defaultCacheDir, provisionMongo } from "./mongo/provision.ts";
 import { providerChoices } from "./mongo/target.ts";
 import { buildResult } from "./report/buildResult.ts";
 import type { RunResult } from "./report/result.ts";
 import { renderSummary } from "./report/terminal.ts";
 import type { Reporter } from "./run/reporter.ts";
 import { runScenario } from "./run/runScenario.ts";
+import { ensureUiBuilt } from "./ui/buildUi.ts";
 import { serveUi, viewRun } from "./ui/serveUi.ts";
 
 const verdictExit = { pass: ExitCode.Pass, fail: ExitCode.Fail, unknown: ExitCode.Unknown } as const;
@@ -272,6 +273,9 @@ export async function main(args: string[]): Promise<ExitCode> {
         code = await uiCommand(argv);
       },
     )
+    .command("build-ui", "build the Scheduler UI into the cache (done on first use anyway)", {}, async () => {
+      print(await ensureUiBuilt(defaultCacheDir(), stderrReporter.progress));
+    })
     .command("list", "list the scenarios", {}, () => {
       code = listCommand();
     })

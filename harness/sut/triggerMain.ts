@@ -1,8 +1,10 @@
 /**
  * The trigger server process. Started by the supervisor with HARNESS_TRIGGER (JSON of
  * TriggerServerOptions); says { ready, port } over IPC. Also runs standalone (docker compose) with
- * MONGO_URL, HARNESS_DB, PORT and HARNESS_UI_DIR.
+ * MONGO_URL, HARNESS_DB, PORT, HOST and HARNESS_UI=1 (serve the Scheduler UI, built once).
  */
+import { defaultCacheDir } from "../mongo/provision.ts";
+import { ensureUiBuilt } from "../ui/buildUi.ts";
 import { startTriggerServer, type TriggerServerOptions } from "./triggerServer.ts";
 
 const options: TriggerServerOptions = process.env.HARNESS_TRIGGER
@@ -12,7 +14,10 @@ const options: TriggerServerOptions = process.env.HARNESS_TRIGGER
       dbName: process.env.HARNESS_DB ?? "harness",
       port: Number(process.env.PORT ?? 3000),
       host: process.env.HOST ?? "0.0.0.0",
-      uiDir: process.env.HARNESS_UI_DIR || undefined,
+      uiDir:
+        process.env.HARNESS_UI === "1"
+          ? await ensureUiBuilt(defaultCacheDir(), (m) => process.stdout.write(`${m}\n`))
+          : undefined,
     };
 const server = await startTriggerServer(options);
 process.send?.({ type: "ready", pid: process.pid, port: server.port });

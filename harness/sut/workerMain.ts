@@ -2,7 +2,10 @@
  * A worker process: one Scheduler with a MongoJobStore and `slots` workers, whose handler records
  * every execution in this process's ledger file and performs the simulated work in `job.data`.
  * Started by the supervisor with HARNESS_WORKER (JSON of WorkerConfig); says "ready" over IPC.
+ * Also runs as a service (docker compose) from MONGO_URL, HARNESS_DB, WORKERS_PER_PROCESS,
+ * POLL_INTERVAL_MS, LOCK_TIMEOUT_MS, MAX_EXECUTION_MS and LEDGER_DIR.
  */
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Job } from "mongo-job-scheduler";
 import { MongoClient } from "mongodb";
@@ -23,7 +26,22 @@ export interface WorkerConfig {
   ledgerDir: string;
 }
 
-const config = JSON.parse(process.env.HARNESS_WORKER ?? "{}") as WorkerConfig;
+/** Settings from the supervisor (HARNESS_WORKER), or from plain variables when run as a service. */
+function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  if (env.HARNESS_WORKER) return JSON.parse(env.HARNESS_WORKER) as WorkerConfig;
+  return {
+    uri: env.MONGO_URL ?? "mongodb://127.0.0.1:27017",
+    dbName: env.HARNESS_DB ?? "harness",
+    proc: env.HARNESS_PROC ?? hostname(),
+    slots: Number(env.WORKERS_PER_PROCESS ?? 2),
+    pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
+    lockTimeoutMs: Number(env.LOCK_TIMEOUT_MS ?? 30_000),
+    ...(env.MAX_EXECUTION_MS ? { maxExecutionMs: Number(env.MAX_EXECUTION_MS) } : {}),
+    ledgerDir: env.LEDGER_DIR ?? "ledger",
+  };
+}
+
+const config = readConfig(process.env);
 const ledger = new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
 const { Scheduler, MongoJobStore } = await loadScheduler();
 const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
@@ -112,7 +130,9 @@ async function shutdown(): Promise<void> {
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 // The parent is gone (even by SIGKILL): a worker must never outlive its harness.
-process.on("disconnect", () => process.exit(0));
+if (process.send) process.on("disconnect", () => process.exit(0));
 
 await scheduler.start();
 process.send?.({ type: "ready", pid, slots: config.slots });
+if (!process.send)
+  process.stdout.write(`worker ${config.proc} running ${config.slots} workers on ${config.dbName}\n`);

@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { scenarios } from "../../scenarios/index.ts";
+import { projectRoot } from "../support/harnessCli.ts";
+
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string>;
+  profiles?: string[];
+}
+
+// No Docker engine here: check what can be checked without one.
+const compose = parse(readFileSync(join(projectRoot, "docker-compose.yml"), "utf8"), { merge: true }) as {
+  services: Record<string, Service>;
+};
+
+describe("docker-compose.yml", () => {
+  it("parses and has MongoDB as a replica set, the trigger server, scalable workers and the harness", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["harness", "mongo", "trigger", "worker"]);
+    expect(compose.services.mongo?.image).toBe("mongo:7");
+    expect(compose.services.mongo?.command).toContain("--replSet");
+    // A scaled service must not pin a host port or a container name.
+    expect(compose.services.worker).not.toHaveProperty("ports");
+    expect(compose.services.worker).not.toHaveProperty("container_name");
+  });
+
+  it("runs only files and commands that exist in the project", () => {
+    expect(existsSync(join(projectRoot, "Dockerfile"))).toBe(true);
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.image === "mongo:7") continue;
+      const argv = [...(service.entrypoint ?? []), ...(service.command ?? [])];
+      const files = argv.filter((a) => /\.(ts|js)$/.test(a));
+      expect(files.length, `${name} runs a project file`).toBeGreaterThan(0);
+      for (const f of files) expect(existsSync(join(projectRoot, f)), `${name}: ${f}`).toBe(true);
+      expect(service.environment?.MONGO_URL, `${name} points at the compose MongoDB`).toMatch(
+        /^mongodb:\/\/mongo:27017/,
+      );
+    }
+    const harness = compose.services.harness as Service;
+    expect(harness.command?.[0]).toBe("scenario");
+    expect(Object.keys(scenarios)).toContain(harness.command?.[1]);
+  });
+
+  it("gives the services the variables their entry points read", () => {
+    const worker = readFileSync(join(projectRoot, "harness/sut/workerMain.ts"), "utf8");
+    for (const key of Object.keys(compose.services.worker?.environment ?? {})) {
+      if (key !== "HARNESS_DB" && key !== "MONGO_URL") expect(worker, key).toContain(`env.${key}`);
+    }
+    const trigger = readFileSync(join(projectRoot, "harness/sut/triggerMain.ts"), "utf8");
+    for (const key of ["PORT", "HOST", "HARNESS_UI", "HARNESS_DB", "MONGO_URL"])
+      expect(trigger, key).toContain(`env.${key}`);
+  });
+});
