@@ -59,13 +59,15 @@ describe.skipIf(noBrowserReason !== null)("the Scheduler UI on a finished run (h
       page.on("dialog", (d) => void d.accept());
       await page.goto(url);
       await page.getByText("Total", { exact: true }).waitFor();
+      // Each stat card holds its label in a <span> and its value in the card's last <div>.
       const cards = async () =>
         Object.fromEntries(
-          (
-            await page.$$eval("div.grid > div", (els) =>
-              els.map((e) => (e as HTMLElement).innerText.trim().split(/\s+/)),
-            )
-          ).map(([label, value]) => [String(label).toLowerCase(), Number(String(value).replace(/,/g, ""))]),
+          await page.$$eval("div.grid > div", (els) =>
+            els.map((e) => [
+              (e.querySelector("span")?.textContent ?? "").trim().toLowerCase(),
+              Number((e.lastElementChild?.textContent ?? "").replace(/,/g, "").trim()),
+            ]),
+          ),
         );
       // The totals shown equal result.json's, which are the database's as the run ended.
       expect(await cards()).toEqual(result.finalStatuses);
