@@ -19,6 +19,11 @@ export interface StartRecord {
   lockVersion: number;
   /** The job's nextRunAt when claimed (ms): the scheduler's FIFO key within a priority. */
   nextRunAt: number;
+  /**
+   * When the load meant to send the job (open-loop bench): latency measured from here is not
+   * hidden by a load generator that fell behind (coordinated omission).
+   */
+  intendedAt?: number;
   workerId: string;
   /** The job's repeat rule, for repeating jobs. */
   repeat?: { every?: number; cron?: string; timezone?: string };

@@ -64,13 +64,21 @@ export class Supervisor {
     mkdirSync(options.logDir, { recursive: true });
   }
 
-  /** Starts a worker process and resolves once its scheduler is running. */
-  async startWorker(proc: string, config: Record<string, unknown>, slots: number): Promise<number> {
+  /**
+   * Starts a worker process and resolves once its scheduler is running; `raw` starts the bench's
+   * baseline instead (the same claim through the driver, no scheduler).
+   */
+  async startWorker(
+    proc: string,
+    config: Record<string, unknown>,
+    slots: number,
+    raw = false,
+  ): Promise<number> {
     return (
       await this.spawn(
         proc,
         "worker",
-        join(here, "workerMain.ts"),
+        join(here, raw ? "rawClaimMain.ts" : "workerMain.ts"),
         { HARNESS_WORKER: JSON.stringify(config) },
         slots,
       )

@@ -5,11 +5,13 @@
  * Also runs as a service (docker compose) from MONGO_URL, HARNESS_DB, WORKERS_PER_PROCESS,
  * POLL_INTERVAL_MS, LOCK_TIMEOUT_MS, MAX_EXECUTION_MS and LEDGER_DIR.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Job } from "mongo-job-scheduler";
 import { MongoClient } from "mongodb";
-import { FileLedger } from "../ledger/fileLedger.ts";
+import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
 import { loadScheduler } from "./schedulerModule.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
 
@@ -24,6 +26,8 @@ export interface WorkerConfig {
   /** The scheduler's maxExecutionMs (stall detection), if set. */
   maxExecutionMs?: number;
   ledgerDir: string;
+  /** False: record nothing (the bench measures the ledger's own cost this way). Default true. */
+  ledger?: boolean;
 }
 
 /** Settings from the supervisor (HARNESS_WORKER), or from plain variables when run as a service. */
@@ -42,7 +46,14 @@ function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
 }
 
 const config = readConfig(process.env);
-const ledger = new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
+const ledger: LedgerSink =
+  config.ledger === false
+    ? nullLedger
+    : new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
+// Event-loop delay of this process, written at shutdown: a latency spike and a stalled process
+// look alike from outside.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const { Scheduler, MongoJobStore } = await loadScheduler();
 const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
 await client.connect();
@@ -74,6 +85,9 @@ const scheduler = new Scheduler({
       attempt,
       lockVersion: job.lockVersion ?? 0,
       nextRunAt: new Date(job.nextRunAt).getTime(),
+      ...(typeof (job.data as { intendedAt?: unknown })?.intendedAt === "number"
+        ? { intendedAt: (job.data as { intendedAt: number }).intendedAt }
+        : {}),
       workerId: String(job.lockedBy ?? ""),
       ...(job.repeat
         ? { repeat: { every: job.repeat.every, cron: job.repeat.cron, timezone: job.repeat.timezone } }
@@ -124,6 +138,23 @@ async function shutdown(): Promise<void> {
   await scheduler.stop({ graceful: true, timeoutMs: 4000 }).catch(() => {});
   await client.close().catch(() => {});
   ledger.close();
+  loopDelay.disable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  try {
+    mkdirSync(config.ledgerDir, { recursive: true });
+    writeFileSync(
+      join(config.ledgerDir, `${config.proc}-${process.pid}.loop.json`),
+      JSON.stringify({
+        proc: config.proc,
+        pid,
+        p50Ms: ms(loopDelay.percentile(50)),
+        p99Ms: ms(loopDelay.percentile(99)),
+        maxMs: ms(loopDelay.max),
+      }),
+    );
+  } catch {
+    // The figure is a nice-to-have; a read-only folder must not keep the worker from exiting.
+  }
   clearTimeout(force);
   process.exit(0);
 }
