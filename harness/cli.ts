@@ -210,6 +210,7 @@ async function benchCommand(argv: Record<string, unknown>): Promise<ExitCode> {
     print(renderBench(result));
     print(`result: ${resultPath}`);
     print(`github-action-benchmark: ${files.join(", ")}`);
+    print(`report: ${join(dirname(resultPath), "report.html")}`);
     let code: ExitCode = verdictExit[result.verdict];
     if (baseline) {
       const comparison = compareBench(baseline, result, maxRegression);

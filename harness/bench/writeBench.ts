@@ -1,5 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { loadHtmlAssets } from "../report/html.ts";
+import { renderBenchHtml } from "./benchHtml.ts";
 import type { BenchResult } from "./benchResult.ts";
 import { actionBenchmarkEntries } from "./benchViews.ts";
 
@@ -10,7 +12,8 @@ export function benchDirFor(reportsDir: string, startedAt: Date): string {
 
 /**
  * Writes result.json and the two github-action-benchmark files (benchmark-bigger.json for
- * customBiggerIsBetter, benchmark-smaller.json for customSmallerIsBetter) into the bench folder.
+ * customBiggerIsBetter, benchmark-smaller.json for customSmallerIsBetter) into the bench folder,
+ * and points `<reportsDir>/bench/latest` at it.
  */
 export function writeBench(dir: string, result: BenchResult): { resultPath: string; files: string[] } {
   mkdirSync(dir, { recursive: true });
@@ -20,5 +23,15 @@ export function writeBench(dir: string, result: BenchResult): { resultPath: stri
   const files = [join(dir, "benchmark-bigger.json"), join(dir, "benchmark-smaller.json")];
   writeFileSync(files[0] as string, `${JSON.stringify(bigger, null, 2)}\n`);
   writeFileSync(files[1] as string, `${JSON.stringify(smaller, null, 2)}\n`);
+  writeFileSync(join(dir, "report.html"), renderBenchHtml(result, loadHtmlAssets()));
+  // reports/bench/latest: a stable path for CI steps that read the newest bench.
+  const latest = join(dirname(dir), "latest");
+  try {
+    if (existsSync(latest) || lstatSync(latest, { throwIfNoEntry: false }))
+      rmSync(latest, { recursive: true, force: true });
+    symlinkSync(basename(dir), latest, "dir");
+  } catch {
+    // Without links, the timestamped folder is still there.
+  }
   return { resultPath, files };
 }
