@@ -279,6 +279,12 @@ function listCommand(): ExitCode {
   return ExitCode.Pass;
 }
 
+/** The flags every command that needs a MongoDB server takes. */
+const mongoFlags = {
+  mongo: { choices: providerChoices, default: "auto" as const, describe: "where MongoDB comes from" },
+  "mongo-uri": { type: "string", describe: "an existing server (also MONGO_URL)" },
+} as const;
+
 export async function main(args: string[]): Promise<ExitCode> {
   let code: ExitCode = ExitCode.Pass;
   const parser = yargs(args)
@@ -287,7 +293,7 @@ export async function main(args: string[]): Promise<ExitCode> {
     .exitProcess(false)
     .fail((message, error) => {
       if (error instanceof HarnessError) throw error;
-      const text = message ?? error?.message ?? "invalid command";
+      const text = (message ?? error?.message ?? "invalid command").replace(/\s*\n\s*/g, " ");
       throw new HarnessError(text.includes("--help") ? text : `${text}: see "harness --help"`);
     })
     .command(
@@ -308,12 +314,7 @@ export async function main(args: string[]): Promise<ExitCode> {
           .option("pause-ms", { type: "number", describe: "ms a frozen worker stays frozen" })
           .option("drain-timeout", { type: "number", describe: "ms to wait for the jobs to finish" })
           .option("seed", { type: "number", describe: "seed of the run (printed by every run)" })
-          .option("mongo", {
-            choices: providerChoices,
-            default: "auto" as const,
-            describe: "where MongoDB comes from",
-          })
-          .option("mongo-uri", { type: "string", describe: "an existing server (also MONGO_URL)" })
+          .options(mongoFlags)
           .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" })
           .option("scheduler", {
             type: "string",
@@ -346,12 +347,7 @@ export async function main(args: string[]): Promise<ExitCode> {
       (y) =>
         y
           .positional("dir", { type: "string", default: "reports/latest", describe: "a run folder" })
-          .option("mongo", {
-            choices: providerChoices,
-            default: "auto" as const,
-            describe: "where MongoDB comes from",
-          })
-          .option("mongo-uri", { type: "string", describe: "an existing server (also MONGO_URL)" })
+          .options(mongoFlags)
           .option("db", {
             type: "string",
             describe: "with --mongo-uri: show this database live instead of a run's snapshot",
@@ -384,12 +380,7 @@ export async function main(args: string[]): Promise<ExitCode> {
             type: "string",
             describe: "another mongo-job-scheduler build: a folder or a version",
           })
-          .option("mongo", {
-            choices: providerChoices,
-            default: "auto" as const,
-            describe: "where MongoDB comes from",
-          })
-          .option("mongo-uri", { type: "string", describe: "an existing server (also MONGO_URL)" })
+          .options(mongoFlags)
           .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" }),
       async (argv) => {
         code = await benchCommand(argv);

@@ -1,6 +1,7 @@
 import { freeWorkersAt, livenessOf } from "./claimOrder.ts";
 import { buildExecutions, type Execution } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /** At most this many over-limit episodes are kept as evidence; the figures count them all. */
 const MAX_EVIDENCE = 50;
@@ -103,21 +104,14 @@ export const concurrencyLimitChecker: Checker = {
       }
     }
     if (limits.size === 0) {
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: "no job with a concurrency limit ran",
-        violations,
-        figures,
-      };
+      return undecided(this.name, "no job with a concurrency limit ran", figures, violations);
     }
     const parts = [...limits].map(([n, l]) => `${n} peak ${figures[`${n}: peak`]}/${l}`);
-    return {
-      name: this.name,
-      verdict: violations.length === 0 ? "pass" : "fail",
-      summary: `${parts.join(", ")}; ${episodes} times over a limit, ${violations.filter((v) => v.kind === "starvation").length} names starved`,
+    return judged(
+      this.name,
       violations,
+      `${parts.join(", ")}; ${episodes} times over a limit, ${violations.filter((v) => v.kind === "starvation").length} names starved`,
       figures,
-    };
+    );
   },
 };

@@ -1,6 +1,7 @@
 import type { AcceptRecord } from "../ledger/records.ts";
 import { buildExecutions } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /**
  * Dedupe: for every dedupeKey, however many requests scheduled it, exactly one job exists (every
@@ -34,19 +35,12 @@ export const dedupeChecker: Checker = {
     }
     const figures = { keys: keys.length, requests: accepts.length, jobs, executions: runs };
     if (keys.length === 0)
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: "no job was scheduled with a dedupeKey",
-        violations,
-        figures,
-      };
-    return {
-      name: this.name,
-      verdict: violations.length === 0 ? "pass" : "fail",
-      summary: `${accepts.length} accepted requests for ${keys.length} dedupe keys made ${jobs} jobs and ${runs} executions`,
+      return undecided(this.name, "no job was scheduled with a dedupeKey", figures, violations);
+    return judged(
+      this.name,
       violations,
+      `${accepts.length} accepted requests for ${keys.length} dedupe keys made ${jobs} jobs and ${runs} executions`,
       figures,
-    };
+    );
   },
 };

@@ -1,5 +1,6 @@
 import type { AcceptRecord } from "../ledger/records.ts";
 import type { Checker, CheckerResult, JobState, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /** Why an accepted job did not end as expected; the order is the order of the report's lines. */
 export const lostReasons = [
@@ -72,33 +73,20 @@ export const lostJobsChecker: Checker = {
     };
     for (const reason of lostReasons) figures[`lost: ${reason}`] = breakdown.get(reason)?.length ?? 0;
     if (accepted.length === 0) {
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: "no job was accepted: nothing to judge",
-        violations,
-        figures,
-      };
+      return undecided(this.name, "no job was accepted: nothing to judge", figures, violations);
     }
     const parts = lostReasons.filter((r) => breakdown.has(r)).map((r) => `${breakdown.get(r)?.length} ${r}`);
     if (!settings.complete && violations.length > 0) {
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: `run cut short: ${violations.length} of ${accepted.length} accepted jobs had not finished; not judged lost`,
-        violations: [],
+      return undecided(
+        this.name,
+        `run cut short: ${violations.length} of ${accepted.length} accepted jobs had not finished; not judged lost`,
         figures,
-      };
+      );
     }
-    return {
-      name: this.name,
-      verdict: violations.length === 0 ? "pass" : "fail",
-      summary:
-        violations.length === 0
-          ? `all ${accepted.length} accepted jobs ended as expected`
-          : `${violations.length} of ${accepted.length} accepted jobs lost: ${parts.join(", ")}`,
-      violations,
-      figures,
-    };
+    const summary =
+      violations.length === 0
+        ? `all ${accepted.length} accepted jobs ended as expected`
+        : `${violations.length} of ${accepted.length} accepted jobs lost: ${parts.join(", ")}`;
+    return judged(this.name, violations, summary, figures);
   },
 };

@@ -1,5 +1,6 @@
 import { buildExecutions, executionsByJob } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /**
  * Ownership after a lost lock: an execution is stale when another execution of the same job began
@@ -79,20 +80,18 @@ export const ownershipChecker: Checker = {
       violations: violations.length,
     };
     if (stale === 0) {
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: "no execution lost its lock: ownership was not exercised",
-        violations,
+      return undecided(
+        this.name,
+        "no execution lost its lock: ownership was not exercised",
         figures,
-      };
+        violations,
+      );
     }
-    return {
-      name: this.name,
-      verdict: violations.length === 0 ? "pass" : "fail",
-      summary: `${stale} executions lost their lock while running; ${refused} stale completions refused; ${violations.length} ownership violations`,
+    return judged(
+      this.name,
       violations,
+      `${stale} executions lost their lock while running; ${refused} stale completions refused; ${violations.length} ownership violations`,
       figures,
-    };
+    );
   },
 };

@@ -1,6 +1,7 @@
 import { percentile, round } from "../util/stats.ts";
 import { buildExecutions } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
+import { undecided } from "./verdicts.ts";
 
 /** At most this many violations are kept as evidence; the figures count them all. */
 const MAX_EVIDENCE = 50;
@@ -58,13 +59,7 @@ export const priorityOrderChecker: Checker = {
       if (starts.length) figures[`startP50Ms:p${p}`] = round(percentile(starts, 50), 0);
     }
     if (executions.length === 0)
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: "no execution was recorded",
-        violations,
-        figures,
-      };
+      return undecided(this.name, "no execution was recorded", figures, violations);
     return {
       name: this.name,
       verdict: inversions === 0 ? "pass" : "fail",

@@ -3,6 +3,7 @@ import { percentile, round } from "../util/stats.ts";
 import { type Liveness, livenessOf, longestFreeSlotGap, passesOver, runningCount } from "./claimOrder.ts";
 import { buildExecutions, type Execution } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /** One job that was executing in a killed process, and when it ran again. */
 export interface Recovery {
@@ -109,24 +110,15 @@ export const recoveryTimeChecker: Checker = {
       finishedBeforeKill,
     };
     if (recoveries.length === 0) {
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary:
-          kills.length === 0
-            ? "no kill happened: recovery was not exercised"
-            : "no killed process was executing a job: recovery was not exercised",
-        violations,
-        figures,
-      };
+      const why = kills.length === 0 ? "no kill happened" : "no killed process was executing a job";
+      return undecided(this.name, `${why}: recovery was not exercised`, figures, violations);
     }
-    return {
-      name: this.name,
-      verdict: violations.length === 0 ? "pass" : "fail",
-      summary: `${times.length} of ${recoveries.length} killed jobs recovered; p50 ${figures.p50Ms} ms, max ${figures.maxMs} ms against a bound of ${boundMs} ms (+${tol} ms tolerance)${figures.lateExplained ? `; ${figures.lateExplained} late behind work that comes first in claim order` : ""}`,
+    return judged(
+      this.name,
       violations,
+      `${times.length} of ${recoveries.length} killed jobs recovered; p50 ${figures.p50Ms} ms, max ${figures.maxMs} ms against a bound of ${boundMs} ms (+${tol} ms tolerance)${figures.lateExplained ? `; ${figures.lateExplained} late behind work that comes first in claim order` : ""}`,
       figures,
-    };
+    );
   },
 };
 

@@ -1,5 +1,6 @@
 import { buildExecutions, type Execution, executionsByJob } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /** How an execution relates to the one of the same job before it. */
 export type ExecutionClass =
@@ -87,20 +88,13 @@ export const reexecutionsChecker: Checker = {
       rerunsUnacknowledged: counts["rerun-unacknowledged"],
     };
     if (executions.length === 0) {
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: "no execution was recorded",
-        violations,
-        figures,
-      };
+      return undecided(this.name, "no execution was recorded", figures, violations);
     }
-    return {
-      name: this.name,
-      verdict: violations.length === 0 ? "pass" : "fail",
-      summary: `${executions.length} executions: ${counts.recovery} recovery re-runs, ${counts.retry} retries, ${counts["double-execution"]} double executions, ${counts["run-after-success"] + counts["run-after-failure"]} runs after a final outcome`,
+    return judged(
+      this.name,
       violations,
+      `${executions.length} executions: ${counts.recovery} recovery re-runs, ${counts.retry} retries, ${counts["double-execution"]} double executions, ${counts["run-after-success"] + counts["run-after-failure"]} runs after a final outcome`,
       figures,
-    };
+    );
   },
 };

@@ -2,6 +2,7 @@ import cronParser from "cron-parser";
 import { percentile, round } from "../util/stats.ts";
 import { buildExecutions, type Execution, executionsByJob } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /** Cron ticks strictly after `from` and at or before `to`, in the rule's timezone. */
 function cronTicks(cron: string, timezone: string | undefined, from: number, to: number): number[] {
@@ -92,14 +93,13 @@ export const repeatTicksChecker: Checker = {
       driftP99Ms: round(percentile(drifts, 99), 0),
     };
     if (repeating.length === 0) {
-      return { name: this.name, verdict: "unknown", summary: "no repeating job ran", violations, figures };
+      return undecided(this.name, "no repeating job ran", figures, violations);
     }
-    return {
-      name: this.name,
-      verdict: violations.length === 0 ? "pass" : "fail",
-      summary: `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms`,
+    return judged(
+      this.name,
       violations,
+      `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms`,
       figures,
-    };
+    );
   },
 };

@@ -1,6 +1,7 @@
 import type { AcceptRecord } from "../ledger/records.ts";
 import { buildExecutions, type Execution, executionsByJob } from "./executions.ts";
 import type { Checker, CheckerResult, CheckInput, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /**
  * Retries: for each job that asked for retries, the attempts run (1, 2, … without gaps), the wait
@@ -87,21 +88,20 @@ function retryChecker(name: string, computed: boolean): Checker {
       }
       const figures = { jobs: accepted.length, checked, early, late, worstEarlyMs, worstLateMs };
       if (accepted.length === 0) {
-        return {
+        return undecided(
           name,
-          verdict: "unknown",
-          summary: `no job with ${computed ? "a computed" : "a fixed"} retry delay`,
-          violations,
+          `no job with ${computed ? "a computed" : "a fixed"} retry delay`,
           figures,
-        };
+          violations,
+        );
       }
-      return {
+      const wrong = violations.filter((v) => v.kind === "attempts" || v.kind === "final-state").length;
+      return judged(
         name,
-        verdict: violations.length === 0 ? "pass" : "fail",
-        summary: `${accepted.length} jobs with ${computed ? "computed" : "fixed"} retry delays: ${checked} gaps checked, ${early} early, ${late} late; ${violations.filter((v) => v.kind === "attempts" || v.kind === "final-state").length} with wrong attempts or final state`,
         violations,
+        `${accepted.length} jobs with ${computed ? "computed" : "fixed"} retry delays: ${checked} gaps checked, ${early} early, ${late} late; ${wrong} with wrong attempts or final state`,
         figures,
-      };
+      );
     },
   };
 }

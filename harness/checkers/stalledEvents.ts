@@ -1,6 +1,7 @@
 import type { StalledRecord, WorkerErrorRecord } from "../ledger/records.ts";
 import { buildExecutions } from "./executions.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
+import { judged, undecided } from "./verdicts.ts";
 
 /**
  * Stall detection (maxExecutionMs): every execution that ran past maxExecutionMs plus one
@@ -14,13 +15,7 @@ export const stalledEventsChecker: Checker = {
     const max = settings.maxExecutionMs;
     const violations: Violation[] = [];
     if (!max) {
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: "maxExecutionMs was not set: stall detection off",
-        violations,
-        figures: {},
-      };
+      return undecided(this.name, "maxExecutionMs was not set: stall detection off");
     }
     const heartbeat = Math.max(50, settings.lockTimeoutMs / 2);
     const tol = settings.timingToleranceMs;
@@ -65,20 +60,13 @@ export const stalledEventsChecker: Checker = {
     }
     const figures = { longExecutions: long, stalledEvents: stalls.length };
     if (long === 0) {
-      return {
-        name: this.name,
-        verdict: "unknown",
-        summary: `no execution ran past maxExecutionMs (${max} ms)`,
-        violations,
-        figures,
-      };
+      return undecided(this.name, `no execution ran past maxExecutionMs (${max} ms)`, figures, violations);
     }
-    return {
-      name: this.name,
-      verdict: violations.length === 0 ? "pass" : "fail",
-      summary: `${long} executions ran past maxExecutionMs ${max} ms; ${stalls.length} job:stalled events; ${violations.length} violations`,
+    return judged(
+      this.name,
       violations,
+      `${long} executions ran past maxExecutionMs ${max} ms; ${stalls.length} job:stalled events; ${violations.length} violations`,
       figures,
-    };
+    );
   },
 };

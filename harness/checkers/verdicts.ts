@@ -41,3 +41,23 @@ function safeCheck(checker: Checker, input: CheckInput): CheckerResult {
 export function overallVerdict(results: readonly CheckerResult[]): Verdict {
   return worstVerdict(results.filter((r) => !r.informational).map((r) => r.verdict));
 }
+
+/** A checker result with nothing to judge: unknown, with why. */
+export function undecided(
+  name: string,
+  summary: string,
+  figures: CheckerResult["figures"] = {},
+  violations: CheckerResult["violations"] = [],
+): CheckerResult {
+  return { name, verdict: "unknown", summary, violations, figures };
+}
+
+/** A checker result judged by its violations: pass when there are none. */
+export function judged(
+  name: string,
+  violations: CheckerResult["violations"],
+  summary: string,
+  figures: CheckerResult["figures"],
+): CheckerResult {
+  return { name, verdict: violations.length === 0 ? "pass" : "fail", summary, violations, figures };
+}

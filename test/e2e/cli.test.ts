@@ -53,3 +53,12 @@ describe("harness CLI", () => {
     expectOneLineError(await runHarness(["analyze", tempReports()]), /result\.json not found/);
   });
 });
+
+describe("harness CLI choices", () => {
+  it("rejects an unknown --mongo provider in one line", async () => {
+    const run = await runHarness(["scenario", "crash-recovery", "--mongo", "nope"]);
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/mongo.*nope.*standin/);
+  });
+});
