@@ -1,6 +1,7 @@
-import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { loadHtmlAssets } from "../report/html.ts";
+import { pointLatest } from "../report/writeReport.ts";
 import { renderBenchHtml } from "./benchHtml.ts";
 import type { BenchResult } from "./benchResult.ts";
 import { actionBenchmarkEntries } from "./benchViews.ts";
@@ -25,13 +26,11 @@ export function writeBench(dir: string, result: BenchResult): { resultPath: stri
   writeFileSync(files[1] as string, `${JSON.stringify(smaller, null, 2)}\n`);
   writeFileSync(join(dir, "report.html"), renderBenchHtml(result, loadHtmlAssets()));
   // reports/bench/latest: a stable path for CI steps that read the newest bench.
-  const latest = join(dirname(dir), "latest");
-  try {
-    if (existsSync(latest) || lstatSync(latest, { throwIfNoEntry: false }))
-      rmSync(latest, { recursive: true, force: true });
-    symlinkSync(basename(dir), latest, "dir");
-  } catch {
-    // Without links, the timestamped folder is still there.
-  }
+  pointLatest(dirname(dir), dir, [
+    "result.json",
+    "benchmark-bigger.json",
+    "benchmark-smaller.json",
+    "report.html",
+  ]);
   return { resultPath, files };
 }

@@ -18,16 +18,23 @@ export function writeRunReport(reportsDir: string, runDir: string, result: RunRe
   const path = join(runDir, "result.json");
   writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(runDir, "report.html"), renderHtml(result, loadHtmlAssets()));
-  const latest = join(reportsDir, "latest");
+  pointLatest(reportsDir, runDir, ["result.json", "report.html"]);
+  return path;
+}
+
+/**
+ * Points `<parent>/latest` at `dir` with a relative symlink; where links cannot be made, copies
+ * the named files into a `latest` folder instead.
+ */
+export function pointLatest(parent: string, dir: string, files: readonly string[]): void {
+  const latest = join(parent, "latest");
   if (existsSync(latest) || isLink(latest)) rmSync(latest, { recursive: true, force: true });
   try {
-    symlinkSync(relative(reportsDir, runDir), latest, "dir");
+    symlinkSync(relative(parent, dir), latest, "dir");
   } catch {
     mkdirSync(latest, { recursive: true });
-    cpSync(path, join(latest, "result.json"));
-    cpSync(join(runDir, "report.html"), join(latest, "report.html"));
+    for (const f of files) cpSync(join(dir, f), join(latest, f));
   }
-  return path;
 }
 
 function isLink(path: string): boolean {
