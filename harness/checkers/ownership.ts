@@ -45,6 +45,7 @@ export const ownershipChecker: Checker = {
         });
       }
       const status = states.get(jobId)?.status;
+      const lastError = states.get(jobId)?.lastError;
       const stillRunning = runs.some(
         (e) => e.end === undefined && e.ack === undefined && e.diedAt === undefined,
       );
@@ -52,7 +53,7 @@ export const ownershipChecker: Checker = {
         violations.push({
           kind: "failed-without-failure",
           jobId,
-          message: `job ${jobId} (${runs[0]?.name}) ended failed in the database though none of its ${runs.length} executions failed`,
+          message: `job ${jobId} (${runs[0]?.name}) ended failed in the database though none of its ${runs.length} executions failed${lastError ? ` (lastError: ${lastError})` : ""}`,
           evidence: {
             acks: runs.map((e) => ({
               execId: e.execId,
