@@ -125,27 +125,27 @@ export function createJobsApi(jobs: Collection<Document>, control: JobControl): 
     res.status(204).end();
   });
 
-  router.post("/jobs/:id/cancel", async (req: Request<{ id: string }>, res) => {
-    const id = jobId(req, res);
-    if (!id) return;
-    const job = await jobs.findOne({ _id: id });
-    if (!job) return fail(res, 404, `no job ${id}`);
-    if (job.status !== "pending" && job.status !== "running")
-      return fail(res, 409, `job ${id} is ${job.status}: only pending or running jobs can be cancelled`);
-    await control.cancel(id);
-    res.json(await jobs.findOne({ _id: id }));
-  });
-
-  router.post("/jobs/:id/retry", async (req: Request<{ id: string }>, res) => {
-    const id = jobId(req, res);
-    if (!id) return;
-    const job = await jobs.findOne({ _id: id });
-    if (!job) return fail(res, 404, `no job ${id}`);
-    if (job.status !== "failed" && job.status !== "cancelled")
-      return fail(res, 409, `job ${id} is ${job.status}: only failed or cancelled jobs can be retried`);
-    await control.updateJob(id, { nextRunAt: new Date(), attempts: 0 });
-    res.json(await jobs.findOne({ _id: id }));
-  });
+  /** A state change allowed only from some statuses: 404 for no job, 409 for the wrong status. */
+  const transition = (
+    path: string,
+    from: readonly string[],
+    verb: string,
+    change: (id: ObjectId) => Promise<void>,
+  ) =>
+    router.post(path, async (req: Request<{ id: string }>, res) => {
+      const id = jobId(req, res);
+      if (!id) return;
+      const job = await jobs.findOne({ _id: id });
+      if (!job) return fail(res, 404, `no job ${id}`);
+      if (!from.includes(job.status))
+        return fail(res, 409, `job ${id} is ${job.status}: only ${from.join(" or ")} jobs can be ${verb}`);
+      await change(id);
+      res.json(await jobs.findOne({ _id: id }));
+    });
+  transition("/jobs/:id/cancel", ["pending", "running"], "cancelled", (id) => control.cancel(id));
+  transition("/jobs/:id/retry", ["failed", "cancelled"], "retried", (id) =>
+    control.updateJob(id, { nextRunAt: new Date(), attempts: 0 }),
+  );
 
   return router;
 }
