@@ -36,8 +36,22 @@ function deathOf(
   return undefined;
 }
 
-/** Joins the ledger's start/end/ack records into executions, in start order. */
+/** Executions already joined, per history and end of run: every checker of a run asks for them. */
+const joined = new WeakMap<History, { runEndedAt: number; executions: Execution[] }>();
+
+/**
+ * Joins the ledger's start/end/ack records into executions, in start order. The result is shared
+ * between callers with the same history and end of run; treat it as read-only.
+ */
 export function buildExecutions(history: History, runEndedAt: number): Execution[] {
+  const cached = joined.get(history);
+  if (cached?.runEndedAt === runEndedAt) return cached.executions;
+  const executions = joinExecutions(history, runEndedAt);
+  joined.set(history, { runEndedAt, executions });
+  return executions;
+}
+
+function joinExecutions(history: History, runEndedAt: number): Execution[] {
   const starts: StartRecord[] = [];
   const ends = new Map<string, EndRecord>();
   const acks = new Map<string, AckRecord>();

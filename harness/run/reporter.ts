@@ -5,6 +5,3 @@ export interface Reporter {
   /** Something the user should notice. */
   warn(message: string): void;
 }
-
-/** A reporter that drops everything: for tests and library use. */
-export const silentReporter: Reporter = { progress() {}, warn() {} };
