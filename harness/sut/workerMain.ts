@@ -14,6 +14,7 @@ import { MongoClient } from "mongodb";
 import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
 import { loadScheduler } from "./schedulerModule.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
+import { installStatsResponder } from "./workerStats.ts";
 
 /** What the supervisor tells a worker process. */
 export interface WorkerConfig {
@@ -55,7 +56,9 @@ const ledger: LedgerSink =
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 const { Scheduler, MongoJobStore } = await loadScheduler();
-const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
+// Command monitoring lets the bench count MongoDB commands per job (workerStats.ts).
+const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
+installStatsResponder(client);
 await client.connect();
 
 let counter = 0;
