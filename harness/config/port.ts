@@ -10,7 +10,8 @@ export function portProblem(value: unknown): string | null {
 
 /** The one line for a port that cannot be listened on (EADDRINUSE, EACCES). */
 export function portUnusable(port: number, code: string | undefined): HarnessError | null {
-  if (code === "EADDRINUSE") return new HarnessError(`port ${port} is in use; pass --port 0 for any free port`);
+  if (code === "EADDRINUSE")
+    return new HarnessError(`port ${port} is in use; pass --port 0 for any free port`);
   if (code === "EACCES")
     return new HarnessError(
       `port ${port} needs privileges this user lacks; pass --port 0 for any free port, or one above 1023`,
