@@ -14,7 +14,9 @@ export function figureRows(result: RunResult): [string, string | number][] {
   rows.push(
     ["jobs accepted", c.accepted],
     ["jobs completed", c.completed],
-    ["jobs lost", c.lost],
+    result.incomplete
+      ? ["jobs unfinished (run cut short, not judged)", c.unfinished ?? 0]
+      : ["jobs lost", c.lost],
     ["double executions", c.doubleExecutions],
     ["runs after success", c.runsAfterSuccess],
     ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],
