@@ -314,7 +314,7 @@ const ciFlags = {
   junit: { type: "string", describe: "also write the verdicts as JUnit XML to this file" },
   "summary-md": {
     type: "string",
-    describe: "also write a markdown summary to this file (appended to GITHUB_STEP_SUMMARY when set)",
+    describe: "also write the markdown summary to this file (GITHUB_STEP_SUMMARY, when set, always gets it)",
   },
 } as const;
 

@@ -49,6 +49,13 @@ describe("harness CLI", () => {
     expectOneLineError(await runHarness([]), /give a command/);
   });
 
+  it("refuses a --junit it cannot write before starting anything, in one line", async () => {
+    const folder = tempReports();
+    const run = await runHarness(["scenario", "crash-recovery", "--junit", folder, "--reports-dir", folder]);
+    expectOneLineError(run, /--junit .*cannot write there/);
+    expect(run.ms).toBeLessThan(15_000);
+  });
+
   it("says what is missing when analyze is pointed at a folder without a run", async () => {
     expectOneLineError(await runHarness(["analyze", tempReports()]), /result\.json not found/);
   });
