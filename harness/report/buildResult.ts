@@ -6,7 +6,7 @@ import type { History } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { TimingSettings } from "../sut/adapter.ts";
 import { round } from "../util/stats.ts";
-import { figure, figuresOf, type RunResult, SCHEMA_VERSION } from "./result.ts";
+import { figure, figuresOf, type RunConfig, type RunResult, SCHEMA_VERSION } from "./result.ts";
 import { buildTimeline } from "./timeline.ts";
 
 /** What a run knows about itself besides the history and the final state. */
@@ -17,7 +17,7 @@ export interface RunMeta {
   startedAt: number;
   runEndedAt: number;
   durationMs: number;
-  config: RunSettings;
+  config: RunConfig;
   environment: RunResult["environment"];
   server: RunResult["server"];
   load: HttpLoadResult | null;

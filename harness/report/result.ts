@@ -4,6 +4,19 @@ import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { EffectiveSettings } from "../sut/adapter.ts";
 import type { Timeline } from "./timeline.ts";
 
+/**
+ * The settings of a run as resolved, with the options that chose where it ran and wrote (absent
+ * in results written before they were recorded).
+ */
+export type RunConfig = RunSettings & {
+  /** --mongo and --mongo-uri / MONGO_URL (password hidden). */
+  mongo?: { choice: string; uri: string | null };
+  /** --reports-dir, absolute. */
+  reportsDir?: string;
+  /** --keep: the database was kept and served in the Scheduler UI after the run. */
+  keep?: boolean;
+};
+
 /** Bumped whenever a field of result.json changes meaning or goes away. */
 export const SCHEMA_VERSION = 1;
 
@@ -20,7 +33,7 @@ export interface RunResult {
   /** When the run stopped observing (ms since the epoch); `analyze` needs it to re-check. */
   runEndedAt: number;
   durationMs: number;
-  config: RunSettings;
+  config: RunConfig;
   environment: {
     node: string;
     driver: string;

@@ -11,7 +11,7 @@ import { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import { type HttpLoadResult, runHttpLoad } from "../load/httpLoad.ts";
 import { planJobs } from "../load/jobMix.ts";
-import { provisionMongo } from "../mongo/provision.ts";
+import { provisionMongo, redact } from "../mongo/provision.ts";
 import type { ProviderChoice } from "../mongo/target.ts";
 import { buildResult } from "../report/buildResult.ts";
 import type { RunResult } from "../report/result.ts";
@@ -148,6 +148,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     if (signal.aborted) throw new Interrupted();
 
     const live = new LiveLedger(ledgerDir);
+    // A bulk load's jobs are in the ledger already: the first progress line must count them.
+    live.poll();
     const ticker = setInterval(() => live.poll(), 50);
     // Settles, never rejects: an interrupted run waits for it (pending restarts called off) before
     // teardown, and a failure of it is rethrown only where the run goes on normally.
@@ -287,7 +289,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       startedAt,
       runEndedAt,
       durationMs: Date.now() - startedAt,
-      config: settings,
+      config: {
+        ...settings,
+        mongo: { choice: options.mongo.choice, uri: options.mongo.uri ? redact(options.mongo.uri) : null },
+        reportsDir: options.reportsDir,
+        keep: options.keep !== undefined,
+      },
       environment: describeEnvironment(),
       server: { provider: target.provider, version: target.version, isMongoDB: target.isMongoDB },
       load,
