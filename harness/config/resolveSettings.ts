@@ -1,4 +1,6 @@
 import { HarnessError } from "../exitCodes.ts";
+import { parseFaultFlag } from "../faults/faultFlag.ts";
+import { faultSettingProblems } from "../faults/planFaults.ts";
 import {
   type RunSettings,
   runSettingsSchema,
@@ -59,6 +61,13 @@ const flagOfPath = new Map<string, string>(
   Object.entries(settingFlags).map(([flag, path]) => [path.join("."), `--${flag}`]),
 );
 
+/** The fault flags: `--fault` entries to add, and whether the scenario's own faults are dropped. */
+export interface FaultFlags {
+  add?: readonly string[];
+  /** `--no-scenario-faults`: only the flags' faults run (the kills and pauses shorthands go too). */
+  replace?: boolean;
+}
+
 /**
  * The settings of a run: defaults, then the scenario, then the flags. Every problem is reported
  * at once, named by the flag that set it where there is one.
@@ -66,23 +75,40 @@ const flagOfPath = new Map<string, string>(
 export function resolveSettings(
   scenario: Scenario,
   flags: Partial<Record<SettingFlag, unknown>>,
+  faultFlags: FaultFlags = {},
 ): RunSettings {
   const merged = mergeLayers(
     { sut: {}, load: {}, faults: {}, check: {} },
-    scenario.settings,
+    faultFlags.replace
+      ? { ...scenario.settings, faults: { kills: 0, pauses: 0, list: [] } }
+      : scenario.settings,
     flagsToOverride(flags),
   );
+  const fromFlags = (faultFlags.add ?? []).map(parseFaultFlag);
+  const unreadable = fromFlags.filter((f): f is string => typeof f === "string");
+  const added = fromFlags.filter((f): f is Record<string, unknown> => typeof f !== "string");
+  const listed = ((merged.faults?.list ?? []) as unknown[]).length;
+  if (added.length)
+    (merged.faults as Record<string, unknown>).list = [
+      ...((merged.faults?.list ?? []) as unknown[]),
+      ...added,
+    ];
   const parsed = runSettingsSchema.safeParse(merged);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  if (!parsed.success || unreadable.length) {
+    const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
       const path = issue.path.join(".");
+      const fault = /^faults\.list\.(\d+)/.exec(path);
+      if (fault && Number(fault[1]) >= listed) {
+        const i = Number(fault[1]) - listed;
+        return `--fault ${faultFlags.add?.[i]}: ${path.replace(/^faults\.list\.\d+\.?/, "") || "type"}: ${issue.message}`;
+      }
       const where = flagOfPath.get(path) ?? `${scenario.name} setting ${path}`;
       return `${where}: ${issue.message}`;
     });
-    throw new HarnessError(`invalid settings: ${problems.join("; ")}`);
+    throw new HarnessError(`invalid settings: ${[...unreadable, ...problems].join("; ")}`);
   }
   const settings = parsed.data;
-  const extra: string[] = [];
+  const extra: string[] = faultSettingProblems(settings);
   for (const name of Object.keys(settings.check.informational)) {
     if (!settings.check.checkers.includes(name))
       extra.push(`informational checker ${name} is not among the checkers`);

@@ -114,6 +114,34 @@ export interface FaultRecord {
   inFlight?: string[];
 }
 
+/**
+ * One fault's window, written when it closes (healed, or given up on in teardown). Generic over
+ * fault types: the checkers read `effect` and the targets, never the kind's own details. Times are
+ * on the harness's reference clock.
+ */
+export interface FaultWindowRecord {
+  type: "fault-window";
+  /** The window's start (= start), so that a merged history orders it where it began. */
+  t: number;
+  /** Unique in the run, e.g. "partition-1". */
+  id: string;
+  /** The fault type, e.g. "partition", "clock-offset". */
+  kind: string;
+  /** down, unavailable, degraded or skewed: what the window means for the checkers. */
+  effect: "down" | "unavailable" | "degraded" | "skewed";
+  /** The worker processes it hit (logical names) and their process ids when it struck. */
+  procs: string[];
+  pids: number[];
+  start: number;
+  end: number;
+  /** False when the heal failed (the fault may still be in place): the verdict is unknown. */
+  healed: boolean;
+  /** Why injecting or healing failed. */
+  error?: string;
+  /** What the fault saw and did (jobs in flight, observed clock offsets, …). */
+  detail?: Record<string, unknown>;
+}
+
 export type LedgerRecord =
   | StartRecord
   | EndRecord
@@ -122,4 +150,5 @@ export type LedgerRecord =
   | StalledRecord
   | AcceptRecord
   | ProcessRecord
-  | FaultRecord;
+  | FaultRecord
+  | FaultWindowRecord;

@@ -12,6 +12,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Job } from "mongo-job-scheduler";
 import { MongoClient } from "mongodb";
 import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
+import { installFaultHooks, referenceStamped } from "./faultHooks.ts";
 import { loadScheduler } from "./schedulerModule.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
 
@@ -49,7 +50,9 @@ const config = readConfig(process.env);
 const ledger: LedgerSink =
   config.ledger === false
     ? nullLedger
-    : new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
+    : // On the harness's reference clock: a clock fault may move this process's Date.now().
+      referenceStamped(new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`)));
+installFaultHooks();
 // Event-loop delay of this process, written at shutdown: a latency spike and a stalled process
 // look alike from outside.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
