@@ -3,7 +3,7 @@
  * code (see exitCodes.ts); everything else lives in the library.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { scenarios } from "../scenarios/index.ts";
@@ -19,7 +19,10 @@ import { parseLedgerText } from "./ledger/history.ts";
 import { defaultCacheDir, provisionMongo } from "./mongo/provision.ts";
 import { providerChoices } from "./mongo/target.ts";
 import { buildResult } from "./report/buildResult.ts";
+import { type CiOutputs, ciOutputsFrom, writeCiOutputs } from "./report/ciOutputs.ts";
+import { runJunit } from "./report/junit.ts";
 import type { RunResult } from "./report/result.ts";
+import { runSummaryMarkdown } from "./report/stepSummary.ts";
 import { renderSummary } from "./report/terminal.ts";
 import type { Reporter } from "./run/reporter.ts";
 import { runScenario } from "./run/runScenario.ts";
@@ -34,10 +37,29 @@ const stderrReporter: Reporter = {
   warn: (m) => process.stderr.write(`! ${m}\n`),
 };
 
-function printResult(result: RunResult, resultPath: string): void {
+/** Prints a run's summary and writes the CI outputs asked for. */
+function showResult(result: RunResult, resultPath: string, ci: CiOutputs): void {
+  const report = join(dirname(resultPath), "report.html");
   process.stdout.write(`${renderSummary(result, { colour: Boolean(process.stdout.isTTY) })}\n`);
   process.stdout.write(`result: ${resultPath}\n`);
-  process.stdout.write(`report: ${join(dirname(resultPath), "report.html")}\n`);
+  process.stdout.write(`report: ${report}\n`);
+  writeCiOutputs(ci, {
+    junit: () => runJunit(result),
+    markdown: () => runSummaryMarkdown(result, shownPath(report)),
+  });
+  if (ci.junit) process.stdout.write(`junit: ${ci.junit}\n`);
+  if (ci.summaryMd) process.stdout.write(`summary: ${ci.summaryMd}\n`);
+}
+
+/** A path as a CI page should show it: relative to the working folder when inside it. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/** --junit and --summary-md (and GITHUB_STEP_SUMMARY), checked before anything starts. */
+function ciOutputsOf(argv: Record<string, unknown>): CiOutputs {
+  return ciOutputsFrom({ junit: argv.junit, summaryMd: argv["summary-md"] }, process.env);
 }
 
 function unknownScenario(name: string): HarnessError {
@@ -86,11 +108,12 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
   for (const flag of Object.keys(settingFlags) as SettingFlag[])
     if (argv[flag] !== undefined) flags[flag] = argv[flag];
   const settings = resolveSettings(scenario, flags);
+  const ci = ciOutputsOf(argv);
   await applySchedulerFlag(argv);
   const port = Number(argv.port ?? 4000);
   let printed = false;
   const show = (result: RunResult, path: string) => {
-    if (!printed) printResult(result, path);
+    if (!printed) showResult(result, path, ci);
     printed = true;
   };
   return withInterrupt("the run and every process it started", async (signal) => {
@@ -234,6 +257,7 @@ function compareCommand(argv: Record<string, unknown>): ExitCode {
 
 function analyzeCommand(argv: Record<string, unknown>): ExitCode {
   const dir = resolve(String(argv.dir));
+  const ci = ciOutputsOf(argv);
   const read = (file: string) => {
     const path = join(dir, file);
     if (!existsSync(path))
@@ -258,7 +282,7 @@ function analyzeCommand(argv: Record<string, unknown>): ExitCode {
     parseLedgerText(read("history.jsonl")),
     JSON.parse(read("final-state.json")),
   );
-  printResult(result, join(dir, "result.json"));
+  showResult(result, join(dir, "result.json"), ci);
   return verdictExit[result.verdict];
 }
 
@@ -278,6 +302,15 @@ function listCommand(): ExitCode {
   }
   return ExitCode.Pass;
 }
+
+/** The flags of every command that gives a verdict, for CI. */
+const ciFlags = {
+  junit: { type: "string", describe: "also write the verdicts as JUnit XML to this file" },
+  "summary-md": {
+    type: "string",
+    describe: "also write a markdown summary to this file (appended to GITHUB_STEP_SUMMARY when set)",
+  },
+} as const;
 
 /** The flags every command that needs a MongoDB server takes. */
 const mongoFlags = {
@@ -316,6 +349,7 @@ export async function main(args: string[]): Promise<ExitCode> {
           .option("seed", { type: "number", describe: "seed of the run (printed by every run)" })
           .options(mongoFlags)
           .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" })
+          .options(ciFlags)
           .option("scheduler", {
             type: "string",
             describe: "another mongo-job-scheduler build: a folder or a version",
@@ -336,7 +370,10 @@ export async function main(args: string[]): Promise<ExitCode> {
     .command(
       "analyze <dir>",
       "re-run the checkers on a saved run",
-      (y) => y.positional("dir", { type: "string", describe: "a run folder, e.g. reports/latest" }),
+      (y) =>
+        y
+          .positional("dir", { type: "string", describe: "a run folder, e.g. reports/latest" })
+          .options(ciFlags),
       (argv) => {
         code = analyzeCommand(argv);
       },

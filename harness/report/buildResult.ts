@@ -69,6 +69,8 @@ export function buildResult(
   const verdict = overallVerdict(checkers);
   const n = (checker: string, name: string) => figure(checkers, checker, name) ?? 0;
   const settings = input.settings;
+  // What an interrupted run had not finished yet is unfinished, never lost.
+  const notEnded = n("lost-jobs", "lost");
   return {
     schemaVersion: SCHEMA_VERSION,
     scenario: meta.scenario,
@@ -86,7 +88,8 @@ export function buildResult(
     counts: {
       accepted: n("lost-jobs", "accepted"),
       completed: n("lost-jobs", "completed"),
-      lost: n("lost-jobs", "lost"),
+      lost: settings.complete ? notEnded : 0,
+      unfinished: settings.complete ? 0 : notEnded,
       kills: history.records.filter((r) => r.type === "fault" && r.action === "kill").length,
       recovered: n("re-executions", "recovered"),
       doubleExecutions: n("re-executions", "doubleExecutions"),

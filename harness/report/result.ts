@@ -42,7 +42,13 @@ export interface RunResult {
   counts: {
     accepted: number;
     completed: number;
+    /** Accepted jobs not in their expected final status when a complete run ended. */
     lost: number;
+    /**
+     * Accepted jobs not (yet) in their expected final status when an interrupted run stopped:
+     * not judged lost, since the run did not wait for them (absent in results written before).
+     */
+    unfinished?: number;
     kills: number;
     recovered: number;
     doubleExecutions: number;

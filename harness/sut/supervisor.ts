@@ -36,6 +36,17 @@ function spawnChild(
 }
 type Child = ReturnType<typeof spawnChild>;
 
+/**
+ * A start that was called off before the child said it was ready: the run is stopping (stopAll)
+ * or the caller's signal aborted. The child is killed; nothing is wrong with it.
+ */
+export class StartCancelled extends Error {
+  constructor(readonly proc: string) {
+    super(`start of ${proc} cancelled: the run is stopping`);
+    this.name = "StartCancelled";
+  }
+}
+
 /** One child the supervisor owns. */
 interface Managed {
   proc: string;
@@ -75,6 +86,8 @@ export interface WorkerLaunch {
 export class Supervisor {
   private readonly children = new Map<string, Managed>();
   private stopped = false;
+  /** Aborted by stopAll: every start still waiting for its "ready" gives up at once. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: SupervisorOptions) {
     mkdirSync(options.logDir, { recursive: true });
@@ -123,8 +136,10 @@ export class Supervisor {
     env: Record<string, string>,
     slots: number,
     nodeArgs: readonly string[],
+    signal?: AbortSignal,
   ): Promise<{ pid: number; port?: number }> {
-    if (this.stopped) throw new Error("supervisor is stopped");
+    const cancel = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
+    if (this.stopped || cancel.aborted) throw new StartCancelled(proc);
     const child = spawnChild(
       entry,
       // A fresh anchor per process: the child's reference clock starts from the harness's now.
@@ -141,20 +156,34 @@ export class Supervisor {
         this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "exit", slots });
     });
     const log = join(this.options.logDir, `${proc}.log`);
+    let onCancel = () => {};
+    const cancelled = new Promise<never>((_, reject) => {
+      onCancel = () => {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+        void exited.then(() => reject(new StartCancelled(proc)));
+      };
+      cancel.addEventListener("abort", onCancel, { once: true });
+    });
     const ready = await Promise.race([
+      cancelled,
       (
         child.getOneMessage({ filter: (m) => (m as { type?: string })?.type === "ready" }) as Promise<{
           port?: number;
         }>
       ).catch(async () => {
         await exited;
+        if (cancel.aborted) throw new StartCancelled(proc);
         throw new HarnessError(`${kind} process ${proc} exited before it was ready: see ${log}`);
       }),
       new Promise<never>((_, reject) => {
         const message = `${kind} process ${proc} was not ready within ${READY_TIMEOUT_MS / 1000} s: see ${log}`;
         setTimeout(() => reject(new HarnessError(message)), READY_TIMEOUT_MS).unref();
       }),
-    ]);
+    ]).finally(() => cancel.removeEventListener("abort", onCancel));
     if (kind === "worker")
       this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "ready", slots });
     return { pid, port: ready.port };
@@ -190,11 +219,14 @@ export class Supervisor {
     return { pid: m.pid, t: Date.now() };
   }
 
-  /** Starts a fresh process in the place of one that was killed, with the same settings. */
-  async restart(proc: string): Promise<number> {
+  /**
+   * Starts a fresh process in the place of one that was killed, with the same settings. Rejects
+   * with StartCancelled (and kills the new child) when `signal` aborts or stopAll runs first.
+   */
+  async restart(proc: string, signal?: AbortSignal): Promise<number> {
     const m = this.require(proc);
     await m.exited;
-    return (await this.spawn(proc, m.kind, m.entry, m.env, m.slots, m.nodeArgs)).pid;
+    return (await this.spawn(proc, m.kind, m.entry, m.env, m.slots, m.nodeArgs, signal)).pid;
   }
 
   /** SIGTERMs a child (its graceful stop) and resolves once it has exited. */
@@ -266,6 +298,7 @@ export class Supervisor {
    */
   async stopAll(graceMs = 5000): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     const all = [...this.children.values()];
     for (const m of all) {
       if (m.child.exitCode !== null || m.child.signalCode !== null) continue;
