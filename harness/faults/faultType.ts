@@ -32,7 +32,8 @@ export interface ProcessControl {
   resume(proc: string): { pid: number; t: number };
   /** Resolves when the process now running under this name has exited. */
   exited(proc: string): Promise<void>;
-  restart(proc: string): Promise<number>;
+  /** Starts the process again; rejects (and kills the new child) when `signal` aborts first. */
+  restart(proc: string, signal?: AbortSignal): Promise<number>;
   /** Sends a message over the worker's IPC channel and resolves with its reply. */
   request(proc: string, message: { type: string } & Record<string, unknown>): Promise<unknown>;
 }
@@ -72,6 +73,8 @@ export interface FaultEnv {
   progress(message: string): void;
   /** The harness's reference clock. */
   now(): number;
+  /** Aborts when the run ends the schedule: a restart under way is called off. */
+  signal: AbortSignal;
 }
 
 /** One planned fault: a spec with its point and targets fixed from the seed. */

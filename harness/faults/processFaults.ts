@@ -14,7 +14,14 @@ function inFlight(env: FaultEnv, proc: string): string[] {
 function restartHeal(env: FaultEnv, proc: string, kind: string): Injected["heal"] {
   return async (early) => {
     if (early) return { restarted: false };
-    const pid = await env.processes.restart(proc);
+    let pid: number;
+    try {
+      pid = await env.processes.restart(proc, env.signal);
+    } catch (error) {
+      // The run is stopping: the restart is called off, not failed.
+      if (env.signal.aborted) return { restarted: false };
+      throw error;
+    }
     env.ledger.append({ type: "fault", t: env.now(), fault: kind, action: "restart", proc, pid });
     env.progress(`restarted ${proc} (pid ${pid})`);
     return { restarted: true, newPid: pid };

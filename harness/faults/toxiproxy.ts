@@ -5,9 +5,9 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { execa } from "execa";
-import { type Proxy, Toxiproxy } from "toxiproxy-node-client";
+import { Toxiproxy, type Proxy as ToxiproxyProxy } from "toxiproxy-node-client";
 import { HarnessError } from "../exitCodes.ts";
 import type { ProxyControl, ToxicSpec } from "./faultType.ts";
 
@@ -111,6 +111,7 @@ export interface ToxiproxyServer extends ProxyControl {
  * (a pipe from this process) closes, so it cannot outlive the harness, even one killed with SIGKILL.
  */
 export async function startToxiproxy(bin: string, logFile: string): Promise<ToxiproxyServer> {
+  mkdirSync(dirname(logFile), { recursive: true });
   const port = await freePort();
   const child = execa(
     "/bin/sh",
@@ -148,8 +149,8 @@ export async function startToxiproxy(bin: string, logFile: string): Promise<Toxi
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const proxies = new Map<string, Proxy>();
-  const proxyOf = (proc: string): Proxy => {
+  const proxies = new Map<string, ToxiproxyProxy>();
+  const proxyOf = (proc: string): ToxiproxyProxy => {
     const p = proxies.get(proc);
     if (!p) throw new Error(`no proxy for ${proc}`);
     return p;
