@@ -1,7 +1,21 @@
 import type { CheckerResult, Verdict } from "../checkers/types.ts";
 import type { RunSettings } from "../config/scenarioSchema.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
+import type { EffectiveSettings } from "../sut/adapter.ts";
 import type { Timeline } from "./timeline.ts";
+
+/**
+ * The settings of a run as resolved, with the options that chose where it ran and wrote (absent
+ * in results written before they were recorded).
+ */
+export type RunConfig = RunSettings & {
+  /** --mongo and --mongo-uri / MONGO_URL (password hidden). */
+  mongo?: { choice: string; uri: string | null };
+  /** --reports-dir, absolute. */
+  reportsDir?: string;
+  /** --keep: the database was kept and served in the Scheduler UI after the run. */
+  keep?: boolean;
+};
 
 /** Bumped whenever a field of result.json changes meaning or goes away. */
 export const SCHEMA_VERSION = 1;
@@ -19,7 +33,7 @@ export interface RunResult {
   /** When the run stopped observing (ms since the epoch); `analyze` needs it to re-check. */
   runEndedAt: number;
   durationMs: number;
-  config: RunSettings;
+  config: RunConfig;
   environment: {
     node: string;
     driver: string;
@@ -30,6 +44,17 @@ export interface RunResult {
     cpus: number;
   };
   server: { provider: string; version: string; isMongoDB: boolean };
+  /**
+   * The scheduler under test: adapter, its version, the wiring (a preset or a module's path) and
+   * the effective settings of the scheduler and its store, read from the built instances; the
+   * checkers' timing comes from `effective.timing`. Absent in results written before adapters.
+   */
+  sut?: {
+    adapter: string;
+    version: string;
+    wiring: string;
+    effective: EffectiveSettings | null;
+  };
   /** Jobs in the run's collection by final status, as the database held them when the run ended. */
   finalStatuses: {
     total: number;

@@ -49,8 +49,8 @@ export async function countFinished(db: Db, ids: Iterable<string>): Promise<numb
 export const JOBS_SNAPSHOT = "jobs.json";
 
 /** Writes every job document, types kept (Extended JSON), so the Scheduler UI can show them later. */
-export async function dumpJobs(db: Db, path: string): Promise<number> {
-  const docs = await db.collection(JOBS_COLLECTION).find({}).toArray();
+export async function dumpJobs(db: Db, path: string, collection = JOBS_COLLECTION): Promise<number> {
+  const docs = await db.collection(collection).find({}).toArray();
   writeFileSync(path, `${BSON.EJSON.stringify(docs, { relaxed: false })}\n`);
   return docs.length;
 }

@@ -6,6 +6,8 @@ import { planJobs } from "../load/jobMix.ts";
 import type { ProviderChoice } from "../mongo/target.ts";
 import type { RunResult } from "../report/result.ts";
 import { runDirFor } from "../report/writeReport.ts";
+import { createAdapter } from "../sut/adapters/index.ts";
+import { sutSpecOf } from "../sut/sutSpec.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
 import { collectPhase, readJobsPhase } from "./phases/collectPhase.ts";
 import { deployPhase } from "./phases/deployPhase.ts";
@@ -58,7 +60,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const startedAt = Date.now();
   const runDir = runDirFor(options.reportsDir, scenario.name, new Date(startedAt));
   const rng = createRng(seed);
+  const sutSpec = sutSpecOf(settings);
   const ctx: RunContext = {
+    sutSpec,
+    adapter: await createAdapter(sutSpec),
     scenario,
     settings,
     seed,
@@ -118,7 +123,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     signal.removeEventListener("abort", abortPhase);
   }
   await stopProcesses();
-  const { result, resultPath } = collectPhase(ctx, incomplete, options.reportsDir);
+  const { result, resultPath } = collectPhase(ctx, incomplete, {
+    reportsDir: options.reportsDir,
+    mongo: options.mongo,
+    keep: options.keep !== undefined,
+  });
   try {
     const target = required(ctx.target, "the MongoDB target");
     if (options.keep && !signal.aborted) {

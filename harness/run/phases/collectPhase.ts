@@ -1,11 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readLedgerDir, writeHistory } from "../../ledger/history.ts";
+import { redact } from "../../mongo/provision.ts";
+import type { ProviderChoice } from "../../mongo/target.ts";
 import { buildResult } from "../../report/buildResult.ts";
 import type { RunResult } from "../../report/result.ts";
 import { writeRunReport } from "../../report/writeReport.ts";
 import { describeEnvironment } from "../environment.ts";
-import { dumpJobs, JOBS_SNAPSHOT, readFinalState } from "../jobsCollection.ts";
+import { dumpJobs, JOBS_SNAPSHOT } from "../jobsCollection.ts";
 import { type RunContext, required } from "./runContext.ts";
 
 /**
@@ -14,8 +16,8 @@ import { type RunContext, required } from "./runContext.ts";
  */
 export async function readJobsPhase(ctx: RunContext): Promise<void> {
   const db = required(ctx.client, "the client").db(ctx.dbName);
-  ctx.finalState = await readFinalState(db);
-  await dumpJobs(db, join(ctx.runDir, JOBS_SNAPSHOT));
+  ctx.finalState = await ctx.adapter.readFinalState(db);
+  await dumpJobs(db, join(ctx.runDir, JOBS_SNAPSHOT), ctx.effective?.collection);
 }
 
 /**
@@ -25,7 +27,7 @@ export async function readJobsPhase(ctx: RunContext): Promise<void> {
 export function collectPhase(
   ctx: RunContext,
   incomplete: string | null,
-  reportsDir: string,
+  run: { reportsDir: string; mongo: { choice: ProviderChoice; uri?: string }; keep: boolean },
 ): { result: RunResult; resultPath: string } {
   const target = required(ctx.target, "the MongoDB target");
   const history = readLedgerDir(ctx.ledgerDir);
@@ -39,14 +41,25 @@ export function collectPhase(
       startedAt: ctx.startedAt,
       runEndedAt: ctx.runEndedAt,
       durationMs: Date.now() - ctx.startedAt,
-      config: ctx.settings,
+      config: {
+        ...ctx.settings,
+        mongo: { choice: run.mongo.choice, uri: run.mongo.uri ? redact(run.mongo.uri) : null },
+        reportsDir: run.reportsDir,
+        keep: run.keep,
+      },
       environment: describeEnvironment(),
       server: { provider: target.provider, version: target.version, isMongoDB: target.isMongoDB },
       load: ctx.load,
       incomplete,
+      sut: {
+        adapter: ctx.sutSpec.adapter,
+        version: ctx.adapter.version(),
+        wiring: ctx.sutSpec.wiring,
+        effective: ctx.effective ?? null,
+      },
     },
     history,
     ctx.finalState,
   );
-  return { result, resultPath: writeRunReport(reportsDir, ctx.runDir, result) };
+  return { result, resultPath: writeRunReport(run.reportsDir, ctx.runDir, result) };
 }

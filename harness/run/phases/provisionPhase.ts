@@ -5,7 +5,7 @@ import { workerNames } from "../../faults/planFaults.ts";
 import { FileLedger } from "../../ledger/fileLedger.ts";
 import { defaultCacheDir, provisionMongo } from "../../mongo/provision.ts";
 import type { ProviderChoice } from "../../mongo/target.ts";
-import { prepareDatabase } from "../jobsCollection.ts";
+import type { EffectiveSettings } from "../../sut/adapter.ts";
 import type { RunContext } from "./runContext.ts";
 
 /**
@@ -34,7 +34,20 @@ export async function provisionPhase(
   ctx.harnessLedger = new FileLedger(join(ctx.ledgerDir, "harness.jsonl"));
   ctx.client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 10_000 });
   await ctx.client.connect();
-  await prepareDatabase(ctx.client.db(ctx.dbName));
+  const db = ctx.client.db(ctx.dbName);
+  // Built once here before any process starts: a wiring that cannot build fails now, and the
+  // timing checks use the settings read from the built scheduler.
+  const effective = await ctx.adapter.effective(db, ctx.settings.sut.workersPerProcess);
+  ctx.effective = effective;
+  ctx.reporter.progress(describeSut(ctx.sutSpec.adapter, ctx.sutSpec.wiring, effective));
+  await ctx.adapter.prepare(db);
+  const timing = effective.timing;
+  const bound = timing.lockTimeoutMs + timing.pollIntervalMs;
+  if (ctx.settings.faults.kills > 0 && bound > ctx.settings.check.drainTimeoutMs) {
+    ctx.reporter.warn(
+      `the recovery bound (${bound} ms: the Scheduler's lock timeout and poll interval) is longer than the drain timeout (${ctx.settings.check.drainTimeoutMs} ms): killed jobs will still be locked when the drain ends; --drain-timeout ${bound + 60_000} waits for them`,
+    );
+  }
   ctx.rig = await startFaultRig(ctx.plan, tools, {
     mongoUri: target.uri,
     workers: workerNames(ctx.settings.sut.processes),
@@ -42,4 +55,14 @@ export async function provisionPhase(
   });
   if (ctx.rig.proxies)
     ctx.reporter.progress("network faults: each worker reaches MongoDB through its own proxy");
+}
+
+/** One line on the scheduler under test and the settings read from it. */
+function describeSut(adapter: string, wiring: string, e: EffectiveSettings): string {
+  const kv = (o: Record<string, unknown>) =>
+    Object.entries(o)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+  return `scheduler: ${adapter}, wiring ${wiring}; effective: ${kv(e.scheduler)}; store: ${kv(e.store)}`;
 }

@@ -9,7 +9,9 @@ import type { LiveLedger } from "../../ledger/liveLedger.ts";
 import type { HttpLoadResult } from "../../load/httpLoad.ts";
 import type { PlannedJob } from "../../load/jobMix.ts";
 import type { MongoTarget } from "../../mongo/provision.ts";
+import type { EffectiveSettings, SchedulerAdapter } from "../../sut/adapter.ts";
 import type { Supervisor } from "../../sut/supervisor.ts";
+import type { SutSpec } from "../../sut/wiring.ts";
 import type { Rng } from "../../util/rng.ts";
 import type { Reporter } from "../reporter.ts";
 
@@ -34,6 +36,11 @@ export interface RunContext {
   phase: AbortController;
   plan: readonly PlannedFault[];
   jobs: PlannedJob[];
+  /** The scheduler under test: which one, how it is wired, and its adapter. */
+  sutSpec: SutSpec;
+  adapter: SchedulerAdapter;
+  /** The settings read from the built scheduler (provision); the timing checks use these. */
+  effective?: EffectiveSettings;
   target?: MongoTarget;
   client?: MongoClient;
   rig?: FaultRig;

@@ -1,5 +1,4 @@
 import { sleep, throttle, waitFor } from "../../util/wait.ts";
-import { countFinished } from "../jobsCollection.ts";
 import { stopFaults } from "./faultPhase.ts";
 import { checkInterrupt, type RunContext, required } from "./runContext.ts";
 
@@ -28,8 +27,14 @@ export async function settlePhase(ctx: RunContext): Promise<void> {
   checkInterrupt(ctx);
   const { error } = await stopFaults(ctx);
   if (error) throw error;
-  const settleMs = settings.sut.lockTimeoutMs + settings.sut.pollIntervalMs + 500;
-  reporter.progress(`settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions…`);
+  // Watch one more lock timeout (the Scheduler's): a re-execution of a finished job would show
+  // up now. Never longer than the drain timeout, and said so when that cuts it short.
+  const timing = required(ctx.effective, "the scheduler's effective settings").timing;
+  const fullSettleMs = timing.lockTimeoutMs + timing.pollIntervalMs + 500;
+  const settleMs = Math.min(fullSettleMs, settings.check.drainTimeoutMs);
+  reporter.progress(
+    `settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions${settleMs < fullSettleMs ? ` (one lock timeout would be ${(fullSettleMs / 1000).toFixed(1)} s; the drain timeout bounds it)` : ""}…`,
+  );
   await sleep(settleMs, signal);
   checkInterrupt(ctx);
   ctx.runEndedAt = Date.now();
@@ -49,7 +54,7 @@ async function drain(ctx: RunContext): Promise<void> {
   // database update, so once a second the database is asked too.
   let dbFinished = 0;
   const askDb = throttle(1000, () => {
-    void countFinished(db, live.accepted).then(
+    void ctx.adapter.countFinished(db, live.accepted).then(
       (n) => {
         dbFinished = n;
       },

@@ -1,0 +1,66 @@
+import type { LedgerSink } from "../ledger/fileLedger.ts";
+import type { Execution, WorkerEvents } from "./adapter.ts";
+import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
+
+/**
+ * The harness's handler, the same for every scheduler: it writes a `start` line before the work
+ * and an `end` line after it, does the simulated work the job's data asks for, and turns the
+ * scheduler's acknowledgements, stalls and errors into ledger lines. It knows nothing of how the
+ * scheduler is built.
+ */
+export function ledgerHandler(
+  ledger: LedgerSink,
+  self: { proc: string; pid: number },
+): { handler(execution: Execution): Promise<void>; events: WorkerEvents } {
+  const { proc, pid } = self;
+  let counter = 0;
+  const execOf = new Map<string, string>();
+  return {
+    async handler(e) {
+      const execId = `${pid}-${++counter}`;
+      const { jobId } = e;
+      execOf.set(jobId, execId);
+      const intendedAt = (e.data as { intendedAt?: unknown } | undefined)?.intendedAt;
+      ledger.append({
+        type: "start",
+        t: Date.now(),
+        execId,
+        jobId,
+        name: e.name,
+        priority: e.priority,
+        ...(e.concurrency ? { concurrency: e.concurrency } : {}),
+        attempt: e.attempt,
+        lockVersion: e.lockVersion,
+        nextRunAt: e.nextRunAt,
+        ...(typeof intendedAt === "number" ? { intendedAt } : {}),
+        workerId: e.workerId,
+        ...(e.repeat ? { repeat: e.repeat } : {}),
+        ...(e.dedupeKey ? { dedupeKey: e.dedupeKey } : {}),
+        proc,
+        pid,
+      });
+      try {
+        await performSimulatedWork(readSimulatedWork(e.data), e.attempt);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "error", error: message, pid });
+        throw error;
+      }
+      ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "ok", pid });
+    },
+    events: {
+      ack(jobId, outcome) {
+        const execId = execOf.get(jobId);
+        if (!execId) return;
+        execOf.delete(jobId);
+        ledger.append({ type: "ack", t: Date.now(), execId, jobId, outcome, pid });
+      },
+      stalled(jobId) {
+        ledger.append({ type: "stalled", t: Date.now(), jobId, pid, proc });
+      },
+      error(message) {
+        ledger.append({ type: "worker-error", t: Date.now(), message, pid, proc });
+      },
+    },
+  };
+}
