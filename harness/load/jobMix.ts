@@ -99,12 +99,21 @@ export function planJobs(options: MixOptions, rng: Rng): PlannedJob[] {
   return jobs;
 }
 
-/** What an accept record says of a planned job beyond its id: its retry expectation and dedupe key. */
-export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "retry" | "dedupeKey"> {
+/**
+ * The id of the request that enqueues a planned job: its sequence number, which the job also
+ * carries in its data (`data.seq`), so a document in the database names the request that made it.
+ */
+export function requestId(seq: number): string {
+  return String(seq);
+}
+
+/** What an accept record says of a planned job beyond its id: its request, retry expectation and dedupe key. */
+export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "request" | "retry" | "dedupeKey"> {
   const data = job.body.data as { failUntilAttempt?: number } | undefined;
   const dedupeKey = typeof job.body.dedupeKey === "string" ? job.body.dedupeKey : undefined;
   const retry = job.retry;
   return {
+    request: requestId(job.seq),
     ...(dedupeKey ? { dedupeKey } : {}),
     ...(retry
       ? {

@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import type { RunResult } from "./result.ts";
+import { checkerList, type RunResult } from "./result.ts";
 
 const colours = { pass: "\x1b[32m", fail: "\x1b[31m", unknown: "\x1b[33m", reset: "\x1b[0m" } as const;
 
@@ -45,41 +45,52 @@ export function renderSummary(
       `${result.load.accepted}/${result.load.sent} accepted, ${Math.round(result.load.requestsPerSec)} req/s, p99 ${result.load.latencyMs.p99} ms`,
     ]);
   }
-  if (result.ordering) {
+  const ordering = result.checkers["priority-order"]?.figures;
+  if (ordering) {
     figures.push(
-      [
-        "priority inversions",
-        `${result.ordering.inversions} (worst wait ${result.ordering.maxInversionWaitMs} ms)`,
-      ],
-      ["unlimited started ahead of waiting limited", result.ordering.limitedBehindUnlimited],
+      ["priority inversions", `${ordering.inversions} (worst wait ${ordering.maxInversionWaitMs} ms)`],
+      ["unlimited started ahead of waiting limited", ordering.limitedBehindUnlimited],
     );
   }
-  for (const [name, c] of Object.entries(result.concurrency ?? {})) {
+  for (const [name, n] of Object.entries(result.checkers["concurrency-limit"]?.figures?.names ?? {})) {
     figures.push([
       `${name}: peak / limit`,
-      `${c.peak} / ${c.limit}, ${c.msOverLimit} ms over, longest starvation ${c.longestStarvationMs} ms`,
+      `${n.peak} / ${n.limit}, ${n.msOverLimit} ms over, longest starvation ${n.longestStarvationMs} ms`,
     ]);
   }
-  if (result.retries) {
-    const r = result.retries;
-    figures.push(["retry gaps (fixed delay)", `${r.checked} checked, ${r.early} early, ${r.late} late`]);
-    if (r.computed)
-      figures.push([
-        "retry gaps (computed delay)",
-        `${r.computed.checked} checked, ${r.computed.early} early, ${r.computed.late} late`,
-      ]);
-  }
-  if (result.repeats) {
-    const r = result.repeats;
+  const fixed = result.checkers["retry-timing"]?.figures;
+  if (fixed)
+    figures.push([
+      "retry gaps (fixed delay)",
+      `${fixed.checked} checked, ${fixed.early} early, ${fixed.late} late`,
+    ]);
+  const computed = result.checkers["retry-computed-delay"]?.figures;
+  if (computed)
+    figures.push([
+      "retry gaps (computed delay)",
+      `${computed.checked} checked, ${computed.early} early, ${computed.late} late`,
+    ]);
+  const repeats = result.checkers["repeat-ticks"]?.figures;
+  if (repeats) {
     figures.push([
       "repeat ticks",
-      `${r.ticks} run, ${r.doubleTicks} twice, ${r.missed} missed; drift p50 ${ms(r.driftP50Ms)}, p99 ${ms(r.driftP99Ms)}`,
+      `${repeats.ticks} run, ${repeats.doubleTicks} twice, ${repeats.missed} missed; drift p50 ${ms(repeats.driftP50Ms)}, p99 ${ms(repeats.driftP99Ms)}`,
     ]);
   }
-  if (result.dedupe) {
+  const dedupe = result.checkers.dedupe?.figures;
+  if (dedupe) {
     figures.push([
       "dedupe",
-      `${result.dedupe.requests} accepted requests → ${result.dedupe.jobs} jobs, ${result.dedupe.executions} executions`,
+      `${dedupe.requests} accepted requests → ${dedupe.jobs} jobs, ${dedupe.executions} executions`,
+    ]);
+  }
+  if (c.unexpected > 0) figures.push(["unexpected jobs / executions", c.unexpected]);
+  if (result.history.problems > 0) {
+    figures.push([
+      "history problems",
+      `${result.history.problems} (${Object.entries(result.history.byKind)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(", ")})`,
     ]);
   }
   if (c.kills > 0) {
@@ -102,19 +113,28 @@ export function renderSummary(
     colWidths: [24, 9, 78],
     wordWrap: true,
   });
-  for (const r of result.checkers) {
+  for (const r of checkerList(result)) {
     const summary = r.note ? `${r.summary}\ninformational, not in the verdict: ${r.note}` : r.summary;
     checks.push([r.name + (r.informational ? " (info)" : ""), verdictText(r.verdict, colour), summary]);
   }
   lines.push(checks.toString());
 
   const max = options.maxViolations ?? 10;
-  for (const r of result.checkers) {
-    if (r.violations.length === 0) continue;
+  for (const r of checkerList(result)) {
+    for (const [what, list] of [
+      ["violation(s)", r.violations],
+      ["not judged", r.unknowns],
+    ] as const) {
+      if (list.length === 0) continue;
+      lines.push(`${r.name}: ${list.length} ${what}${list.length > max ? `, first ${max}` : ""}`);
+      for (const v of list.slice(0, max)) lines.push(`  - ${v.message}`);
+    }
+  }
+  if (result.history.problems > 0) {
     lines.push(
-      `${r.name}: ${r.violations.length} violation(s)${r.violations.length > max ? `, first ${max}` : ""}`,
+      `history: ${result.history.problems} problem(s), so no checker can pass${result.history.problems > max ? `; first ${max}` : ""}`,
     );
-    for (const v of r.violations.slice(0, max)) lines.push(`  - ${v.message}`);
+    for (const p of result.history.examples.slice(0, max)) lines.push(`  - ${p.message}`);
   }
   if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
   lines.push(`verdict: ${verdictText(result.verdict, colour)}`);

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { HarnessError } from "../exitCodes.ts";
+import { newInstanceId } from "../ledger/identity.ts";
 import type { ProcessRecord } from "../ledger/records.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,6 +37,8 @@ interface Managed {
   slots: number;
   child: Child;
   pid: number;
+  /** This run of the process (HARNESS_INSTANCE in its environment): unique without the pid. */
+  instance: string;
   paused: boolean;
   /** Set once the child has exited (or been reaped after a kill). */
   exited: Promise<void>;
@@ -105,18 +108,19 @@ export class Supervisor {
     slots: number,
   ): Promise<{ pid: number; port?: number }> {
     if (this.stopped) throw new Error("supervisor is stopped");
+    const instance = newInstanceId();
     const child = spawnChild(
       entry,
-      { ...env, HARNESS_RUN_TAG: this.options.runTag },
+      { ...env, HARNESS_RUN_TAG: this.options.runTag, HARNESS_INSTANCE: instance },
       join(this.options.logDir, `${proc}.log`),
     );
     const pid = child.pid as number;
     const exited = child.then(() => undefined);
-    const managed: Managed = { proc, kind, entry, env, slots, child, pid, paused: false, exited };
+    const managed: Managed = { proc, kind, entry, env, slots, child, pid, instance, paused: false, exited };
     this.children.set(proc, managed);
     void exited.then(() => {
       if (kind === "worker")
-        this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "exit", slots });
+        this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "exit", slots });
     });
     const log = join(this.options.logDir, `${proc}.log`);
     const ready = await Promise.race([
@@ -134,7 +138,7 @@ export class Supervisor {
       }),
     ]);
     if (kind === "worker")
-      this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "ready", slots });
+      this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "ready", slots });
     return { pid, port: ready.port };
   }
 
@@ -143,36 +147,43 @@ export class Supervisor {
     return this.children.get(proc)?.pid;
   }
 
+  /** The instance id of the current run of a child (see identity.ts). */
+  instanceOf(proc: string): string | undefined {
+    return this.children.get(proc)?.instance;
+  }
+
   /** SIGKILLs a child; resolves with the time the signal was sent, once the child is reaped. */
-  async kill(proc: string): Promise<{ pid: number; t: number }> {
+  async kill(proc: string): Promise<{ pid: number; instance: string; t: number }> {
     const m = this.require(proc);
     process.kill(m.pid, "SIGKILL");
     const t = Date.now();
     await m.exited;
-    return { pid: m.pid, t };
+    return { pid: m.pid, instance: m.instance, t };
   }
 
   /** SIGSTOPs a child (a frozen process: a GC pause, a stalled event loop, a VM migration). */
-  pause(proc: string): { pid: number; t: number } {
+  pause(proc: string): { pid: number; instance: string; t: number } {
     const m = this.require(proc);
     process.kill(m.pid, "SIGSTOP");
     m.paused = true;
-    return { pid: m.pid, t: Date.now() };
+    return { pid: m.pid, instance: m.instance, t: Date.now() };
   }
 
   /** SIGCONTs a paused child. */
-  resume(proc: string): { pid: number; t: number } {
+  resume(proc: string): { pid: number; instance: string; t: number } {
     const m = this.require(proc);
     process.kill(m.pid, "SIGCONT");
     m.paused = false;
-    return { pid: m.pid, t: Date.now() };
+    return { pid: m.pid, instance: m.instance, t: Date.now() };
   }
 
   /** Starts a fresh process in the place of one that was killed, with the same settings. */
-  async restart(proc: string): Promise<number> {
+  async restart(proc: string): Promise<{ pid: number; instance: string }> {
     const m = this.require(proc);
     await m.exited;
-    return (await this.spawn(proc, m.kind, m.entry, m.env, m.slots)).pid;
+    await this.spawn(proc, m.kind, m.entry, m.env, m.slots);
+    const fresh = this.require(proc);
+    return { pid: fresh.pid, instance: fresh.instance };
   }
 
   /** The procs of the worker processes that are running now (not exited, not paused). */

@@ -12,6 +12,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Job } from "mongo-job-scheduler";
 import { MongoClient } from "mongodb";
 import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
+import { newInstanceId } from "../ledger/identity.ts";
+import { type ClaimedJob, ExecutionRecorder } from "./executionRecorder.ts";
 import { loadScheduler } from "./schedulerModule.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
 
@@ -46,10 +48,12 @@ function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
 }
 
 const config = readConfig(process.env);
+const pid = process.pid;
+// This run of the process: unique without the pid (the supervisor names it; a service makes its own).
+const instance = process.env.HARNESS_INSTANCE || newInstanceId();
+const fileStem = `${config.proc}-${instance.replace(/[^\w-]/g, "_")}`;
 const ledger: LedgerSink =
-  config.ledger === false
-    ? nullLedger
-    : new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
+  config.ledger === false ? nullLedger : new FileLedger(join(config.ledgerDir, `${fileStem}.jsonl`));
 // Event-loop delay of this process, written at shutdown: a latency spike and a stalled process
 // look alike from outside.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -58,77 +62,49 @@ const { Scheduler, MongoJobStore } = await loadScheduler();
 const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
 await client.connect();
 
-let counter = 0;
-const execOf = new Map<string, string>();
-const pid = process.pid;
+const recorder = new ExecutionRecorder(ledger, { proc: config.proc, instance, pid });
+
+/** The recorder's view of a job the scheduler claimed. */
+function claimed(job: Job): ClaimedJob {
+  const data = job.data as { intendedAt?: unknown } | undefined;
+  const lockUntil = (job as { lockUntil?: Date | string }).lockUntil;
+  return {
+    jobId: String(job._id),
+    name: job.name,
+    priority: job.priority ?? 5,
+    ...(job.concurrency ? { concurrency: job.concurrency } : {}),
+    attempt: (job.attempts ?? 0) + 1,
+    lockVersion: job.lockVersion ?? 0,
+    nextRunAt: new Date(job.nextRunAt).getTime(),
+    ...(lockUntil ? { lockUntil: new Date(lockUntil).getTime() } : {}),
+    ...(typeof data?.intendedAt === "number" ? { intendedAt: data.intendedAt } : {}),
+    workerId: String(job.lockedBy ?? ""),
+    ...(job.repeat
+      ? { repeat: { every: job.repeat.every, cron: job.repeat.cron, timezone: job.repeat.timezone } }
+      : {}),
+    ...(job.dedupeKey ? { dedupeKey: job.dedupeKey } : {}),
+  };
+}
 
 const scheduler = new Scheduler({
-  id: `${config.proc}-${pid}`,
+  // Worker ids derive from this: unique per process instance, never from a (reusable) pid.
+  id: `${config.proc}-${instance}`,
   store: new MongoJobStore(client.db(config.dbName), { lockTimeoutMs: config.lockTimeoutMs }),
   workers: config.slots,
   pollIntervalMs: config.pollIntervalMs,
   lockTimeoutMs: config.lockTimeoutMs,
   ...(config.maxExecutionMs ? { maxExecutionMs: config.maxExecutionMs } : {}),
-  handler: async (job: Job) => {
-    const execId = `${pid}-${++counter}`;
-    const jobId = String(job._id);
-    const attempt = (job.attempts ?? 0) + 1;
-    execOf.set(jobId, execId);
-    ledger.append({
-      type: "start",
-      t: Date.now(),
-      execId,
-      jobId,
-      name: job.name,
-      priority: job.priority ?? 5,
-      ...(job.concurrency ? { concurrency: job.concurrency } : {}),
-      attempt,
-      lockVersion: job.lockVersion ?? 0,
-      nextRunAt: new Date(job.nextRunAt).getTime(),
-      ...(typeof (job.data as { intendedAt?: unknown })?.intendedAt === "number"
-        ? { intendedAt: (job.data as { intendedAt: number }).intendedAt }
-        : {}),
-      workerId: String(job.lockedBy ?? ""),
-      ...(job.repeat
-        ? { repeat: { every: job.repeat.every, cron: job.repeat.cron, timezone: job.repeat.timezone } }
-        : {}),
-      ...(job.dedupeKey ? { dedupeKey: job.dedupeKey } : {}),
-      proc: config.proc,
-      pid,
-    });
-    try {
-      await performSimulatedWork(readSimulatedWork(job.data), attempt);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "error", error: message, pid });
-      throw error;
-    }
-    ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "ok", pid });
-  },
+  handler: (job: Job) =>
+    recorder.run(claimed(job), () =>
+      performSimulatedWork(readSimulatedWork(job.data), (job.attempts ?? 0) + 1),
+    ),
 });
 
-function ack(job: Job, outcome: "success" | "retry" | "fail"): void {
-  const jobId = String(job._id);
-  const execId = execOf.get(jobId);
-  if (!execId) return;
-  execOf.delete(jobId);
-  ledger.append({ type: "ack", t: Date.now(), execId, jobId, outcome, pid });
-}
-scheduler.on("job:success", (job) => ack(job, "success"));
-scheduler.on("job:retry", (job) => ack(job, "retry"));
-scheduler.on("job:fail", ({ job }) => ack(job, "fail"));
-scheduler.on("job:stalled", (job) => {
-  ledger.append({ type: "stalled", t: Date.now(), jobId: String(job._id), pid, proc: config.proc });
-});
-scheduler.on("worker:error", (error) => {
-  ledger.append({
-    type: "worker-error",
-    t: Date.now(),
-    message: String(error?.message ?? error),
-    pid,
-    proc: config.proc,
-  });
-});
+scheduler.on("job:success", (job) => recorder.ack(String(job._id), "success"));
+scheduler.on("job:retry", (job) => recorder.ack(String(job._id), "retry"));
+scheduler.on("job:fail", ({ job }) => recorder.ack(String(job._id), "fail"));
+scheduler.on("job:stalled", (job) => recorder.stalled(String(job._id)));
+scheduler.on("worker:error", (error) => recorder.workerError(String(error?.message ?? error)));
 
 let stopping = false;
 async function shutdown(): Promise<void> {
@@ -143,7 +119,7 @@ async function shutdown(): Promise<void> {
   try {
     mkdirSync(config.ledgerDir, { recursive: true });
     writeFileSync(
-      join(config.ledgerDir, `${config.proc}-${process.pid}.loop.json`),
+      join(config.ledgerDir, `${fileStem}.loop.json`),
       JSON.stringify({
         proc: config.proc,
         pid,
