@@ -3,8 +3,8 @@
  * code (see exitCodes.ts); everything else lives in the library.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import yargs from "yargs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { scenarios } from "../scenarios/index.ts";
 import { BENCH_SCHEMA_VERSION, type BenchResult } from "./bench/benchResult.ts";
@@ -13,13 +13,17 @@ import { compareBench, renderComparison } from "./bench/compare.ts";
 import { fullMatrix, quickMatrix } from "./bench/matrix.ts";
 import { runBench } from "./bench/runBench.ts";
 import { benchDirFor, writeBench } from "./bench/writeBench.ts";
+import { ensurePortFree, portProblem } from "./config/port.ts";
 import { resolveSettings, type SettingFlag, settingFlags } from "./config/resolveSettings.ts";
 import { ExitCode, HarnessError } from "./exitCodes.ts";
 import { parseLedgerText } from "./ledger/history.ts";
 import { defaultCacheDir, provisionMongo } from "./mongo/provision.ts";
 import { providerChoices } from "./mongo/target.ts";
 import { buildResult } from "./report/buildResult.ts";
+import { type CiOutputs, ciOutputsFrom, writeCiOutputs } from "./report/ciOutputs.ts";
+import { runJunit } from "./report/junit.ts";
 import type { RunResult } from "./report/result.ts";
+import { runSummaryMarkdown } from "./report/stepSummary.ts";
 import { renderSummary } from "./report/terminal.ts";
 import type { Reporter } from "./run/reporter.ts";
 import { runScenario } from "./run/runScenario.ts";
@@ -34,10 +38,29 @@ const stderrReporter: Reporter = {
   warn: (m) => process.stderr.write(`! ${m}\n`),
 };
 
-function printResult(result: RunResult, resultPath: string): void {
+/** Prints a run's summary and writes the CI outputs asked for. */
+function showResult(result: RunResult, resultPath: string, ci: CiOutputs): void {
+  const report = join(dirname(resultPath), "report.html");
   process.stdout.write(`${renderSummary(result, { colour: Boolean(process.stdout.isTTY) })}\n`);
   process.stdout.write(`result: ${resultPath}\n`);
-  process.stdout.write(`report: ${join(dirname(resultPath), "report.html")}\n`);
+  process.stdout.write(`report: ${report}\n`);
+  writeCiOutputs(ci, {
+    junit: () => runJunit(result),
+    markdown: () => runSummaryMarkdown(result, shownPath(report)),
+  });
+  if (ci.junit) process.stdout.write(`junit: ${ci.junit}\n`);
+  if (ci.summaryMd) process.stdout.write(`summary: ${ci.summaryMd}\n`);
+}
+
+/** A path as a CI page should show it: relative to the working folder when inside it. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/** --junit and --summary-md (and GITHUB_STEP_SUMMARY), checked before anything starts. */
+function ciOutputsOf(argv: Record<string, unknown>): CiOutputs {
+  return ciOutputsFrom({ junit: argv.junit, summaryMd: argv["summary-md"] }, process.env);
 }
 
 function unknownScenario(name: string): HarnessError {
@@ -78,6 +101,19 @@ function mongoOptions(argv: Record<string, unknown>) {
   };
 }
 
+/** What is wrong with --mongo, or null: checked with the other values so that all are named at once. */
+function mongoProblem(argv: Record<string, unknown>): string | null {
+  return (providerChoices as readonly unknown[]).includes(argv.mongo)
+    ? null
+    : `--mongo ${String(argv.mongo)}: choose one of ${providerChoices.join(", ")}`;
+}
+
+/** Throws one line naming every problem, when there is any. */
+function rejectProblems(problems: readonly (string | null)[]): void {
+  const found = problems.filter((p): p is string => p !== null);
+  if (found.length) throw new HarnessError(`invalid settings: ${found.join("; ")}`);
+}
+
 async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode> {
   const name = String(argv.name);
   const scenario = scenarios[name];
@@ -85,12 +121,19 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
   const flags: Partial<Record<SettingFlag, unknown>> = {};
   for (const flag of Object.keys(settingFlags) as SettingFlag[])
     if (argv[flag] !== undefined) flags[flag] = argv[flag];
-  const settings = resolveSettings(scenario, flags);
+  const settings = resolveSettings(
+    scenario,
+    flags,
+    [mongoProblem(argv), portProblem(argv.port)].filter((p): p is string => p !== null),
+  );
+  const ci = ciOutputsOf(argv);
+  const port = Number(argv.port);
+  // Found before the run rather than after it, when the UI would start.
+  if (argv.keep) await ensurePortFree(port);
   await applySchedulerFlag(argv);
-  const port = Number(argv.port ?? 4000);
   let printed = false;
   const show = (result: RunResult, path: string) => {
-    if (!printed) printResult(result, path);
+    if (!printed) showResult(result, path, ci);
     printed = true;
   };
   return withInterrupt("the run and every process it started", async (signal) => {
@@ -121,9 +164,10 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
 }
 
 async function uiCommand(argv: Record<string, unknown>): Promise<ExitCode> {
+  rejectProblems([mongoProblem(argv), portProblem(argv.port)]);
   const port = Number(argv.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new HarnessError(`--port ${argv.port}: give a port from 0 to 65535`);
+  // Before a MongoDB server is started for nothing.
+  await ensurePortFree(port);
   const mongo = mongoOptions(argv);
   await withInterrupt("the Scheduler UI", async (signal) => {
     if (argv.db) {
@@ -189,6 +233,7 @@ function maxRegressionOf(argv: Record<string, unknown>): number {
 }
 
 async function benchCommand(argv: Record<string, unknown>): Promise<ExitCode> {
+  rejectProblems([mongoProblem(argv)]);
   const maxRegression = maxRegressionOf(argv);
   const baseline = typeof argv.baseline === "string" ? readBench(resolve(argv.baseline)) : null;
   const base = argv.quick ? quickMatrix : fullMatrix;
@@ -234,6 +279,7 @@ function compareCommand(argv: Record<string, unknown>): ExitCode {
 
 function analyzeCommand(argv: Record<string, unknown>): ExitCode {
   const dir = resolve(String(argv.dir));
+  const ci = ciOutputsOf(argv);
   const read = (file: string) => {
     const path = join(dir, file);
     if (!existsSync(path))
@@ -258,7 +304,7 @@ function analyzeCommand(argv: Record<string, unknown>): ExitCode {
     parseLedgerText(read("history.jsonl")),
     JSON.parse(read("final-state.json")),
   );
-  printResult(result, join(dir, "result.json"));
+  showResult(result, join(dir, "result.json"), ci);
   return verdictExit[result.verdict];
 }
 
@@ -279,11 +325,35 @@ function listCommand(): ExitCode {
   return ExitCode.Pass;
 }
 
+/** The flags of every command that gives a verdict, for CI. */
+const ciFlags = {
+  junit: { type: "string", describe: "also write the verdicts as JUnit XML to this file" },
+  "summary-md": {
+    type: "string",
+    describe: "also write the markdown summary to this file (GITHUB_STEP_SUMMARY, when set, always gets it)",
+  },
+} as const;
+
 /** The flags every command that needs a MongoDB server takes. */
 const mongoFlags = {
-  mongo: { choices: providerChoices, default: "auto" as const, describe: "where MongoDB comes from" },
-  "mongo-uri": { type: "string", describe: "an existing server (also MONGO_URL)" },
+  mongo: {
+    type: "string",
+    default: "auto",
+    requiresArg: true,
+    describe: `where MongoDB comes from: ${providerChoices.join(", ")}`,
+  },
+  "mongo-uri": { type: "string", requiresArg: true, describe: "an existing server (also MONGO_URL)" },
 } as const;
+
+/**
+ * Every flag that takes a value requires one: a bare `--jobs` is an error, not a silent default.
+ * Applied to each command's options (positionals included, which yargs fills anyway).
+ */
+function requireValues<T>(y: Argv<T>): Argv<T> {
+  // getOptions is public in yargs 18 but missing from its type declarations.
+  const options = (y as unknown as { getOptions(): { string: string[]; number: string[] } }).getOptions();
+  return y.requiresArg([...options.string, ...options.number]);
+}
 
 export async function main(args: string[]): Promise<ExitCode> {
   let code: ExitCode = ExitCode.Pass;
@@ -293,6 +363,8 @@ export async function main(args: string[]): Promise<ExitCode> {
     .exitProcess(false)
     .fail((message, error) => {
       if (error instanceof HarnessError) throw error;
+      const bare = /^Not enough arguments following: (\S+)/.exec(message ?? "");
+      if (bare) throw new HarnessError(`--${bare[1]} needs a value: see "harness --help"`);
       const text = (message ?? error?.message ?? "invalid command").replace(/\s*\n\s*/g, " ");
       throw new HarnessError(text.includes("--help") ? text : `${text}: see "harness --help"`);
     })
@@ -300,35 +372,41 @@ export async function main(args: string[]): Promise<ExitCode> {
       "scenario <name>",
       "run a named scenario",
       (y) =>
-        y
-          .positional("name", { type: "string", describe: "scenario name (see list)" })
-          .option("workers", { type: "number", describe: "worker processes" })
-          .option("concurrency", { type: "number", describe: "scheduler workers per process" })
-          .option("jobs", { type: "number", describe: "jobs to send" })
-          .option("connections", { type: "number", describe: "HTTP connections of the load" })
-          .option("lock-timeout", { type: "number", describe: "lockTimeoutMs of every worker" })
-          .option("poll-interval", { type: "number", describe: "pollIntervalMs of every worker" })
-          .option("kills", { type: "number", describe: "worker kills during the run" })
-          .option("restart-delay", { type: "number", describe: "ms from a kill to the restart" })
-          .option("pauses", { type: "number", describe: "worker freezes (SIGSTOP) during the run" })
-          .option("pause-ms", { type: "number", describe: "ms a frozen worker stays frozen" })
-          .option("drain-timeout", { type: "number", describe: "ms to wait for the jobs to finish" })
-          .option("seed", { type: "number", describe: "seed of the run (printed by every run)" })
-          .options(mongoFlags)
-          .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" })
-          .option("scheduler", {
-            type: "string",
-            describe: "another mongo-job-scheduler build: a folder or a version",
-          })
-          .option("keep", {
-            type: "boolean",
-            describe: "after the run, keep its database and serve the Scheduler UI on it until Ctrl-C",
-          })
-          .option("port", {
-            type: "number",
-            default: 4000,
-            describe: "port of the Scheduler UI with --keep (0: any free one)",
-          }),
+        requireValues(
+          y
+            .positional("name", { type: "string", describe: "scenario name (see list)" })
+            .option("workers", { type: "number", describe: "worker processes" })
+            .option("concurrency", { type: "number", describe: "scheduler workers per process" })
+            .option("jobs", {
+              type: "number",
+              describe: "jobs to schedule (sent over HTTP or seeded, as the scenario loads them)",
+            })
+            .option("connections", { type: "number", describe: "HTTP connections of the load" })
+            .option("lock-timeout", { type: "number", describe: "lockTimeoutMs of every worker" })
+            .option("poll-interval", { type: "number", describe: "pollIntervalMs of every worker" })
+            .option("kills", { type: "number", describe: "worker kills during the run" })
+            .option("restart-delay", { type: "number", describe: "ms from a kill to the restart" })
+            .option("pauses", { type: "number", describe: "worker freezes (SIGSTOP) during the run" })
+            .option("pause-ms", { type: "number", describe: "ms a frozen worker stays frozen" })
+            .option("drain-timeout", { type: "number", describe: "ms to wait for the jobs to finish" })
+            .option("seed", { type: "number", describe: "seed of the run (printed by every run)" })
+            .options(mongoFlags)
+            .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" })
+            .options(ciFlags)
+            .option("scheduler", {
+              type: "string",
+              describe: "another mongo-job-scheduler build: a folder or a version",
+            })
+            .option("keep", {
+              type: "boolean",
+              describe: "after the run, keep its database and serve the Scheduler UI on it until Ctrl-C",
+            })
+            .option("port", {
+              type: "number",
+              default: 4000,
+              describe: "port of the Scheduler UI with --keep (0: any free one)",
+            }),
+        ),
       async (argv) => {
         code = await scenarioCommand(argv);
       },
@@ -336,7 +414,12 @@ export async function main(args: string[]): Promise<ExitCode> {
     .command(
       "analyze <dir>",
       "re-run the checkers on a saved run",
-      (y) => y.positional("dir", { type: "string", describe: "a run folder, e.g. reports/latest" }),
+      (y) =>
+        requireValues(
+          y
+            .positional("dir", { type: "string", describe: "a run folder, e.g. reports/latest" })
+            .options(ciFlags),
+        ),
       (argv) => {
         code = analyzeCommand(argv);
       },
@@ -345,14 +428,20 @@ export async function main(args: string[]): Promise<ExitCode> {
       "ui [dir]",
       "show a run's jobs in the Scheduler UI (its snapshot loaded into a fresh database), or a live database",
       (y) =>
-        y
-          .positional("dir", { type: "string", default: "reports/latest", describe: "a run folder" })
-          .options(mongoFlags)
-          .option("db", {
-            type: "string",
-            describe: "with --mongo-uri: show this database live instead of a run's snapshot",
-          })
-          .option("port", { type: "number", default: 4000, describe: "port to serve on (0: any free one)" }),
+        requireValues(
+          y
+            .positional("dir", { type: "string", default: "reports/latest", describe: "a run folder" })
+            .options(mongoFlags)
+            .option("db", {
+              type: "string",
+              describe: "with --mongo-uri: show this database live instead of a run's snapshot",
+            })
+            .option("port", {
+              type: "number",
+              default: 4000,
+              describe: "port to serve on (0: any free one)",
+            }),
+        ),
       async (argv) => {
         code = await uiCommand(argv);
       },
@@ -361,27 +450,29 @@ export async function main(args: string[]): Promise<ExitCode> {
       "bench",
       "run the benchmark matrix (--quick: a small one) and optionally gate on a baseline",
       (y) =>
-        y
-          .option("quick", {
-            type: "boolean",
-            describe: "the small matrix (about three minutes on the stand-in)",
-          })
-          .option("repeats", { type: "number", describe: "repetitions of each cell (default 3)" })
-          .option("baseline", {
-            type: "string",
-            describe: "a bench result.json to compare with; exit 1 on regression",
-          })
-          .option("max-regression", {
-            type: "number",
-            default: 0.35,
-            describe: "allowed drop of a throughput figure (fraction)",
-          })
-          .option("scheduler", {
-            type: "string",
-            describe: "another mongo-job-scheduler build: a folder or a version",
-          })
-          .options(mongoFlags)
-          .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" }),
+        requireValues(
+          y
+            .option("quick", {
+              type: "boolean",
+              describe: "the small matrix (about three minutes on the stand-in)",
+            })
+            .option("repeats", { type: "number", describe: "repetitions of each cell (default 3)" })
+            .option("baseline", {
+              type: "string",
+              describe: "a bench result.json to compare with; exit 1 on regression",
+            })
+            .option("max-regression", {
+              type: "number",
+              default: 0.35,
+              describe: "allowed drop of a throughput figure (fraction)",
+            })
+            .option("scheduler", {
+              type: "string",
+              describe: "another mongo-job-scheduler build: a folder or a version",
+            })
+            .options(mongoFlags)
+            .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" }),
+        ),
       async (argv) => {
         code = await benchCommand(argv);
       },
@@ -390,14 +481,16 @@ export async function main(args: string[]): Promise<ExitCode> {
       "compare <baseline> <current>",
       "compare two bench results cell by cell without running anything",
       (y) =>
-        y
-          .positional("baseline", { type: "string" })
-          .positional("current", { type: "string" })
-          .option("max-regression", {
-            type: "number",
-            default: 0.35,
-            describe: "allowed drop of a throughput figure (fraction)",
-          }),
+        requireValues(
+          y
+            .positional("baseline", { type: "string" })
+            .positional("current", { type: "string" })
+            .option("max-regression", {
+              type: "number",
+              default: 0.35,
+              describe: "allowed drop of a throughput figure (fraction)",
+            }),
+        ),
       (argv) => {
         code = compareCommand(argv);
       },

@@ -59,14 +59,33 @@ const flagOfPath = new Map<string, string>(
   Object.entries(settingFlags).map(([flag, path]) => [path.join("."), `--${flag}`]),
 );
 
+/** The jobs of a scenario whose every mix entry has a count: a fixed set, or undefined. */
+export function fixedJobCount(scenario: Scenario): number | undefined {
+  const mix = scenario.settings.load?.mix;
+  if (!mix?.length || mix.some((m) => m?.count === undefined)) return undefined;
+  return mix.reduce((n, m) => n + (m?.count ?? 0), 0);
+}
+
 /**
  * The settings of a run: defaults, then the scenario, then the flags. Every problem is reported
- * at once, named by the flag that set it where there is one.
+ * at once, named by the flag that set it where there is one, together with `more`: problems of
+ * other options the caller found (a port, a provider), so that one line names them all.
  */
 export function resolveSettings(
   scenario: Scenario,
   flags: Partial<Record<SettingFlag, unknown>>,
+  more: readonly string[] = [],
 ): RunSettings {
+  const fixed = fixedJobCount(scenario);
+  if (flags.jobs !== undefined && fixed !== undefined) {
+    // Checked first: the flag would otherwise surface as a puzzle about the scenario's mix.
+    const { jobs: _ignored, ...rest } = flags;
+    flags = rest;
+    more = [
+      ...more,
+      `--jobs: ${scenario.name} schedules a fixed set of ${fixed} jobs; the flag does not apply to it`,
+    ];
+  }
   const merged = mergeLayers(
     { sut: {}, load: {}, faults: {}, check: {} },
     scenario.settings,
@@ -79,7 +98,7 @@ export function resolveSettings(
       const where = flagOfPath.get(path) ?? `${scenario.name} setting ${path}`;
       return `${where}: ${issue.message}`;
     });
-    throw new HarnessError(`invalid settings: ${problems.join("; ")}`);
+    throw new HarnessError(`invalid settings: ${[...problems, ...more].join("; ")}`);
   }
   const settings = parsed.data;
   const extra: string[] = [];
@@ -104,6 +123,7 @@ export function resolveSettings(
   if (settings.load.mode === "bulk" && settings.load.mix.some((m) => typeof m.body?.name !== "string")) {
     extra.push("every mix entry of a bulk load needs body.name");
   }
+  extra.push(...more);
   if (extra.length) throw new HarnessError(`invalid settings: ${extra.join("; ")}`);
   return settings;
 }

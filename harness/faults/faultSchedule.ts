@@ -1,6 +1,6 @@
 import type { LedgerSink } from "../ledger/fileLedger.ts";
 import type { LiveLedger } from "../ledger/liveLedger.ts";
-import type { Supervisor } from "../sut/supervisor.ts";
+import { StartCancelled, type Supervisor } from "../sut/supervisor.ts";
 import type { Rng } from "../util/rng.ts";
 import { sleep, waitFor } from "../util/wait.ts";
 
@@ -47,7 +47,8 @@ export function planFaults(kills: number, pauses: number, killAt?: readonly numb
  * Runs the faults: at each point, picks a worker process that is executing a job (a start without
  * an end in its ledger) and SIGKILLs it (restarting it after a delay) or SIGSTOPs it (continuing it
  * after pauseMs). Inject and heal in one: the promise settles once every heal has happened; on
- * abort, pending heals are left to the supervisor's teardown, which continues or kills every child.
+ * abort, pending heals are called off (a restart waiting for its worker's "ready" kills it) and
+ * left to the supervisor's teardown, which continues or kills every child.
  */
 export async function runFaultSchedule(
   options: FaultScheduleOptions,
@@ -79,7 +80,14 @@ export async function runFaultSchedule(
         (async () => {
           await sleep(options.restartDelayMs, ctx.signal);
           if (ctx.signal.aborted) return;
-          const fresh = await ctx.supervisor.restart(proc);
+          let fresh: { pid: number; instance: string };
+          try {
+            fresh = await ctx.supervisor.restart(proc, ctx.signal);
+          } catch (error) {
+            // The run is stopping: the restart is called off, not failed.
+            if (error instanceof StartCancelled) return ctx.progress(`restart of ${proc} cancelled`);
+            throw error;
+          }
           ctx.ledger.append({
             type: "fault",
             t: Date.now(),

@@ -5,8 +5,7 @@ import type { RunSettings } from "../config/scenarioSchema.ts";
 import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { round } from "../util/stats.ts";
-import type { HistorySummary, RunResult } from "./result.ts";
-import { SCHEMA_VERSION } from "./result.ts";
+import { type HistorySummary, type RunConfig, type RunResult, SCHEMA_VERSION } from "./result.ts";
 import { buildTimeline } from "./timeline.ts";
 
 /** What a run knows about itself besides the history and the final state. */
@@ -17,7 +16,7 @@ export interface RunMeta {
   startedAt: number;
   runEndedAt: number;
   durationMs: number;
-  config: RunSettings;
+  config: RunConfig;
   environment: RunResult["environment"];
   server: RunResult["server"];
   load: HttpLoadResult | null;
@@ -96,6 +95,8 @@ export function buildResult(
   const reruns = checkers["re-executions"]?.figures;
   const recovery = checkers["recovery-time"]?.figures;
   const settings = input.settings;
+  // What an interrupted run had not finished yet is unfinished, never lost.
+  const unfinished = checkers["lost-jobs"]?.unknowns.filter((u) => u.kind === "unfinished").length ?? 0;
   return {
     schemaVersion: SCHEMA_VERSION,
     scenario: meta.scenario,
@@ -115,6 +116,7 @@ export function buildResult(
       completed: lost?.completed ?? 0,
       lost: (lost?.lost ?? 0) + (lost?.mergedRequests ?? 0),
       unexpected: (lost?.unexpectedJobs ?? 0) + (lost?.unexpectedExecutions ?? 0),
+      unfinished,
       kills: history.records.filter((r) => r.type === "fault" && r.action === "kill").length,
       recovered: reruns?.byClass.recovery ?? 0,
       doubleExecutions: reruns?.byClass["double-execution"] ?? 0,

@@ -47,7 +47,12 @@ function summaryRows(result: RunResult): string {
       `${result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}`,
     ],
     ["seed", result.seed],
-    ["jobs accepted / completed / lost", `${c.accepted} / ${c.completed} / ${c.lost}`],
+    result.incomplete
+      ? [
+          "jobs accepted / completed / unfinished (run cut short, not judged)",
+          `${c.accepted} / ${c.completed} / ${c.unfinished ?? 0}`,
+        ]
+      : ["jobs accepted / completed / lost", `${c.accepted} / ${c.completed} / ${c.lost}`],
     ["double executions / runs after success", `${c.doubleExecutions} / ${c.runsAfterSuccess}`],
     ["kills / recovered", `${c.kills} / ${c.recovered}`],
     ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],

@@ -5,6 +5,19 @@ import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { Timeline } from "./timeline.ts";
 
 /**
+ * The settings of a run as resolved, with the options that chose where it ran and wrote (absent
+ * in results written before they were recorded).
+ */
+export type RunConfig = RunSettings & {
+  /** --mongo and --mongo-uri / MONGO_URL (password hidden). */
+  mongo?: { choice: string; uri: string | null };
+  /** --reports-dir, absolute. */
+  reportsDir?: string;
+  /** --keep: the database was kept and served in the Scheduler UI after the run. */
+  keep?: boolean;
+};
+
+/**
  * Bumped whenever a field of result.json changes meaning or goes away. 2: checker results keyed
  * by checker name with typed figures; the history's problems; process instance ids.
  */
@@ -35,7 +48,7 @@ export interface RunResult {
   /** When the run stopped observing (ms since the epoch); `analyze` needs it to re-check. */
   runEndedAt: number;
   durationMs: number;
-  config: RunSettings;
+  config: RunConfig;
   environment: {
     node: string;
     driver: string;
@@ -59,8 +72,14 @@ export interface RunResult {
   counts: {
     accepted: number;
     completed: number;
+    /** Accepted jobs not in their expected final status when a complete run ended. */
     lost: number;
     unexpected: number;
+    /**
+     * Accepted jobs not (yet) in their expected final status when an interrupted run stopped:
+     * not judged lost, since the run did not wait for them (absent in results written before).
+     */
+    unfinished?: number;
     kills: number;
     recovered: number;
     doubleExecutions: number;

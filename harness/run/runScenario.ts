@@ -11,7 +11,7 @@ import { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import { type HttpLoadResult, runHttpLoad } from "../load/httpLoad.ts";
 import { planJobs } from "../load/jobMix.ts";
-import { provisionMongo } from "../mongo/provision.ts";
+import { provisionMongo, redact } from "../mongo/provision.ts";
 import type { ProviderChoice } from "../mongo/target.ts";
 import { buildResult } from "../report/buildResult.ts";
 import type { RunResult } from "../report/result.ts";
@@ -124,9 +124,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     if (signal.aborted) throw new Interrupted();
 
     const live = new LiveLedger(ledgerDir);
+    // A bulk load's jobs are in the ledger already: the first progress line must count them.
+    live.poll();
     const ticker = setInterval(() => live.poll(), 50);
+    // Settles, never rejects: an interrupted run waits for it (pending restarts called off) before
+    // teardown, and a failure of it is rethrown only where the run goes on normally.
+    let faultsDone = false;
+    let faults: Promise<{ error?: unknown }> = Promise.resolve({});
     try {
-      const faults = runFaultSchedule(
+      faults = runFaultSchedule(
         {
           faults: planFaults(settings.faults.kills, settings.faults.pauses, settings.faults.killAt),
           totalJobs: jobs.length,
@@ -134,9 +140,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           pauseMs: settings.faults.pauseMs,
         },
         { supervisor, live, ledger: harnessLedger, rng, progress: reporter.progress, signal: phase.signal },
+      ).then(
+        () => ({}),
+        (error: unknown) => ({ error }),
       );
-      let faultsDone = false;
-      void faults.finally(() => {
+      void faults.then(() => {
         faultsDone = true;
       });
       if (http) {
@@ -207,7 +215,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       }
       if (signal.aborted) throw new Interrupted();
       phase.abort();
-      await faults;
+      const { error: faultError } = await faults;
+      if (faultError) throw faultError;
       // Watch one more lock timeout: a re-execution of a finished job would show up now.
       const settleMs = sut.lockTimeoutMs + sut.pollIntervalMs + 500;
       reporter.progress(`settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions…`);
@@ -216,6 +225,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     } finally {
       clearInterval(ticker);
       phase.abort();
+      const { error: lateError } = await faults;
+      if (lateError && signal.aborted)
+        reporter.warn(`a fault failed while the run was stopping: ${String(lateError)}`);
     }
     runEndedAt = Date.now();
     finalState = await readFinalState(client.db(dbName));
@@ -224,6 +236,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     if (!(error instanceof Interrupted) && !signal.aborted) throw await teardownThen(error);
     incomplete = "interrupted";
     runEndedAt = Date.now();
+    // Saved like a finished run, so analyze and the Scheduler UI can open it; the checkers count
+    // what had not finished as unfinished, not lost.
+    reporter.progress("interrupted: reading the jobs' state before teardown…");
+    try {
+      finalState = await readFinalState(client.db(dbName));
+      await dumpJobs(client.db(dbName), join(runDir, JOBS_SNAPSHOT));
+    } catch (readError) {
+      reporter.warn(`could not read the jobs' state after the interrupt: ${String(readError)}`);
+    }
   } finally {
     signal.removeEventListener("abort", abortPhase);
   }
@@ -240,7 +261,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       startedAt,
       runEndedAt,
       durationMs: Date.now() - startedAt,
-      config: settings,
+      config: {
+        ...settings,
+        mongo: { choice: options.mongo.choice, uri: options.mongo.uri ? redact(options.mongo.uri) : null },
+        reportsDir: options.reportsDir,
+        keep: options.keep !== undefined,
+      },
       environment: describeEnvironment(),
       server: { provider: target.provider, version: target.version, isMongoDB: target.isMongoDB },
       load,

@@ -28,6 +28,17 @@ function spawnChild(entry: string, env: Record<string, string>, logFile: string)
 }
 type Child = ReturnType<typeof spawnChild>;
 
+/**
+ * A start that was called off before the child said it was ready: the run is stopping (stopAll)
+ * or the caller's signal aborted. The child is killed; nothing is wrong with it.
+ */
+export class StartCancelled extends Error {
+  constructor(readonly proc: string) {
+    super(`start of ${proc} cancelled: the run is stopping`);
+    this.name = "StartCancelled";
+  }
+}
+
 /** One child the supervisor owns. */
 interface Managed {
   proc: string;
@@ -62,6 +73,8 @@ export interface SupervisorOptions {
 export class Supervisor {
   private readonly children = new Map<string, Managed>();
   private stopped = false;
+  /** Aborted by stopAll: every start still waiting for its "ready" gives up at once. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: SupervisorOptions) {
     mkdirSync(options.logDir, { recursive: true });
@@ -106,8 +119,10 @@ export class Supervisor {
     entry: string,
     env: Record<string, string>,
     slots: number,
+    signal?: AbortSignal,
   ): Promise<{ pid: number; port?: number }> {
-    if (this.stopped) throw new Error("supervisor is stopped");
+    const cancel = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
+    if (this.stopped || cancel.aborted) throw new StartCancelled(proc);
     const instance = newInstanceId();
     const child = spawnChild(
       entry,
@@ -123,20 +138,34 @@ export class Supervisor {
         this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "exit", slots });
     });
     const log = join(this.options.logDir, `${proc}.log`);
+    let onCancel = () => {};
+    const cancelled = new Promise<never>((_, reject) => {
+      onCancel = () => {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+        void exited.then(() => reject(new StartCancelled(proc)));
+      };
+      cancel.addEventListener("abort", onCancel, { once: true });
+    });
     const ready = await Promise.race([
+      cancelled,
       (
         child.getOneMessage({ filter: (m) => (m as { type?: string })?.type === "ready" }) as Promise<{
           port?: number;
         }>
       ).catch(async () => {
         await exited;
+        if (cancel.aborted) throw new StartCancelled(proc);
         throw new HarnessError(`${kind} process ${proc} exited before it was ready: see ${log}`);
       }),
       new Promise<never>((_, reject) => {
         const message = `${kind} process ${proc} was not ready within ${READY_TIMEOUT_MS / 1000} s: see ${log}`;
         setTimeout(() => reject(new HarnessError(message)), READY_TIMEOUT_MS).unref();
       }),
-    ]);
+    ]).finally(() => cancel.removeEventListener("abort", onCancel));
     if (kind === "worker")
       this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "ready", slots });
     return { pid, port: ready.port };
@@ -177,11 +206,14 @@ export class Supervisor {
     return { pid: m.pid, instance: m.instance, t: Date.now() };
   }
 
-  /** Starts a fresh process in the place of one that was killed, with the same settings. */
-  async restart(proc: string): Promise<{ pid: number; instance: string }> {
+  /**
+   * Starts a fresh process in the place of one that was killed, with the same settings. Rejects
+   * with StartCancelled (and kills the new child) when `signal` aborts or stopAll runs first.
+   */
+  async restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string }> {
     const m = this.require(proc);
     await m.exited;
-    await this.spawn(proc, m.kind, m.entry, m.env, m.slots);
+    await this.spawn(proc, m.kind, m.entry, m.env, m.slots, signal);
     const fresh = this.require(proc);
     return { pid: fresh.pid, instance: fresh.instance };
   }
@@ -201,6 +233,7 @@ export class Supervisor {
    */
   async stopAll(graceMs = 5000): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     const all = [...this.children.values()];
     for (const m of all) {
       if (m.child.exitCode !== null || m.child.signalCode !== null) continue;

@@ -1,3 +1,4 @@
+import parser from "cron-parser";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { describeIssues } from "../util/zodErrors.ts";
@@ -8,8 +9,41 @@ export const BODY_LIMIT = "64kb";
 const priority = z.number().int().min(1).max(10);
 const data = z.record(z.string(), z.unknown());
 
-/** Body of the example routes (/trigger/email, /trigger/report, /trigger/retry-demo). */
-const triggerBody = z.strictObject({ priority: priority.optional(), data: data.optional() });
+/** What every example route takes besides its own fields: a priority and extra job data. */
+const common = { priority: priority.optional(), data: data.optional() };
+
+/** The example application's request bodies, exactly as its README sends them. */
+const emailBody = z.strictObject({
+  ...common,
+  to: z.string().min(1).max(320).optional(),
+  subject: z.string().max(1000).optional(),
+  body: z.string().max(10_000).optional(),
+});
+const reportBody = z.strictObject({ ...common, reportType: z.string().min(1).max(200).optional() });
+const retryDemoBody = z.strictObject({
+  ...common,
+  succeedAfterAttempt: z.number().int().min(0).max(20).optional(),
+});
+
+/** Null when the timezone is one the runtime knows (IANA), else why not. */
+function timezoneProblem(timezone: string): string | null {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: timezone });
+    return null;
+  } catch {
+    return `unknown timezone "${timezone}" (give an IANA name such as Europe/Berlin)`;
+  }
+}
+
+/** Null when the cron expression parses (with cron-parser, as mongo-job-scheduler reads it), else why not. */
+function cronProblem(cron: string): string | null {
+  try {
+    parser.parseExpression(cron, { tz: "UTC" });
+    return null;
+  } catch (error) {
+    return `"${cron}" does not parse (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
 
 /** Body of the generic route POST /jobs. */
 const jobBody = z.strictObject({
@@ -33,6 +67,13 @@ const jobBody = z.strictObject({
     })
     .refine((r) => (r.cron === undefined) !== (r.every === undefined), {
       message: "give either cron or every",
+    })
+    .superRefine((r, ctx) => {
+      // A repeat that can never run is the caller's mistake, told now rather than as a failed job later.
+      const cron = r.cron ? cronProblem(r.cron) : null;
+      if (cron) ctx.addIssue({ code: "custom", message: cron, path: ["cron"] });
+      const timezone = r.timezone ? timezoneProblem(r.timezone) : null;
+      if (timezone) ctx.addIssue({ code: "custom", message: timezone, path: ["timezone"] });
     })
     .optional(),
   maxExecutionMs: z.number().int().min(1).optional(),
@@ -59,17 +100,55 @@ export interface JobScheduler {
 /** A health probe: resolves when the database answers. */
 export type HealthProbe = () => Promise<void>;
 
-/** The example routes: each fixes the job's name and its scheduler options. */
-const exampleRoutes: Record<string, (body: z.infer<typeof triggerBody>) => JobRequest> = {
-  email: (b) => ({ name: "email", priority: b.priority, data: b.data }),
-  report: (b) => ({ name: "report", priority: b.priority, data: b.data, concurrency: 2 }),
-  "retry-demo": (b) => ({
-    name: "retry-demo",
-    priority: b.priority,
-    data: { failUntilAttempt: 2, ...b.data },
-    retry: { maxAttempts: 3, delay: 500 },
+/** One example route: its body schema and the job it schedules from a valid body. */
+interface ExampleRoute<B extends z.ZodType> {
+  body: B;
+  job(body: z.infer<B>): JobRequest;
+}
+const route = <B extends z.ZodType>(r: ExampleRoute<B>) => r as unknown as ExampleRoute<z.ZodType>;
+
+/**
+ * The example application's routes (its README's API examples): each fixes the job's name and its
+ * scheduler options and carries the example's fields in the job's data. The retry demo fails
+ * `succeedAfterAttempt` times and then succeeds (the example's "fail 3 times before succeeding"
+ * for 3), with enough attempts to get there; without it, it fails once and succeeds on the second.
+ */
+const exampleRoutes: Record<string, ExampleRoute<z.ZodType>> = {
+  email: route({
+    body: emailBody,
+    job: ({ to, subject, body, priority, data }) => ({
+      name: "email",
+      priority,
+      data: { ...definedOnly({ to, subject, body }), ...data },
+    }),
+  }),
+  report: route({
+    body: reportBody,
+    job: ({ reportType, priority, data }) => ({
+      name: "report",
+      priority,
+      data: { ...definedOnly({ reportType }), ...data },
+      concurrency: 2,
+    }),
+  }),
+  "retry-demo": route({
+    body: retryDemoBody,
+    job: ({ succeedAfterAttempt, priority, data }) => {
+      const failures = succeedAfterAttempt ?? 1;
+      return {
+        name: "retry-demo",
+        priority,
+        data: { failUntilAttempt: failures + 1, ...definedOnly({ succeedAfterAttempt }), ...data },
+        retry: { maxAttempts: Math.max(3, failures + 1), delay: 500 },
+      };
+    },
   }),
 };
+
+/** The fields of `o` that are set, so an absent field is absent from the job's data too. */
+function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
 
 function badRequest(res: Response, errors: string[]): void {
   res.status(400).json({ error: errors.join("; "), errors });
@@ -111,16 +190,16 @@ export function createTriggerApp(
   }
 
   app.post("/trigger/:kind", (req: Request<{ kind: string }>, res) => {
-    const route = exampleRoutes[req.params.kind];
-    if (!route) {
+    const example = exampleRoutes[req.params.kind];
+    if (!example) {
       res.status(404).json({
         error: `no trigger ${req.params.kind}: use one of ${Object.keys(exampleRoutes).join(", ")}`,
       });
       return;
     }
-    const parsed = triggerBody.safeParse(req.body ?? {});
+    const parsed = example.body.safeParse(req.body ?? {});
     if (!parsed.success) return badRequest(res, describeIssues(parsed.error));
-    return schedule(route(parsed.data), res);
+    return schedule(example.job(parsed.data), res);
   });
 
   app.post("/jobs", (req, res) => {

@@ -45,10 +45,17 @@ export async function startTriggerServer(options: TriggerServerOptions): Promise
     { jobsApi: createJobsApi(db.collection(JOBS_COLLECTION), control), uiDir: options.uiDir },
   );
   const host = options.host ?? "127.0.0.1";
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port ?? 0, host, () => resolve(s));
-    s.once("error", reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      // Express 5 hands a listen error to this callback instead of only emitting it.
+      const s = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+    });
+  } catch (error) {
+    // Nothing may keep the process alive after a failed start (a busy or invalid port).
+    await client.close().catch(() => {});
+    throw error;
+  }
   server.keepAliveTimeout = 30_000;
   const port = (server.address() as AddressInfo).port;
   return {

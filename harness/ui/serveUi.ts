@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
+import { portUnusable } from "../config/port.ts";
 import { HarnessError } from "../exitCodes.ts";
 import { defaultCacheDir, provisionMongo, redact } from "../mongo/provision.ts";
 import type { ProviderChoice } from "../mongo/target.ts";
@@ -34,12 +35,7 @@ export async function serveUi(options: ServeOptions): Promise<void> {
       uiDir,
     });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "EADDRINUSE")
-      throw new HarnessError(
-        `port ${options.port} is in use: pass --port with another one (0 picks a free one)`,
-      );
-    throw error;
+    throw portUnusable(options.port, (error as { code?: string }).code) ?? error;
   }
   try {
     options.print(`Scheduler UI: ${server.url}`);

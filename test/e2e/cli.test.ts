@@ -1,3 +1,4 @@
+import { createServer, type Server } from "node:net";
 import { describe, expect, it } from "vitest";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
 
@@ -49,6 +50,13 @@ describe("harness CLI", () => {
     expectOneLineError(await runHarness([]), /give a command/);
   });
 
+  it("refuses a --junit it cannot write before starting anything, in one line", async () => {
+    const folder = tempReports();
+    const run = await runHarness(["scenario", "crash-recovery", "--junit", folder, "--reports-dir", folder]);
+    expectOneLineError(run, /--junit .*cannot write there/);
+    expect(run.ms).toBeLessThan(15_000);
+  });
+
   it("says what is missing when analyze is pointed at a folder without a run", async () => {
     expectOneLineError(await runHarness(["analyze", tempReports()]), /result\.json not found/);
   });
@@ -60,5 +68,54 @@ describe("harness CLI choices", () => {
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/mongo.*nope.*standin/);
+  });
+});
+
+describe("harness CLI flags, as a new user gives them", () => {
+  it("requires a value for every flag that takes one", async () => {
+    expectOneLineError(await runHarness(["scenario", "crash-recovery", "--jobs"]), /--jobs needs a value/);
+    expectOneLineError(
+      await runHarness(["scenario", "crash-recovery", "--seed", "--jobs", "10"]),
+      /--seed needs a value/,
+    );
+  });
+
+  it("says --jobs does not apply to a scenario with a fixed set of jobs", async () => {
+    expectOneLineError(
+      await runHarness(["scenario", "repeat", "--jobs", "10"]),
+      /--jobs: repeat schedules a fixed set of 4 jobs; the flag does not apply to it/,
+    );
+  });
+
+  it("names a bad --mongo and --port together with the other invalid values", async () => {
+    const run = await runHarness([
+      "scenario",
+      "crash-recovery",
+      "--mongo",
+      "foo",
+      "--workers",
+      "0",
+      "--keep",
+      "--port",
+      "70000",
+    ]);
+    expectOneLineError(run, /--workers.*--mongo foo: choose one of auto.*--port 70000: give a whole number/);
+  });
+
+  it("refuses a busy port before anything starts, for scenario --keep and for ui", async () => {
+    const held: Server = await new Promise((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => resolve(s));
+    });
+    const port = String((held.address() as { port: number }).port);
+    try {
+      const inUse = new RegExp(`port ${port} is in use; pass --port 0 for any free port`);
+      const keep = await runHarness(["scenario", "crash-recovery", "--keep", "--port", port]);
+      expectOneLineError(keep, inUse);
+      expect(keep.stderr).not.toContain("MongoDB target");
+      const ui = await runHarness(["ui", tempReports(), "--port", port]);
+      expectOneLineError(ui, inUse);
+    } finally {
+      await new Promise((r) => held.close(r));
+    }
   });
 });

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../../harness/report/result.ts";
+import { checkerList, type RunResult } from "../../harness/report/result.ts";
 import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
 import { launchBrowser, noBrowserReason } from "../support/browser.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
+import { parseJunit } from "../support/junitXml.ts";
 
 // Small enough to finish in well under a minute on two cores, large enough that kills land mid-job.
 const small = [
@@ -122,8 +123,13 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
         "3",
         "--reports-dir",
         reports,
+        "--junit",
+        join(reports, "ci", "junit.xml"),
       ],
-      { HARNESS_SCHEDULER: buildBrokenScheduler("no-recovery") },
+      {
+        HARNESS_SCHEDULER: buildBrokenScheduler("no-recovery"),
+        GITHUB_STEP_SUMMARY: join(reports, "step-summary.md"),
+      },
     );
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("verdict: FAIL");
@@ -137,6 +143,22 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
     expect(stuck.length).toBeGreaterThanOrEqual(1);
     expect(run.stdout).toContain(String(stuck[0]?.jobId));
     expect(result.checkers["recovery-time"]?.violations[0]?.kind).toBe("never-recovered");
+
+    // For CI: the JUnit file has one failing case per failing checker, naming the stuck job, and
+    // the step summary says the verdict and where the report is.
+    const suite = parseJunit(readFileSync(join(reports, "ci", "junit.xml"), "utf8")).testsuites.testsuite;
+    expect(suite).toHaveLength(1);
+    const failing = checkerList(result)
+      .filter((c) => c.verdict === "fail" && !c.informational)
+      .map((c) => c.name);
+    expect(failing).toEqual(expect.arrayContaining(["lost-jobs", "recovery-time"]));
+    expect(suite[0]?.testcase.filter((c) => c.failure).map((c) => c.name)).toEqual(failing);
+    const lostCase = suite[0]?.testcase.find((c) => c.name === "lost-jobs");
+    expect(lostCase?.failure?.["#text"]).toContain(String(stuck[0]?.jobId));
+    const summary = readFileSync(join(reports, "step-summary.md"), "utf8");
+    expect(summary).toContain("### harness scenario crash-recovery: FAIL");
+    expect(summary).toContain(`${String(stuck[0]?.jobId)}`);
+    expect(summary).toMatch(/Report: `.*report\.html`/);
   });
 
   it("fails and names the doubly executed jobs when the claim is not atomic", async () => {

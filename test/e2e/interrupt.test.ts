@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { projectRoot, tempReports } from "../support/harnessCli.ts";
+import type { RunResult } from "../../harness/report/result.ts";
+import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
 
 /** Pids of every process whose environment carries the mark (the harness's children inherit it). */
 function marked(mark: string): number[] {
@@ -71,4 +72,81 @@ describe("interrupting a run", () => {
       expect(leftovers).toEqual([]);
     },
   );
+});
+
+describe("an interrupted run is saved like a finished one", () => {
+  it("Ctrl-C while a killed worker restarts: exit 2, unfinished jobs not lost, analyze and ui open it", async () => {
+    const mark = randomUUID();
+    const reports = tempReports();
+    // A restart delay of 0 puts the restart in flight (the new worker booting) when the signal lands.
+    const harness = execa(
+      process.execPath,
+      [
+        join(projectRoot, "bin", "harness.js"),
+        "scenario",
+        "crash-recovery",
+        "--seed",
+        "61",
+        "--jobs",
+        "200",
+        "--restart-delay",
+        "0",
+        "--reports-dir",
+        reports,
+      ],
+      { cwd: projectRoot, env: { HARNESS_TEST_MARK: mark }, reject: false, all: true },
+    );
+    let output = "";
+    harness.all?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const deadline = Date.now() + 120_000;
+    while (!/killed w\d/.test(output) && Date.now() < deadline && harness.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(output).toMatch(/killed w\d/);
+    process.kill(harness.pid as number, "SIGINT");
+    const run = await harness;
+    expect(run.exitCode).toBe(2);
+    expect(output).not.toMatch(/unexpected error|\n\s+at /);
+    expect(output).toContain("verdict: UNKNOWN");
+    await new Promise((r) => setTimeout(r, 500));
+    leftovers = marked(mark);
+    expect(leftovers).toEqual([]);
+
+    const dir = join(reports, "latest");
+    const result = JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
+    expect(result.incomplete).toBe("interrupted");
+    expect(result.counts.accepted).toBe(200);
+    expect(result.counts.lost).toBe(0);
+    expect(result.counts.completed).toBeGreaterThan(0);
+    expect(result.counts.unfinished).toBeGreaterThan(0);
+    expect(result.counts.completed + (result.counts.unfinished ?? 0)).toBe(200);
+    const finalState = JSON.parse(readFileSync(join(dir, "final-state.json"), "utf8")) as unknown[];
+    expect(finalState).toHaveLength(200);
+    expect(result.finalStatuses.completed).toBe(result.counts.completed);
+
+    const analyzed = await runHarness(["analyze", dir]);
+    expect(analyzed.code).toBe(2);
+    expect(analyzed.stdout).toMatch(/jobs unfinished \(run cut short, not judged\)\s*│\s*\d+/);
+    expect(analyzed.stdout).not.toMatch(/jobs lost/);
+
+    // `npm run ui` loads the run's jobs.json into a database of its own and serves it.
+    const ui = execa(process.execPath, [join(projectRoot, "bin", "harness.js"), "ui", dir, "--port", "0"], {
+      cwd: projectRoot,
+      reject: false,
+      all: true,
+    });
+    let uiOut = "";
+    ui.all?.on("data", (chunk: Buffer) => {
+      uiOut += chunk.toString();
+    });
+    const uiDeadline = Date.now() + 90_000;
+    while (!/Scheduler UI: \S+/.test(uiOut) && Date.now() < uiDeadline && ui.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(uiOut).toContain("loaded 200 jobs");
+    const url = /Scheduler UI: (\S+)/.exec(uiOut)?.[1] as string;
+    expect((await fetch(url)).status).toBe(200);
+    ui.kill("SIGINT");
+    expect((await ui).exitCode).toBe(0);
+  });
 });

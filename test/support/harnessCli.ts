@@ -15,7 +15,8 @@ export async function runHarness(args: string[], env: Record<string, string> = {
   const started = Date.now();
   const result = await execa(process.execPath, [join(projectRoot, "bin", "harness.js"), ...args], {
     cwd: projectRoot,
-    env,
+    // A test run inside GitHub Actions must not write into that job's own step summary.
+    env: { GITHUB_STEP_SUMMARY: "", ...env },
     reject: false,
     timeout: timeoutMs,
     all: true,

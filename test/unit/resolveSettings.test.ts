@@ -34,4 +34,23 @@ describe("resolveSettings", () => {
     const bad = { ...scenario, settings: { ...scenario.settings, check: { checkers: ["no-such-checker"] } } };
     expect(() => resolveSettings(bad, {})).toThrow(/no such checker/);
   });
+
+  it("names the other options' problems in the same line as the settings'", () => {
+    expect(() => resolveSettings(scenario, { workers: 0 }, ["--port 70000: bad"])).toThrow(
+      /^invalid settings: --workers: .*; --port 70000: bad$/,
+    );
+    expect(() => resolveSettings(scenario, {}, ["--mongo foo: bad"])).toThrow(
+      /^invalid settings: --mongo foo: bad$/,
+    );
+  });
+
+  it("says --jobs does not apply to a scenario with a fixed set of jobs", () => {
+    const repeat = scenarios.repeat;
+    if (!repeat) throw new Error("repeat scenario missing");
+    expect(() => resolveSettings(repeat, { jobs: 10 })).toThrow(
+      /^invalid settings: --jobs: repeat schedules a fixed set of 4 jobs; the flag does not apply to it$/,
+    );
+    expect(resolveSettings(repeat, {}).load.jobs).toBe(4);
+    expect(resolveSettings(scenario, { jobs: 10 }).load.jobs).toBe(10);
+  });
 });

@@ -43,6 +43,83 @@ describe("trigger server", () => {
     });
   });
 
+  // The example application's README, "API Examples": each request's body exactly as its curl sends it.
+  const exampleCurls: [string, string, string][] = [
+    [
+      "1. Simple One-Time Job (Email)",
+      "/trigger/email",
+      `{
+    "to": "user@example.com",
+    "subject": "Welcome!",
+    "body": "Hello world"
+  }`,
+    ],
+    [
+      "2. High Priority Job",
+      "/trigger/email",
+      `{
+    "to": "admin@example.com",
+    "subject": "System Alert",
+    "priority": 1
+  }`,
+    ],
+    ["3. Concurrency Limited Job (Report)", "/trigger/report", `{ "reportType": "finance" }`],
+    ["4. Retry Logic Demo", "/trigger/retry-demo", `{ "succeedAfterAttempt": 3 }`],
+  ];
+
+  it.each(exampleCurls)("answers the example README's request %s with 201", async (_title, path, body) => {
+    const res = await post(path, body, true);
+    expect(res.status).toBe(201);
+    expect(res.json.id).toBeTruthy();
+  });
+
+  it("gives the example's requests the example's meaning", async () => {
+    await post("/trigger/email", { to: "user@example.com", subject: "Welcome!", body: "Hello world" });
+    expect(scheduled.at(-1)).toMatchObject({
+      name: "email",
+      data: { to: "user@example.com", subject: "Welcome!", body: "Hello world" },
+    });
+    await post("/trigger/email", { to: "admin@example.com", subject: "System Alert", priority: 1 });
+    expect(scheduled.at(-1)).toMatchObject({ name: "email", priority: 1, data: { subject: "System Alert" } });
+    expect(scheduled.at(-1)?.data).not.toHaveProperty("body");
+    await post("/trigger/report", { reportType: "finance" });
+    expect(scheduled.at(-1)).toMatchObject({
+      name: "report",
+      concurrency: 2,
+      data: { reportType: "finance" },
+    });
+    // Fails three times, succeeds on the fourth attempt: four attempts allowed.
+    await post("/trigger/retry-demo", { succeedAfterAttempt: 3 });
+    expect(scheduled.at(-1)).toMatchObject({
+      name: "retry-demo",
+      retry: { maxAttempts: 4 },
+      data: { failUntilAttempt: 4, succeedAfterAttempt: 3 },
+    });
+    // Priority and data stay as before on every example route.
+    await post("/trigger/report", { priority: 3, data: { durationMs: 5 } });
+    expect(scheduled.at(-1)).toMatchObject({ priority: 3, data: { durationMs: 5 } });
+  });
+
+  it.each([
+    ["a cron expression that does not parse", { cron: "61 * * * *" }, "does not parse"],
+    ["a cron expression that is not cron", { cron: "every morning" }, "does not parse"],
+    ["an unknown timezone", { cron: "0 9 * * *", timezone: "Mars/Olympus" }, "unknown timezone"],
+  ])("answers 400 at enqueue time for %s", async (_what, repeat, message) => {
+    const before = scheduled.length;
+    const res = await post("/jobs", { name: "tick", repeat });
+    expect(res.status).toBe(400);
+    expect(String(res.json.error)).toContain(message);
+    expect(scheduled.length).toBe(before);
+  });
+
+  it("accepts a cron expression with a known timezone", async () => {
+    const res = await post("/jobs", {
+      name: "tick",
+      repeat: { cron: "0 9 * * *", timezone: "Asia/Kolkata" },
+    });
+    expect(res.status).toBe(201);
+  });
+
   it("schedules a generic job with every option", async () => {
     const res = await post("/jobs", {
       name: "thumb",
@@ -69,6 +146,14 @@ describe("trigger server", () => {
     ["a name that is not a string", "/jobs", { name: 5 }, "name"],
     ["a missing name", "/jobs", {}, "name"],
     ["an unknown field", "/trigger/email", { colour: "red" }, "colour"],
+    ["a report field on the email route", "/trigger/email", { reportType: "finance" }, "reportType"],
+    [
+      "a succeedAfterAttempt that is not a number",
+      "/trigger/retry-demo",
+      { succeedAfterAttempt: "3" },
+      "succeedAfterAttempt",
+    ],
+    ["a recipient that is not a string", "/trigger/email", { to: 42 }, "to"],
     ["concurrency 0", "/jobs", { name: "a", concurrency: 0 }, "concurrency"],
     ["a bad runAt", "/jobs", { name: "a", runAt: "tomorrow" }, "runAt"],
   ])("answers 400 with a JSON error for %s", async (_what, path, body, field) => {

@@ -1,0 +1,91 @@
+import type { RunResult } from "./result.ts";
+
+function ms(value: number | null): string {
+  return value === null ? "n/a" : `${value} ms`;
+}
+
+/**
+ * The figures of a run as (label, value) rows, in the order people read them: the terminal table
+ * and the markdown step summary both show exactly these. A pure function of result.json.
+ */
+export function figureRows(result: RunResult): [string, string | number][] {
+  const rows: [string, string | number][] = [];
+  const c = result.counts;
+  rows.push(
+    ["jobs accepted", c.accepted],
+    ["jobs completed", c.completed],
+    result.incomplete
+      ? ["jobs unfinished (run cut short, not judged)", c.unfinished ?? 0]
+      : ["jobs lost", c.lost],
+    ["double executions", c.doubleExecutions],
+    ["runs after success", c.runsAfterSuccess],
+    ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],
+    ["duration", `${(result.durationMs / 1000).toFixed(1)} s`],
+  );
+  if (result.load) {
+    rows.push([
+      "HTTP enqueue",
+      `${result.load.accepted}/${result.load.sent} accepted, ${Math.round(result.load.requestsPerSec)} req/s, p99 ${result.load.latencyMs.p99} ms`,
+    ]);
+  }
+  const ordering = result.checkers["priority-order"]?.figures;
+  if (ordering) {
+    rows.push(
+      ["priority inversions", `${ordering.inversions} (worst wait ${ordering.maxInversionWaitMs} ms)`],
+      ["unlimited started ahead of waiting limited", ordering.limitedBehindUnlimited],
+    );
+  }
+  for (const [name, l] of Object.entries(result.checkers["concurrency-limit"]?.figures?.names ?? {})) {
+    rows.push([
+      `${name}: peak / limit`,
+      `${l.peak} / ${l.limit}, ${l.msOverLimit} ms over, longest starvation ${l.longestStarvationMs} ms`,
+    ]);
+  }
+  const fixed = result.checkers["retry-timing"]?.figures;
+  if (fixed)
+    rows.push([
+      "retry gaps (fixed delay)",
+      `${fixed.checked} checked, ${fixed.early} early, ${fixed.late} late`,
+    ]);
+  const computed = result.checkers["retry-computed-delay"]?.figures;
+  if (computed)
+    rows.push([
+      "retry gaps (computed delay)",
+      `${computed.checked} checked, ${computed.early} early, ${computed.late} late`,
+    ]);
+  const repeats = result.checkers["repeat-ticks"]?.figures;
+  if (repeats) {
+    rows.push([
+      "repeat ticks",
+      `${repeats.ticks} run, ${repeats.doubleTicks} twice, ${repeats.missed} missed; drift p50 ${ms(repeats.driftP50Ms)}, p99 ${ms(repeats.driftP99Ms)}`,
+    ]);
+  }
+  const dedupe = result.checkers.dedupe?.figures;
+  if (dedupe) {
+    rows.push([
+      "dedupe",
+      `${dedupe.requests} accepted requests → ${dedupe.jobs} jobs, ${dedupe.executions} executions`,
+    ]);
+  }
+  if (c.unexpected > 0) rows.push(["unexpected jobs / executions", c.unexpected]);
+  if (result.history.problems > 0) {
+    rows.push([
+      "history problems (no checker can pass)",
+      `${result.history.problems}: ${Object.entries(result.history.byKind)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(", ")}`,
+    ]);
+  }
+  if (c.kills > 0) {
+    rows.push(
+      ["kills", c.kills],
+      ["recovered after a kill", c.recovered],
+      ["recovery p50 / max", `${ms(result.recovery.p50Ms)} / ${ms(result.recovery.maxMs)}`],
+      [
+        "recovery bound (lock timeout + poll)",
+        `${result.recovery.boundMs} ms (+${result.recovery.toleranceMs} ms tolerance)`,
+      ],
+    );
+  }
+  return rows;
+}
