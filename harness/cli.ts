@@ -27,6 +27,7 @@ import { runSummaryMarkdown } from "./report/stepSummary.ts";
 import { renderSummary } from "./report/terminal.ts";
 import type { Reporter } from "./run/reporter.ts";
 import { runScenario } from "./run/runScenario.ts";
+import { checkSut, whyNotApplicable } from "./sut/adapters/index.ts";
 import { selectScheduler } from "./sut/selectScheduler.ts";
 import { ensureUiBuilt } from "./ui/buildUi.ts";
 import { serveUi, viewRun } from "./ui/serveUi.ts";
@@ -126,6 +127,10 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
     flags,
     [mongoProblem(argv), portProblem(argv.port)].filter((p): p is string => p !== null),
   );
+  // Checked before anything starts: the scheduler, its wiring, and whether the scenario applies.
+  settings.sut.wiring = await checkSut(settings.sut.adapter, settings.sut.wiring);
+  const notApplicable = whyNotApplicable(scenario, settings.sut.adapter);
+  if (notApplicable) throw new HarnessError(notApplicable);
   const ci = ciOutputsOf(argv);
   const port = Number(argv.port);
   // Found before the run rather than after it, when the UI would start.
@@ -300,6 +305,7 @@ function analyzeCommand(argv: Record<string, unknown>): ExitCode {
       server: saved.server,
       load: saved.load,
       incomplete: saved.incomplete,
+      ...(saved.sut ? { sut: saved.sut } : {}),
     },
     parseLedgerText(read("history.jsonl")),
     JSON.parse(read("final-state.json")),
@@ -375,6 +381,15 @@ export async function main(args: string[]): Promise<ExitCode> {
         requireValues(
           y
             .positional("name", { type: "string", describe: "scenario name (see list)" })
+            .option("sut", {
+              type: "string",
+              describe: "the scheduler under test: mongo-job-scheduler (default) or agenda",
+            })
+            .option("wiring", {
+              type: "string",
+              describe:
+                "how the scheduler is built: matched (default), readme, example, or a module exporting (db, handler) => Scheduler",
+            })
             .option("workers", { type: "number", describe: "worker processes" })
             .option("concurrency", { type: "number", describe: "scheduler workers per process" })
             .option("jobs", {

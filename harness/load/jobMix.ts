@@ -1,3 +1,4 @@
+import { requestId } from "../ledger/identity.ts";
 import type { AcceptRecord } from "../ledger/records.ts";
 import type { Rng } from "../util/rng.ts";
 
@@ -97,14 +98,6 @@ export function planJobs(options: MixOptions, rng: Rng): PlannedJob[] {
     });
   }
   return jobs;
-}
-
-/**
- * The id of the request that enqueues a planned job: its sequence number, which the job also
- * carries in its data (`data.seq`), so a document in the database names the request that made it.
- */
-export function requestId(seq: number): string {
-  return String(seq);
 }
 
 /** What an accept record says of a planned job beyond its id: its request, retry expectation and dedupe key. */

@@ -4,6 +4,7 @@ import { keyByName, overallVerdict, runCheckers } from "../checkers/verdicts.ts"
 import type { RunSettings } from "../config/scenarioSchema.ts";
 import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
+import type { TimingSettings } from "../sut/adapter.ts";
 import { round } from "../util/stats.ts";
 import { type HistorySummary, type RunConfig, type RunResult, SCHEMA_VERSION } from "./result.ts";
 import { buildTimeline } from "./timeline.ts";
@@ -21,17 +22,30 @@ export interface RunMeta {
   server: RunResult["server"];
   load: HttpLoadResult | null;
   incomplete: string | null;
+  /** The scheduler under test, its wiring and the settings read from it (absent in older results). */
+  sut?: RunResult["sut"];
 }
 
-/** The settings the checkers take, from a run's configuration. */
-export function checkSettings(config: RunSettings, runEndedAt: number, complete: boolean): CheckSettings {
+/**
+ * The settings the checkers take: the timing read from the built scheduler when the run recorded
+ * it (what the user gave the Scheduler, whatever the wiring), else the run's configuration.
+ */
+export function checkSettings(
+  config: RunSettings,
+  runEndedAt: number,
+  complete: boolean,
+  timing?: TimingSettings,
+): CheckSettings {
+  const lockTimeoutMs = timing?.lockTimeoutMs ?? config.sut.lockTimeoutMs;
+  const pollIntervalMs = timing?.pollIntervalMs ?? config.sut.pollIntervalMs;
+  const maxExecutionMs = timing ? timing.maxExecutionMs : config.sut.maxExecutionMs;
   return {
     complete,
-    lockTimeoutMs: config.sut.lockTimeoutMs,
-    pollIntervalMs: config.sut.pollIntervalMs,
+    lockTimeoutMs,
+    pollIntervalMs,
     recoveryToleranceMs: config.check.recoveryToleranceMs,
     timingToleranceMs: config.check.timingToleranceMs,
-    ...(config.sut.maxExecutionMs ? { maxExecutionMs: config.sut.maxExecutionMs } : {}),
+    ...(maxExecutionMs ? { maxExecutionMs } : {}),
     runEndedAt,
   };
 }
@@ -81,7 +95,12 @@ export function buildResult(
   finalState: CheckInput["finalState"],
 ): RunResult {
   const input: CheckInput = {
-    settings: checkSettings(meta.config, meta.runEndedAt, meta.incomplete === null),
+    settings: checkSettings(
+      meta.config,
+      meta.runEndedAt,
+      meta.incomplete === null,
+      meta.sut?.effective?.timing,
+    ),
     history,
     finalState,
   };
@@ -110,6 +129,7 @@ export function buildResult(
     config: { ...meta.config, seed: meta.seed },
     environment: meta.environment,
     server: meta.server,
+    ...(meta.sut ? { sut: meta.sut } : {}),
     finalStatuses: countStatuses(finalState),
     counts: {
       accepted: lost?.accepted ?? 0,

@@ -2,6 +2,7 @@ import type { CheckerName, CheckerResult, CheckerResults, Verdict } from "../che
 import type { RunSettings } from "../config/scenarioSchema.ts";
 import type { HistoryProblem } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
+import type { EffectiveSettings } from "../sut/adapter.ts";
 import type { Timeline } from "./timeline.ts";
 
 /**
@@ -59,6 +60,17 @@ export interface RunResult {
     cpus: number;
   };
   server: { provider: string; version: string; isMongoDB: boolean };
+  /**
+   * The scheduler under test: adapter, its version, the wiring (a preset or a module's path) and
+   * the effective settings of the scheduler and its store, read from the built instances; the
+   * checkers' timing comes from `effective.timing`. Absent in results written before adapters.
+   */
+  sut?: {
+    adapter: string;
+    version: string;
+    wiring: string;
+    effective: EffectiveSettings | null;
+  };
   /** Jobs in the run's collection by final status, as the database held them when the run ended. */
   finalStatuses: {
     total: number;

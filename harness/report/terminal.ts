@@ -22,8 +22,9 @@ export function renderSummary(
   const server = `${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`;
   lines.push(`scenario ${result.scenario}  seed ${result.seed}  server ${server}`);
   lines.push(
-    `scheduler ${result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
+    `scheduler ${result.sut ? `${result.sut.adapter} ` : ""}${result.sut?.version ?? result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
   );
+  if (result.sut?.effective) lines.push(...effectiveLines(result.sut.wiring, result.sut.effective));
 
   const figures = new Table({ head: ["figure", "value"], style, chars });
   figures.push(...figureRows(result));
@@ -62,4 +63,17 @@ export function renderSummary(
   if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
   lines.push(`verdict: ${verdictText(result.verdict, colour)}`);
   return lines.join("\n");
+}
+
+/** The wiring and the effective settings of the scheduler and its store, as read from them. */
+function effectiveLines(
+  wiring: string,
+  e: NonNullable<NonNullable<RunResult["sut"]>["effective"]>,
+): string[] {
+  const kv = (o: Record<string, unknown>) =>
+    Object.entries(o)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+  return [`wiring ${wiring}: scheduler ${kv(e.scheduler)}`, `  store ${kv(e.store)}`];
 }
