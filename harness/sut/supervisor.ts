@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { HarnessError } from "../exitCodes.ts";
 import { newInstanceId } from "../ledger/identity.ts";
 import type { ProcessRecord } from "../ledger/records.ts";
+import type { WorkerStats } from "./workerStats.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tsxLoader = import.meta.resolve("tsx");
@@ -62,6 +63,8 @@ export interface SupervisorOptions {
   runTag: string;
   /** Called when a worker process comes up or goes away. */
   onProcess(record: ProcessRecord): void;
+  /** Extra environment for every child (the bench sets HARNESS_SCHEDULER per build this way). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -126,7 +129,7 @@ export class Supervisor {
     const instance = newInstanceId();
     const child = spawnChild(
       entry,
-      { ...env, HARNESS_RUN_TAG: this.options.runTag, HARNESS_INSTANCE: instance },
+      { ...this.options.env, ...env, HARNESS_RUN_TAG: this.options.runTag, HARNESS_INSTANCE: instance },
       join(this.options.logDir, `${proc}.log`),
     );
     const pid = child.pid as number;
@@ -169,6 +172,32 @@ export class Supervisor {
     if (kind === "worker")
       this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "ready", slots });
     return { pid, port: ready.port };
+  }
+
+  /**
+   * Asks a worker process for its counters (CPU time, MongoDB commands; see workerStats.ts) over
+   * IPC; null when it does not answer within `timeoutMs`.
+   */
+  async stats(proc: string, timeoutMs = 10_000): Promise<WorkerStats | null> {
+    const m = this.require(proc);
+    const reply = m.child.getOneMessage({
+      filter: (msg) => (msg as { type?: string })?.type === "stats",
+    }) as unknown as Promise<WorkerStats>;
+    await m.child.sendMessage({ type: "stats" });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((r) => {
+      timer = setTimeout(() => r(null), timeoutMs);
+    });
+    try {
+      return await Promise.race([reply.catch(() => null), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The procs of every worker process started, in start order. */
+  workerProcs(): string[] {
+    return [...this.children.values()].filter((m) => m.kind === "worker").map((m) => m.proc);
   }
 
   /** The live pid of a child, if it is running. */

@@ -16,6 +16,7 @@ import { newInstanceId } from "../ledger/identity.ts";
 import { createAdapter } from "./adapters/index.ts";
 import { ledgerHandler } from "./ledgerHandler.ts";
 import type { SutSpec } from "./wiring.ts";
+import { installStatsResponder } from "./workerStats.ts";
 
 /** What the supervisor tells a worker process. */
 export interface WorkerConfig {
@@ -84,7 +85,9 @@ const sut: SutSpec = config.sut ?? {
   },
 };
 const adapter = await createAdapter(sut);
-const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
+// Command monitoring lets the bench count MongoDB commands per job (workerStats.ts).
+const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
+installStatsResponder(client);
 await client.connect();
 const recorder = ledgerHandler(ledger, { proc: config.proc, instance, pid });
 const worker = await adapter.startWorker(client.db(config.dbName), {
