@@ -42,7 +42,7 @@ function healTo0(env: FaultEnv, clocks: ClockControl, procs: string[], stop?: ()
 export const clockOffsetFault: FaultType<"clock-offset"> = {
   kind: "clock-offset",
   summary: "set a worker's wall clock offsetMs ahead (positive) or behind (negative) for forMs",
-  effect: "skewed",
+  effect: "clock",
   needs: ["libfaketime"],
   async inject(fault, procs, env) {
     const clocks = clocksOf(env, procs);
@@ -54,6 +54,7 @@ export const clockOffsetFault: FaultType<"clock-offset"> = {
       `set the clock of ${procs.join(", ")} ${Math.abs(fault.spec.offsetMs)} ms ${fault.spec.offsetMs > 0 ? "ahead" : "behind"} (observed ${Object.values(observed).join(", ")} ms)`,
     );
     return {
+      offsetMs: fault.spec.offsetMs,
       detail: { plannedOffsetMs: fault.spec.offsetMs, observedOffsetMs: observed },
       heal: healTo0(env, clocks, procs),
     };
@@ -63,7 +64,7 @@ export const clockOffsetFault: FaultType<"clock-offset"> = {
 export const clockDriftFault: FaultType<"clock-drift"> = {
   kind: "clock-drift",
   summary: "make a worker's wall clock gain (or lose) msPerSecond for forMs, then set it right",
-  effect: "skewed",
+  effect: "clock",
   needs: ["libfaketime"],
   async inject(fault, procs, env) {
     const clocks = clocksOf(env, procs);

@@ -11,9 +11,9 @@ import type { FaultKind, FaultSpec, FaultSpecOf } from "./faultSpecs.ts";
 /**
  * What a fault does to its targets, for the checkers: down (the process is gone; its executions
  * died with it), unavailable (alive but cut off or frozen: neither idle nor dead, its executions are
- * unavailable, not lost), degraded (slow but working), skewed (working with a wrong wall clock).
+ * unavailable, not lost), degraded (slow but working), clock (working with a wrong wall clock).
  */
-export type FaultEffect = "down" | "unavailable" | "degraded" | "skewed";
+export type FaultEffect = "down" | "unavailable" | "degraded" | "clock";
 
 /** What a machine or a MongoDB target must offer for a fault type. */
 export type FaultNeed = "toxiproxy" | "libfaketime";
@@ -25,15 +25,17 @@ export interface ProcessControl {
   /** Every worker process name of the run, running or not. */
   workerNames(): string[];
   pidOf(proc: string): number | undefined;
-  kill(proc: string): Promise<{ pid: number; t: number }>;
+  /** The id of the process now running under this name (unique per start, unlike a pid). */
+  instanceOf(proc: string): string | undefined;
+  kill(proc: string): Promise<{ pid: number; instance: string; t: number }>;
   /** SIGTERM, then waits for the process to exit (its graceful stop). */
   terminate(proc: string): Promise<{ pid: number; t: number; exitedAt: number }>;
-  pause(proc: string): { pid: number; t: number };
-  resume(proc: string): { pid: number; t: number };
+  pause(proc: string): { pid: number; instance: string; t: number };
+  resume(proc: string): { pid: number; instance: string; t: number };
   /** Resolves when the process now running under this name has exited. */
   exited(proc: string): Promise<void>;
   /** Starts the process again; rejects (and kills the new child) when `signal` aborts first. */
-  restart(proc: string, signal?: AbortSignal): Promise<number>;
+  restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string }>;
   /** Sends a message over the worker's IPC channel and resolves with its reply. */
   request(proc: string, message: { type: string } & Record<string, unknown>): Promise<unknown>;
 }
@@ -92,6 +94,8 @@ export interface PlannedFault {
 export interface Injected {
   /** What the fault saw or did (jobs in flight, the offset a worker reported, …), for the ledger. */
   detail?: Record<string, unknown>;
+  /** The wall-clock offset it set (clock faults), for the window's record. */
+  offsetMs?: number;
   /**
    * Undoes the fault. `early` is true when the run is ending (Ctrl-C, a failure): a heal that would
    * start something (a restart) does nothing then, one that removes a fault still removes it.
@@ -106,6 +110,11 @@ export interface FaultType<K extends FaultKind = FaultKind> {
   summary: string;
   effect: FaultEffect;
   needs: readonly FaultNeed[];
+  /**
+   * True when the fault writes its own records instead of a window (a kill writes kill and
+   * restart records, which the checkers read as a death and a new instance).
+   */
+  ownRecords?: boolean;
   /** Strikes the named processes. */
   inject(fault: PlannedFault & { spec: FaultSpecOf<K> }, procs: string[], env: FaultEnv): Promise<Injected>;
 }

@@ -65,7 +65,9 @@ export const partitionFault: FaultType<"partition"> = {
       return undefined;
     };
     const jobs = Object.fromEntries(
-      procs.map((p) => [p, env.live.inFlight(env.processes.pidOf(p) ?? -1)] as const),
+      procs.map(
+        (p) => [p, env.live.inFlight(env.processes.instanceOf(p) ?? "").map((e) => e.jobId)] as const,
+      ),
     );
     try {
       for (const proc of procs) {

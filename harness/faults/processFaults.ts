@@ -4,27 +4,30 @@
  */
 import type { FaultEnv, FaultType, Injected } from "./faultType.ts";
 
-/** Jobs a process is executing now, from the live ledger. */
-function inFlight(env: FaultEnv, proc: string): string[] {
-  const pid = env.processes.pidOf(proc);
-  return pid === undefined ? [] : env.live.inFlight(pid);
+/** Executions a process is running now, from the live ledger. */
+function inFlight(env: FaultEnv, proc: string): { execId: string; jobId: string }[] {
+  const instance = env.processes.instanceOf(proc);
+  return instance === undefined ? [] : env.live.inFlight(instance);
 }
 
 /** A heal that restarts a dead process, unless the run is ending. */
 function restartHeal(env: FaultEnv, proc: string, kind: string): Injected["heal"] {
   return async (early) => {
     if (early) return { restarted: false };
-    let pid: number;
+    let fresh: { pid: number; instance: string };
     try {
-      pid = await env.processes.restart(proc, env.signal);
+      fresh = await env.processes.restart(proc, env.signal);
     } catch (error) {
       // The run is stopping: the restart is called off, not failed.
       if (env.signal.aborted) return { restarted: false };
       throw error;
     }
-    env.ledger.append({ type: "fault", t: env.now(), fault: kind, action: "restart", proc, pid });
-    env.progress(`restarted ${proc} (pid ${pid})`);
-    return { restarted: true, newPid: pid };
+    if (kind === "kill") {
+      const { pid, instance } = fresh;
+      env.ledger.append({ type: "fault", t: env.now(), fault: kind, action: "restart", proc, instance, pid });
+    }
+    env.progress(`restarted ${proc} (pid ${fresh.pid})`);
+    return { restarted: true, newPid: fresh.pid, newInstance: fresh.instance };
   };
 }
 
@@ -33,11 +36,21 @@ export const killFault: FaultType<"kill"> = {
   summary: "SIGKILL a worker process mid-job; restart it after forMs",
   effect: "down",
   needs: [],
+  ownRecords: true,
   async inject(_fault, [proc], env) {
     const name = proc as string;
     const jobs = inFlight(env, name);
-    const { t, pid } = await env.processes.kill(name);
-    env.ledger.append({ type: "fault", t, fault: "kill", action: "kill", proc: name, pid, inFlight: jobs });
+    const { t, pid, instance } = await env.processes.kill(name);
+    env.ledger.append({
+      type: "fault",
+      t,
+      fault: "kill",
+      action: "kill",
+      proc: name,
+      instance,
+      pid,
+      inFlight: jobs,
+    });
     env.progress(`killed ${name} (pid ${pid}) with ${jobs.length} job(s) in flight`);
     return { detail: { pid, inFlight: jobs }, heal: restartHeal(env, name, "kill") };
   },
@@ -51,8 +64,7 @@ export const pauseFault: FaultType<"pause"> = {
   async inject(fault, [proc], env) {
     const name = proc as string;
     const jobs = inFlight(env, name);
-    const { t, pid } = env.processes.pause(name);
-    env.ledger.append({ type: "fault", t, fault: "pause", action: "pause", proc: name, pid, inFlight: jobs });
+    const { pid } = env.processes.pause(name);
     env.progress(
       `froze ${name} (pid ${pid}) for ${fault.spec.forMs} ms with ${jobs.length} job(s) in flight`,
     );
@@ -60,8 +72,7 @@ export const pauseFault: FaultType<"pause"> = {
       detail: { pid, inFlight: jobs },
       // Continued even when the run is ending: a frozen process cannot stop gracefully.
       async heal() {
-        const resumed = env.processes.resume(name);
-        env.ledger.append({ type: "fault", t: resumed.t, fault: "pause", action: "resume", proc: name, pid });
+        env.processes.resume(name);
         env.progress(`continued ${name} (pid ${pid})`);
         return undefined;
       },

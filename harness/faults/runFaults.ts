@@ -1,4 +1,4 @@
-import type { FaultWindowRecord } from "../ledger/records.ts";
+import type { WindowRecord } from "../ledger/records.ts";
 import { sleep, waitFor } from "../util/wait.ts";
 import type { FaultEnv, Injected, PlannedFault } from "./faultType.ts";
 import { faultRegistry } from "./index.ts";
@@ -24,8 +24,9 @@ export interface FaultRunOptions {
 
 /**
  * Runs a fault schedule: at each fault's point, resolves its targets, injects it, and heals it
- * after its window, or at once when the signal aborts. Every window is written to the ledger when it
- * closes. Resolves once every injected fault is healed (or its heal has failed, which is reported).
+ * after its window, or at once when the signal aborts. Each fault's window goes to the ledger as a
+ * begin record when it is injected and an end record when it is healed (with the error, if either
+ * failed). Resolves once every injected fault is healed (or its heal has failed, which is reported).
  * While a fault holds a worker, no other busy-target fault picks that worker.
  */
 export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promise<FaultRunSummary> {
@@ -45,8 +46,10 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
       continue;
     }
     for (const p of procs) held.add(p);
-    const pids = procs.map((p) => env.processes.pidOf(p) ?? -1);
+    const instances = procs.map((p) => env.processes.instanceOf(p) ?? "");
+    const inFlight = instances.flatMap((i) => env.live.inFlight(i));
     const start = env.now();
+    const window = { fault, procs, instances };
     let injected: Injected;
     try {
       injected = await type.inject(fault as never, procs, env);
@@ -54,27 +57,40 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
       const message = `inject: ${errorText(error)}`;
       summary.failed.push({ id: fault.id, error: message });
       env.progress(`${where}: could not inject: ${errorText(error)}`);
-      writeWindow(env, fault, procs, pids, start, env.now(), true, undefined, message);
+      // A begin and an end, so the failure is in the history and names the fault.
+      writeWindow(env, window, "begin", start, { inFlight });
+      writeWindow(env, window, "end", env.now(), { error: message });
       for (const p of procs) held.delete(p);
       continue;
     }
     summary.injected++;
+    if (!type.ownRecords) {
+      writeWindow(env, window, "begin", start, {
+        inFlight,
+        ...(injected.offsetMs !== undefined ? { offsetMs: injected.offsetMs } : {}),
+      });
+    }
     heals.push(
       (async () => {
         await sleep(fault.spec.forMs, signal);
-        let healed = true;
         let error: string | undefined;
         let detail = injected.detail;
         try {
           const after = await injected.heal(signal.aborted);
           if (after) detail = { ...(detail ?? {}), ...after };
         } catch (e) {
-          healed = false;
           error = `heal: ${errorText(e)}`;
           summary.failed.push({ id: fault.id, error });
           env.progress(`${fault.id}: could not heal: ${errorText(e)}`);
         }
-        writeWindow(env, fault, procs, pids, start, env.now(), healed, detail, error);
+        // A kill's own records carry its story; a failed heal of it still gets a window that says so.
+        if (!type.ownRecords || error) {
+          if (type.ownRecords) writeWindow(env, window, "begin", start, { inFlight });
+          writeWindow(env, window, "end", env.now(), {
+            ...(error ? { error } : {}),
+            ...(detail ? { detail } : {}),
+          });
+        }
         for (const p of procs) held.delete(p);
       })(),
     );
@@ -85,30 +101,22 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
 
 function writeWindow(
   env: FaultEnv,
-  fault: PlannedFault,
-  procs: string[],
-  pids: number[],
-  start: number,
-  end: number,
-  healed: boolean,
-  detail: Record<string, unknown> | undefined,
-  error: string | undefined,
+  w: { fault: PlannedFault; procs: string[]; instances: string[] },
+  action: "begin" | "end",
+  t: number,
+  extra: Pick<WindowRecord, "inFlight" | "offsetMs" | "error" | "detail">,
 ): void {
-  const record: FaultWindowRecord = {
-    type: "fault-window",
-    t: start,
-    id: fault.id,
-    kind: fault.spec.type,
-    effect: faultRegistry[fault.spec.type].effect,
-    procs,
-    pids,
-    start,
-    end,
-    healed,
-    ...(error ? { error } : {}),
-    ...(detail ? { detail } : {}),
-  };
-  env.ledger.append(record);
+  env.ledger.append({
+    type: "fault",
+    t,
+    fault: w.fault.spec.type,
+    action,
+    window: w.fault.id,
+    effect: faultRegistry[w.fault.spec.type].effect,
+    instances: w.instances,
+    procs: w.procs,
+    ...extra,
+  });
 }
 
 function errorText(error: unknown): string {
@@ -131,7 +139,7 @@ async function resolveTargets(
       const busy = env.processes
         .runningWorkers()
         .filter((proc) => !held.has(proc))
-        .filter((proc) => env.live.inFlight(env.processes.pidOf(proc) ?? -1).length > 0)
+        .filter((proc) => env.live.inFlight(env.processes.instanceOf(proc) ?? "").length > 0)
         .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
       if (busy.length) victim = env.rng.pick(busy);
       return victim !== undefined;
