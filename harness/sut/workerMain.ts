@@ -12,9 +12,11 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { MongoClient } from "mongodb";
 import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
+import { newInstanceId } from "../ledger/identity.ts";
 import { createAdapter } from "./adapters/index.ts";
 import { ledgerHandler } from "./ledgerHandler.ts";
 import type { SutSpec } from "./wiring.ts";
+import { installStatsResponder } from "./workerStats.ts";
 
 /** What the supervisor tells a worker process. */
 export interface WorkerConfig {
@@ -63,15 +65,16 @@ function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
 }
 
 const config = readConfig(process.env);
+const pid = process.pid;
+// This run of the process: unique without the pid (the supervisor names it; a service makes its own).
+const instance = process.env.HARNESS_INSTANCE || newInstanceId();
+const fileStem = `${config.proc}-${instance.replace(/[^\w-]/g, "_")}`;
 const ledger: LedgerSink =
-  config.ledger === false
-    ? nullLedger
-    : new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
+  config.ledger === false ? nullLedger : new FileLedger(join(config.ledgerDir, `${fileStem}.jsonl`));
 // Event-loop delay of this process, written at shutdown: a latency spike and a stalled process
 // look alike from outside.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-const pid = process.pid;
 const sut: SutSpec = config.sut ?? {
   adapter: "mongo-job-scheduler",
   wiring: "matched",
@@ -82,11 +85,14 @@ const sut: SutSpec = config.sut ?? {
   },
 };
 const adapter = await createAdapter(sut);
-const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
+// Command monitoring lets the bench count MongoDB commands per job (workerStats.ts).
+const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
+installStatsResponder(client);
 await client.connect();
-const recorder = ledgerHandler(ledger, { proc: config.proc, pid });
+const recorder = ledgerHandler(ledger, { proc: config.proc, instance, pid });
 const worker = await adapter.startWorker(client.db(config.dbName), {
-  id: `${config.proc}-${pid}`,
+  // Worker ids derive from this: unique per process instance, never from a (reusable) pid.
+  id: `${config.proc}-${instance}`,
   slots: config.slots,
   jobNames: config.jobNames ?? [],
   ...recorder,
@@ -105,7 +111,7 @@ async function shutdown(): Promise<void> {
   try {
     mkdirSync(config.ledgerDir, { recursive: true });
     writeFileSync(
-      join(config.ledgerDir, `${config.proc}-${process.pid}.loop.json`),
+      join(config.ledgerDir, `${fileStem}.loop.json`),
       JSON.stringify({
         proc: config.proc,
         pid,
