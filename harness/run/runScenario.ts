@@ -79,6 +79,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     jobs: planJobs(settings.load, rng),
     load: null,
     faultsDone: false,
+    drainTimeoutMs: settings.check.drainTimeoutMs,
     runEndedAt: startedAt,
     finalState: [],
   };

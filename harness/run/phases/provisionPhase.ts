@@ -3,6 +3,7 @@ import { MongoClient } from "mongodb";
 import { ensureFaultTools, startFaultRig } from "../../faults/faultRig.ts";
 import { workerNames } from "../../faults/planFaults.ts";
 import { FileLedger } from "../../ledger/fileLedger.ts";
+import { sizeLongJobs } from "../../load/longJobs.ts";
 import { defaultCacheDir, provisionMongo } from "../../mongo/provision.ts";
 import type { ProviderChoice } from "../../mongo/target.ts";
 import type { EffectiveSettings } from "../../sut/adapter.ts";
@@ -42,6 +43,17 @@ export async function provisionPhase(
   ctx.reporter.progress(describeSut(ctx.sutSpec.adapter, ctx.sutSpec.wiring, effective));
   await ctx.adapter.prepare(db);
   const timing = effective.timing;
+  const longJobMs = sizeLongJobs(ctx.jobs, ctx.settings.load, timing, ctx.scenario.name);
+  // Long jobs must be able to finish (and a killed one to be recovered) before the drain gives up.
+  if (longJobMs !== null) {
+    ctx.drainTimeoutMs = Math.max(
+      ctx.settings.check.drainTimeoutMs,
+      longJobMs + timing.lockTimeoutMs + timing.pollIntervalMs + 60_000,
+    );
+    ctx.reporter.progress(
+      `long jobs: ${ctx.jobs.filter((j) => j.long).length} of ${(longJobMs / 1000).toFixed(1)} s each (${ctx.settings.load.lockTimeoutsPerLongJob} × the Scheduler's lock timeout of ${timing.lockTimeoutMs} ms); this run takes about ${Math.ceil((longJobMs + Math.min(timing.lockTimeoutMs, ctx.drainTimeoutMs) + 30_000) / 60_000)} min; the drain waits up to ${Math.round(ctx.drainTimeoutMs / 1000)} s`,
+    );
+  }
   const bound = timing.lockTimeoutMs + timing.pollIntervalMs;
   if (ctx.settings.faults.kills > 0 && bound > ctx.settings.check.drainTimeoutMs) {
     ctx.reporter.warn(

@@ -53,6 +53,8 @@ export interface RunContext {
   /** Settles (never rejects) once every injected fault is healed. */
   faults?: Promise<{ summary?: FaultRunSummary; error?: unknown }>;
   faultsDone: boolean;
+  /** How long the drain may wait: the settings', or longer for long jobs (set in provision). */
+  drainTimeoutMs: number;
   runEndedAt: number;
   finalState: JobState[];
 }

@@ -31,7 +31,7 @@ export async function settlePhase(ctx: RunContext): Promise<void> {
   // up now. Never longer than the drain timeout, and said so when that cuts it short.
   const timing = required(ctx.effective, "the scheduler's effective settings").timing;
   const fullSettleMs = timing.lockTimeoutMs + timing.pollIntervalMs + 500;
-  const settleMs = Math.min(fullSettleMs, settings.check.drainTimeoutMs);
+  const settleMs = Math.min(fullSettleMs, ctx.drainTimeoutMs);
   reporter.progress(
     `settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions${settleMs < fullSettleMs ? ` (one lock timeout would be ${(fullSettleMs / 1000).toFixed(1)} s; the drain timeout bounds it)` : ""}…`,
   );
@@ -44,7 +44,7 @@ async function drain(ctx: RunContext): Promise<void> {
   const { settings, reporter, signal } = ctx;
   const live = required(ctx.live, "the live ledger");
   const db = required(ctx.client, "the client").db(ctx.dbName);
-  const deadline = Date.now() + settings.check.drainTimeoutMs;
+  const deadline = Date.now() + ctx.drainTimeoutMs;
   const reportDrain = throttle(2000, () =>
     reporter.progress(
       `drain: ${live.finishedCount()}/${live.accepted.size} jobs finished, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`,
@@ -65,7 +65,7 @@ async function drain(ctx: RunContext): Promise<void> {
     () => ctx.faultsDone && Math.max(live.finishedCount(), dbFinished) >= live.accepted.size,
     {
       everyMs: 100,
-      timeoutMs: settings.check.drainTimeoutMs,
+      timeoutMs: ctx.drainTimeoutMs,
       signal,
       onTick: () => {
         askDb();
@@ -76,7 +76,7 @@ async function drain(ctx: RunContext): Promise<void> {
   checkInterrupt(ctx);
   if (!drained) {
     reporter.warn(
-      `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${settings.check.drainTimeoutMs / 1000} s; checking what there is`,
+      `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${ctx.drainTimeoutMs / 1000} s; checking what there is`,
     );
   }
 }
