@@ -2,7 +2,7 @@
  * The harness's command line. It parses arguments, runs a command and maps the verdict to an exit
  * code (see exitCodes.ts); everything else lives in the library.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -210,11 +210,25 @@ async function applySchedulerFlag(argv: Record<string, unknown>): Promise<void> 
   );
 }
 
-function readBench(path: string): BenchResult {
-  if (!existsSync(path)) throw new HarnessError(`${path} not found: give the result.json of a bench run`);
-  const result = JSON.parse(readFileSync(path, "utf8")) as BenchResult;
-  if (result.kind !== "bench")
-    throw new HarnessError(`${path} is not a bench result (kind ${String(result.kind)})`);
+/** Reads a bench result: its result.json, or the bench run's folder holding one. */
+function readBench(given: string): BenchResult {
+  const expected = "give a bench run's folder or its result.json (e.g. reports/bench/latest)";
+  if (!existsSync(given)) throw new HarnessError(`${given} not found: ${expected}`);
+  const path = statSync(given).isDirectory() ? join(given, "result.json") : given;
+  if (!existsSync(path)) throw new HarnessError(`${given} is a folder without a result.json: ${expected}`);
+  let result: BenchResult;
+  try {
+    result = JSON.parse(readFileSync(path, "utf8")) as BenchResult;
+  } catch {
+    throw new HarnessError(`${path} is not JSON: ${expected}`);
+  }
+  if (result?.kind !== "bench") {
+    const what =
+      typeof (result as { scenario?: unknown })?.scenario === "string"
+        ? "a scenario run's result, not a bench result"
+        : "not a bench result";
+    throw new HarnessError(`${path} is ${what}: ${expected}`);
+  }
   if (result.schemaVersion !== BENCH_SCHEMA_VERSION) {
     throw new HarnessError(
       `${path} has bench schema ${result.schemaVersion}, this harness reads ${BENCH_SCHEMA_VERSION}: rerun the baseline`,

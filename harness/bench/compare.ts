@@ -6,8 +6,8 @@ export interface ComparisonRow {
   metric: string;
   baseline: number;
   current: number;
-  /** current / baseline. */
-  ratio: number;
+  /** current / baseline; null when the baseline is 0 (a not-completed share of 0 %, say). */
+  ratio: number | null;
   /** Gated figures only: beyond the allowed regression. */
   regressed: boolean;
   gated: boolean;
@@ -31,8 +31,8 @@ export function compareBench(baseline: BenchResult, current: BenchResult, maxReg
   const missing: string[] = [];
   const byId = new Map(current.cells.map((c) => [c.id, c]));
   const push = (id: string, metric: string, b: number | undefined, c: number | undefined, gated: boolean) => {
-    if (b === undefined || c === undefined || b === 0) return;
-    const ratio = Math.round((c / b) * 1000) / 1000;
+    if (b === undefined || c === undefined) return;
+    const ratio = b === 0 ? null : Math.round((c / b) * 1000) / 1000;
     rows.push({
       id,
       metric,
@@ -80,7 +80,7 @@ export function compareBench(baseline: BenchResult, current: BenchResult, maxReg
 export function renderComparison(comparison: Comparison, maxRegression: number): string {
   const lines = comparison.rows.map(
     (r) =>
-      `${r.regressed ? "REGRESSED" : r.gated ? "ok       " : "info     "} ${r.id} ${r.metric}: ${r.baseline} → ${r.current} (${((r.ratio - 1) * 100).toFixed(1)}%)`,
+      `${r.regressed ? "REGRESSED" : r.gated ? "ok       " : "info     "} ${r.id} ${r.metric}: ${r.baseline} → ${r.current} (${r.ratio === null ? (r.current === 0 ? "same" : "was 0") : `${((r.ratio - 1) * 100).toFixed(1)}%`})`,
   );
   for (const m of comparison.missing) lines.push(`missing   ${m}: in the baseline, not in this run`);
   lines.push(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BenchCellResult, BenchResult } from "../../harness/bench/benchResult.ts";
 import { actionBenchmarkEntries } from "../../harness/bench/benchViews.ts";
-import { compareBench } from "../../harness/bench/compare.ts";
+import { compareBench, renderComparison } from "../../harness/bench/compare.ts";
 import { hdrPercentiles, spread } from "../../harness/bench/stats.ts";
 
 function cell(id: string, jobsPerSec: number): BenchCellResult {
@@ -72,6 +72,16 @@ describe("bench comparison", () => {
     const c = compareBench(bench([cell("drain/gone/1/1x1", 1)], 0.9), bench([], 0.5), 0.35);
     expect(c.missing).toEqual(["drain/gone/1/1x1"]);
     expect(c.regressions.map((r) => r.metric)).toEqual(["efficiency vs raw claim"]);
+  });
+
+  it("keeps a row whose baseline is 0: a not-completed share of 0 % is the value to compare with", () => {
+    const share = (pct: number) => ({ ...cell("drain/plain/100/1x2", 400), notCompletedPct: spread([pct]) });
+    const c = compareBench(bench([share(0)]), bench([share(2.5)]), 0.35);
+    const row = c.rows.find((r) => r.metric === "not completed %");
+    expect(row).toMatchObject({ baseline: 0, current: 2.5, ratio: null, gated: false });
+    expect(renderComparison(c, 0.35)).toContain("not completed %: 0 → 2.5 (was 0)");
+    const same = compareBench(bench([share(0)]), bench([share(0)]), 0.35);
+    expect(renderComparison(same, 0.35)).toContain("not completed %: 0 → 0 (same)");
   });
 });
 
