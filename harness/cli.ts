@@ -2,17 +2,12 @@
  * The harness's command line. It parses arguments, runs a command and maps the verdict to an exit
  * code (see exitCodes.ts); everything else lives in the library.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { scenarios } from "../scenarios/index.ts";
-import { BENCH_SCHEMA_VERSION, type BenchResult } from "./bench/benchResult.ts";
-import { renderBench } from "./bench/benchViews.ts";
-import { compareBench, renderComparison } from "./bench/compare.ts";
-import { fullMatrix, quickMatrix } from "./bench/matrix.ts";
-import { runBench } from "./bench/runBench.ts";
-import { benchDirFor, writeBench } from "./bench/writeBench.ts";
+import { benchCommand, benchFlags, compareCommand } from "./bench/benchCommand.ts";
 import { ensurePortFree, portProblem } from "./config/port.ts";
 import { resolveSettings, type SettingFlag, settingFlags } from "./config/resolveSettings.ts";
 import { ExitCode, HarnessError } from "./exitCodes.ts";
@@ -27,6 +22,7 @@ import { runSummaryMarkdown } from "./report/stepSummary.ts";
 import { renderSummary } from "./report/terminal.ts";
 import type { Reporter } from "./run/reporter.ts";
 import { runScenario } from "./run/runScenario.ts";
+import { checkSut, whyNotApplicable } from "./sut/adapters/index.ts";
 import { selectScheduler } from "./sut/selectScheduler.ts";
 import { ensureUiBuilt } from "./ui/buildUi.ts";
 import { serveUi, viewRun } from "./ui/serveUi.ts";
@@ -126,6 +122,10 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
     flags,
     [mongoProblem(argv), portProblem(argv.port)].filter((p): p is string => p !== null),
   );
+  // Checked before anything starts: the scheduler, its wiring, and whether the scenario applies.
+  settings.sut.wiring = await checkSut(settings.sut.adapter, settings.sut.wiring);
+  const notApplicable = whyNotApplicable(scenario, settings.sut.adapter);
+  if (notApplicable) throw new HarnessError(notApplicable);
   const ci = ciOutputsOf(argv);
   const port = Number(argv.port);
   // Found before the run rather than after it, when the UI would start.
@@ -210,87 +210,6 @@ async function applySchedulerFlag(argv: Record<string, unknown>): Promise<void> 
   );
 }
 
-/** Reads a bench result: its result.json, or the bench run's folder holding one. */
-function readBench(given: string): BenchResult {
-  const expected = "give a bench run's folder or its result.json (e.g. reports/bench/latest)";
-  if (!existsSync(given)) throw new HarnessError(`${given} not found: ${expected}`);
-  const path = statSync(given).isDirectory() ? join(given, "result.json") : given;
-  if (!existsSync(path)) throw new HarnessError(`${given} is a folder without a result.json: ${expected}`);
-  let result: BenchResult;
-  try {
-    result = JSON.parse(readFileSync(path, "utf8")) as BenchResult;
-  } catch {
-    throw new HarnessError(`${path} is not JSON: ${expected}`);
-  }
-  if (result?.kind !== "bench") {
-    const what =
-      typeof (result as { scenario?: unknown })?.scenario === "string"
-        ? "a scenario run's result, not a bench result"
-        : "not a bench result";
-    throw new HarnessError(`${path} is ${what}: ${expected}`);
-  }
-  if (result.schemaVersion !== BENCH_SCHEMA_VERSION) {
-    throw new HarnessError(
-      `${path} has bench schema ${result.schemaVersion}, this harness reads ${BENCH_SCHEMA_VERSION}: rerun the baseline`,
-    );
-  }
-  return result;
-}
-
-function maxRegressionOf(argv: Record<string, unknown>): number {
-  const value = Number(argv["max-regression"]);
-  if (!(value > 0 && value < 1))
-    throw new HarnessError(
-      `--max-regression ${argv["max-regression"]}: give a fraction between 0 and 1, e.g. 0.35`,
-    );
-  return value;
-}
-
-async function benchCommand(argv: Record<string, unknown>): Promise<ExitCode> {
-  rejectProblems([mongoProblem(argv)]);
-  const maxRegression = maxRegressionOf(argv);
-  const baseline = typeof argv.baseline === "string" ? readBench(resolve(argv.baseline)) : null;
-  const base = argv.quick ? quickMatrix : fullMatrix;
-  const repeats = argv.repeats === undefined ? base.repeats : Number(argv.repeats);
-  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20)
-    throw new HarnessError(`--repeats ${argv.repeats}: give a whole number from 1 to 20`);
-  await applySchedulerFlag(argv);
-  const matrix = { ...base, repeats };
-  const dir = benchDirFor(resolve(String(argv["reports-dir"])), new Date());
-  return withInterrupt("the bench", async (signal) => {
-    const result = await runBench({
-      matrix,
-      mongo: mongoOptions(argv),
-      dir,
-      reporter: stderrReporter,
-      signal,
-    });
-    const { resultPath, files } = writeBench(dir, result);
-    print(renderBench(result));
-    print(`result: ${resultPath}`);
-    print(`github-action-benchmark: ${files.join(", ")}`);
-    print(`report: ${join(dirname(resultPath), "report.html")}`);
-    let code: ExitCode = verdictExit[result.verdict];
-    if (baseline) {
-      const comparison = compareBench(baseline, result, maxRegression);
-      print(renderComparison(comparison, maxRegression));
-      if (comparison.regressions.length && code === ExitCode.Pass) code = ExitCode.Fail;
-    }
-    return code;
-  });
-}
-
-function compareCommand(argv: Record<string, unknown>): ExitCode {
-  const maxRegression = maxRegressionOf(argv);
-  const comparison = compareBench(
-    readBench(resolve(String(argv.baseline))),
-    readBench(resolve(String(argv.current))),
-    maxRegression,
-  );
-  print(renderComparison(comparison, maxRegression));
-  return comparison.regressions.length ? ExitCode.Fail : ExitCode.Pass;
-}
-
 function analyzeCommand(argv: Record<string, unknown>): ExitCode {
   const dir = resolve(String(argv.dir));
   const ci = ciOutputsOf(argv);
@@ -314,6 +233,7 @@ function analyzeCommand(argv: Record<string, unknown>): ExitCode {
       server: saved.server,
       load: saved.load,
       incomplete: saved.incomplete,
+      ...(saved.sut ? { sut: saved.sut } : {}),
     },
     parseLedgerText(read("history.jsonl")),
     JSON.parse(read("final-state.json")),
@@ -389,6 +309,15 @@ export async function main(args: string[]): Promise<ExitCode> {
         requireValues(
           y
             .positional("name", { type: "string", describe: "scenario name (see list)" })
+            .option("sut", {
+              type: "string",
+              describe: "the scheduler under test: mongo-job-scheduler (default) or agenda",
+            })
+            .option("wiring", {
+              type: "string",
+              describe:
+                "how the scheduler is built: matched (default), readme, example, or a module exporting (db, handler) => Scheduler",
+            })
             .option("workers", { type: "number", describe: "worker processes" })
             .option("concurrency", { type: "number", describe: "scheduler workers per process" })
             .option("jobs", {
@@ -462,51 +391,31 @@ export async function main(args: string[]): Promise<ExitCode> {
     )
     .command(
       "bench",
-      "run the benchmark matrix (--quick: a small one) and optionally gate on a baseline",
-      (y) =>
-        requireValues(
-          y
-            .option("quick", {
-              type: "boolean",
-              describe: "the small matrix (about three minutes on the stand-in)",
-            })
-            .option("repeats", { type: "number", describe: "repetitions of each cell (default 3)" })
-            .option("baseline", {
-              type: "string",
-              describe: "a bench result.json to compare with; exit 1 on regression",
-            })
-            .option("max-regression", {
-              type: "number",
-              default: 0.35,
-              describe: "allowed drop of a throughput figure (fraction)",
-            })
-            .option("scheduler", {
-              type: "string",
-              describe: "another mongo-job-scheduler build: a folder or a version",
-            })
-            .options(mongoFlags)
-            .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" }),
-        ),
+      "run the bench (--quick: a small one); gate with --versus <build> or --baseline <result.json>",
+      (y) => requireValues(y.options(benchFlags).options(mongoFlags)),
       async (argv) => {
-        code = await benchCommand(argv);
+        rejectProblems([mongoProblem(argv)]);
+        code = await benchCommand(argv, {
+          print,
+          reporter: stderrReporter,
+          mongo: mongoOptions(argv),
+          withInterrupt,
+        });
       },
     )
     .command(
       "compare <baseline> <current>",
-      "compare two bench results cell by cell without running anything",
+      "gate a saved bench result on a saved baseline without running anything",
       (y) =>
         requireValues(
           y
             .positional("baseline", { type: "string" })
             .positional("current", { type: "string" })
-            .option("max-regression", {
-              type: "number",
-              default: 0.35,
-              describe: "allowed drop of a throughput figure (fraction)",
-            }),
+            .option("max-regression", benchFlags["max-regression"])
+            .option("force", benchFlags.force),
         ),
       (argv) => {
-        code = compareCommand(argv);
+        code = compareCommand(argv, print);
       },
     )
     .command("build-ui", "build the Scheduler UI into the cache (done on first use anyway)", {}, async () => {

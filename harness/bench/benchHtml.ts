@@ -1,59 +1,83 @@
 import { escapeHtml, type HtmlAssets, scriptJson } from "../report/html.ts";
 import type { BenchResult } from "./benchResult.ts";
+import { renderBench } from "./benchViews.ts";
 
 /**
- * The HTML report of a bench: a pure function of its result.json, charting code inlined. Drain
- * throughput per cell (median, with the range of the repetitions), and per setup the scheduler
- * beside the raw claim loop and the ledger-off run.
+ * The HTML report of a bench: a pure function of its result.json, charting code inlined. The sweep
+ * (latency against offered load, the sustainable throughput marked as the knee), the scaling curve,
+ * each variant's drain throughput per repetition, and the terminal view verbatim.
  */
 export function renderBenchHtml(result: BenchResult, assets: HtmlAssets): string {
-  const rows = result.setups
-    .map(
-      (s) =>
-        `<tr><td>${s.setup.processes}×${s.setup.workersPerProcess}</td><td>${s.efficiency === null ? "n/a" : `${(s.efficiency * 100).toFixed(1)}%`}</td><td>${s.ledgerOverhead === null ? "n/a" : `${(s.ledgerOverhead * 100).toFixed(1)}%`}</td><td>${s.headroom === null ? "n/a" : `${s.headroom}×`}</td><td>${s.eventLoopDelayMs ? `${s.eventLoopDelayMs.p99} ms` : "n/a"}</td></tr>`,
-    )
-    .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>bench ${escapeHtml(result.matrix)} — ${escapeHtml(result.startedAt)}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1d2430; background: #fafbfc; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; } .note { color: #5a6472; }
-table { border-collapse: collapse; } th, td { text-align: left; padding: 4px 10px; border-bottom: 1px solid #e3e6ea; }
+pre { background: #fff; border: 1px solid #e3e6ea; padding: 8px; overflow-x: auto; font-size: 12px; }
 .chart { position: relative; height: 360px; max-width: 1100px; background: #fff; border: 1px solid #e3e6ea; padding: 8px; margin: 8px 0; }
 </style></head>
 <body>
 <h1>bench ${escapeHtml(result.matrix)}: ${result.verdict.toUpperCase()}</h1>
-<p class="note">${escapeHtml(result.server.provider)} ${escapeHtml(result.server.version)}${result.server.isMongoDB ? "" : " — the Java stand-in: these are not MongoDB figures"}; scheduler ${escapeHtml(result.environment.scheduler)}, Node ${escapeHtml(result.environment.node)}, ${result.environment.cpus} CPUs, ${result.repeats} repetitions per cell.</p>
-${result.problems.map((p) => `<p><strong>problem:</strong> ${escapeHtml(p)}</p>`).join("")}
-<h2>Drain throughput per cell</h2>
-<p class="note">Bars span the lowest to the highest repetition; the dark line is the median.</p>
-<div class="chart"><canvas id="cells"></canvas></div>
-<h2>The scheduler beside its baselines</h2>
-<p class="note">Plain backlog drained by the scheduler (ledger on), by the scheduler with the ledger off, and by a raw findOneAndUpdate claim loop, each the median with its range.</p>
-<div class="chart"><canvas id="setups"></canvas></div>
-<table><tr><th>setup</th><th>efficiency vs raw claim</th><th>ledger on / off</th><th>enqueue headroom</th><th>event-loop delay p99</th></tr>${rows}</table>
+<p class="note">${escapeHtml(result.server.provider)} ${escapeHtml(result.server.version)}${result.server.isMongoDB ? "" : " — the Java stand-in: these are not MongoDB figures"}; ${result.fingerprint.cpuCount} × ${escapeHtml(result.fingerprint.cpuModel)}, Node ${escapeHtml(result.environment.node)}, driver ${escapeHtml(result.environment.driver)}, seed ${result.seed}.</p>
+${
+  result.sweep
+    ? `<h2>Latency against offered load (sweep of ${escapeHtml(result.sweep.variant)})</h2>
+<p class="note">Enqueue-to-start and enqueue-to-complete p99 from the intended send time, log scale, and the share of planned jobs not done by the window's end. The dashed line marks the sustainable throughput: ${result.sweep.sustainablePerSec ?? "none"} jobs/s (${escapeHtml(result.sweep.criterion)}).</p>
+<div class="chart"><canvas id="sweep"></canvas></div>`
+    : ""
+}
+${result.scaling ? `<h2>Scaling: jobs/s against worker processes (${result.scaling.workersPerProcess} workers each)</h2><div class="chart"><canvas id="scaling"></canvas></div>` : ""}
+<h2>Drain throughput, every repetition</h2>
+<p class="note">One point per repetition, in the interleaved order they ran; the line is the median.</p>
+<div class="chart"><canvas id="drains"></canvas></div>
+<h2>The figures</h2>
+<pre>${escapeHtml(renderBench(result))}</pre>
 <script>${assets.chartJs}</script>
+<script>${assets.annotation}</script>
 <script id="result" type="application/json">${scriptJson(result)}</script>
 <script>
 const r = JSON.parse(document.getElementById("result").textContent);
 Chart.defaults.animation = false;
-const drains = r.cells.filter((c) => c.jobsPerSec);
-// A range bar and, over it, a thin bar at the median (same x: grouped off).
-function rangeChart(id, labels, spreads, colours) {
-  new Chart(document.getElementById(id), {
-    type: "bar",
-    data: { labels, datasets: [
-      { label: "median", data: spreads.map((s) => (s ? [s.median * 0.995, s.median * 1.005] : null)), backgroundColor: "#0d47a1", barPercentage: 0.7 },
-      { label: "range of the repetitions", data: spreads.map((s) => (s ? [s.min, s.max] : null)), backgroundColor: colours, barPercentage: 0.7 },
+const colours = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f"];
+if (r.sweep) {
+  const steps = r.sweep.steps;
+  const knee = r.sweep.sustainablePerSec;
+  new Chart(document.getElementById("sweep"), {
+    type: "line",
+    data: { datasets: [
+      { label: "start p99 ms", data: steps.map((s) => ({ x: s.offeredPerSec, y: s.enqueueToStart ? Math.max(1, s.enqueueToStart.p99) : null })), borderColor: colours[0], yAxisID: "y" },
+      { label: "complete p99 ms", data: steps.map((s) => ({ x: s.offeredPerSec, y: s.enqueueToComplete ? Math.max(1, s.enqueueToComplete.p99) : null })), borderColor: colours[1], yAxisID: "y" },
+      { label: "not done %", data: steps.map((s) => ({ x: s.offeredPerSec, y: s.notDonePct })), borderColor: "#9e9e9e", borderDash: [4, 4], yAxisID: "pct" },
     ] },
-    options: { maintainAspectRatio: false, grouped: false, scales: { y: { beginAtZero: true, title: { display: true, text: "jobs per second" } } },
-      plugins: { tooltip: { callbacks: { label: (ctx) => { const s = spreads[ctx.dataIndex]; return s ? "median " + s.median + ", range " + s.min + "–" + s.max : "n/a"; } } } } },
+    options: { maintainAspectRatio: false, parsing: true,
+      scales: { x: { type: "linear", title: { display: true, text: "offered jobs per second" } },
+        y: { type: "logarithmic", title: { display: true, text: "ms (log; 0 drawn as 1)" } },
+        pct: { position: "right", min: 0, max: 100, title: { display: true, text: "% not done in window" }, grid: { drawOnChartArea: false } } },
+      plugins: { annotation: { annotations: knee ? { knee: { type: "line", xMin: knee, xMax: knee, borderColor: "#000", borderDash: [6, 4], label: { display: true, content: "sustainable " + knee + "/s" } } } : {} } } },
   });
 }
-rangeChart("cells", drains.map((c) => c.id), drains.map((c) => c.jobsPerSec), "#90caf9");
-const kinds = [["schedulerJobsPerSec", "scheduler", "#90caf9"], ["ledgerOffJobsPerSec", "scheduler, ledger off", "#d1c4e9"], ["rawClaimJobsPerSec", "raw claim loop", "#e0e0e0"]];
-const bars = r.setups.flatMap((s) => kinds.map(([k, label, colour]) => ({ label: s.setup.processes + "×" + s.setup.workersPerProcess + " " + label, spread: s[k], colour })));
-rangeChart("setups", bars.map((b) => b.label), bars.map((b) => b.spread), bars.map((b) => b.colour));
+if (r.scaling) {
+  const pts = r.scaling.points.filter((p) => p.jobsPerSec);
+  new Chart(document.getElementById("scaling"), {
+    type: "line",
+    data: { datasets: [
+      { label: "jobs/s (median)", data: pts.map((p) => ({ x: p.processes, y: p.jobsPerSec.median })), borderColor: colours[0] },
+      { label: "95% CI low", data: pts.map((p) => ({ x: p.processes, y: p.jobsPerSec.ci[0] })), borderColor: "#90caf9", borderDash: [3, 3] },
+      { label: "95% CI high", data: pts.map((p) => ({ x: p.processes, y: p.jobsPerSec.ci[1] })), borderColor: "#90caf9", borderDash: [3, 3] },
+      { label: "jobs/s per worker", data: pts.map((p) => ({ x: p.processes, y: p.perWorkerPerSec })), borderColor: colours[2] },
+    ] },
+    options: { maintainAspectRatio: false, scales: { x: { type: "linear", title: { display: true, text: "worker processes" } }, y: { beginAtZero: true } } },
+  });
+}
+const drains = r.figures.filter((f) => f.figure === "drain jobs/s");
+new Chart(document.getElementById("drains"), {
+  type: "scatter",
+  data: { datasets: drains.flatMap((f, i) => [
+    { label: f.variant, data: f.runs.map((v, k) => ({ x: k + 1, y: v })), backgroundColor: colours[i % colours.length] },
+    ...(f.estimate ? [{ type: "line", label: f.variant + " median", data: [{ x: 1, y: f.estimate.median }, { x: f.runs.length, y: f.estimate.median }], borderColor: colours[i % colours.length], pointRadius: 0 }] : []),
+  ]) },
+  options: { maintainAspectRatio: false, scales: { x: { title: { display: true, text: "repetition" } }, y: { beginAtZero: true, title: { display: true, text: "jobs per second" } } } },
+});
 </script>
 </body></html>
 `;

@@ -1,46 +1,93 @@
+import type { Arrivals } from "../load/openLoop.ts";
 import type { RunResult } from "../report/result.ts";
-import type { BenchCell, BenchSetup } from "./matrix.ts";
-import type { Percentiles, Spread } from "./stats.ts";
+import type { Estimate } from "./bootstrap.ts";
+import type { Fingerprint } from "./fingerprint.ts";
+import type { Better, GateResult } from "./gate.ts";
+import type { BenchMatrix } from "./matrix.ts";
+import type { IdleTrial, OpenStep } from "./trials.ts";
+import type { BenchVariant } from "./variants.ts";
 
 /** Bumped whenever a field of a bench result changes meaning or goes away. */
-export const BENCH_SCHEMA_VERSION = 1;
+export const BENCH_SCHEMA_VERSION = 2;
 
-/** The figures of one cell of the matrix, over its repetitions. */
-export interface BenchCellResult {
-  id: string;
-  setup: BenchSetup;
-  cell: BenchCell;
-  /** Drain: jobs completed per second, from the first claim to the last completion (database clock). */
-  jobsPerSec: Spread | null;
-  /** Open loop: share of accepted jobs not completed by the end of the window, per repetition (percent). */
-  notCompletedPct: Spread | null;
-  /** Latencies over all repetitions (ms). Open loop measures from the intended send time. */
-  latency: {
-    enqueueToStart: Percentiles | null;
-    runTime: Percentiles | null;
-    enqueueToComplete: Percentiles | null;
-  };
-  /** Open loop: what autocannon measured of the HTTP enqueue. */
-  http: { requestsPerSec: Spread | null; latencyP99Ms: Spread | null } | null;
+/** The per-repetition figures of a drain trial. */
+export const drainFigures = [
+  { figure: "drain jobs/s", key: "jobsPerSec", unit: "jobs/s", better: "higher", exact: false },
+  { figure: "worker CPU ms/job", key: "cpuMsPerJob", unit: "ms", better: "lower", exact: false },
+  { figure: "commands/job", key: "commandsPerJob", unit: "commands", better: "lower", exact: true },
+] as const;
+export type FigureName = (typeof drainFigures)[number]["figure"];
+
+/** One figure of one variant over its repetitions, with a bootstrap interval around the median. */
+export interface FigureSeries {
+  figure: FigureName;
+  variant: string;
+  unit: string;
+  better: Better;
+  /** Compared by value (no interval): does not depend on the machine's load. */
+  exact: boolean;
+  /** Repetition k at index k (null: that repetition failed). */
+  runs: (number | null)[];
+  estimate: Estimate | null;
 }
 
-/** The two baselines and the headroom of one setup, measured in the same run on the same server. */
-export interface BenchSetupResult {
-  setup: BenchSetup;
-  /** The scheduler's plain drain throughput (ledger on), the raw claim loop's, and the ledger-off scheduler's. */
-  schedulerJobsPerSec: Spread | null;
-  rawClaimJobsPerSec: Spread | null;
-  ledgerOffJobsPerSec: Spread | null;
-  /** scheduler / raw claim loop. */
-  efficiency: number | null;
-  /** ledger on / ledger off: the harness's own cost (1 means none). */
-  ledgerOverhead: number | null;
-  /** HTTP enqueue through the trigger server and autocannon, closed loop. */
-  enqueue: { requestsPerSec: number; latencyMs: { p50: number; p99: number; max: number } } | null;
-  /** Enqueue rate / scheduler drain rate: how far the load side outpaces what it measures. */
-  headroom: number | null;
-  /** Event-loop delay of the worker processes (worst process). */
-  eventLoopDelayMs: { p99: number; max: number } | null;
+/** A ratio between two variants' series (current / reference), paired by repetition. */
+export interface RatioRow {
+  /** What the ratio means, e.g. "efficiency vs raw claim". */
+  label: string;
+  figure: FigureName;
+  variant: string;
+  reference: string;
+  estimate: Estimate | null;
+}
+
+/** Where the load path tops out: the generator alone, the trigger server's enqueue, the drain. */
+export interface Headroom {
+  /** autocannon (closed loop, 10 connections) against a no-op endpoint: the generator's ceiling. */
+  generatorNoopPerSec: number | null;
+  /** The same against the trigger server's POST /jobs with the workers frozen: enqueue capacity. */
+  enqueuePerSec: number | null;
+  enqueueLatencyMs: { p50: number; p99: number; max: number } | null;
+  /** The compared variant's median drain rate. */
+  drainPerSec: number | null;
+  /** The smallest of the three. */
+  limitedBy: "generator" | "enqueue" | "drain" | null;
+}
+
+/** --sweep: offered rate against latency, with the sustainable throughput. */
+export interface SweepResult {
+  variant: string;
+  /** The drain rate the factors multiply. */
+  capacityPerSec: number;
+  steps: OpenStep[];
+  /** Highest offered rate passing the criterion (and every valid step below it), or null. */
+  sustainablePerSec: number | null;
+  criterion: string;
+}
+
+/** --scaling: throughput against worker processes, and claim cost against backlog size. */
+export interface ScalingResult {
+  variant: string;
+  workersPerProcess: number;
+  points: {
+    processes: number;
+    jobsPerSec: Estimate | null;
+    perWorkerPerSec: number | null;
+    runs: (number | null)[];
+  }[];
+  claimCost: {
+    /** Due jobs, with as many completed and as many scheduled for tomorrow beside them. */
+    backlog: number;
+    history: number;
+    future: number;
+    /** Mean round trip of a claiming findAndModify (driver command monitoring), ms. */
+    claimMs: number | null;
+    commandsPerJob: number | null;
+    /** Documents the server examined for one claim (explain executionStats), null when it cannot say. */
+    docsExamined: number | null;
+  }[];
+  /** Why docsExamined is missing, if it is. */
+  explainNote: string | null;
 }
 
 /** result.json of a bench run. */
@@ -48,15 +95,36 @@ export interface BenchResult {
   schemaVersion: typeof BENCH_SCHEMA_VERSION;
   kind: "bench";
   matrix: string;
+  seed: number;
   verdict: "pass" | "fail" | "unknown";
-  /** Correctness problems seen during the bench (lost or doubly executed jobs), empty when none. */
+  /** Correctness and measurement problems (lost or doubly executed jobs, failed trials). */
   problems: string[];
   startedAt: string;
   durationMs: number;
-  repeats: number;
-  settings: { pollIntervalMs: number; lockTimeoutMs: number; jobDurationMs: number };
+  settings: BenchMatrix & { arrivals: Arrivals };
   environment: RunResult["environment"];
   server: RunResult["server"];
-  setups: BenchSetupResult[];
-  cells: BenchCellResult[];
+  fingerprint: Fingerprint;
+  variants: BenchVariant[];
+  /** The order the drain trials ran in. */
+  order: { variant: string; repetition: number }[];
+  figures: FigureSeries[];
+  ratios: RatioRow[];
+  idle: ({ variant: string } & IdleTrial)[];
+  open: { variant: string; step: OpenStep }[];
+  headroom: Headroom | null;
+  sweep: SweepResult | null;
+  scaling: ScalingResult | null;
+  /** The regression gate: every gated figure's decision, as data. */
+  gate: {
+    mode: "none" | "versus" | "baseline";
+    /** The versus build or the baseline file. */
+    against: string | null;
+    /** A/A: the versus build is the current one; the intervals are the noise floor. */
+    aa: boolean;
+    maxRegression: number;
+    results: GateResult[];
+    noiseFloor: { figure: string; pct: number }[];
+    warnings: string[];
+  };
 }

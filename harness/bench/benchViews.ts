@@ -1,68 +1,159 @@
 import Table from "cli-table3";
-import type { BenchResult } from "./benchResult.ts";
-import type { Spread } from "./stats.ts";
+import type { BenchResult, FigureSeries } from "./benchResult.ts";
+import type { Estimate } from "./bootstrap.ts";
+import { renderGate } from "./compare.ts";
+import type { Percentiles } from "./stats.ts";
 
-function range(s: Spread | null, unit = ""): string {
-  if (!s) return "n/a";
-  return `${s.median}${unit} (${s.min}–${s.max}, ±${(s.spreadPct / 2).toFixed(1)}%)`;
+const style = { head: [], border: [] };
+const chars = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** A median with its interval, e.g. "412 [398–430]". */
+export function withCi(e: Estimate | null | undefined, digits = 1): string {
+  if (!e) return "n/a";
+  const f = (x: number) => x.toFixed(digits);
+  return `${f(e.median)} [${f(e.ci[0])}–${f(e.ci[1])}]`;
 }
 
-/** The terminal table of a bench: a pure function of its result. */
+function ratio(e: Estimate | null): string {
+  if (!e) return "n/a";
+  const p = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return `${p(e.median)} [${p(e.ci[0])}–${p(e.ci[1])}]`;
+}
+
+const pcts = (p: Percentiles | null) => (p ? `${p.p50} / ${p.p99} / ${p.p999}` : "n/a");
+
+function figureOf(result: BenchResult, variant: string, figure: FigureSeries["figure"]) {
+  return result.figures.find((f) => f.variant === variant && f.figure === figure)?.estimate;
+}
+
+/** The terminal view of a bench: a pure function of its result. */
 export function renderBench(result: BenchResult): string {
-  const style = { head: [], border: [] };
-  const chars = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+  const e = result.environment;
+  const s = result.settings;
   const lines = [
     `bench ${result.matrix}  server ${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`,
-    `scheduler ${result.environment.scheduler}  driver ${result.environment.driver}  node ${result.environment.node}  cpus ${result.environment.cpus}  repeats ${result.repeats}`,
+    `scheduler ${e.scheduler}  driver ${e.driver}  node ${e.node}  ${result.fingerprint.cpuCount} × ${result.fingerprint.cpuModel}  seed ${result.seed}`,
+    `${s.processes} × ${s.workersPerProcess} workers, backlog ${s.backlog}, ${s.repeats} interleaved repetitions, poll ${s.pollIntervalMs} ms; medians [bootstrap 95% CI]`,
   ];
-  const cells = new Table({
-    head: ["cell", "jobs/s median (range)", "not done %", "start p50/p99 ms", "complete p99 ms"],
-    style,
-    chars,
-  });
-  for (const c of result.cells) {
-    const l = c.latency;
-    cells.push([
-      c.id,
-      c.jobsPerSec ? range(c.jobsPerSec) : c.http ? `HTTP ${range(c.http.requestsPerSec, " req/s")}` : "n/a",
-      c.notCompletedPct ? range(c.notCompletedPct) : "–",
-      l.enqueueToStart ? `${l.enqueueToStart.p50} / ${l.enqueueToStart.p99}` : "n/a",
-      l.enqueueToComplete ? String(l.enqueueToComplete.p99) : "n/a",
-    ]);
-  }
-  lines.push(cells.toString());
-  const setups = new Table({
+  const figures = new Table({
     head: [
-      "setup",
-      "scheduler jobs/s",
-      "raw claim jobs/s",
-      "efficiency",
-      "ledger off jobs/s",
-      "ledger on/off",
-      "enqueue req/s",
-      "headroom",
-      "loop delay p99",
+      "variant",
+      "drain jobs/s (10–90%)",
+      "worker CPU ms/job",
+      "commands/job",
+      "idle commands/s per worker",
     ],
     style,
     chars,
   });
-  for (const s of result.setups) {
-    setups.push([
-      `${s.setup.processes}×${s.setup.workersPerProcess}`,
-      range(s.schedulerJobsPerSec),
-      range(s.rawClaimJobsPerSec),
-      s.efficiency === null ? "n/a" : `${(s.efficiency * 100).toFixed(1)}%`,
-      range(s.ledgerOffJobsPerSec),
-      s.ledgerOverhead === null ? "n/a" : `${(s.ledgerOverhead * 100).toFixed(1)}%`,
-      s.enqueue ? String(s.enqueue.requestsPerSec) : "n/a",
-      s.headroom === null ? "n/a" : `${s.headroom}×`,
-      s.eventLoopDelayMs ? `${s.eventLoopDelayMs.p99} ms` : "n/a",
+  for (const v of result.variants) {
+    const idle = result.idle.find((i) => i.variant === v.id);
+    figures.push([
+      `${v.id}${v.ledger ? "" : " (ledger off)"}`,
+      withCi(figureOf(result, v.id, "drain jobs/s")),
+      withCi(figureOf(result, v.id, "worker CPU ms/job"), 3),
+      figureOf(result, v.id, "commands/job")?.median.toFixed(2) ?? "n/a",
+      idle ? String(idle.commandsPerSecPerWorker) : "n/a",
     ]);
   }
-  lines.push(setups.toString());
+  lines.push(figures.toString());
+  if (result.ratios.length) {
+    const ratios = new Table({ head: ["ratio", "median [95% CI]"], style, chars });
+    for (const row of result.ratios) ratios.push([`${row.label} (${row.figure})`, ratio(row.estimate)]);
+    lines.push(ratios.toString());
+  }
+  if (result.open.length) {
+    lines.push(
+      `open loop (undici, ${s.arrivals} arrivals; latency from the intended send time, ms p50 / p99 / p99.9):`,
+    );
+    lines.push(openTable(result.open.map((o) => ({ label: o.variant, step: o.step }))));
+  }
+  const h = result.headroom;
+  if (h) {
+    lines.push(
+      `headroom: generator → no-op ${h.generatorNoopPerSec ?? "n/a"} req/s; trigger enqueue ${h.enqueuePerSec ?? "n/a"} req/s (p99 ${h.enqueueLatencyMs?.p99 ?? "n/a"} ms); drain ${h.drainPerSec ?? "n/a"} jobs/s; limited by ${h.limitedBy ?? "n/a"}`,
+    );
+  }
+  if (result.sweep) {
+    const sw = result.sweep;
+    lines.push(`sweep of ${sw.variant} (drain capacity ${sw.capacityPerSec} jobs/s):`);
+    lines.push(openTable(sw.steps.map((step) => ({ label: `${step.offeredPerSec}/s`, step }))));
+    lines.push(
+      `sustainable throughput: ${sw.sustainablePerSec ?? "none"}${sw.sustainablePerSec ? " jobs/s" : ""} (${sw.criterion})`,
+    );
+  }
+  if (result.scaling) {
+    const sc = result.scaling;
+    const t = new Table({ head: ["worker processes", "jobs/s [95% CI]", "jobs/s per worker"], style, chars });
+    for (const p of sc.points)
+      t.push([
+        `${p.processes} × ${sc.workersPerProcess}`,
+        withCi(p.jobsPerSec),
+        String(p.perWorkerPerSec ?? "n/a"),
+      ]);
+    lines.push(`scaling of ${sc.variant}:`, t.toString());
+    const c = new Table({
+      head: ["due backlog (+ history, + future)", "claim ms", "commands/job", "docs examined per claim"],
+      style,
+      chars,
+    });
+    for (const p of sc.claimCost)
+      c.push([
+        `${p.backlog} (+${p.history}, +${p.future})`,
+        String(p.claimMs ?? "n/a"),
+        String(p.commandsPerJob ?? "n/a"),
+        String(p.docsExamined ?? "n/a"),
+      ]);
+    lines.push(c.toString());
+    if (sc.explainNote) lines.push(`docs examined: ${sc.explainNote}`);
+  }
+  const g = result.gate;
+  if (g.mode !== "none") {
+    lines.push(`gate: ${result.variants[0]?.id} against ${g.against}`);
+    lines.push(renderGate(g.results, g.warnings, g.maxRegression));
+    if (g.noiseFloor.length)
+      lines.push(
+        `${g.aa ? "noise floor (A/A: the same build on both sides)" : "interval half-widths (the noise floor when run A/A)"}: ${g.noiseFloor.map((n) => `${n.figure} ±${n.pct}%`).join(", ")}`,
+      );
+  }
   for (const p of result.problems) lines.push(`problem: ${p}`);
   lines.push(`verdict: ${result.verdict.toUpperCase()}`);
   return lines.join("\n");
+}
+
+function openTable(rows: { label: string; step: BenchResult["open"][number]["step"] }[]): string {
+  const t = new Table({
+    head: [
+      "",
+      "offered/s",
+      "accepted/s",
+      "done in window/s",
+      "not done %",
+      "start",
+      "complete",
+      "lateness p50/p99/max",
+      "valid",
+    ],
+    style,
+    chars,
+  });
+  for (const { label, step } of rows) {
+    t.push([
+      label,
+      String(step.offeredPerSec),
+      String(step.acceptedPerSec),
+      String(step.completedPerSec),
+      String(step.notDonePct),
+      pcts(step.enqueueToStart),
+      pcts(step.enqueueToComplete),
+      step.lateness
+        ? `${r2(step.lateness.p50)} / ${r2(step.lateness.p99)} / ${r2(step.lateness.max)}`
+        : "n/a",
+      step.valid ? "yes" : "NO",
+    ]);
+  }
+  return t.toString();
 }
 
 /** One entry of github-action-benchmark's custom formats. */
@@ -75,8 +166,8 @@ export interface ActionBenchmarkEntry {
 }
 
 /**
- * The bench in github-action-benchmark's custom formats: throughput entries for
- * `customBiggerIsBetter`, latency and not-completed entries for `customSmallerIsBetter`.
+ * The bench in github-action-benchmark's custom formats: drain throughput for
+ * `customBiggerIsBetter`; CPU and commands per job and open-loop start p99 for `customSmallerIsBetter`.
  */
 export function actionBenchmarkEntries(result: BenchResult): {
   bigger: ActionBenchmarkEntry[];
@@ -84,33 +175,24 @@ export function actionBenchmarkEntries(result: BenchResult): {
 } {
   const bigger: ActionBenchmarkEntry[] = [];
   const smaller: ActionBenchmarkEntry[] = [];
-  const extra = `${result.server.provider} ${result.server.version}, ${result.repeats} repeats`;
-  for (const c of result.cells) {
-    if (c.jobsPerSec) {
-      bigger.push({
-        name: `${c.id} throughput`,
-        unit: "jobs/s",
-        value: c.jobsPerSec.median,
-        range: `±${(c.jobsPerSec.spreadPct / 2).toFixed(1)}%`,
-        extra,
-      });
-    }
-    if (c.latency.enqueueToStart)
-      smaller.push({
-        name: `${c.id} enqueue to start p99`,
-        unit: "ms",
-        value: c.latency.enqueueToStart.p99,
-        extra,
-      });
-    if (c.notCompletedPct)
-      smaller.push({ name: `${c.id} not completed`, unit: "%", value: c.notCompletedPct.median, extra });
+  const extra = `${result.server.provider} ${result.server.version}, ${result.settings.repeats} repeats`;
+  for (const f of result.figures) {
+    if (!f.estimate) continue;
+    const entry = {
+      name: `${f.variant} ${f.figure}`,
+      unit: f.unit,
+      value: f.estimate.median,
+      range: `95% CI ${f.estimate.ci[0].toFixed(3)}–${f.estimate.ci[1].toFixed(3)}`,
+      extra,
+    };
+    (f.better === "higher" ? bigger : smaller).push(entry);
   }
-  for (const s of result.setups) {
-    if (s.efficiency !== null)
-      bigger.push({
-        name: `${s.setup.processes}x${s.setup.workersPerProcess} efficiency vs raw claim`,
-        unit: "ratio",
-        value: s.efficiency,
+  for (const o of result.open) {
+    if (o.step.enqueueToStart)
+      smaller.push({
+        name: `${o.variant} open ${o.step.offeredPerSec}/s start p99`,
+        unit: "ms",
+        value: o.step.enqueueToStart.p99,
         extra,
       });
   }

@@ -1,92 +1,72 @@
 import type { BenchResult } from "./benchResult.ts";
+import { fingerprintDifferences } from "./fingerprint.ts";
+import type { GateResult } from "./gate.ts";
+import { gateVersus } from "./summarize.ts";
 
-/** One figure of one cell, before and after. */
-export interface ComparisonRow {
-  id: string;
-  metric: string;
-  baseline: number;
-  current: number;
-  /** current / baseline; null when the baseline is 0 (a not-completed share of 0 %, say). */
-  ratio: number | null;
-  /** Gated figures only: beyond the allowed regression. */
-  regressed: boolean;
-  gated: boolean;
-}
-
-export interface Comparison {
-  rows: ComparisonRow[];
-  /** Cells in the baseline that the current run lacks (a changed matrix): reported, not failed. */
-  missing: string[];
-  regressions: ComparisonRow[];
+/** A saved baseline against a run: the gate's decisions and what makes the comparison doubtful. */
+export interface BaselineComparison {
+  results: GateResult[];
+  /** Environment differences and variants the baseline lacks. */
+  warnings: string[];
+  /** Set when gating must be refused: the environments differ and --force was not given. */
+  refused: string | null;
 }
 
 /**
- * Compares two bench results cell by cell. Throughput (drain jobs/s, and the efficiency against
- * the raw claim loop) is gated: a median below baseline × (1 − maxRegression) is a regression.
- * Latency p99 and the not-completed share are shown beside it, ungated, since on shared machines
- * they move far more than throughput does.
+ * Gates a run against a saved baseline, variant by variant, figure by figure. The two were not
+ * interleaved, so ratios are unpaired (each side resampled on its own) and the intervals wider than
+ * an A/B run's. Baselines from another environment (server, CPU, Node, driver) are refused unless
+ * forced: their differences are not the code's.
  */
-export function compareBench(baseline: BenchResult, current: BenchResult, maxRegression: number): Comparison {
-  const rows: ComparisonRow[] = [];
-  const missing: string[] = [];
-  const byId = new Map(current.cells.map((c) => [c.id, c]));
-  const push = (id: string, metric: string, b: number | undefined, c: number | undefined, gated: boolean) => {
-    if (b === undefined || c === undefined) return;
-    const ratio = b === 0 ? null : Math.round((c / b) * 1000) / 1000;
-    rows.push({
-      id,
-      metric,
-      baseline: b,
-      current: c,
-      ratio,
-      gated,
-      regressed: gated && c < b * (1 - maxRegression),
-    });
-  };
-  for (const b of baseline.cells) {
-    const c = byId.get(b.id);
-    if (!c) {
-      missing.push(b.id);
+export function compareWithBaseline(
+  baseline: BenchResult,
+  current: BenchResult,
+  maxRegression: number,
+  force: boolean,
+): BaselineComparison {
+  const differences = fingerprintDifferences(baseline.fingerprint, current.fingerprint);
+  const warnings = differences.length
+    ? [
+        `the baseline comes from another environment (${differences.join("; ")}): its differences are not only the code's`,
+      ]
+    : [];
+  const refused =
+    differences.length && !force
+      ? `${warnings[0]}; rerun the baseline here, or pass --force to gate anyway`
+      : null;
+  const results: GateResult[] = [];
+  for (const v of current.variants.filter((x) => x.role === "compared")) {
+    if (!baseline.variants.some((b) => b.id === v.id)) {
+      warnings.push(`${v.id}: not in the baseline, not gated`);
       continue;
     }
-    push(b.id, "jobs/s", b.jobsPerSec?.median, c.jobsPerSec?.median, true);
-    push(
-      b.id,
-      "enqueue to start p99 ms",
-      b.latency.enqueueToStart?.p99,
-      c.latency.enqueueToStart?.p99,
-      false,
-    );
-    push(b.id, "not completed %", b.notCompletedPct?.median, c.notCompletedPct?.median, false);
-  }
-  for (const b of baseline.setups) {
-    const key = `${b.setup.processes}x${b.setup.workersPerProcess}`;
-    const c = current.setups.find(
-      (s) =>
-        s.setup.processes === b.setup.processes && s.setup.workersPerProcess === b.setup.workersPerProcess,
-    );
-    push(
-      `setup ${key}`,
-      "efficiency vs raw claim",
-      b.efficiency ?? undefined,
-      c?.efficiency ?? undefined,
-      true,
+    results.push(
+      ...gateVersus(current.figures, v.id, v.id, maxRegression, current.seed, false, baseline.figures),
     );
   }
-  return { rows, missing, regressions: rows.filter((r) => r.regressed) };
+  return { results, warnings, refused };
 }
 
-/** The comparison as lines for the terminal. */
-export function renderComparison(comparison: Comparison, maxRegression: number): string {
-  const lines = comparison.rows.map(
-    (r) =>
-      `${r.regressed ? "REGRESSED" : r.gated ? "ok       " : "info     "} ${r.id} ${r.metric}: ${r.baseline} → ${r.current} (${r.ratio === null ? (r.current === 0 ? "same" : "was 0") : `${((r.ratio - 1) * 100).toFixed(1)}%`})`,
-  );
-  for (const m of comparison.missing) lines.push(`missing   ${m}: in the baseline, not in this run`);
+const pct = (x: number) => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)}%`;
+
+/** The gate's decisions as lines for the terminal. */
+export function renderGate(
+  results: readonly GateResult[],
+  warnings: readonly string[],
+  maxRegression: number,
+): string {
+  const lines = warnings.map((w) => `warning: ${w}`);
+  for (const g of results) {
+    const what = g.exact
+      ? `${pct(g.ratio)} (exact)`
+      : `${pct(g.ratio)} [95% CI ${pct(g.ci[0])} … ${pct(g.ci[1])}]`;
+    lines.push(`${g.pass ? "ok       " : "REGRESSED"} ${g.variant} vs ${g.reference} ${g.figure}: ${what}`);
+  }
+  const failed = results.filter((g) => !g.pass);
   lines.push(
-    comparison.regressions.length
-      ? `${comparison.regressions.length} figure(s) regressed by more than ${(maxRegression * 100).toFixed(0)}%: ${comparison.regressions.map((r) => `${r.id} ${r.metric}`).join(", ")}`
-      : `no figure regressed by more than ${(maxRegression * 100).toFixed(0)}%`,
+    failed.length
+      ? `${failed.length} figure(s) regressed beyond ${(maxRegression * 100).toFixed(0)}%: ${failed.map((g) => `${g.variant} ${g.figure}`).join(", ")}`
+      : `no gated figure regressed beyond ${(maxRegression * 100).toFixed(0)}% (commands/job: any rise)`,
   );
   return lines.join("\n");
 }

@@ -1,104 +1,70 @@
-/** The job mixes a bench cell can use. */
-export const benchMixes = ["plain", "priorities", "limited"] as const;
-export type BenchMix = (typeof benchMixes)[number];
+import type { Arrivals } from "../load/openLoop.ts";
 
-/** One (processes × workers per process) setup; every cell of it runs on the same worker processes. */
-export interface BenchSetup {
-  processes: number;
-  workersPerProcess: number;
-}
-
-/** A drain cell: a backlog seeded in bulk, timed until empty. */
-export interface DrainCell {
-  shape: "drain";
-  mix: BenchMix;
-  backlog: number;
-}
-
-/** An open-loop cell: jobs arrive over HTTP at a constant rate for a duration. */
-export interface OpenCell {
-  shape: "open";
-  mix: BenchMix;
-  ratePerSec: number;
-  durationMs: number;
-}
-
-export type BenchCell = DrainCell | OpenCell;
-
-/** A declared matrix: every setup runs every cell, each repeated. */
+/** A declared bench: what runs, how often, and with which settings. */
 export interface BenchMatrix {
   name: string;
-  setups: BenchSetup[];
-  cells: BenchCell[];
+  /** Worker processes × workers per process of the compared variants. */
+  processes: number;
+  workersPerProcess: number;
+  /** Plain jobs per drain trial. */
+  backlog: number;
+  /** Repetitions of every gated figure per variant (interleaved); at least 5 for a gate. */
   repeats: number;
+  /** The open loop of every variant with a trigger server. */
+  openLoop: { ratePerSec: number; durationMs: number; graceMs: number; repeats: number };
+  /** --sweep: offered rates as fractions of the measured drain rate, each step this long. */
+  sweep: { factors: number[]; durationMs: number; graceMs: number };
+  /** --scaling: worker process counts, each drain repeated, and the claim-cost backlog sizes. */
+  scaling: { processes: number[]; repeats: number; backlogs: number[] };
+  /** Idle window for the idle-load figure (and the commands of an empty poll). */
+  idleMs: number;
   pollIntervalMs: number;
   lockTimeoutMs: number;
   /** Simulated work per job: 0 measures the scheduler's own cost per job. */
   jobDurationMs: number;
+  /** The sustainable-throughput bound on p99 enqueue-to-start, ms. */
+  startBoundMs: number;
 }
 
-/** About three minutes on a 2-core machine against the stand-in server. */
+/** Run-time choices beside the matrix. */
+export interface BenchPlan {
+  matrix: BenchMatrix;
+  seed: number;
+  arrivals: Arrivals;
+  sweep: boolean;
+  scaling: boolean;
+}
+
+/** A minute or two on a 2-core machine against the stand-in server. */
 export const quickMatrix: BenchMatrix = {
   name: "quick",
-  setups: [
-    { processes: 1, workersPerProcess: 2 },
-    { processes: 2, workersPerProcess: 2 },
-  ],
-  cells: [
-    { shape: "drain", mix: "plain", backlog: 500 },
-    { shape: "drain", mix: "priorities", backlog: 500 },
-    { shape: "drain", mix: "limited", backlog: 500 },
-    { shape: "open", mix: "plain", ratePerSec: 40, durationMs: 6000 },
-  ],
-  repeats: 3,
+  processes: 1,
+  workersPerProcess: 2,
+  backlog: 400,
+  repeats: 5,
+  openLoop: { ratePerSec: 40, durationMs: 5000, graceMs: 2000, repeats: 1 },
+  sweep: { factors: [0.25, 0.5, 0.75, 1, 1.25, 1.5], durationMs: 5000, graceMs: 2000 },
+  scaling: { processes: [1, 2, 4], repeats: 3, backlogs: [100, 1000, 10_000] },
+  idleMs: 1500,
   pollIntervalMs: 100,
   lockTimeoutMs: 30_000,
   jobDurationMs: 0,
+  startBoundMs: 1000,
 };
 
-/** For a real MongoDB: more processes, larger backlogs, higher rates. Hours on the stand-in. */
+/** For a real MongoDB: more workers, larger backlogs, longer windows. Hours on the stand-in. */
 export const fullMatrix: BenchMatrix = {
   name: "full",
-  setups: [
-    { processes: 1, workersPerProcess: 4 },
-    { processes: 4, workersPerProcess: 4 },
-    { processes: 8, workersPerProcess: 4 },
-  ],
-  cells: [
-    ...(["plain", "priorities", "limited"] as const).flatMap((mix) =>
-      [1000, 10_000].map((backlog) => ({ shape: "drain" as const, mix, backlog })),
-    ),
-    { shape: "open", mix: "plain", ratePerSec: 200, durationMs: 30_000 },
-    { shape: "open", mix: "plain", ratePerSec: 1000, durationMs: 30_000 },
-  ],
-  repeats: 3,
+  processes: 4,
+  workersPerProcess: 4,
+  backlog: 10_000,
+  repeats: 7,
+  openLoop: { ratePerSec: 200, durationMs: 30_000, graceMs: 5000, repeats: 3 },
+  sweep: { factors: [0.1, 0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.25, 1.5, 2], durationMs: 30_000, graceMs: 5000 },
+  scaling: { processes: [1, 2, 4, 8, 16], repeats: 5, backlogs: [100, 1000, 10_000, 100_000, 1_000_000] },
+  idleMs: 10_000,
   pollIntervalMs: 100,
   lockTimeoutMs: 30_000,
   jobDurationMs: 0,
+  startBoundMs: 1000,
 };
-
-/** A stable id for a cell in a setup, used to compare runs cell by cell. */
-export function cellId(setup: BenchSetup, cell: BenchCell): string {
-  const where = `${setup.processes}x${setup.workersPerProcess}`;
-  return cell.shape === "drain"
-    ? `drain/${cell.mix}/${cell.backlog}/${where}`
-    : `open/${cell.mix}/${cell.ratePerSec}rps/${where}`;
-}
-
-/** The schedule options of job `i` of a mix (priorities spread 1–10; "limited" caps one name). */
-export function benchJob(
-  mix: BenchMix,
-  i: number,
-  durationMs: number,
-  slots: number,
-): Record<string, unknown> {
-  const data = { durationMs, seq: i };
-  if (mix === "priorities") return { name: "bench", priority: (i % 10) + 1, data };
-  if (mix === "limited") {
-    // Half the jobs share a name limited to half the slots; the rest are unlimited.
-    return i % 2 === 0
-      ? { name: "bench-limited", concurrency: Math.max(1, Math.floor(slots / 2)), data }
-      : { name: "bench", data };
-  }
-  return { name: "bench", data };
-}

@@ -1,38 +1,46 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import autocannon from "autocannon";
-import { type Db, MongoClient, ObjectId } from "mongodb";
+import { mkdirSync } from "node:fs";
+import { MongoClient } from "mongodb";
 import { reexecutionsChecker } from "../checkers/reexecutions.ts";
 import { readLedgerDir } from "../ledger/history.ts";
-import type { LedgerRecord } from "../ledger/records.ts";
 import { provisionMongo } from "../mongo/provision.ts";
 import type { ProviderChoice } from "../mongo/target.ts";
 import { describeEnvironment } from "../run/environment.ts";
-import { JOBS_COLLECTION, prepareDatabase } from "../run/jobsCollection.ts";
 import type { Reporter } from "../run/reporter.ts";
-import { loadScheduler } from "../sut/schedulerModule.ts";
-import { Supervisor } from "../sut/supervisor.ts";
-import type { WorkerConfig } from "../sut/workerMain.ts";
-import { sleep, waitFor } from "../util/wait.ts";
+import type { BenchResult, Headroom, ScalingResult, SweepResult } from "./benchResult.ts";
+import { BENCH_SCHEMA_VERSION } from "./benchResult.ts";
+import { currentFingerprint } from "./fingerprint.ts";
+import { noiseFloor } from "./gate.ts";
+import { measureHeadroom } from "./headroom.ts";
+import { interleavedOrder } from "./interleave.ts";
+import type { BenchPlan } from "./matrix.ts";
+import { claimCost, scalingCurve } from "./scaling.ts";
 import {
-  BENCH_SCHEMA_VERSION,
-  type BenchCellResult,
-  type BenchResult,
-  type BenchSetupResult,
-} from "./benchResult.ts";
+  benchRatios,
+  benchVerdict,
+  figureSeries,
+  gateVersus,
+  sustainableRate,
+  sweepCriterion,
+  sweepRates,
+} from "./summarize.ts";
 import {
-  type BenchMatrix,
-  type BenchSetup,
-  benchJob,
-  cellId,
-  type DrainCell,
-  type OpenCell,
-} from "./matrix.ts";
-import { hdrPercentiles, spread } from "./stats.ts";
+  type DrainTrial,
+  drainTrial,
+  type IdleTrial,
+  idleTrial,
+  type OpenStep,
+  openStep,
+  plainJobs,
+} from "./trials.ts";
+import { VariantGroup } from "./variantGroup.ts";
+import { type BenchVariant, benchSuts } from "./variants.ts";
 
 export interface BenchOptions {
-  matrix: BenchMatrix;
+  plan: BenchPlan;
+  variants: BenchVariant[];
+  /** --versus: gate the first variant against the second; aa when both are one build. */
+  versus: { label: string; aa: boolean } | null;
+  maxRegression: number;
   mongo: { choice: ProviderChoice; uri?: string };
   /** The run's folder (reports/bench/<timestamp>). */
   dir: string;
@@ -40,21 +48,16 @@ export interface BenchOptions {
   signal: AbortSignal;
 }
 
-/** How long one drain may take before its jobs count as not drained. */
-const DRAIN_TIMEOUT_MS = 300_000;
-
-class Interrupted extends Error {}
-
-/** The three kinds of worker process a setup is measured with. */
-type Variant = "scheduler" | "ledger-off" | "raw";
-
 /**
- * Runs a benchmark matrix on one server: for every setup, the scheduler's workers (ledger on) run
- * every cell; then the same setup drains the plain backlog with the ledger off and with the raw
- * claim loop, so the efficiency and overhead ratios come from one run on one server.
+ * Runs a bench on one server. Every variant gets its own processes and database, warmed up, then
+ * paused; the drain trials of all variants run interleaved in a seeded order, each on a resumed
+ * group while the others stay frozen. Then the open loop, the headroom split, and (when asked) the
+ * sweep and the scaling curves. The result carries every repetition, so each figure can be
+ * re-derived from it.
  */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
-  const { matrix, reporter, signal } = options;
+  const { plan, reporter, signal } = options;
+  const { matrix, seed } = plan;
   const started = Date.now();
   mkdirSync(options.dir, { recursive: true });
   const target = await provisionMongo({
@@ -65,155 +68,152 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   reporter.progress(
     `bench ${matrix.name}: ${target.provider} ${target.version}${target.isMongoDB ? "" : " (the Java stand-in: not MongoDB figures)"}`,
   );
-  if (!target.isMongoDB && matrix.name !== "quick") {
+  if (!target.isMongoDB && matrix.name !== "quick")
     reporter.warn(
-      "the full matrix on the stand-in server takes hours and measures the stand-in: use --quick, or --mongo-uri a real MongoDB",
+      "the full matrix on the stand-in server takes hours and measures the stand-in: use --quick",
     );
-  }
+  const environment = describeEnvironment();
   const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 10_000 });
   const problems: string[] = [];
-  const setups: BenchSetupResult[] = [];
-  const cells: BenchCellResult[] = [];
+  const groups = new Map<string, VariantGroup>();
+  const idle: BenchResult["idle"] = [];
+  const trials = new Map<string, (DrainTrial | null)[]>();
+  const open: BenchResult["open"] = [];
+  const order = interleavedOrder(
+    options.variants.map((v) => v.id),
+    matrix.repeats,
+    seed,
+  );
+  let headroom: Headroom | null = null;
+  let sweep: SweepResult | null = null;
+  let scaling: ScalingResult | null = null;
+  const settings = {
+    uri: target.uri,
+    processes: matrix.processes,
+    workersPerProcess: matrix.workersPerProcess,
+    pollIntervalMs: matrix.pollIntervalMs,
+    lockTimeoutMs: matrix.lockTimeoutMs,
+    dir: options.dir,
+  };
+  const perEmptyPoll = (id: string) => idle.find((i) => i.variant === id)?.commandsPerEmptyPoll ?? 0;
+  const medianRate = (id: string) => {
+    const runs = (trials.get(id) ?? []).filter((r): r is DrainTrial => r !== null).map((r) => r.jobsPerSec);
+    return runs.length ? (runs.sort((a, b) => a - b)[runs.length >> 1] ?? null) : null;
+  };
   try {
     await client.connect();
-    for (const setup of matrix.setups) {
-      const key = `${setup.processes}x${setup.workersPerProcess}`;
-      const dbName = `harness_bench_${randomBytes(4).toString("hex")}`;
-      const db = client.db(dbName);
-      await prepareDatabase(db);
-      const ctx = { options, target, db, dbName, setup, key, problems };
-      try {
-        const main = await withWorkers(ctx, "scheduler", async (port) => {
-          const enqueue = await measureEnqueue(ctx, port);
-          const results: BenchCellResult[] = [];
-          for (const cell of matrix.cells) {
-            results.push(
-              cell.shape === "drain"
-                ? await measureDrainCell(ctx, "scheduler", cell)
-                : await measureOpenCell(ctx, port, cell),
-            );
-          }
-          return { enqueue, results };
-        });
-        cells.push(...main.value.results);
-        const plain: DrainCell = { shape: "drain", mix: "plain", backlog: firstPlainBacklog(matrix) };
-        const ledgerOff = await withWorkers(ctx, "ledger-off", () =>
-          measureDrainCell(ctx, "ledger-off", plain),
-        );
-        const raw = await withWorkers(ctx, "raw", () => measureDrainCell(ctx, "raw", plain));
-        const scheduler = main.value.results.find(
-          (c) => c.cell.shape === "drain" && c.cell.mix === "plain" && c.cell.backlog === plain.backlog,
-        );
-        const ratio = (a?: number | null, b?: number | null) =>
-          a && b ? Math.round((a / b) * 1000) / 1000 : null;
-        setups.push({
-          setup,
-          schedulerJobsPerSec: scheduler?.jobsPerSec ?? null,
-          rawClaimJobsPerSec: raw.value.jobsPerSec,
-          ledgerOffJobsPerSec: ledgerOff.value.jobsPerSec,
-          efficiency: ratio(scheduler?.jobsPerSec?.median, raw.value.jobsPerSec?.median),
-          ledgerOverhead: ratio(scheduler?.jobsPerSec?.median, ledgerOff.value.jobsPerSec?.median),
-          enqueue: main.value.enqueue,
-          headroom: ratio(main.value.enqueue?.requestsPerSec, scheduler?.jobsPerSec?.median),
-          eventLoopDelayMs: main.loopDelay,
-        });
-      } finally {
-        await db.dropDatabase().catch(() => {});
-      }
+    for (const v of options.variants) {
+      if (signal.aborted) break;
+      const sut = benchSuts[v.sut];
+      const g = new VariantGroup(
+        v,
+        { ...settings, withTrigger: Boolean(sut?.trigger) && v.role !== "baseline" },
+        client,
+      );
+      groups.set(v.id, g);
+      reporter.progress(`${v.id}: starting ${matrix.processes} × ${matrix.workersPerProcess} workers…`);
+      await g.start();
+      // Unmeasured drains of a full backlog: the first jobs of a fresh process (and of a fresh
+      // server) pay for compiling code, which is not what is measured.
+      for (let w = 0; w < 2; w++)
+        await drainTrial(g, plainJobs(matrix.backlog, matrix.jobDurationMs), 0, signal);
+      const i = await idleTrial(g, matrix.idleMs, signal);
+      if (typeof i === "string") problems.push(`${v.id} idle: ${i}`);
+      else idle.push({ variant: v.id, ...i });
+      trials.set(v.id, []);
     }
-  } catch (error) {
-    if (!(error instanceof Interrupted)) throw error;
+    for (const { variant, repetition } of order) {
+      if (signal.aborted) break;
+      const g = groups.get(variant) as VariantGroup;
+      const r = await drainTrial(
+        g,
+        plainJobs(matrix.backlog, matrix.jobDurationMs),
+        perEmptyPoll(variant),
+        signal,
+      );
+      (trials.get(variant) as (DrainTrial | null)[])[repetition] = typeof r === "string" ? null : r;
+      if (typeof r === "string") {
+        if (!signal.aborted) problems.push(`${variant} drain #${repetition + 1}: ${r}`);
+      }
+      reporter.progress(
+        `${variant} drain #${repetition + 1}: ${typeof r === "string" ? r : `${r.jobsPerSec} jobs/s, ${r.cpuMsPerJob} CPU ms/job, ${r.commandsPerJob} commands/job`}`,
+      );
+    }
+    const withTrigger = options.variants.filter((v) => (groups.get(v.id)?.port ?? 0) > 0).map((v) => v.id);
+    for (const { variant, repetition } of interleavedOrder(withTrigger, matrix.openLoop.repeats, seed + 1)) {
+      if (signal.aborted) break;
+      const step = await openStep(
+        groups.get(variant) as VariantGroup,
+        {
+          ...matrix.openLoop,
+          arrivals: plan.arrivals,
+          seed: seed + repetition,
+          jobDurationMs: matrix.jobDurationMs,
+          pollIntervalMs: matrix.pollIntervalMs,
+        },
+        signal,
+      );
+      open.push({ variant, step });
+      reporter.progress(openLine(variant, step));
+    }
+    const first = options.variants[0] as BenchVariant;
+    const firstGroup = groups.get(first.id);
+    if (firstGroup && !signal.aborted) {
+      headroom = await measureHeadroom(
+        firstGroup,
+        medianRate(first.id),
+        matrix.name === "quick" ? 3 : 10,
+        signal,
+      );
+      reporter.progress(
+        `headroom: generator ${headroom.generatorNoopPerSec} req/s, enqueue ${headroom.enqueuePerSec} req/s, drain ${headroom.drainPerSec} jobs/s`,
+      );
+    }
+    if (plan.sweep && !signal.aborted) {
+      // The ledger-on scheduler when there is one, so its start times can be checked against the DB's.
+      const v = options.variants.find((x) => x.role === "diagnostic") ?? first;
+      const g = groups.get(v.id);
+      const capacity = medianRate(v.id);
+      if (g?.port && capacity) {
+        const steps: OpenStep[] = [];
+        for (const rate of sweepRates(capacity, matrix.sweep.factors)) {
+          if (signal.aborted) break;
+          const step = await openStep(
+            g,
+            {
+              ratePerSec: rate,
+              durationMs: matrix.sweep.durationMs,
+              graceMs: matrix.sweep.graceMs,
+              arrivals: plan.arrivals,
+              seed: seed + rate,
+              jobDurationMs: matrix.jobDurationMs,
+              pollIntervalMs: matrix.pollIntervalMs,
+            },
+            signal,
+          );
+          steps.push(step);
+          reporter.progress(`sweep ${openLine(v.id, step)}`);
+        }
+        sweep = {
+          variant: v.id,
+          capacityPerSec: capacity,
+          steps,
+          sustainablePerSec: sustainableRate(steps, matrix.startBoundMs),
+          criterion: sweepCriterion(matrix.startBoundMs),
+        };
+      } else problems.push("sweep: no drain rate or trigger server to sweep against");
+    }
+    if (plan.scaling && !signal.aborted && firstGroup) {
+      const cost = await claimCost(firstGroup, matrix, perEmptyPoll(first.id), reporter, signal);
+      // The scaling curve needs the CPU: stop every other group first.
+      await Promise.all([...groups.values()].map((g) => g.stop()));
+      const points = await scalingCurve(first, matrix, settings, client, seed, reporter, signal);
+      scaling = { variant: first.id, workersPerProcess: matrix.workersPerProcess, points, ...cost };
+    }
   } finally {
-    await client.close().catch(() => {});
-    await target.stop().catch(() => {});
-  }
-  return {
-    schemaVersion: BENCH_SCHEMA_VERSION,
-    kind: "bench",
-    matrix: matrix.name,
-    verdict: signal.aborted ? "unknown" : problems.length ? "fail" : "pass",
-    problems: signal.aborted ? [...problems, "interrupted"] : problems,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    repeats: matrix.repeats,
-    settings: {
-      pollIntervalMs: matrix.pollIntervalMs,
-      lockTimeoutMs: matrix.lockTimeoutMs,
-      jobDurationMs: matrix.jobDurationMs,
-    },
-    environment: describeEnvironment(),
-    server: { provider: target.provider, version: target.version, isMongoDB: target.isMongoDB },
-    setups,
-    cells,
-  };
-}
-
-function firstPlainBacklog(matrix: BenchMatrix): number {
-  const plain = matrix.cells.find((c): c is DrainCell => c.shape === "drain" && c.mix === "plain");
-  return plain?.backlog ?? 200;
-}
-
-interface Ctx {
-  options: BenchOptions;
-  target: { uri: string };
-  db: Db;
-  dbName: string;
-  setup: BenchSetup;
-  key: string;
-  problems: string[];
-}
-
-/**
- * Starts the setup's worker processes of one variant (and, for the scheduler, the trigger server),
- * runs `work`, stops them, and reads their event-loop delays; the ledger of a scheduler run is
- * checked for double executions.
- */
-async function withWorkers<T>(
-  ctx: Ctx,
-  variant: Variant,
-  work: (port: number) => Promise<T>,
-): Promise<{ value: T; loopDelay: { p99: number; max: number } | null }> {
-  const { options, setup } = ctx;
-  const dir = join(options.dir, ctx.key, variant);
-  const ledgerDir = join(dir, "ledger");
-  const supervisor = new Supervisor({
-    logDir: join(dir, "logs"),
-    runTag: `bench-${process.pid}`,
-    onProcess: () => {},
-  });
-  options.reporter.progress(
-    `${ctx.key} ${variant}: starting ${setup.processes} × ${setup.workersPerProcess} workers…`,
-  );
-  try {
-    const config = (proc: string): WorkerConfig => ({
-      uri: ctx.target.uri,
-      dbName: ctx.dbName,
-      proc,
-      slots: setup.workersPerProcess,
-      pollIntervalMs: options.matrix.pollIntervalMs,
-      lockTimeoutMs: options.matrix.lockTimeoutMs,
-      ledgerDir,
-      ledger: variant === "scheduler",
-    });
-    const [port] = await Promise.all([
-      variant === "scheduler"
-        ? supervisor.startTrigger({ uri: ctx.target.uri, dbName: ctx.dbName })
-        : Promise.resolve(0),
-      ...Array.from({ length: setup.processes }, (_, i) =>
-        supervisor.startWorker(
-          `w${i + 1}`,
-          { ...config(`w${i + 1}`) },
-          setup.workersPerProcess,
-          variant === "raw",
-        ),
-      ),
-    ]);
-    const value = await work(port);
-    await supervisor.stopAll();
-    return { value, loopDelay: readLoopDelays(ledgerDir) };
-  } finally {
-    await supervisor.stopAll();
-    if (variant === "scheduler") {
+    await Promise.all([...groups.values()].map((g) => g.stop().catch(() => {})));
+    for (const g of groups.values()) {
+      if (!g.variant.ledger) continue;
       const check = reexecutionsChecker.check({
         settings: {
           lockTimeoutMs: 0,
@@ -223,252 +223,72 @@ async function withWorkers<T>(
           runEndedAt: Date.now(),
           complete: true,
         },
-        history: readLedgerDir(ledgerDir),
+        history: readLedgerDir(g.ledgerDir),
         finalState: [],
       });
-      if (check.verdict === "fail") ctx.problems.push(`${ctx.key}: ${check.summary}`);
+      if (check.verdict === "fail") problems.push(`${g.variant.id}: ${check.summary}`);
     }
+    await client.close().catch(() => {});
+    await target.stop().catch(() => {});
   }
-}
-
-/** The worst event-loop delay among the worker processes, from the files they write at exit. */
-function readLoopDelays(ledgerDir: string): { p99: number; max: number } | null {
-  if (!existsSync(ledgerDir)) return null;
-  const files = readdirSync(ledgerDir).filter((f) => f.endsWith(".loop.json"));
-  if (files.length === 0) return null;
-  const all = files.map(
-    (f) => JSON.parse(readFileSync(join(ledgerDir, f), "utf8")) as { p99Ms: number; maxMs: number },
-  );
-  return { p99: Math.max(...all.map((d) => d.p99Ms)), max: Math.max(...all.map((d) => d.maxMs)) };
-}
-
-function interrupted(ctx: Ctx): void {
-  if (ctx.options.signal.aborted) throw new Interrupted();
-}
-
-/** Waits until the collection holds no job that is not completed; false on timeout. */
-async function drained(ctx: Ctx, expected: number, timeoutMs: number): Promise<boolean> {
-  const jobs = ctx.db.collection(JOBS_COLLECTION);
-  let done = 0;
-  let asking = false;
-  return waitFor(() => done >= expected, {
-    everyMs: 50,
-    timeoutMs,
-    signal: ctx.options.signal,
-    onTick: () => {
-      if (asking) return;
-      asking = true;
-      void jobs
-        .countDocuments({ status: "completed" })
-        .then((n) => {
-          done = n;
-        })
-        .finally(() => {
-          asking = false;
-        });
-    },
-  });
-}
-
-/** The drain window from the database's own timestamps: first claim to last completion. */
-async function drainWindow(db: Db): Promise<{ jobs: number; ms: number } | null> {
-  const jobs = db.collection(JOBS_COLLECTION);
-  const docs = await jobs
-    .find({ status: "completed" }, { projection: { lastRunAt: 1, updatedAt: 1 } })
-    .toArray();
-  if (docs.length === 0) return null;
-  const first = Math.min(...docs.map((d) => new Date(d.lastRunAt).getTime()));
-  const last = Math.max(...docs.map((d) => new Date(d.updatedAt).getTime()));
-  return { jobs: docs.length, ms: Math.max(1, last - first) };
-}
-
-/** The ledger records of the jobs given, read from the variant's ledger folder. */
-function ledgerOf(ctx: Ctx, ids: ReadonlySet<string>): LedgerRecord[] {
-  return readLedgerDir(join(ctx.options.dir, ctx.key, "scheduler", "ledger")).records.filter(
-    (r) => "jobId" in r && ids.has((r as { jobId: string }).jobId),
-  );
-}
-
-/** Seeds a backlog in bulk through the scheduler, times it until empty, repeated. */
-async function measureDrainCell(ctx: Ctx, variant: Variant, cell: DrainCell): Promise<BenchCellResult> {
-  const { matrix, reporter } = ctx.options;
-  const { Scheduler, MongoJobStore } = await loadScheduler();
-  const scheduler = new Scheduler({ store: new MongoJobStore(ctx.db) });
-  const slots = ctx.setup.processes * ctx.setup.workersPerProcess;
-  const rates: number[] = [];
-  const toStart: number[] = [];
-  const run: number[] = [];
-  const toComplete: number[] = [];
-  const jobs = ctx.db.collection(JOBS_COLLECTION);
-  // One unmeasured drain first: the first jobs of a fresh process pay for compiling its code.
-  await jobs.deleteMany({});
-  await scheduler.scheduleBulk(
-    Array.from(
-      { length: 50 },
-      (_, i) => benchJob(cell.mix, i, matrix.jobDurationMs, slots) as { name: string },
+  const figures = figureSeries(trials, seed);
+  const gates =
+    options.versus && options.variants[1]
+      ? gateVersus(
+          figures,
+          first(options.variants).id,
+          options.variants[1].id,
+          options.maxRegression,
+          seed,
+          true,
+        )
+      : [];
+  const result: BenchResult = {
+    schemaVersion: BENCH_SCHEMA_VERSION,
+    kind: "bench",
+    matrix: matrix.name,
+    seed,
+    verdict: "pass",
+    problems: signal.aborted ? [...problems, "interrupted"] : problems,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    settings: { ...matrix, arrivals: plan.arrivals },
+    environment,
+    server: { provider: target.provider, version: target.version, isMongoDB: target.isMongoDB },
+    fingerprint: currentFingerprint(
+      { provider: target.provider, version: target.version },
+      environment.driver,
     ),
-  );
-  await drained(ctx, 50, DRAIN_TIMEOUT_MS);
-  for (let rep = 0; rep < matrix.repeats; rep++) {
-    interrupted(ctx);
-    await jobs.deleteMany({});
-    const created = await scheduler.scheduleBulk(
-      Array.from(
-        { length: cell.backlog },
-        (_, i) => benchJob(cell.mix, i, matrix.jobDurationMs, slots) as { name: string },
-      ),
-    );
-    const seededAt = Date.now();
-    if (!(await drained(ctx, cell.backlog, DRAIN_TIMEOUT_MS))) {
-      interrupted(ctx);
-      ctx.problems.push(
-        `${ctx.key} ${variant} ${cell.mix}: the backlog of ${cell.backlog} did not drain within ${DRAIN_TIMEOUT_MS / 1000} s`,
-      );
-      continue;
-    }
-    const window = await drainWindow(ctx.db);
-    if (window) rates.push((window.jobs * 1000) / window.ms);
-    if (variant === "scheduler") {
-      const records = ledgerOf(ctx, new Set(created.map((j) => String(j._id))));
-      const starts = new Map<string, number>();
-      for (const r of records) {
-        if (r.type === "start") {
-          starts.set(r.execId, r.t);
-          toStart.push(r.t - seededAt);
-        } else if (r.type === "end" && starts.has(r.execId)) run.push(r.t - (starts.get(r.execId) as number));
-        else if (r.type === "ack" && r.outcome === "success") toComplete.push(r.t - seededAt);
-      }
-    }
-    reporter.progress(
-      `${cellId(ctx.setup, cell)} ${variant} #${rep + 1}: ${rates.at(-1)?.toFixed(1) ?? "n/a"} jobs/s`,
-    );
-  }
-  await jobs.deleteMany({});
-  return {
-    id: variant === "scheduler" ? cellId(ctx.setup, cell) : `${cellId(ctx.setup, cell)}/${variant}`,
-    setup: ctx.setup,
-    cell,
-    jobsPerSec: spread(rates),
-    notCompletedPct: null,
-    latency: {
-      enqueueToStart: hdrPercentiles(toStart),
-      runTime: hdrPercentiles(run),
-      enqueueToComplete: hdrPercentiles(toComplete),
+    variants: options.variants,
+    order,
+    figures,
+    ratios: benchRatios(figures, options.variants, seed),
+    idle,
+    open,
+    headroom,
+    sweep,
+    scaling,
+    gate: {
+      mode: options.versus ? "versus" : "none",
+      against: options.versus?.label ?? null,
+      aa: options.versus?.aa ?? false,
+      maxRegression: options.maxRegression,
+      results: gates,
+      noiseFloor: options.versus ? noiseFloor(gates) : [],
+      warnings: [],
     },
-    http: null,
   };
+  result.verdict = benchVerdict(result, signal.aborted);
+  return result;
 }
 
-/** Closed-loop HTTP enqueue through the trigger server: how fast the load side can accept jobs. */
-async function measureEnqueue(ctx: Ctx, port: number): Promise<BenchSetupResult["enqueue"]> {
-  interrupted(ctx);
-  const amount = 400;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/trigger/email`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ priority: 5, data: { durationMs: 0 } }),
-    connections: 10,
-    amount,
-  });
-  const ok = result["2xx"];
-  await drained(ctx, ok, DRAIN_TIMEOUT_MS);
-  await ctx.db.collection(JOBS_COLLECTION).deleteMany({});
-  ctx.options.reporter.progress(
-    `${ctx.key} enqueue: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms`,
-  );
-  return {
-    requestsPerSec: Math.round((ok / Math.max(0.001, result.duration)) * 10) / 10,
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-  };
+function first(variants: readonly BenchVariant[]): BenchVariant {
+  return variants[0] as BenchVariant;
 }
 
-/**
- * Open loop: jobs arrive over HTTP at a constant rate for the cell's duration. Each job carries
- * the time it was meant to be sent, and latency is measured from there, so a load side that fell
- * behind cannot hide a stall (coordinated omission). The share not completed by the end of the
- * window (duration + 2 s) is reported beside the percentiles, which cover finished jobs only.
- */
-async function measureOpenCell(ctx: Ctx, port: number, cell: OpenCell): Promise<BenchCellResult> {
-  const { matrix, reporter } = ctx.options;
-  const notDone: number[] = [];
-  const reqRates: number[] = [];
-  const p99s: number[] = [];
-  const toStart: number[] = [];
-  const run: number[] = [];
-  const toComplete: number[] = [];
-  const jobs = ctx.db.collection(JOBS_COLLECTION);
-  for (let rep = 0; rep < matrix.repeats; rep++) {
-    interrupted(ctx);
-    await jobs.deleteMany({});
-    const ids = new Set<string>();
-    let seq = 0;
-    const t0 = Date.now();
-    const total = Math.round((cell.ratePerSec * cell.durationMs) / 1000);
-    const instance = autocannon({
-      url: `http://127.0.0.1:${port}`,
-      connections: Math.min(50, Math.max(2, Math.ceil(cell.ratePerSec / 10))),
-      overallRate: cell.ratePerSec,
-      amount: total,
-      requests: [
-        {
-          method: "POST",
-          path: "/jobs",
-          setupRequest: (req) => {
-            const i = seq++;
-            const intendedAt = t0 + (i * 1000) / cell.ratePerSec;
-            return {
-              ...req,
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ name: "bench", data: { durationMs: matrix.jobDurationMs, intendedAt } }),
-            };
-          },
-          onResponse: (status, body) => {
-            if (status === 201) ids.add((JSON.parse(body) as { id: string }).id);
-          },
-        },
-      ],
-    });
-    const result = await instance;
-    const windowEnd = t0 + cell.durationMs + 2000;
-    await sleep(Math.max(0, windowEnd - Date.now()), ctx.options.signal);
-    interrupted(ctx);
-    const objectIds = [...ids].map((id) => new ObjectId(id));
-    const done = await jobs.countDocuments({ _id: { $in: objectIds }, status: "completed" });
-    notDone.push(ids.size ? ((ids.size - done) / ids.size) * 100 : 100);
-    reqRates.push(result.requests.average);
-    p99s.push(result.latency.p99);
-    const records = ledgerOf(ctx, ids);
-    const starts = new Map<string, number>();
-    const intended = new Map<string, number>();
-    for (const r of records) {
-      if (r.type === "start") {
-        starts.set(r.execId, r.t);
-        if (r.intendedAt !== undefined) {
-          toStart.push(r.t - r.intendedAt);
-          intended.set(r.jobId, r.intendedAt);
-        }
-      } else if (r.type === "end" && starts.has(r.execId)) run.push(r.t - (starts.get(r.execId) as number));
-      else if (r.type === "ack" && r.outcome === "success" && r.t <= windowEnd && intended.has(r.jobId)) {
-        toComplete.push(r.t - (intended.get(r.jobId) as number));
-      }
-    }
-    reporter.progress(
-      `${cellId(ctx.setup, cell)} #${rep + 1}: ${ids.size} accepted, ${(notDone.at(-1) ?? 0).toFixed(1)}% not completed in the window`,
-    );
-  }
-  await jobs.deleteMany({});
-  return {
-    id: cellId(ctx.setup, cell),
-    setup: ctx.setup,
-    cell,
-    jobsPerSec: null,
-    notCompletedPct: spread(notDone),
-    latency: {
-      enqueueToStart: hdrPercentiles(toStart),
-      runTime: hdrPercentiles(run),
-      enqueueToComplete: hdrPercentiles(toComplete),
-    },
-    http: { requestsPerSec: spread(reqRates), latencyP99Ms: spread(p99s) },
-  };
+/** One progress line for an open-loop step. */
+export function openLine(variant: string, s: OpenStep): string {
+  return `${variant} open ${s.offeredPerSec}/s: ${s.accepted}/${s.planned} accepted, ${s.notDonePct}% not done in window, start p99 ${s.enqueueToStart?.p99 ?? "n/a"} ms, lateness p99 ${s.lateness?.p99 ?? "n/a"} ms${s.valid ? "" : " (INVALID: generator fell behind)"}`;
 }
+
+export type { IdleTrial };

@@ -36,10 +36,14 @@ export interface Percentiles {
   p50: number;
   p95: number;
   p99: number;
+  p999: number;
   max: number;
 }
 
-/** Records values (ms) in an HDR histogram and reads its percentiles. */
+/**
+ * Records values (ms, rounded to whole ms) in an HDR histogram and reads its percentiles. A negative
+ * value is a bookkeeping bug upstream and throws; nothing is clamped.
+ */
 export function hdrPercentiles(valuesMs: readonly number[]): Percentiles | null {
   if (valuesMs.length === 0) return null;
   const h = build({
@@ -47,12 +51,16 @@ export function hdrPercentiles(valuesMs: readonly number[]): Percentiles | null 
     highestTrackableValue: 3_600_000,
     numberOfSignificantValueDigits: 3,
   });
-  for (const v of valuesMs) h.recordValue(Math.max(1, Math.round(v)));
+  for (const v of valuesMs) {
+    if (!(v >= 0)) throw new Error(`harness bug: a latency of ${v} ms reached the histogram`);
+    h.recordValue(Math.round(v));
+  }
   const out = {
     count: valuesMs.length,
     p50: h.getValueAtPercentile(50),
     p95: h.getValueAtPercentile(95),
     p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
     max: h.maxValue,
   };
   h.destroy();

@@ -8,6 +8,8 @@ import {
 
 /** Command-line flags that override a scenario, mapped to the setting each sets. */
 export const settingFlags = {
+  sut: ["sut", "adapter"],
+  wiring: ["sut", "wiring"],
   workers: ["sut", "processes"],
   concurrency: ["sut", "workersPerProcess"],
   "lock-timeout": ["sut", "lockTimeoutMs"],

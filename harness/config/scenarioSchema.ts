@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { checkerRegistry } from "../checkers/index.ts";
+import type { Capability } from "../sut/adapter.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const range = (min: number, max: number) =>
@@ -32,11 +33,17 @@ const mixEntry = z.strictObject({
  */
 export const runSettingsSchema = z.strictObject({
   sut: z.strictObject({
+    /** The scheduler under test (an adapter name). */
+    adapter: z.string().min(1).default("mongo-job-scheduler"),
+    /** How every process builds it: a preset (matched, readme, example) or a wiring module's path. */
+    wiring: z.string().min(1).default("matched"),
     /** Worker processes. */
     processes: int(1, 64).default(4),
     /** Scheduler workers (slots) in each process. */
     workersPerProcess: int(1, 64).default(2),
+    /** The matched wiring's poll interval (other wirings set their own). */
     pollIntervalMs: int(10, 60_000).default(250),
+    /** The matched wiring's lock timeout, given to the Scheduler and its store alike. */
     lockTimeoutMs: int(200, 3_600_000).default(3000),
     /** The scheduler's stall detection: stop renewing a lock after this long. Unset: off. */
     maxExecutionMs: int(1, 3_600_000).optional(),
@@ -105,5 +112,7 @@ export interface Scenario {
   name: string;
   /** One line for `harness list`. */
   description: string;
+  /** What the scheduler must offer for the scenario to apply; without one it is not applicable. */
+  requires?: readonly Capability[];
   settings: SettingsOverride;
 }

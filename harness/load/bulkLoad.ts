@@ -1,10 +1,10 @@
 import type { Db } from "mongodb";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
-import { loadScheduler } from "../sut/schedulerModule.ts";
+import type { SchedulerAdapter } from "../sut/adapter.ts";
 import { acceptExtras, type PlannedJob, retryDelayMs } from "./jobMix.ts";
 
 /**
- * Seeds every planned job straight into the database through the scheduler's own `schedule`
+ * Seeds every planned job straight into the database through the scheduler's own enqueue (its adapter's)
  * (one call each, so dedupe keys and computed retry delays behave as in an application), and
  * records each as accepted. Used for backlogs that must be due all at once, and for options that
  * cannot travel over HTTP (a computed retry delay is a function).
@@ -13,9 +13,9 @@ export async function runBulkLoad(
   db: Db,
   jobs: readonly PlannedJob[],
   ledger: LedgerSink,
+  adapter: SchedulerAdapter,
 ): Promise<{ accepted: number }> {
-  const { Scheduler, MongoJobStore } = await loadScheduler();
-  const scheduler = new Scheduler({ store: new MongoJobStore(db) });
+  const scheduler = await adapter.client(db);
   let accepted = 0;
   const now = new Date();
   for (const job of jobs) {
@@ -44,7 +44,7 @@ export async function runBulkLoad(
       t: Date.now(),
       jobId: String(created._id),
       name: created.name,
-      priority: created.priority ?? 5,
+      priority: created.priority,
       expect: job.expect,
       ...acceptExtras(job),
     });

@@ -1,3 +1,4 @@
+import { requestId } from "../ledger/identity.ts";
 import type { AcceptRecord } from "../ledger/records.ts";
 import type { Rng } from "../util/rng.ts";
 
@@ -99,12 +100,13 @@ export function planJobs(options: MixOptions, rng: Rng): PlannedJob[] {
   return jobs;
 }
 
-/** What an accept record says of a planned job beyond its id: its retry expectation and dedupe key. */
-export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "retry" | "dedupeKey"> {
+/** What an accept record says of a planned job beyond its id: its request, retry expectation and dedupe key. */
+export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "request" | "retry" | "dedupeKey"> {
   const data = job.body.data as { failUntilAttempt?: number } | undefined;
   const dedupeKey = typeof job.body.dedupeKey === "string" ? job.body.dedupeKey : undefined;
   const retry = job.retry;
   return {
+    request: requestId(job.seq),
     ...(dedupeKey ? { dedupeKey } : {}),
     ...(retry
       ? {

@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import { figureRows } from "./figureRows.ts";
-import type { RunResult } from "./result.ts";
+import { checkerList, type RunResult } from "./result.ts";
 
 const colours = { pass: "\x1b[32m", fail: "\x1b[31m", unknown: "\x1b[33m", reset: "\x1b[0m" } as const;
 
@@ -22,8 +22,9 @@ export function renderSummary(
   const server = `${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`;
   lines.push(`scenario ${result.scenario}  seed ${result.seed}  server ${server}`);
   lines.push(
-    `scheduler ${result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
+    `scheduler ${result.sut ? `${result.sut.adapter} ` : ""}${result.sut?.version ?? result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
   );
+  if (result.sut?.effective) lines.push(...effectiveLines(result.sut.wiring, result.sut.effective));
 
   const figures = new Table({ head: ["figure", "value"], style, chars });
   figures.push(...figureRows(result));
@@ -36,21 +37,43 @@ export function renderSummary(
     colWidths: [24, 9, 78],
     wordWrap: true,
   });
-  for (const r of result.checkers) {
+  for (const r of checkerList(result)) {
     const summary = r.note ? `${r.summary}\ninformational, not in the verdict: ${r.note}` : r.summary;
     checks.push([r.name + (r.informational ? " (info)" : ""), verdictText(r.verdict, colour), summary]);
   }
   lines.push(checks.toString());
 
   const max = options.maxViolations ?? 10;
-  for (const r of result.checkers) {
-    if (r.violations.length === 0) continue;
+  for (const r of checkerList(result)) {
+    for (const [what, list] of [
+      ["violation(s)", r.violations],
+      ["not judged", r.unknowns],
+    ] as const) {
+      if (list.length === 0) continue;
+      lines.push(`${r.name}: ${list.length} ${what}${list.length > max ? `, first ${max}` : ""}`);
+      for (const v of list.slice(0, max)) lines.push(`  - ${v.message}`);
+    }
+  }
+  if (result.history.problems > 0) {
     lines.push(
-      `${r.name}: ${r.violations.length} violation(s)${r.violations.length > max ? `, first ${max}` : ""}`,
+      `history: ${result.history.problems} problem(s), so no checker can pass${result.history.problems > max ? `; first ${max}` : ""}`,
     );
-    for (const v of r.violations.slice(0, max)) lines.push(`  - ${v.message}`);
+    for (const p of result.history.examples.slice(0, max)) lines.push(`  - ${p.message}`);
   }
   if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
   lines.push(`verdict: ${verdictText(result.verdict, colour)}`);
   return lines.join("\n");
+}
+
+/** The wiring and the effective settings of the scheduler and its store, as read from them. */
+function effectiveLines(
+  wiring: string,
+  e: NonNullable<NonNullable<RunResult["sut"]>["effective"]>,
+): string[] {
+  const kv = (o: Record<string, unknown>) =>
+    Object.entries(o)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+  return [`wiring ${wiring}: scheduler ${kv(e.scheduler)}`, `  store ${kv(e.store)}`];
 }

@@ -7,7 +7,8 @@ import { schedulerEntry } from "../sut/schedulerModule.ts";
 
 const require = createRequire(import.meta.url);
 
-function versionNear(file: string): string {
+/** The version in the nearest package.json above a file. */
+export function versionNear(file: string): string {
   let dir = dirname(file);
   for (let i = 0; i < 6; i++) {
     const pkg = join(dir, "package.json");

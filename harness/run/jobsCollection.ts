@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { BSON, type Db, type Document, ObjectId } from "mongodb";
 import type { JobState } from "../checkers/types.ts";
+import { requestOf } from "../ledger/identity.ts";
 import { loadScheduler } from "../sut/schedulerModule.ts";
 
 /** The scheduler's collection, as mongo-job-scheduler names it by default. */
@@ -20,6 +21,7 @@ export async function readFinalState(db: Db): Promise<JobState[]> {
     lockedBy: d.lockedBy ?? null,
     lastError: d.lastError ?? null,
     dedupeKey: d.dedupeKey ?? null,
+    request: requestOf(d.data),
   }));
 }
 
@@ -49,8 +51,8 @@ export async function countFinished(db: Db, ids: Iterable<string>): Promise<numb
 export const JOBS_SNAPSHOT = "jobs.json";
 
 /** Writes every job document, types kept (Extended JSON), so the Scheduler UI can show them later. */
-export async function dumpJobs(db: Db, path: string): Promise<number> {
-  const docs = await db.collection(JOBS_COLLECTION).find({}).toArray();
+export async function dumpJobs(db: Db, path: string, collection = JOBS_COLLECTION): Promise<number> {
+  const docs = await db.collection(collection).find({}).toArray();
   writeFileSync(path, `${BSON.EJSON.stringify(docs, { relaxed: false })}\n`);
   return docs.length;
 }

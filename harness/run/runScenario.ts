@@ -16,12 +16,15 @@ import type { ProviderChoice } from "../mongo/target.ts";
 import { buildResult } from "../report/buildResult.ts";
 import type { RunResult } from "../report/result.ts";
 import { runDirFor, writeRunReport } from "../report/writeReport.ts";
+import type { EffectiveSettings } from "../sut/adapter.ts";
+import { createAdapter } from "../sut/adapters/index.ts";
 import { Supervisor } from "../sut/supervisor.ts";
+import { jobNamesOf, sutSpecOf } from "../sut/sutSpec.ts";
 import type { WorkerConfig } from "../sut/workerMain.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
 import { sleep, throttle, waitFor } from "../util/wait.ts";
 import { describeEnvironment } from "./environment.ts";
-import { countFinished, dumpJobs, JOBS_SNAPSHOT, prepareDatabase, readFinalState } from "./jobsCollection.ts";
+import { dumpJobs, JOBS_SNAPSHOT } from "./jobsCollection.ts";
 import type { Reporter } from "./reporter.ts";
 
 export interface RunOptions {
@@ -90,35 +93,56 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   let incomplete: string | null = null;
   let finalState: JobState[] = [];
   let runEndedAt = Date.now();
+  const sutSpec = sutSpecOf(settings);
+  const adapter = await createAdapter(sutSpec);
+  let effective: EffectiveSettings | null = null;
   try {
     await client.connect();
-    await prepareDatabase(client.db(dbName));
     const { sut, load: loadSettings } = settings;
     const db = client.db(dbName);
+    // Built once here before any process starts: a wiring that cannot build fails now, and the
+    // timing checks use the settings read from the built scheduler.
+    effective = await adapter.effective(db, sut.workersPerProcess);
+    reporter.progress(describeSut(sutSpec.adapter, sutSpec.wiring, effective));
+    await adapter.prepare(db);
+    const timing = effective.timing;
+    if (
+      settings.faults.kills > 0 &&
+      timing.lockTimeoutMs + timing.pollIntervalMs > settings.check.drainTimeoutMs
+    ) {
+      reporter.warn(
+        `the recovery bound (${timing.lockTimeoutMs + timing.pollIntervalMs} ms: the Scheduler's lock timeout and poll interval) is longer than the drain timeout (${settings.check.drainTimeoutMs} ms): killed jobs will still be locked when the drain ends; --drain-timeout ${timing.lockTimeoutMs + timing.pollIntervalMs + 60_000} waits for them`,
+      );
+    }
     const jobs = planJobs(loadSettings, rng);
     if (loadSettings.mode === "bulk") {
       // A backlog due all at once, in the database before any worker polls.
-      reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's schedule()…`);
-      await runBulkLoad(db, jobs, harnessLedger);
+      reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's own enqueue…`);
+      await runBulkLoad(db, jobs, harnessLedger, adapter);
     }
     const http = loadSettings.mode === "http";
+    // A user's wiring may run another number of workers per process than the scenario asks for.
+    const slots =
+      typeof effective.scheduler.workers === "number" ? effective.scheduler.workers : sut.workersPerProcess;
     reporter.progress(
-      `starting ${http ? "the trigger server and " : ""}${sut.processes} worker processes × ${sut.workersPerProcess} workers…`,
+      `starting ${http ? "the trigger server and " : ""}${sut.processes} worker processes × ${slots} workers…`,
     );
     const workerConfig = (proc: string): WorkerConfig => ({
       uri: target.uri,
       dbName,
       proc,
-      slots: sut.workersPerProcess,
+      slots,
       pollIntervalMs: sut.pollIntervalMs,
       lockTimeoutMs: sut.lockTimeoutMs,
       maxExecutionMs: sut.maxExecutionMs,
       ledgerDir,
+      sut: sutSpec,
+      jobNames: jobNamesOf(jobs),
     });
     const [port] = await Promise.all([
-      http ? supervisor.startTrigger({ uri: target.uri, dbName }) : Promise.resolve(0),
+      http ? supervisor.startTrigger({ uri: target.uri, dbName, sut: sutSpec }) : Promise.resolve(0),
       ...Array.from({ length: sut.processes }, (_, i) =>
-        supervisor.startWorker(`w${i + 1}`, { ...workerConfig(`w${i + 1}`) }, sut.workersPerProcess),
+        supervisor.startWorker(`w${i + 1}`, { ...workerConfig(`w${i + 1}`) }, slots),
       ),
     ]);
     if (signal.aborted) throw new Interrupted();
@@ -187,7 +211,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         // database update, so once a second the database is asked too.
         let dbFinished = 0;
         const askDb = throttle(1000, () => {
-          void countFinished(db, live.accepted).then(
+          void adapter.countFinished(db, live.accepted).then(
             (n) => {
               dbFinished = n;
             },
@@ -217,9 +241,13 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       phase.abort();
       const { error: faultError } = await faults;
       if (faultError) throw faultError;
-      // Watch one more lock timeout: a re-execution of a finished job would show up now.
-      const settleMs = sut.lockTimeoutMs + sut.pollIntervalMs + 500;
-      reporter.progress(`settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions…`);
+      // Watch one more lock timeout (the Scheduler's): a re-execution of a finished job would show
+      // up now. Never longer than the drain timeout, and said so when that cuts it short.
+      const fullSettleMs = timing.lockTimeoutMs + timing.pollIntervalMs + 500;
+      const settleMs = Math.min(fullSettleMs, settings.check.drainTimeoutMs);
+      reporter.progress(
+        `settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions${settleMs < fullSettleMs ? ` (one lock timeout would be ${(fullSettleMs / 1000).toFixed(1)} s; the drain timeout bounds it)` : ""}…`,
+      );
       await sleep(settleMs, signal);
       if (signal.aborted) throw new Interrupted();
     } finally {
@@ -230,8 +258,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         reporter.warn(`a fault failed while the run was stopping: ${String(lateError)}`);
     }
     runEndedAt = Date.now();
-    finalState = await readFinalState(client.db(dbName));
-    await dumpJobs(client.db(dbName), join(runDir, JOBS_SNAPSHOT));
+    finalState = await adapter.readFinalState(db);
+    await dumpJobs(db, join(runDir, JOBS_SNAPSHOT), effective.collection);
   } catch (error) {
     if (!(error instanceof Interrupted) && !signal.aborted) throw await teardownThen(error);
     incomplete = "interrupted";
@@ -240,8 +268,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     // what had not finished as unfinished, not lost.
     reporter.progress("interrupted: reading the jobs' state before teardown…");
     try {
-      finalState = await readFinalState(client.db(dbName));
-      await dumpJobs(client.db(dbName), join(runDir, JOBS_SNAPSHOT));
+      finalState = await adapter.readFinalState(client.db(dbName));
+      await dumpJobs(client.db(dbName), join(runDir, JOBS_SNAPSHOT), effective?.collection);
     } catch (readError) {
       reporter.warn(`could not read the jobs' state after the interrupt: ${String(readError)}`);
     }
@@ -271,6 +299,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       server: { provider: target.provider, version: target.version, isMongoDB: target.isMongoDB },
       load,
       incomplete,
+      sut: {
+        adapter: sutSpec.adapter,
+        version: adapter.version(),
+        wiring: sutSpec.wiring,
+        effective,
+      },
     },
     history,
     finalState,
@@ -313,3 +347,13 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 }
 
 class Interrupted extends Error {}
+
+/** One line on the scheduler under test and the settings read from it. */
+function describeSut(adapter: string, wiring: string, e: EffectiveSettings): string {
+  const kv = (o: Record<string, unknown>) =>
+    Object.entries(o)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+  return `scheduler: ${adapter}, wiring ${wiring}; effective: ${kv(e.scheduler)}; store: ${kv(e.store)}`;
+}

@@ -1,17 +1,21 @@
 /**
- * The bench's baseline: the scheduler's claim and completion done straight through the driver,
- * no scheduler. `slots` loops each claim the next due job with the same findOneAndUpdate (sort by
- * priority, then nextRunAt), do the same simulated work, and mark it completed; when nothing is
- * due they sleep one poll interval. Concurrency-limited jobs are out of its scope. Started by the
- * supervisor with HARNESS_WORKER (the worker's settings); says "ready" over IPC.
+ * The bench's baseline: the scheduler's claim and completion done straight through the driver, no
+ * scheduler. `slots` loops each claim the next due job with the scheduler's own claim command
+ * (rawClaim.ts), do the same simulated work, and complete it with the scheduler's completion; with
+ * `readBack` each also reads the job back once, as the scheduler's worker does to verify its lock.
+ * When nothing is due a loop sleeps one poll interval. Concurrency-limited jobs are out of its
+ * scope. Started by the supervisor with HARNESS_WORKER (the worker's settings); says "ready" over IPC.
  */
-import { MongoClient, type ObjectId } from "mongodb";
+import { MongoClient } from "mongodb";
 import { JOBS_COLLECTION } from "../run/jobsCollection.ts";
+import { rawClaimCommand, rawCompleteCommand } from "./rawClaim.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
 import type { WorkerConfig } from "./workerMain.ts";
+import { installStatsResponder } from "./workerStats.ts";
 
-const config = JSON.parse(process.env.HARNESS_WORKER ?? "{}") as WorkerConfig;
-const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
+const config = JSON.parse(process.env.HARNESS_WORKER ?? "{}") as WorkerConfig & { readBack?: boolean };
+const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
+installStatsResponder(client);
 await client.connect();
 const jobs = client.db(config.dbName).collection(JOBS_COLLECTION);
 let running = true;
@@ -19,34 +23,16 @@ let running = true;
 async function loop(slot: number): Promise<void> {
   const me = `${config.proc}-${process.pid}-raw${slot}`;
   while (running) {
-    const now = new Date();
-    const job = await jobs.findOneAndUpdate(
-      { status: "pending", nextRunAt: { $lte: now } },
-      {
-        $set: {
-          status: "running",
-          lockedBy: me,
-          lockedAt: now,
-          lockUntil: new Date(now.getTime() + config.lockTimeoutMs),
-          lastRunAt: now,
-          updatedAt: now,
-        },
-        $inc: { lockVersion: 1 },
-      },
-      { sort: { priority: 1, nextRunAt: 1 }, returnDocument: "after" },
-    );
+    const claim = rawClaimCommand(new Date(), me, config.lockTimeoutMs);
+    const job = await jobs.findOneAndUpdate(claim.filter, claim.update, claim.options);
     if (!job) {
       await new Promise((r) => setTimeout(r, config.pollIntervalMs));
       continue;
     }
+    if (config.readBack) await jobs.findOne({ _id: job._id });
     await performSimulatedWork(readSimulatedWork(job.data), 1).catch(() => {});
-    await jobs.updateOne(
-      { _id: job._id as ObjectId, lockedBy: me, status: "running" },
-      {
-        $set: { status: "completed", updatedAt: new Date() },
-        $unset: { lockedBy: "", lockedAt: "", lockUntil: "" },
-      },
-    );
+    const complete = rawCompleteCommand(job._id, me);
+    await jobs.updateOne(complete.filter, complete.update);
   }
 }
 

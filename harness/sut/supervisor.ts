@@ -3,7 +3,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { HarnessError } from "../exitCodes.ts";
+import { newInstanceId } from "../ledger/identity.ts";
 import type { ProcessRecord } from "../ledger/records.ts";
+import type { WorkerStats } from "./workerStats.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tsxLoader = import.meta.resolve("tsx");
@@ -47,6 +49,8 @@ interface Managed {
   slots: number;
   child: Child;
   pid: number;
+  /** This run of the process (HARNESS_INSTANCE in its environment): unique without the pid. */
+  instance: string;
   paused: boolean;
   /** Set once the child has exited (or been reaped after a kill). */
   exited: Promise<void>;
@@ -59,6 +63,8 @@ export interface SupervisorOptions {
   runTag: string;
   /** Called when a worker process comes up or goes away. */
   onProcess(record: ProcessRecord): void;
+  /** Extra environment for every child (the bench sets HARNESS_SCHEDULER per build this way). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -120,18 +126,19 @@ export class Supervisor {
   ): Promise<{ pid: number; port?: number }> {
     const cancel = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
     if (this.stopped || cancel.aborted) throw new StartCancelled(proc);
+    const instance = newInstanceId();
     const child = spawnChild(
       entry,
-      { ...env, HARNESS_RUN_TAG: this.options.runTag },
+      { ...this.options.env, ...env, HARNESS_RUN_TAG: this.options.runTag, HARNESS_INSTANCE: instance },
       join(this.options.logDir, `${proc}.log`),
     );
     const pid = child.pid as number;
     const exited = child.then(() => undefined);
-    const managed: Managed = { proc, kind, entry, env, slots, child, pid, paused: false, exited };
+    const managed: Managed = { proc, kind, entry, env, slots, child, pid, instance, paused: false, exited };
     this.children.set(proc, managed);
     void exited.then(() => {
       if (kind === "worker")
-        this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "exit", slots });
+        this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "exit", slots });
     });
     const log = join(this.options.logDir, `${proc}.log`);
     let onCancel = () => {};
@@ -163,8 +170,34 @@ export class Supervisor {
       }),
     ]).finally(() => cancel.removeEventListener("abort", onCancel));
     if (kind === "worker")
-      this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "ready", slots });
+      this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "ready", slots });
     return { pid, port: ready.port };
+  }
+
+  /**
+   * Asks a worker process for its counters (CPU time, MongoDB commands; see workerStats.ts) over
+   * IPC; null when it does not answer within `timeoutMs`.
+   */
+  async stats(proc: string, timeoutMs = 10_000): Promise<WorkerStats | null> {
+    const m = this.require(proc);
+    const reply = m.child.getOneMessage({
+      filter: (msg) => (msg as { type?: string })?.type === "stats",
+    }) as unknown as Promise<WorkerStats>;
+    await m.child.sendMessage({ type: "stats" });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((r) => {
+      timer = setTimeout(() => r(null), timeoutMs);
+    });
+    try {
+      return await Promise.race([reply.catch(() => null), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The procs of every worker process started, in start order. */
+  workerProcs(): string[] {
+    return [...this.children.values()].filter((m) => m.kind === "worker").map((m) => m.proc);
   }
 
   /** The live pid of a child, if it is running. */
@@ -172,39 +205,46 @@ export class Supervisor {
     return this.children.get(proc)?.pid;
   }
 
+  /** The instance id of the current run of a child (see identity.ts). */
+  instanceOf(proc: string): string | undefined {
+    return this.children.get(proc)?.instance;
+  }
+
   /** SIGKILLs a child; resolves with the time the signal was sent, once the child is reaped. */
-  async kill(proc: string): Promise<{ pid: number; t: number }> {
+  async kill(proc: string): Promise<{ pid: number; instance: string; t: number }> {
     const m = this.require(proc);
     process.kill(m.pid, "SIGKILL");
     const t = Date.now();
     await m.exited;
-    return { pid: m.pid, t };
+    return { pid: m.pid, instance: m.instance, t };
   }
 
   /** SIGSTOPs a child (a frozen process: a GC pause, a stalled event loop, a VM migration). */
-  pause(proc: string): { pid: number; t: number } {
+  pause(proc: string): { pid: number; instance: string; t: number } {
     const m = this.require(proc);
     process.kill(m.pid, "SIGSTOP");
     m.paused = true;
-    return { pid: m.pid, t: Date.now() };
+    return { pid: m.pid, instance: m.instance, t: Date.now() };
   }
 
   /** SIGCONTs a paused child. */
-  resume(proc: string): { pid: number; t: number } {
+  resume(proc: string): { pid: number; instance: string; t: number } {
     const m = this.require(proc);
     process.kill(m.pid, "SIGCONT");
     m.paused = false;
-    return { pid: m.pid, t: Date.now() };
+    return { pid: m.pid, instance: m.instance, t: Date.now() };
   }
 
   /**
    * Starts a fresh process in the place of one that was killed, with the same settings. Rejects
    * with StartCancelled (and kills the new child) when `signal` aborts or stopAll runs first.
    */
-  async restart(proc: string, signal?: AbortSignal): Promise<number> {
+  async restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string }> {
     const m = this.require(proc);
     await m.exited;
-    return (await this.spawn(proc, m.kind, m.entry, m.env, m.slots, signal)).pid;
+    await this.spawn(proc, m.kind, m.entry, m.env, m.slots, signal);
+    const fresh = this.require(proc);
+    return { pid: fresh.pid, instance: fresh.instance };
   }
 
   /** The procs of the worker processes that are running now (not exited, not paused). */

@@ -2,6 +2,7 @@ import parser from "cron-parser";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { describeIssues } from "../util/zodErrors.ts";
+import type { SchedulerClient } from "./adapter.ts";
 
 /** The largest request body the trigger server reads. */
 export const BODY_LIMIT = "64kb";
@@ -81,21 +82,8 @@ const jobBody = z.strictObject({
 });
 export type JobRequest = z.infer<typeof jobBody>;
 
-/** What the app needs from a scheduler: only `schedule`. */
-export interface JobScheduler {
-  schedule(options: {
-    name: string;
-    data?: unknown;
-    priority?: number;
-    concurrency?: number;
-    retry?: number | { maxAttempts: number; delay: number };
-    runAt?: Date;
-    dedupeKey?: string;
-    repeat?: { cron?: string; every?: number; timezone?: string };
-    maxExecutionMs?: number;
-    lastScheduledAt?: Date;
-  }): Promise<{ _id?: unknown; name: string; priority?: number }>;
-}
+/** What the app needs from a scheduler: only its enqueue. */
+export type JobScheduler = Pick<SchedulerClient, "schedule">;
 
 /** A health probe: resolves when the database answers. */
 export type HealthProbe = () => Promise<void>;

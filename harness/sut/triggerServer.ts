@@ -1,10 +1,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MongoClient, type ObjectId } from "mongodb";
-import { JOBS_COLLECTION } from "../run/jobsCollection.ts";
+import { MongoClient } from "mongodb";
+import { createAdapter } from "./adapters/index.ts";
 import { createJobsApi } from "./jobsApi.ts";
-import { loadScheduler } from "./schedulerModule.ts";
 import { createTriggerApp } from "./triggerApp.ts";
+import type { SutSpec } from "./wiring.ts";
 
 export interface TriggerServerOptions {
   uri: string;
@@ -15,6 +15,8 @@ export interface TriggerServerOptions {
   host?: string;
   /** The built Scheduler UI to serve at /, if any. */
   uiDir?: string;
+  /** The scheduler and its wiring; default mongo-job-scheduler as its README builds it. */
+  sut?: SutSpec;
 }
 
 export interface RunningTriggerServer {
@@ -25,24 +27,30 @@ export interface RunningTriggerServer {
 
 /**
  * Starts the trigger server over a database: the example routes, the Scheduler UI's REST API and,
- * given uiDir, the UI. It schedules through a Scheduler with no workers, as an application would.
+ * given uiDir, the UI. It schedules through the scheduler under test with no workers, as an
+ * application's web server would; the Scheduler UI's API is there when the scheduler offers it.
  */
 export async function startTriggerServer(options: TriggerServerOptions): Promise<RunningTriggerServer> {
-  const { Scheduler, MongoJobStore } = await loadScheduler();
+  const adapter = await createAdapter(
+    options.sut ?? {
+      adapter: "mongo-job-scheduler",
+      wiring: "readme",
+      matched: { pollIntervalMs: 500, lockTimeoutMs: 600_000 },
+    },
+  );
   const client = new MongoClient(options.uri, { serverSelectionTimeoutMS: 10_000 });
   await client.connect();
   const db = client.db(options.dbName);
-  const scheduler = new Scheduler({ store: new MongoJobStore(db) });
-  const control = {
-    cancel: (id: ObjectId) => scheduler.cancel(id),
-    updateJob: (id: ObjectId, updates: Record<string, unknown>) => scheduler.updateJob(id, updates),
-  };
+  const scheduler = await adapter.client(db);
+  const jobsApi = scheduler.control
+    ? createJobsApi(db.collection((await adapter.effective(db, 1)).collection), scheduler.control)
+    : undefined;
   const app = createTriggerApp(
     scheduler,
     async () => {
       await db.command({ ping: 1 });
     },
-    { jobsApi: createJobsApi(db.collection(JOBS_COLLECTION), control), uiDir: options.uiDir },
+    { ...(jobsApi ? { jobsApi } : {}), uiDir: options.uiDir },
   );
   const host = options.host ?? "127.0.0.1";
   let server: Server;

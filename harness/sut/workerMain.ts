@@ -1,19 +1,22 @@
 /**
- * A worker process: one Scheduler with a MongoJobStore and `slots` workers, whose handler records
- * every execution in this process's ledger file and performs the simulated work in `job.data`.
- * Started by the supervisor with HARNESS_WORKER (JSON of WorkerConfig); says "ready" over IPC.
- * Also runs as a service (docker compose) from MONGO_URL, HARNESS_DB, WORKERS_PER_PROCESS,
- * POLL_INTERVAL_MS, LOCK_TIMEOUT_MS, MAX_EXECUTION_MS and LEDGER_DIR.
+ * A worker process: the scheduler under test (through its adapter, built with the run's wiring)
+ * with `slots` workers, whose handler records every execution in this process's ledger file and
+ * performs the simulated work in `job.data`. Started by the supervisor with HARNESS_WORKER (JSON of
+ * WorkerConfig); says "ready" over IPC. Also runs as a service (docker compose) from MONGO_URL,
+ * HARNESS_DB, WORKERS_PER_PROCESS, POLL_INTERVAL_MS, LOCK_TIMEOUT_MS, MAX_EXECUTION_MS, LEDGER_DIR,
+ * and optionally HARNESS_SUT and HARNESS_WIRING.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { Job } from "mongo-job-scheduler";
 import { MongoClient } from "mongodb";
 import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
-import { loadScheduler } from "./schedulerModule.ts";
-import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
+import { newInstanceId } from "../ledger/identity.ts";
+import { createAdapter } from "./adapters/index.ts";
+import { ledgerHandler } from "./ledgerHandler.ts";
+import type { SutSpec } from "./wiring.ts";
+import { installStatsResponder } from "./workerStats.ts";
 
 /** What the supervisor tells a worker process. */
 export interface WorkerConfig {
@@ -28,6 +31,10 @@ export interface WorkerConfig {
   ledgerDir: string;
   /** False: record nothing (the bench measures the ledger's own cost this way). Default true. */
   ledger?: boolean;
+  /** The scheduler and its wiring; default mongo-job-scheduler with the matched wiring. */
+  sut?: SutSpec;
+  /** Every job name the run enqueues (Agenda runs only names it has defined). */
+  jobNames?: string[];
 }
 
 /** Settings from the supervisor (HARNESS_WORKER), or from plain variables when run as a service. */
@@ -42,92 +49,53 @@ function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     lockTimeoutMs: Number(env.LOCK_TIMEOUT_MS ?? 30_000),
     ...(env.MAX_EXECUTION_MS ? { maxExecutionMs: Number(env.MAX_EXECUTION_MS) } : {}),
     ledgerDir: env.LEDGER_DIR ?? "ledger",
+    ...(env.HARNESS_SUT || env.HARNESS_WIRING
+      ? {
+          sut: {
+            adapter: env.HARNESS_SUT ?? "mongo-job-scheduler",
+            wiring: env.HARNESS_WIRING ?? "matched",
+            matched: {
+              pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
+              lockTimeoutMs: Number(env.LOCK_TIMEOUT_MS ?? 30_000),
+            },
+          },
+        }
+      : {}),
   };
 }
 
 const config = readConfig(process.env);
+const pid = process.pid;
+// This run of the process: unique without the pid (the supervisor names it; a service makes its own).
+const instance = process.env.HARNESS_INSTANCE || newInstanceId();
+const fileStem = `${config.proc}-${instance.replace(/[^\w-]/g, "_")}`;
 const ledger: LedgerSink =
-  config.ledger === false
-    ? nullLedger
-    : new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
+  config.ledger === false ? nullLedger : new FileLedger(join(config.ledgerDir, `${fileStem}.jsonl`));
 // Event-loop delay of this process, written at shutdown: a latency spike and a stalled process
 // look alike from outside.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-const { Scheduler, MongoJobStore } = await loadScheduler();
-const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000 });
-await client.connect();
-
-let counter = 0;
-const execOf = new Map<string, string>();
-const pid = process.pid;
-
-const scheduler = new Scheduler({
-  id: `${config.proc}-${pid}`,
-  store: new MongoJobStore(client.db(config.dbName), { lockTimeoutMs: config.lockTimeoutMs }),
-  workers: config.slots,
-  pollIntervalMs: config.pollIntervalMs,
-  lockTimeoutMs: config.lockTimeoutMs,
-  ...(config.maxExecutionMs ? { maxExecutionMs: config.maxExecutionMs } : {}),
-  handler: async (job: Job) => {
-    const execId = `${pid}-${++counter}`;
-    const jobId = String(job._id);
-    const attempt = (job.attempts ?? 0) + 1;
-    execOf.set(jobId, execId);
-    ledger.append({
-      type: "start",
-      t: Date.now(),
-      execId,
-      jobId,
-      name: job.name,
-      priority: job.priority ?? 5,
-      ...(job.concurrency ? { concurrency: job.concurrency } : {}),
-      attempt,
-      lockVersion: job.lockVersion ?? 0,
-      nextRunAt: new Date(job.nextRunAt).getTime(),
-      ...(typeof (job.data as { intendedAt?: unknown })?.intendedAt === "number"
-        ? { intendedAt: (job.data as { intendedAt: number }).intendedAt }
-        : {}),
-      workerId: String(job.lockedBy ?? ""),
-      ...(job.repeat
-        ? { repeat: { every: job.repeat.every, cron: job.repeat.cron, timezone: job.repeat.timezone } }
-        : {}),
-      ...(job.dedupeKey ? { dedupeKey: job.dedupeKey } : {}),
-      proc: config.proc,
-      pid,
-    });
-    try {
-      await performSimulatedWork(readSimulatedWork(job.data), attempt);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "error", error: message, pid });
-      throw error;
-    }
-    ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "ok", pid });
+const sut: SutSpec = config.sut ?? {
+  adapter: "mongo-job-scheduler",
+  wiring: "matched",
+  matched: {
+    pollIntervalMs: config.pollIntervalMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    ...(config.maxExecutionMs ? { maxExecutionMs: config.maxExecutionMs } : {}),
   },
-});
-
-function ack(job: Job, outcome: "success" | "retry" | "fail"): void {
-  const jobId = String(job._id);
-  const execId = execOf.get(jobId);
-  if (!execId) return;
-  execOf.delete(jobId);
-  ledger.append({ type: "ack", t: Date.now(), execId, jobId, outcome, pid });
-}
-scheduler.on("job:success", (job) => ack(job, "success"));
-scheduler.on("job:retry", (job) => ack(job, "retry"));
-scheduler.on("job:fail", ({ job }) => ack(job, "fail"));
-scheduler.on("job:stalled", (job) => {
-  ledger.append({ type: "stalled", t: Date.now(), jobId: String(job._id), pid, proc: config.proc });
-});
-scheduler.on("worker:error", (error) => {
-  ledger.append({
-    type: "worker-error",
-    t: Date.now(),
-    message: String(error?.message ?? error),
-    pid,
-    proc: config.proc,
-  });
+};
+const adapter = await createAdapter(sut);
+// Command monitoring lets the bench count MongoDB commands per job (workerStats.ts).
+const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
+installStatsResponder(client);
+await client.connect();
+const recorder = ledgerHandler(ledger, { proc: config.proc, instance, pid });
+const worker = await adapter.startWorker(client.db(config.dbName), {
+  // Worker ids derive from this: unique per process instance, never from a (reusable) pid.
+  id: `${config.proc}-${instance}`,
+  slots: config.slots,
+  jobNames: config.jobNames ?? [],
+  ...recorder,
 });
 
 let stopping = false;
@@ -135,7 +103,7 @@ async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
   const force = setTimeout(() => process.exit(0), 5000);
-  await scheduler.stop({ graceful: true, timeoutMs: 4000 }).catch(() => {});
+  await worker.stop(4000).catch(() => {});
   await client.close().catch(() => {});
   ledger.close();
   loopDelay.disable();
@@ -143,7 +111,7 @@ async function shutdown(): Promise<void> {
   try {
     mkdirSync(config.ledgerDir, { recursive: true });
     writeFileSync(
-      join(config.ledgerDir, `${config.proc}-${process.pid}.loop.json`),
+      join(config.ledgerDir, `${fileStem}.loop.json`),
       JSON.stringify({
         proc: config.proc,
         pid,
@@ -163,7 +131,6 @@ process.on("SIGINT", shutdown);
 // The parent is gone (even by SIGKILL): a worker must never outlive its harness.
 if (process.send) process.on("disconnect", () => process.exit(0));
 
-await scheduler.start();
 process.send?.({ type: "ready", pid, slots: config.slots });
 if (!process.send)
   process.stdout.write(`worker ${config.proc} running ${config.slots} workers on ${config.dbName}\n`);

@@ -5,38 +5,72 @@ import type { BenchResult } from "../../harness/bench/benchResult.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
 
 describe("npm run bench (stand-in MongoDB)", () => {
-  it("runs the quick matrix, writes both files, and gates: itself passes, a doubled baseline fails naming the cells", async () => {
+  it("runs a tiny interleaved bench with an open loop, writes its files, and gates: itself passes, a faster baseline fails, another environment is refused", async () => {
     const reports = tempReports();
     const run = await runHarness(
-      ["bench", "--quick", "--repeats", "1", "--reports-dir", reports],
+      ["bench", "--quick", "--repeats", "2", "--backlog", "100", "--seed", "7", "--reports-dir", reports],
       {},
       300_000,
     );
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("efficiency");
-    expect(run.stdout).toContain("ledger on/off");
+    expect(run.stdout).toContain("efficiency vs raw claim");
+    expect(run.stdout).toContain("ledger on / off, CPU per job");
     const resultPath = /result: (\S+)/.exec(run.stdout)?.[1] as string;
     const result = JSON.parse(readFileSync(resultPath, "utf8")) as BenchResult;
     expect(result.kind).toBe("bench");
-    expect(result.cells.filter((c) => c.jobsPerSec).length).toBeGreaterThanOrEqual(6);
-    for (const s of result.setups) {
-      expect(s.efficiency).toBeGreaterThan(0);
-      expect(s.ledgerOverhead).toBeGreaterThan(0);
+    expect(result.seed).toBe(7);
+    // Every variant ran twice, interleaved: never both repetitions of one variant first.
+    expect(result.order).toHaveLength(8);
+    expect(result.order[0]?.variant).not.toBe(result.order[1]?.variant);
+    for (const f of result.figures.filter((x) => x.figure === "drain jobs/s")) {
+      expect(f.runs).toHaveLength(2);
+      expect(f.estimate?.median).toBeGreaterThan(0);
     }
-    const bigger = JSON.parse(
-      readFileSync(join(resultPath, "..", "benchmark-bigger.json"), "utf8"),
-    ) as unknown[];
-    expect(bigger.length).toBeGreaterThan(0);
+    const commands = (v: string) =>
+      result.figures.find((f) => f.variant === v && f.figure === "commands/job");
+    expect(commands("raw-claim")?.estimate?.median).toBeCloseTo(2, 1);
+    expect(commands("mongo-job-scheduler")?.estimate?.median).toBeCloseTo(3, 1);
+    // The open loop: intended vs actual send times, latencies from the intended time.
+    expect(result.open.length).toBe(2);
+    for (const { step } of result.open) {
+      expect(step.planned).toBe(200);
+      expect(step.lateness?.max).toBeGreaterThanOrEqual(0);
+      expect(step.enqueueToStart?.count).toBe(step.accepted);
+    }
+    expect(
+      result.open.find((o) => o.variant === "mongo-job-scheduler+ledger")?.step.ledgerStart?.count,
+    ).toBeGreaterThan(0);
+    expect(result.headroom?.generatorNoopPerSec).toBeGreaterThan(0);
+    expect(readFileSync(join(resultPath, "..", "report.html"), "utf8")).toContain("Drain throughput");
 
     const self = await runHarness(["compare", resultPath, resultPath]);
     expect(self.code).toBe(0);
 
-    const doubled = structuredClone(result);
-    for (const c of doubled.cells) if (c.jobsPerSec) c.jobsPerSec.median *= 2;
-    const doubledPath = join(reports, "doubled.json");
-    writeFileSync(doubledPath, JSON.stringify(doubled));
-    const gate = await runHarness(["compare", doubledPath, resultPath]);
+    const faster = structuredClone(result);
+    for (const f of faster.figures)
+      if (f.figure === "drain jobs/s") f.runs = f.runs.map((v) => (v === null ? null : v * 3));
+    for (const f of faster.figures)
+      if (f.figure === "drain jobs/s" && f.estimate)
+        f.estimate = {
+          ...f.estimate,
+          median: f.estimate.median * 3,
+          ci: [f.estimate.ci[0] * 3, f.estimate.ci[1] * 3],
+        };
+    const fasterPath = join(reports, "faster.json");
+    writeFileSync(fasterPath, JSON.stringify(faster));
+    const gate = await runHarness(["compare", fasterPath, resultPath]);
     expect(gate.code).toBe(1);
-    expect(gate.stdout).toContain("REGRESSED drain/plain/500/1x2 jobs/s");
+    expect(gate.stdout).toContain("REGRESSED mongo-job-scheduler vs mongo-job-scheduler drain jobs/s");
+
+    const elsewhere = structuredClone(result);
+    elsewhere.fingerprint.cpuCount = 64;
+    const elsewherePath = join(reports, "elsewhere.json");
+    writeFileSync(elsewherePath, JSON.stringify(elsewhere));
+    const refused = await runHarness(["compare", elsewherePath, resultPath]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("cpuCount: 64");
+    const forced = await runHarness(["compare", elsewherePath, resultPath, "--force"]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain("warning: the baseline comes from another environment");
   });
 });

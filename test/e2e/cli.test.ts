@@ -127,11 +127,28 @@ describe("harness CLI setup messages", () => {
   it("compare takes a bench run's folder, and says what it expects of any other folder", async () => {
     const run = join(tempReports(), "bench-run");
     mkdirSync(run);
-    const bench = { schemaVersion: BENCH_SCHEMA_VERSION, kind: "bench", cells: [], setups: [] };
+    // The least a bench result holds for compare: an environment, no variants, no figures.
+    const fingerprint = {
+      provider: "standin",
+      serverVersion: "5.0.0",
+      cpuModel: "x",
+      cpuCount: 2,
+      node: "v20",
+      driver: "6",
+    };
+    const bench = {
+      schemaVersion: BENCH_SCHEMA_VERSION,
+      kind: "bench",
+      seed: 1,
+      fingerprint,
+      variants: [],
+      figures: [],
+    };
     writeFileSync(join(run, "result.json"), JSON.stringify(bench));
-    const ok = await runHarness(["compare", run, run]);
+    const ok = await runHarness(["compare", run, join(run, "result.json")]);
+    expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain("no figure regressed");
+    expect(ok.stdout).toContain("no gated figure regressed");
     const empty = tempReports();
     expectOneLineError(
       await runHarness(["compare", empty, run]),

@@ -1,32 +1,38 @@
 import { describe, expect, it } from "vitest";
-import type { BenchCellResult, BenchResult } from "../../harness/bench/benchResult.ts";
-import { actionBenchmarkEntries } from "../../harness/bench/benchViews.ts";
-import { compareBench, renderComparison } from "../../harness/bench/compare.ts";
-import { hdrPercentiles, spread } from "../../harness/bench/stats.ts";
+import type { BenchResult, FigureSeries } from "../../harness/bench/benchResult.ts";
+import { actionBenchmarkEntries, renderBench } from "../../harness/bench/benchViews.ts";
+import { bootstrapMedian } from "../../harness/bench/bootstrap.ts";
+import { compareWithBaseline } from "../../harness/bench/compare.ts";
+import { quickMatrix } from "../../harness/bench/matrix.ts";
+import { hdrPercentiles } from "../../harness/bench/stats.ts";
+import { benchRatios, gateVersus, sustainableRate, sweepRates } from "../../harness/bench/summarize.ts";
+import { commandsPerJob, type OpenStep, rate10to90 } from "../../harness/bench/trials.ts";
+import { chooseVariants } from "../../harness/bench/variants.ts";
 
-function cell(id: string, jobsPerSec: number): BenchCellResult {
+function series(variant: string, figure: FigureSeries["figure"], runs: number[]): FigureSeries {
+  const better = figure === "drain jobs/s" ? "higher" : "lower";
   return {
-    id,
-    setup: { processes: 1, workersPerProcess: 2 },
-    cell: { shape: "drain", mix: "plain", backlog: 100 },
-    jobsPerSec: spread([jobsPerSec * 0.95, jobsPerSec, jobsPerSec * 1.05]),
-    notCompletedPct: null,
-    latency: { enqueueToStart: hdrPercentiles([10, 20, 30]), runTime: null, enqueueToComplete: null },
-    http: null,
+    figure,
+    variant,
+    unit: "",
+    better,
+    exact: figure === "commands/job",
+    runs,
+    estimate: bootstrapMedian(runs, { seed: 1 }),
   };
 }
 
-function bench(cells: BenchCellResult[], efficiency = 0.6): BenchResult {
+function bench(variant: string, jobsPerSec: number[], cpu: number[], commands = 3): BenchResult {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: "bench",
     matrix: "quick",
+    seed: 1,
     verdict: "pass",
     problems: [],
     startedAt: "2026-01-01T00:00:00.000Z",
     durationMs: 1,
-    repeats: 3,
-    settings: { pollIntervalMs: 100, lockTimeoutMs: 30000, jobDurationMs: 0 },
+    settings: { ...quickMatrix, arrivals: "constant" },
     environment: {
       node: "v20",
       driver: "6",
@@ -36,70 +42,185 @@ function bench(cells: BenchCellResult[], efficiency = 0.6): BenchResult {
       cpus: 2,
     },
     server: { provider: "standin", version: "5.0.0", isMongoDB: false },
-    setups: [
-      {
-        setup: { processes: 1, workersPerProcess: 2 },
-        schedulerJobsPerSec: null,
-        rawClaimJobsPerSec: null,
-        ledgerOffJobsPerSec: null,
-        efficiency,
-        ledgerOverhead: 0.99,
-        enqueue: null,
-        headroom: null,
-        eventLoopDelayMs: null,
-      },
+    fingerprint: {
+      provider: "standin",
+      serverVersion: "5.0.0",
+      cpuModel: "X",
+      cpuCount: 2,
+      node: "v20",
+      driver: "6",
+    },
+    variants: chooseVariants({ suts: [variant], versusPath: null, currentPath: null }).slice(0, 1),
+    order: [],
+    figures: [
+      series(variant, "drain jobs/s", jobsPerSec),
+      series(variant, "worker CPU ms/job", cpu),
+      series(
+        variant,
+        "commands/job",
+        jobsPerSec.map(() => commands),
+      ),
     ],
-    cells,
+    ratios: [],
+    idle: [],
+    open: [],
+    headroom: null,
+    sweep: null,
+    scaling: null,
+    gate: {
+      mode: "none",
+      against: null,
+      aa: false,
+      maxRegression: 0.1,
+      results: [],
+      noiseFloor: [],
+      warnings: [],
+    },
   };
 }
 
-describe("bench comparison", () => {
-  const current = bench([cell("drain/plain/100/1x2", 400), cell("drain/limited/100/1x2", 200)]);
+const mjs = "mongo-job-scheduler";
+
+describe("gating on a saved baseline", () => {
+  const base = bench(mjs, [400, 410, 395, 405, 402], [2, 2.05, 1.98, 2.01, 2]);
 
   it("passes a run compared with itself", () => {
-    const c = compareBench(current, current, 0.35);
-    expect(c.regressions).toEqual([]);
-    expect(c.rows.filter((r) => r.gated).every((r) => r.ratio === 1)).toBe(true);
+    const c = compareWithBaseline(base, base, 0.1, false);
+    expect(c.refused).toBeNull();
+    expect(c.results.map((g) => g.pass)).toEqual([true, true, true]);
   });
 
-  it("names every cell whose throughput fell beyond the allowed regression", () => {
-    const doubled = bench([cell("drain/plain/100/1x2", 800), cell("drain/limited/100/1x2", 250)]);
-    const c = compareBench(doubled, current, 0.35);
-    expect(c.regressions.map((r) => r.id)).toEqual(["drain/plain/100/1x2"]);
+  it("fails a clearly slower run on throughput and CPU, and a run with one more command per job exactly", () => {
+    const slow = bench(mjs, [300, 310, 305, 298, 302], [2.6, 2.7, 2.65, 2.62, 2.66], 4);
+    const c = compareWithBaseline(base, slow, 0.1, false);
+    expect(c.results.filter((g) => !g.pass).map((g) => g.figure)).toEqual([
+      "drain jobs/s",
+      "worker CPU ms/job",
+      "commands/job",
+    ]);
   });
 
-  it("gates the efficiency against the raw claim loop, and reports cells the run lacks", () => {
-    const c = compareBench(bench([cell("drain/gone/1/1x1", 1)], 0.9), bench([], 0.5), 0.35);
-    expect(c.missing).toEqual(["drain/gone/1/1x1"]);
-    expect(c.regressions.map((r) => r.metric)).toEqual(["efficiency vs raw claim"]);
+  it("refuses a baseline from another environment unless forced, and warns either way", () => {
+    const other = { ...base, fingerprint: { ...base.fingerprint, cpuCount: 8 } };
+    expect(compareWithBaseline(other, base, 0.1, false).refused).toMatch(/cpuCount: 8 ≠ 2/);
+    const forced = compareWithBaseline(other, base, 0.1, true);
+    expect(forced.refused).toBeNull();
+    expect(forced.warnings[0]).toMatch(/another environment/);
+  });
+});
+
+describe("A/B gating in one run", () => {
+  it("pairs repetitions: a 15% slower build under a load that swings ±40% is still caught", () => {
+    const load = [1, 0.6, 1.4, 0.8, 1.2];
+    const figures = [
+      series(
+        "a",
+        "drain jobs/s",
+        load.map((l) => 400 * l * 0.85),
+      ),
+      series(
+        "b",
+        "drain jobs/s",
+        load.map((l) => 400 * l),
+      ),
+    ];
+    const gates = gateVersus(figures, "a", "b", 0.1, 1, true);
+    expect(gates[0]?.pass).toBe(false);
+    expect(gates[0]?.ratio).toBeCloseTo(0.85);
+    const unpaired = gateVersus(figures, "a", "b", 0.1, 1, false);
+    expect(unpaired[0]?.pass).toBe(true);
   });
 
-  it("keeps a row whose baseline is 0: a not-completed share of 0 % is the value to compare with", () => {
-    const share = (pct: number) => ({ ...cell("drain/plain/100/1x2", 400), notCompletedPct: spread([pct]) });
-    const c = compareBench(bench([share(0)]), bench([share(2.5)]), 0.35);
-    const row = c.rows.find((r) => r.metric === "not completed %");
-    expect(row).toMatchObject({ baseline: 0, current: 2.5, ratio: null, gated: false });
-    expect(renderComparison(c, 0.35)).toContain("not completed %: 0 → 2.5 (was 0)");
-    const same = compareBench(bench([share(0)]), bench([share(0)]), 0.35);
-    expect(renderComparison(same, 0.35)).toContain("not completed %: 0 → 0 (same)");
+  it("computes efficiency against both raw loops and the ledger's cost from paired repetitions", () => {
+    const variants = chooseVariants({ suts: [mjs], versusPath: null, currentPath: null });
+    expect(variants.map((v) => v.id)).toEqual([mjs, `${mjs}+ledger`, "raw-claim", "raw-claim+read"]);
+    const figures = [
+      series(mjs, "drain jobs/s", [300, 300]),
+      series("raw-claim", "drain jobs/s", [600, 600]),
+      series("raw-claim+read", "drain jobs/s", [400, 400]),
+      series(`${mjs}+ledger`, "drain jobs/s", [270, 270]),
+    ];
+    const rows = benchRatios(figures, variants, 1);
+    expect(rows.map((r) => [r.label, r.estimate?.median])).toEqual([
+      ["efficiency vs raw claim", 0.5],
+      ["efficiency vs raw claim + read", 0.75],
+      ["ledger on / off, throughput", 0.9],
+    ]);
+  });
+
+  it("runs the current and the versus build only, ledger off, with --versus", () => {
+    const v = chooseVariants({ suts: [mjs], versusPath: "/tmp/slow", currentPath: null });
+    expect(v.map((x) => [x.id, x.schedulerPath, x.ledger])).toEqual([
+      [mjs, null, false],
+      [`${mjs}@versus`, "/tmp/slow", false],
+    ]);
   });
 });
 
 describe("bench figures", () => {
-  it("reports median, range and spread of repetitions", () => {
-    expect(spread([100, 120, 110])).toMatchObject({ median: 110, min: 100, max: 120, spreadPct: 18.2 });
-    expect(spread([])).toBeNull();
+  it("times a drain from the 10% to the 90% completion", () => {
+    const times = Array.from({ length: 100 }, (_, i) => (i < 9 ? i * 100 : 1000 + (i - 9) * 10));
+    expect(rate10to90(times)).toBeCloseTo(100);
+    expect(rate10to90([1, 2, 3])).toBeNull();
   });
 
-  it("reads percentiles from an HDR histogram", () => {
-    const p = hdrPercentiles(Array.from({ length: 100 }, (_, i) => i + 1));
-    expect(p).toMatchObject({ count: 100, p50: 50, p99: 99, max: 100 });
+  it("takes idle polls out of commands per job", () => {
+    const delta = {
+      cpuMs: 0,
+      commands: 3 * 400 + 2 * 7,
+      emptyClaims: 7,
+      claims: 400,
+      claimMs: 0,
+      byName: {},
+    };
+    expect(commandsPerJob(delta, 2, 400)).toBe(3);
   });
 
-  it("writes github-action-benchmark entries: throughput bigger-is-better, latency smaller-is-better", () => {
-    const { bigger, smaller } = actionBenchmarkEntries(bench([cell("drain/plain/100/1x2", 400)]));
-    expect(bigger[0]).toMatchObject({ name: "drain/plain/100/1x2 throughput", unit: "jobs/s", value: 400 });
-    expect(smaller[0]).toMatchObject({ name: "drain/plain/100/1x2 enqueue to start p99", unit: "ms" });
-    for (const e of [...bigger, ...smaller]) expect(typeof e.value).toBe("number");
+  it("reads percentiles from an HDR histogram, zero included, and throws on a negative latency", () => {
+    const p = hdrPercentiles(Array.from({ length: 1000 }, (_, i) => i));
+    expect(p).toMatchObject({ count: 1000, p50: 499, p99: 989, p999: 998, max: 999 });
+    expect(() => hdrPercentiles([5, -1])).toThrow(/harness bug/);
+  });
+
+  it("writes github-action-benchmark entries: throughput bigger-is-better, costs smaller-is-better", () => {
+    const { bigger, smaller } = actionBenchmarkEntries(bench(mjs, [400, 410], [2, 2]));
+    expect(bigger.map((e) => e.name)).toEqual([`${mjs} drain jobs/s`]);
+    expect(smaller.map((e) => e.name)).toEqual([`${mjs} worker CPU ms/job`, `${mjs} commands/job`]);
+  });
+
+  it("renders without a sweep, scaling or gate", () => {
+    expect(renderBench(bench(mjs, [400], [2]))).toContain("verdict: PASS");
+  });
+});
+
+describe("the sweep", () => {
+  const step = (offeredPerSec: number, notDonePct: number, p99: number, valid = true): OpenStep =>
+    ({
+      offeredPerSec,
+      notDonePct,
+      valid,
+      enqueueToStart: { count: 1, p50: 1, p95: 1, p99, p999: p99, max: p99 },
+    }) as OpenStep;
+
+  it("finds the highest rate that completes ≥ 99% with p99 start under the bound, below the first failure", () => {
+    const steps = [
+      step(25, 0, 80),
+      step(50, 0, 90),
+      step(100, 0.5, 400),
+      step(150, 12, 5000),
+      step(200, 0, 100),
+    ];
+    expect(sustainableRate(steps, 1000)).toBe(100);
+    expect(sustainableRate(steps, 300)).toBe(50);
+  });
+
+  it("skips steps where the generator fell behind, and finds none when the lowest rate fails", () => {
+    expect(sustainableRate([step(25, 0, 80), step(50, 0, 90, false), step(100, 0, 90)], 1000)).toBe(100);
+    expect(sustainableRate([step(25, 5, 80)], 1000)).toBeNull();
+  });
+
+  it("offers whole, distinct rates from the factors", () => {
+    expect(sweepRates(200, [0.25, 0.5, 1, 1.5])).toEqual([50, 100, 200, 300]);
+    expect(sweepRates(2, [0.1, 0.2])).toEqual([1]);
   });
 });

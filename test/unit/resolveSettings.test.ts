@@ -9,7 +9,14 @@ if (!scenario) throw new Error("crash-recovery scenario missing");
 describe("resolveSettings", () => {
   it("layers defaults, the scenario and the flags, in that order", () => {
     const s = resolveSettings(scenario, { workers: 3, "lock-timeout": 2000, seed: 42 });
-    expect(s.sut).toEqual({ processes: 3, workersPerProcess: 2, pollIntervalMs: 250, lockTimeoutMs: 2000 });
+    expect(s.sut).toEqual({
+      adapter: "mongo-job-scheduler",
+      wiring: "matched",
+      processes: 3,
+      workersPerProcess: 2,
+      pollIntervalMs: 250,
+      lockTimeoutMs: 2000,
+    });
     expect(s.seed).toBe(42);
     expect(s.load.mix.length).toBeGreaterThan(0);
   });

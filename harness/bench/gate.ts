@@ -1,0 +1,100 @@
+import type { Estimate } from "./bootstrap.ts";
+
+/** Which way a figure improves. */
+export type Better = "higher" | "lower";
+
+/** One gated figure's decision, kept as data for every view (terminal, JUnit, HTML). */
+export interface GateResult {
+  /** The figure, e.g. "drain jobs/s". */
+  figure: string;
+  /** The variant judged and the one it is compared with. */
+  variant: string;
+  reference: string;
+  better: Better;
+  /** current / reference. */
+  ratio: number;
+  /** The ratio's bootstrap 95% interval; for an exact figure both ends equal the ratio. */
+  ci: [number, number];
+  /** Exact figures (MongoDB commands per job) are compared by value, not by an interval. */
+  exact: boolean;
+  maxRegression: number;
+  pass: boolean;
+  /** One line saying why. */
+  reason: string;
+}
+
+const pct = (x: number) => `${((x - 1) * 100).toFixed(1)}%`;
+
+/**
+ * A statistical gate: the current build is slower by more than `maxRegression` only when the whole
+ * interval says so (for a higher-is-better figure, its upper end below 1 − maxRegression; for a
+ * cost, its lower end above 1 + maxRegression). An interval that straddles the bound is noise.
+ */
+export function gateRatio(
+  figure: string,
+  variant: string,
+  reference: string,
+  better: Better,
+  estimate: Estimate,
+  maxRegression: number,
+): GateResult {
+  const [lo, hi] = estimate.ci;
+  const regressed = better === "higher" ? hi < 1 - maxRegression : lo > 1 + maxRegression;
+  const bound = better === "higher" ? 1 - maxRegression : 1 + maxRegression;
+  return {
+    figure,
+    variant,
+    reference,
+    better,
+    ratio: estimate.median,
+    ci: [lo, hi],
+    exact: false,
+    maxRegression,
+    pass: !regressed,
+    reason: regressed
+      ? `${figure}: ${pct(estimate.median)} (95% CI ${pct(lo)} to ${pct(hi)}), beyond the allowed ${pct(bound)}`
+      : `${figure}: ${pct(estimate.median)} (95% CI ${pct(lo)} to ${pct(hi)}), within the allowed ${pct(bound)}`,
+  };
+}
+
+/**
+ * An exact gate for a figure that does not depend on the machine's load (MongoDB commands per
+ * completed job): any increase beyond `resolution` fails, whatever `maxRegression` allows.
+ */
+export function gateExact(
+  figure: string,
+  variant: string,
+  reference: string,
+  current: number,
+  baseline: number,
+  resolution: number,
+  maxRegression: number,
+): GateResult {
+  const ratio = baseline === 0 ? (current === 0 ? 1 : Number.POSITIVE_INFINITY) : current / baseline;
+  const regressed = current - baseline >= resolution;
+  return {
+    figure,
+    variant,
+    reference,
+    better: "lower",
+    ratio,
+    ci: [ratio, ratio],
+    exact: true,
+    maxRegression,
+    pass: !regressed,
+    reason: `${figure}: ${current} against ${baseline} (gated exactly: any rise of ${resolution} or more fails)`,
+  };
+}
+
+/**
+ * The noise floor an A/A run shows: for each figure, the largest distance of its ratio interval
+ * from 1. A regression smaller than this cannot be told from noise on this machine.
+ */
+export function noiseFloor(gates: readonly GateResult[]): { figure: string; pct: number }[] {
+  return gates
+    .filter((g) => !g.exact)
+    .map((g) => ({
+      figure: g.figure,
+      pct: Math.round(Math.max(Math.abs(1 - g.ci[0]), Math.abs(g.ci[1] - 1)) * 1000) / 10,
+    }));
+}

@@ -1,0 +1,197 @@
+import type { BenchResult, FigureSeries, RatioRow, SweepResult } from "./benchResult.ts";
+import { drainFigures } from "./benchResult.ts";
+import { bootstrapMedian, bootstrapRatio, median } from "./bootstrap.ts";
+import { type GateResult, gateExact, gateRatio } from "./gate.ts";
+import type { DrainTrial, OpenStep } from "./trials.ts";
+import type { BenchVariant } from "./variants.ts";
+
+/** The drain figures of every variant: repetition k at index k, with seeded bootstrap intervals. */
+export function figureSeries(
+  trials: ReadonlyMap<string, (DrainTrial | null)[]>,
+  seed: number,
+): FigureSeries[] {
+  const out: FigureSeries[] = [];
+  for (const [variant, runs] of trials) {
+    for (const f of drainFigures) {
+      const values = runs.map((r) => (r ? r[f.key] : null));
+      out.push({
+        figure: f.figure,
+        variant,
+        unit: f.unit,
+        better: f.better,
+        exact: f.exact,
+        runs: values,
+        estimate: bootstrapMedian(
+          values.filter((v): v is number => v !== null),
+          { seed },
+        ),
+      });
+    }
+  }
+  return out;
+}
+
+function series(figures: readonly FigureSeries[], variant: string, figure: string) {
+  return figures.find((f) => f.variant === variant && f.figure === figure);
+}
+
+/** Repetitions where both series have a value, in pairs (repetition k with repetition k). */
+function pairs(a: FigureSeries, b: FigureSeries): [number[], number[]] {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let k = 0; k < Math.min(a.runs.length, b.runs.length); k++) {
+    if (a.runs[k] != null && b.runs[k] != null) {
+      x.push(a.runs[k] as number);
+      y.push(b.runs[k] as number);
+    }
+  }
+  return [x, y];
+}
+
+/** current / reference for one figure, paired by repetition. */
+export function pairedRatio(
+  figures: readonly FigureSeries[],
+  label: string,
+  figure: FigureSeries["figure"],
+  variant: string,
+  reference: string,
+  seed: number,
+): RatioRow | null {
+  const a = series(figures, variant, figure);
+  const b = series(figures, reference, figure);
+  if (!a || !b) return null;
+  const [x, y] = pairs(a, b);
+  return { label, figure, variant, reference, estimate: bootstrapRatio(x, y, { seed, paired: true }) };
+}
+
+/**
+ * The ratios a plain bench prints: the scheduler (ledger off) against the raw claim loop and the
+ * raw loop that reads each job back (efficiency), the ledger's cost (on / off) in throughput and in
+ * CPU per job, and every further system against the first.
+ */
+export function benchRatios(
+  figures: readonly FigureSeries[],
+  variants: readonly BenchVariant[],
+  seed: number,
+): RatioRow[] {
+  const ids = new Set(variants.map((v) => v.id));
+  const rows: (RatioRow | null)[] = [];
+  const mjs = "mongo-job-scheduler";
+  if (ids.has(mjs) && ids.has("raw-claim")) {
+    rows.push(pairedRatio(figures, "efficiency vs raw claim", "drain jobs/s", mjs, "raw-claim", seed));
+    rows.push(
+      pairedRatio(figures, "efficiency vs raw claim + read", "drain jobs/s", mjs, "raw-claim+read", seed),
+    );
+    rows.push(pairedRatio(figures, "CPU per job vs raw claim", "worker CPU ms/job", mjs, "raw-claim", seed));
+  }
+  if (ids.has(mjs) && ids.has("mongo-job-scheduler+ledger")) {
+    rows.push(
+      pairedRatio(
+        figures,
+        "ledger on / off, throughput",
+        "drain jobs/s",
+        "mongo-job-scheduler+ledger",
+        mjs,
+        seed,
+      ),
+    );
+    rows.push(
+      pairedRatio(
+        figures,
+        "ledger on / off, CPU per job",
+        "worker CPU ms/job",
+        "mongo-job-scheduler+ledger",
+        mjs,
+        seed,
+      ),
+    );
+  }
+  const compared = variants.filter((v) => v.role === "compared");
+  const first = compared[0];
+  for (const v of compared.slice(1)) {
+    if (!first) break;
+    for (const f of drainFigures)
+      rows.push(pairedRatio(figures, `${v.id} / ${first.id}`, f.figure, v.id, first.id, seed));
+  }
+  return rows.filter((r): r is RatioRow => r !== null);
+}
+
+/**
+ * The gate of an A/B run: every drain figure of `current` against `reference`. Throughput and CPU
+ * per job by the interval of their paired ratio; commands per job exactly, by the medians.
+ */
+export function gateVersus(
+  figures: readonly FigureSeries[],
+  current: string,
+  reference: string,
+  maxRegression: number,
+  seed: number,
+  paired: boolean,
+  referenceFigures: readonly FigureSeries[] = figures,
+): GateResult[] {
+  const out: GateResult[] = [];
+  for (const f of drainFigures) {
+    const a = series(figures, current, f.figure);
+    const b = series(referenceFigures, reference, f.figure);
+    if (!a?.estimate || !b?.estimate) continue;
+    if (f.exact) {
+      out.push(
+        gateExact(
+          f.figure,
+          current,
+          reference,
+          round2(a.estimate.median),
+          round2(b.estimate.median),
+          0.01,
+          maxRegression,
+        ),
+      );
+      continue;
+    }
+    const [x, y] = paired ? pairs(a, b) : [numbers(a), numbers(b)];
+    const estimate = bootstrapRatio(x, y, { seed, paired });
+    if (estimate) out.push(gateRatio(f.figure, current, reference, f.better, estimate, maxRegression));
+  }
+  return out;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const numbers = (s: FigureSeries) => s.runs.filter((v): v is number => v !== null);
+
+/**
+ * The sustainable throughput of a sweep: the highest offered rate whose step completed at least
+ * 99% of its planned jobs within the window with p99 enqueue-to-start at or under `boundMs`, with
+ * every valid step below it passing too. Steps where the generator fell behind are skipped: they
+ * neither prove nor refute a rate.
+ */
+export function sustainableRate(steps: readonly OpenStep[], boundMs: number): number | null {
+  let best: number | null = null;
+  for (const s of [...steps].sort((a, b) => a.offeredPerSec - b.offeredPerSec)) {
+    if (!s.valid) continue;
+    const ok = s.notDonePct <= 1 && s.enqueueToStart !== null && s.enqueueToStart.p99 <= boundMs;
+    if (!ok) break;
+    best = s.offeredPerSec;
+  }
+  return best;
+}
+
+/** The sweep's rates: factors of the measured drain rate, whole jobs per second, distinct, ascending. */
+export function sweepRates(capacityPerSec: number, factors: readonly number[]): number[] {
+  return [...new Set(factors.map((f) => Math.max(1, Math.round(capacityPerSec * f))))].sort((a, b) => a - b);
+}
+
+export function sweepCriterion(boundMs: number): SweepResult["criterion"] {
+  return `≥ 99% of planned jobs completed within the window and p99 enqueue-to-start ≤ ${boundMs} ms, generator on time`;
+}
+
+/** The verdict: fail on a problem or a failed gate, unknown when interrupted. */
+export function benchVerdict(
+  result: Pick<BenchResult, "problems" | "gate">,
+  interrupted: boolean,
+): BenchResult["verdict"] {
+  if (interrupted) return "unknown";
+  if (result.problems.length) return "fail";
+  return result.gate.results.some((g) => !g.pass) ? "fail" : "pass";
+}
+
+export { median };

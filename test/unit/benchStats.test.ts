@@ -1,0 +1,196 @@
+import { describe, expect, it } from "vitest";
+import { bootstrapMedian, bootstrapRatio, median } from "../../harness/bench/bootstrap.ts";
+import { type Fingerprint, fingerprintDifferences } from "../../harness/bench/fingerprint.ts";
+import { gateExact, gateRatio, noiseFloor } from "../../harness/bench/gate.ts";
+import { interleavedOrder } from "../../harness/bench/interleave.ts";
+import {
+  arrivalOffsets,
+  latencyFromIntended,
+  type OpenLoopClock,
+  runOpenLoop,
+  sendLateness,
+} from "../../harness/load/openLoop.ts";
+
+describe("bootstrap intervals", () => {
+  it("gives the median and an interval that contains it, the same for the same seed", () => {
+    const values = [100, 104, 98, 101, 130, 99, 102];
+    const a = bootstrapMedian(values, { seed: 7 });
+    expect(a?.median).toBe(101);
+    expect(a?.ci[0]).toBeLessThanOrEqual(101);
+    expect(a?.ci[1]).toBeGreaterThanOrEqual(101);
+    expect(bootstrapMedian(values, { seed: 7 })).toEqual(a);
+    expect(a?.ci[1]).toBeLessThan(130);
+  });
+
+  it("narrows with agreeing repetitions and widens with scattered ones", () => {
+    const tight = bootstrapMedian([100, 101, 99, 100, 100], { seed: 1 });
+    const loose = bootstrapMedian([60, 140, 100, 80, 120], { seed: 1 });
+    const width = (e: typeof tight) => (e ? e.ci[1] - e.ci[0] : 0);
+    expect(width(tight)).toBeLessThan(width(loose));
+  });
+
+  it("pairs ratios block by block, so a load swing shared by a pair cancels", () => {
+    const reference = [100, 200, 50, 400, 100];
+    const current = reference.map((v) => v * 0.8);
+    const paired = bootstrapRatio(current, reference, { seed: 3, paired: true });
+    expect(paired?.median).toBeCloseTo(0.8);
+    expect(paired?.ci).toEqual([expect.closeTo(0.8), expect.closeTo(0.8)]);
+    const unpaired = bootstrapRatio(current, reference, { seed: 3, paired: false });
+    expect((unpaired?.ci[1] ?? 0) - (unpaired?.ci[0] ?? 0)).toBeGreaterThan(0.5);
+  });
+
+  it("refuses a median of nothing and a ratio over zero", () => {
+    expect(() => median([])).toThrow();
+    expect(bootstrapRatio([1], [0], { seed: 1, paired: true })).toBeNull();
+  });
+});
+
+describe("interleaved order", () => {
+  it("runs every variant `repeats` times, A B B A style, never one variant's runs all first", () => {
+    const order = interleavedOrder(["A", "B"], 6, 42);
+    expect(order).toHaveLength(12);
+    for (const v of ["A", "B"]) expect(order.filter((o) => o.variant === v)).toHaveLength(6);
+    for (let k = 0; k < 6; k += 2) {
+      const block = order.slice(k * 2, k * 2 + 4).map((o) => o.variant);
+      expect(block.slice(2)).toEqual(block.slice(0, 2).reverse());
+    }
+    expect(order.slice(0, 6).map((o) => o.variant)).not.toEqual(["A", "A", "A", "A", "A", "A"]);
+    expect(order.map((o) => o.repetition)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+  });
+
+  it("is chosen by the seed", () => {
+    const orders = new Set(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((s) =>
+        interleavedOrder(["A", "B", "C"], 2, s)
+          .map((o) => o.variant)
+          .join(""),
+      ),
+    );
+    expect(orders.size).toBeGreaterThan(1);
+    expect(interleavedOrder(["A", "B", "C"], 2, 5)).toEqual(interleavedOrder(["A", "B", "C"], 2, 5));
+  });
+});
+
+describe("the gate", () => {
+  const est = (median: number, lo: number, hi: number) => ({
+    median,
+    ci: [lo, hi] as [number, number],
+    n: 5,
+  });
+
+  it("fails throughput only when the whole interval is below 1 − max regression", () => {
+    expect(gateRatio("jobs/s", "a", "b", "higher", est(0.85, 0.82, 0.88), 0.1).pass).toBe(false);
+    expect(gateRatio("jobs/s", "a", "b", "higher", est(0.85, 0.8, 0.95), 0.1).pass).toBe(true);
+    expect(gateRatio("jobs/s", "a", "b", "higher", est(1.2, 1.1, 1.3), 0.1).pass).toBe(true);
+  });
+
+  it("fails a cost only when the whole interval is above 1 + max regression", () => {
+    expect(gateRatio("cpu", "a", "b", "lower", est(1.16, 1.12, 1.2), 0.1).pass).toBe(false);
+    expect(gateRatio("cpu", "a", "b", "lower", est(1.16, 1.05, 1.2), 0.1).pass).toBe(true);
+    expect(gateRatio("cpu", "a", "b", "lower", est(0.7, 0.6, 0.8), 0.1).pass).toBe(true);
+  });
+
+  it("gates commands per job exactly, whatever the allowance", () => {
+    expect(gateExact("commands/job", "a", "b", 4, 3, 0.01, 0.5).pass).toBe(false);
+    expect(gateExact("commands/job", "a", "b", 3, 3, 0.01, 0.5).pass).toBe(true);
+    expect(gateExact("commands/job", "a", "b", 2, 3, 0.01, 0.5).pass).toBe(true);
+  });
+
+  it("reads the noise floor off A/A intervals", () => {
+    const g = [gateRatio("jobs/s", "a", "b", "higher", est(1.01, 0.93, 1.04), 0.1)];
+    expect(noiseFloor(g)).toEqual([{ figure: "jobs/s", pct: 7 }]);
+  });
+});
+
+describe("the open loop", () => {
+  /** A clock that only moves when the loop sleeps; `stallAt` adds a one-off delay (a GC pause). */
+  function fakeClock(stallAt?: number, stallMs = 0): OpenLoopClock & { t: number } {
+    let stalled = false;
+    const clock = {
+      t: 1000,
+      now: () => clock.t,
+      sleepUntil: async (to: number) => {
+        clock.t = Math.max(clock.t, to);
+        if (stallAt !== undefined && !stalled && clock.t >= stallAt) {
+          stalled = true;
+          clock.t += stallMs;
+        }
+      },
+    };
+    return clock;
+  }
+
+  it("spaces constant arrivals evenly and Poisson arrivals at the same mean rate", () => {
+    expect(arrivalOffsets(4, 1000, "constant", 1)).toEqual([0, 250, 500, 750]);
+    const poisson = arrivalOffsets(100, 60_000, "poisson", 9);
+    expect(poisson.length).toBeGreaterThan(5700);
+    expect(poisson.length).toBeLessThan(6300);
+    expect(
+      new Set(poisson.slice(1).map((t, i) => Math.round(t - (poisson[i] as number)))).size,
+    ).toBeGreaterThan(5);
+  });
+
+  it("sends each request at its time without waiting for replies, and records the lateness", async () => {
+    const clock = fakeClock();
+    const offsets = arrivalOffsets(10, 1000, "constant", 1);
+    const sent: number[] = [];
+    let release: () => void = () => {};
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const running = runOpenLoop({
+      offsets,
+      startAt: 1000,
+      clock,
+      send: async (i, intendedAt) => {
+        sent.push(intendedAt);
+        if (i === 0) await hold; // the server never answers the first: the rest leave anyway
+        return { status: 201, body: "{}" };
+      },
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent).toEqual([1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700, 1800, 1900]);
+    release();
+    const records = await running;
+    expect(records.every((r) => r.status === 201)).toBe(true);
+    expect(sendLateness(records, offsets, 1000)).toEqual({ p50: 0, p99: 0, max: 0 });
+  });
+
+  it("charges a stall of the generator as lateness, and the late requests leave at once", async () => {
+    const clock = fakeClock(1300, 250);
+    const offsets = arrivalOffsets(10, 1000, "constant", 1);
+    const records = await runOpenLoop({
+      offsets,
+      startAt: 1000,
+      clock,
+      send: async () => ({ status: 201, body: "{}" }),
+    });
+    expect(records.map((r) => r.sentAt).slice(2, 6)).toEqual([1200, 1550, 1550, 1550]);
+    expect(records.map((r) => r.intendedAt).slice(2, 6)).toEqual([1200, 1300, 1400, 1500]);
+    expect(sendLateness(records, offsets, 1000)).toEqual({ p50: 0, p99: 250, max: 250 });
+  });
+
+  it("throws on a latency before the intended send time instead of clamping it", () => {
+    expect(latencyFromIntended(1000, 1040, "start")).toBe(40);
+    expect(() => latencyFromIntended(1000, 999, "start")).toThrow(/harness bug/);
+  });
+});
+
+describe("environment fingerprints", () => {
+  const base: Fingerprint = {
+    provider: "standin",
+    serverVersion: "5.0.0",
+    cpuModel: "X",
+    cpuCount: 2,
+    node: "v20",
+    driver: "6.22.0",
+  };
+  it("names every field that differs, and nothing when alike", () => {
+    expect(fingerprintDifferences(base, { ...base })).toEqual([]);
+    expect(fingerprintDifferences(base, { ...base, cpuCount: 8, provider: "external" })).toEqual([
+      "provider: standin ≠ external",
+      "cpuCount: 2 ≠ 8",
+    ]);
+    expect(fingerprintDifferences(undefined, base)).toHaveLength(1);
+  });
+});
