@@ -126,6 +126,9 @@ export function resolveSettings(
     extra.push("every mix entry of a bulk load needs body.name");
   }
   extra.push(...more);
+  if (settings.load.mix.some((m) => m.long) && settings.load.lockTimeoutsPerLongJob === undefined) {
+    extra.push("a mix entry with long jobs needs load.lockTimeoutsPerLongJob");
+  }
   if (extra.length) throw new HarnessError(`invalid settings: ${extra.join("; ")}`);
   return settings;
 }

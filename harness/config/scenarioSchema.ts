@@ -25,6 +25,8 @@ const mixEntry = z.strictObject({
   priorities: range(1, 10).optional(),
   durationMs: range(0, 3_600_000).optional(),
   expect: z.enum(["completed", "failed", "repeating"]),
+  /** Its jobs run load.lockTimeoutsPerLongJob × the lock timeout read from the built scheduler. */
+  long: z.boolean().optional(),
 });
 
 /**
@@ -52,6 +54,10 @@ export const runSettingsSchema = z.strictObject({
     /** http: through the trigger server with autocannon; bulk: seeded before the workers start. */
     mode: z.enum(["http", "bulk"]).default("http"),
     jobs: int(1, 100_000).default(300),
+    /** Long jobs (mix entries with `long`) run this many lock timeouts of the built scheduler. */
+    lockTimeoutsPerLongJob: z.number().positive().max(100).optional(),
+    /** A quick variant's limit on a long job: a wiring with a longer lock timeout does not fit it. */
+    longestLongJobMs: int(1000, 3_600_000).optional(),
     /** Observe for this long instead of until every job finished (for repeating jobs). */
     runForMs: int(1000, 3_600_000).optional(),
     connections: int(1, 1000).default(10),

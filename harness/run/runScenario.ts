@@ -11,6 +11,7 @@ import { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import { type HttpLoadResult, runHttpLoad } from "../load/httpLoad.ts";
 import { planJobs } from "../load/jobMix.ts";
+import { sizeLongJobs } from "../load/longJobs.ts";
 import { provisionMongo, redact } from "../mongo/provision.ts";
 import type { ProviderChoice } from "../mongo/target.ts";
 import { buildResult } from "../report/buildResult.ts";
@@ -115,6 +116,20 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       );
     }
     const jobs = planJobs(loadSettings, rng);
+    const longJobMs = sizeLongJobs(jobs, loadSettings, timing, scenario.name);
+    // Long jobs must be able to finish (and a killed one to be recovered) before the drain gives up.
+    const drainTimeoutMs =
+      longJobMs === null
+        ? settings.check.drainTimeoutMs
+        : Math.max(
+            settings.check.drainTimeoutMs,
+            longJobMs + timing.lockTimeoutMs + timing.pollIntervalMs + 60_000,
+          );
+    if (longJobMs !== null) {
+      reporter.progress(
+        `long jobs: ${jobs.filter((j) => j.long).length} of ${(longJobMs / 1000).toFixed(1)} s each (${loadSettings.lockTimeoutsPerLongJob} × the Scheduler's lock timeout of ${timing.lockTimeoutMs} ms); this run takes about ${Math.ceil((longJobMs + Math.min(timing.lockTimeoutMs, drainTimeoutMs) + 30_000) / 60_000)} min; the drain waits up to ${Math.round(drainTimeoutMs / 1000)} s`,
+      );
+    }
     if (loadSettings.mode === "bulk") {
       // A backlog due all at once, in the database before any worker polls.
       reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's own enqueue…`);
@@ -201,7 +216,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           ),
         });
       } else {
-        const deadline = Date.now() + settings.check.drainTimeoutMs;
+        const deadline = Date.now() + drainTimeoutMs;
         const reportDrain = throttle(2000, () =>
           reporter.progress(
             `drain: ${live.finishedCount()}/${live.accepted.size} jobs finished, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`,
@@ -222,7 +237,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           () => faultsDone && Math.max(live.finishedCount(), dbFinished) >= live.accepted.size,
           {
             everyMs: 100,
-            timeoutMs: settings.check.drainTimeoutMs,
+            timeoutMs: drainTimeoutMs,
             signal,
             onTick: () => {
               askDb();
@@ -233,7 +248,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         if (signal.aborted) throw new Interrupted();
         if (!drained) {
           reporter.warn(
-            `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${settings.check.drainTimeoutMs / 1000} s; checking what there is`,
+            `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${drainTimeoutMs / 1000} s; checking what there is`,
           );
         }
       }
@@ -244,7 +259,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       // Watch one more lock timeout (the Scheduler's): a re-execution of a finished job would show
       // up now. Never longer than the drain timeout, and said so when that cuts it short.
       const fullSettleMs = timing.lockTimeoutMs + timing.pollIntervalMs + 500;
-      const settleMs = Math.min(fullSettleMs, settings.check.drainTimeoutMs);
+      const settleMs = Math.min(fullSettleMs, drainTimeoutMs);
       reporter.progress(
         `settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions${settleMs < fullSettleMs ? ` (one lock timeout would be ${(fullSettleMs / 1000).toFixed(1)} s; the drain timeout bounds it)` : ""}…`,
       );
