@@ -1,25 +1,105 @@
-import { freeWorkersAt, livenessOf } from "./claimOrder.ts";
-import { buildExecutions, type Execution } from "./executions.ts";
-import type { Checker, CheckerResult, Violation } from "./types.ts";
-import { judged, undecided } from "./verdicts.ts";
+import type { Execution } from "./executions.ts";
+import type { ConcurrencyFigures, ConcurrencyNameFigures } from "./figures.ts";
+import { type RunIndex, runIndexOf } from "./runIndex.ts";
+import type { Checker, CheckerResult, CheckSettings, Violation } from "./types.ts";
+import { decide } from "./verdicts.ts";
 
 /** At most this many over-limit episodes are kept as evidence; the figures count them all. */
 const MAX_EVIDENCE = 50;
 
-interface Segment {
-  from: number;
-  to: number;
-}
+type Event = { t: number; alive?: number; running?: number; waiting?: number; exec?: Execution };
 
-/** Every instant where something changes, in order. */
-function timePoints(executions: readonly Execution[], extra: readonly number[]): number[] {
-  const points = new Set<number>(extra);
-  for (const e of executions) {
-    points.add(e.start);
-    points.add(e.stop);
-    if (e.ackT !== undefined) points.add(e.ackT);
+/**
+ * One name's sweep over time: executions alive (handler running), running in the database's eyes
+ * (until the acknowledgement), waiting (due for over a poll interval plus tolerance and not yet
+ * started), and free worker slots. O(k log k) for the name's k executions, plus the free-slot
+ * changes inside its active span.
+ */
+function sweepName(
+  name: string,
+  limit: number,
+  own: readonly Execution[],
+  index: RunIndex,
+  settings: Pick<CheckSettings, "pollIntervalMs" | "timingToleranceMs">,
+  violations: Violation[],
+): { figures: ConcurrencyNameFigures; episodes: number; starvation?: Violation } {
+  const events: Event[] = [];
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const e of own) {
+    events.push({ t: e.start, alive: 1, running: 1, exec: e }, { t: e.stop, alive: -1, exec: e });
+    events.push({ t: e.ackT ?? e.stop, running: -1 });
+    const due = e.nextRunAt + settings.pollIntervalMs + settings.timingToleranceMs;
+    if (due < e.start) events.push({ t: due, waiting: 1 }, { t: e.start, waiting: -1 });
+    lo = Math.min(lo, e.start, due);
+    hi = Math.max(hi, e.stop, e.ackT ?? e.stop);
   }
-  return [...points].sort((a, b) => a - b);
+  for (const t of index.freeWorkers().changesIn(lo, hi)) events.push({ t });
+  events.sort((a, b) => a.t - b.t);
+  const aliveSet = new Set<Execution>();
+  let running = 0;
+  let waiting = 0;
+  let peak = 0;
+  let overMs = 0;
+  let overSince: number | null = null;
+  let episodes = 0;
+  let starveSince: number | null = null;
+  let starvedMs = 0;
+  let longest = { from: 0, to: 0 };
+  for (let i = 0; i < events.length; ) {
+    const t = (events[i] as Event).t;
+    while (i < events.length && (events[i] as Event).t === t) {
+      const ev = events[i++] as Event;
+      if (ev.alive === 1) aliveSet.add(ev.exec as Execution);
+      else if (ev.alive === -1) aliveSet.delete(ev.exec as Execution);
+      running += ev.running ?? 0;
+      waiting += ev.waiting ?? 0;
+    }
+    const next = i < events.length ? (events[i] as Event).t : t;
+    const alive = aliveSet.size;
+    peak = Math.max(peak, alive);
+    if (alive > limit) {
+      overMs += next - t;
+      if (overSince === null) {
+        overSince = t;
+        episodes++;
+        if (violations.length < MAX_EVIDENCE) {
+          const list = [...aliveSet];
+          violations.push({
+            kind: "over-limit",
+            t,
+            jobId: list[0]?.jobId,
+            message: `${name}: ${alive} executions alive at ${new Date(t).toISOString()}, limit ${limit}: ${list.map((e) => `${e.jobId}@${e.proc}`).join(", ")}`,
+            evidence: {
+              name,
+              limit,
+              alive: list.map((e) => ({ jobId: e.jobId, execId: e.execId, proc: e.proc, start: e.start })),
+            },
+          });
+        }
+      }
+    } else overSince = null;
+    if (running < limit && waiting > 0 && index.freeWorkersAt(t) > 0) {
+      if (starveSince === null) starveSince = t;
+      starvedMs += next - t;
+      if (next - starveSince > longest.to - longest.from) longest = { from: starveSince, to: next };
+    } else starveSince = null;
+  }
+  const longestMs = longest.to - longest.from;
+  const starvation =
+    longestMs > settings.pollIntervalMs + settings.timingToleranceMs
+      ? {
+          kind: "starvation",
+          t: longest.from,
+          message: `${name}: below its limit of ${limit} with a job waiting and a worker slot free for ${longestMs} ms from ${new Date(longest.from).toISOString()} (${starvedMs} ms in all)`,
+          evidence: { name, limit, from: longest.from, to: longest.to, totalMs: starvedMs },
+        }
+      : undefined;
+  return {
+    figures: { limit, peak, msOverLimit: overMs, longestStarvationMs: longestMs },
+    episodes,
+    starvation,
+  };
 }
 
 /**
@@ -28,90 +108,39 @@ function timePoints(executions: readonly Execution[], extra: readonly number[]):
  * a poll interval plus tolerance during which the name was below its limit, one of its jobs was due
  * and waiting, and a worker slot of a warmed-up process stood free.
  */
-export const concurrencyLimitChecker: Checker = {
+export const concurrencyLimitChecker: Checker<"concurrency-limit"> = {
   name: "concurrency-limit",
-  check({ history, settings }): CheckerResult {
-    const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
-    const executions = buildExecutions(history, runEndedAt);
-    const live = livenessOf(history.records);
-    const limits = new Map<string, number>();
-    for (const e of executions) if (e.concurrency != null) limits.set(e.name, e.concurrency);
-    const points = timePoints(executions, [
-      ...live.processes.map((p) => p.t),
-      ...live.faults.map((f) => f.t),
-      // The instants jobs start to count as waiting.
-      ...executions.map((e) => e.nextRunAt + pollIntervalMs + tol),
-    ]);
-    const figures: Record<string, number | null> = {};
+  check({ history, settings }): CheckerResult<"concurrency-limit"> {
+    const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
+    const byName = new Map<string, { limit: number; own: Execution[] }>();
+    for (const e of index.executions) {
+      if (e.concurrency == null) continue;
+      const entry = byName.get(e.name) ?? { limit: e.concurrency, own: [] };
+      entry.limit = e.concurrency;
+      byName.set(e.name, entry);
+    }
+    for (const e of index.executions) byName.get(e.name)?.own.push(e);
+    const names: Record<string, ConcurrencyNameFigures> = {};
     const violations: Violation[] = [];
+    const starved: Violation[] = [];
     let episodes = 0;
-
-    for (const [name, limit] of limits) {
-      const own = executions.filter((e) => e.name === name);
-      let peak = 0;
-      let overMs = 0;
-      let overSince: number | null = null;
-      let starveSince: number | null = null;
-      let starvedMs = 0;
-      let longestStarve: Segment = { from: 0, to: 0 };
-      for (let i = 0; i < points.length - 1; i++) {
-        const t = points[i] as number;
-        const next = points[i + 1] as number;
-        const alive = own.filter((e) => e.start <= t && t < e.stop);
-        peak = Math.max(peak, alive.length);
-        if (alive.length > limit) {
-          overMs += next - t;
-          if (overSince === null) {
-            overSince = t;
-            episodes++;
-          }
-          if (overSince === t && violations.length < MAX_EVIDENCE) {
-            violations.push({
-              kind: "over-limit",
-              t,
-              jobId: alive[0]?.jobId,
-              message: `${name}: ${alive.length} executions alive at ${new Date(t).toISOString()}, limit ${limit}: ${alive.map((e) => `${e.jobId}@${e.proc}`).join(", ")}`,
-              evidence: {
-                name,
-                limit,
-                alive: alive.map((e) => ({ jobId: e.jobId, execId: e.execId, proc: e.proc, start: e.start })),
-              },
-            });
-          }
-        } else overSince = null;
-        // The database counts a job as running until the scheduler acknowledges it.
-        const running = own.filter((e) => e.start <= t && t < (e.ackT ?? e.stop)).length;
-        const waiting = own.some((e) => e.nextRunAt + pollIntervalMs + tol <= t && t < e.start);
-        const free = freeWorkersAt(t, executions, live) > 0;
-        if (running < limit && waiting && free) {
-          if (starveSince === null) starveSince = t;
-          starvedMs += next - t;
-          if (next - starveSince > longestStarve.to - longestStarve.from)
-            longestStarve = { from: starveSince, to: next };
-        } else starveSince = null;
-      }
-      figures[`${name}: limit`] = limit;
-      figures[`${name}: peak`] = peak;
-      figures[`${name}: msOverLimit`] = overMs;
-      figures[`${name}: longestStarvationMs`] = longestStarve.to - longestStarve.from;
-      if (longestStarve.to - longestStarve.from > pollIntervalMs + tol) {
-        violations.push({
-          kind: "starvation",
-          t: longestStarve.from,
-          message: `${name}: below its limit of ${limit} with a job waiting and a worker slot free for ${longestStarve.to - longestStarve.from} ms from ${new Date(longestStarve.from).toISOString()} (${starvedMs} ms in all)`,
-          evidence: { name, limit, from: longestStarve.from, to: longestStarve.to, totalMs: starvedMs },
-        });
-      }
+    for (const [name, { limit, own }] of byName) {
+      const swept = sweepName(name, limit, own, index, settings, violations);
+      names[name] = swept.figures;
+      episodes += swept.episodes;
+      if (swept.starvation) starved.push(swept.starvation);
     }
-    if (limits.size === 0) {
-      return undecided(this.name, "no job with a concurrency limit ran", figures, violations);
-    }
-    const parts = [...limits].map(([n, l]) => `${n} peak ${figures[`${n}: peak`]}/${l}`);
-    return judged(
-      this.name,
+    violations.push(...starved);
+    const figures: ConcurrencyFigures = { names, overLimitEpisodes: episodes, starvedNames: starved.length };
+    const parts = Object.entries(names).map(([n, f]) => `${n} peak ${f.peak}/${f.limit}`);
+    return decide("concurrency-limit", {
+      summary:
+        byName.size === 0
+          ? "no job with a concurrency limit ran"
+          : `${parts.join(", ")}; ${episodes} times over a limit, ${starved.length} names starved`,
       violations,
-      `${parts.join(", ")}; ${episodes} times over a limit, ${violations.filter((v) => v.kind === "starvation").length} names starved`,
       figures,
-    );
+      nothingToJudge: byName.size === 0,
+    });
   },
 };

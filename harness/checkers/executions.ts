@@ -1,5 +1,5 @@
 import type { History } from "../ledger/history.ts";
-import type { AckRecord, EndRecord, FaultRecord, ProcessRecord, StartRecord } from "../ledger/records.ts";
+import type { AckRecord, EndRecord, StartRecord } from "../ledger/records.ts";
 
 /** One execution of a job's handler, joined from its start, end and ack records. */
 export interface Execution {
@@ -13,35 +13,57 @@ export interface Execution {
   repeat?: StartRecord["repeat"];
   dedupeKey?: string;
   proc: string;
+  /** The process instance that ran it (unique without the pid). */
+  instance: string;
   pid: number;
   workerId: string;
+  /** The lock expiry it was claimed with, when the ledger has it. */
+  lockUntil?: number;
   start: number;
   end?: number;
   endOutcome?: EndRecord["outcome"];
   ack?: AckRecord["outcome"];
   ackT?: number;
-  /** When the executing process was killed or exited before the scheduler acknowledged this execution. */
+  /** When the executing process was killed or exited, if that happened after the start. */
+  deathAt?: number;
+  /** When it died before the scheduler acknowledged it (the lock was left to expire). */
   diedAt?: number;
   /** When the handler stopped being alive: its end, its process's death, or the end of the run. */
   stop: number;
 }
 
-/** The first kill or exit of `pid` at or after `t`, if any. */
-function deathOf(
-  pid: number,
-  t: number,
-  deaths: readonly (FaultRecord | ProcessRecord)[],
-): number | undefined {
-  for (const d of deaths) if (d.pid === pid && d.t >= t) return d.t;
-  return undefined;
+/** Kills and exits, per process instance, in time order. */
+export function deathsByInstance(history: History): Map<string, number[]> {
+  const deaths = new Map<string, number[]>();
+  for (const r of history.records) {
+    const dead = (r.type === "fault" && r.action === "kill") || (r.type === "process" && r.event === "exit");
+    if (!dead) continue;
+    const list = deaths.get(r.instance) ?? [];
+    list.push(r.t);
+    deaths.set(r.instance, list);
+  }
+  return deaths;
+}
+
+/** The first of `sorted` at or after t (binary search). */
+export function firstAtOrAfter(sorted: readonly number[], t: number): number | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted[lo];
 }
 
 /** Executions already joined, per history and end of run: every checker of a run asks for them. */
 const joined = new WeakMap<History, { runEndedAt: number; executions: Execution[] }>();
 
 /**
- * Joins the ledger's start/end/ack records into executions, in start order. The result is shared
- * between callers with the same history and end of run; treat it as read-only.
+ * Joins the ledger's start/end/ack records into executions, in start order (the first end and
+ * the first ack of an execution count; history.ts reports any second one as a problem). The
+ * result is shared between callers with the same history and end of run; treat it as read-only.
  */
 export function buildExecutions(history: History, runEndedAt: number): Execution[] {
   const cached = joined.get(history);
@@ -53,22 +75,26 @@ export function buildExecutions(history: History, runEndedAt: number): Execution
 
 function joinExecutions(history: History, runEndedAt: number): Execution[] {
   const starts: StartRecord[] = [];
+  const seen = new Set<string>();
   const ends = new Map<string, EndRecord>();
   const acks = new Map<string, AckRecord>();
-  const deaths: (FaultRecord | ProcessRecord)[] = [];
   for (const r of history.records) {
-    if (r.type === "start") starts.push(r);
-    else if (r.type === "end") ends.set(r.execId, r);
-    else if (r.type === "ack") acks.set(r.execId, r);
-    else if ((r.type === "fault" && r.action === "kill") || (r.type === "process" && r.event === "exit"))
-      deaths.push(r);
+    if (r.type === "start") {
+      if (!seen.has(r.execId)) starts.push(r);
+      seen.add(r.execId);
+    } else if (r.type === "end") {
+      if (!ends.has(r.execId)) ends.set(r.execId, r);
+    } else if (r.type === "ack") {
+      if (!acks.has(r.execId)) acks.set(r.execId, r);
+    }
   }
-  deaths.sort((a, b) => a.t - b.t);
+  const deaths = deathsByInstance(history);
   return starts
     .map((s) => {
       const end = ends.get(s.execId);
       const ack = acks.get(s.execId);
-      const diedAt = ack ? undefined : deathOf(s.pid, s.t, deaths);
+      const deathAt = firstAtOrAfter(deaths.get(s.instance) ?? [], s.t);
+      const diedAt = ack && deathAt !== undefined && ack.t <= deathAt ? undefined : deathAt;
       return {
         execId: s.execId,
         jobId: s.jobId,
@@ -80,15 +106,18 @@ function joinExecutions(history: History, runEndedAt: number): Execution[] {
         repeat: s.repeat,
         dedupeKey: s.dedupeKey,
         proc: s.proc,
+        instance: s.instance,
         pid: s.pid,
         workerId: s.workerId,
+        lockUntil: s.lockUntil,
         start: s.t,
         end: end?.t,
         endOutcome: end?.outcome,
         ack: ack?.outcome,
         ackT: ack?.t,
+        deathAt,
         diedAt,
-        stop: end?.t ?? diedAt ?? runEndedAt,
+        stop: Math.min(end?.t ?? Number.POSITIVE_INFINITY, deathAt ?? Number.POSITIVE_INFINITY, runEndedAt),
       } satisfies Execution;
     })
     .sort((a, b) => a.start - b.start);
@@ -98,9 +127,9 @@ function joinExecutions(history: History, runEndedAt: number): Execution[] {
 export function executionsByJob(executions: readonly Execution[]): Map<string, Execution[]> {
   const byJob = new Map<string, Execution[]>();
   for (const e of executions) {
-    const list = byJob.get(e.jobId) ?? [];
-    list.push(e);
-    byJob.set(e.jobId, list);
+    const list = byJob.get(e.jobId);
+    if (list) list.push(e);
+    else byJob.set(e.jobId, [e]);
   }
   return byJob;
 }

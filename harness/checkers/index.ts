@@ -1,5 +1,6 @@
 import { concurrencyLimitChecker } from "./concurrencyLimit.ts";
 import { dedupeChecker } from "./dedupe.ts";
+import type { CheckerName } from "./figures.ts";
 import { lostJobsChecker } from "./lostJobs.ts";
 import { ownershipChecker } from "./ownership.ts";
 import { priorityOrderChecker } from "./priorityOrder.ts";
@@ -11,18 +12,21 @@ import { stalledEventsChecker } from "./stalledEvents.ts";
 import type { Checker } from "./types.ts";
 
 /** Every checker by the name a scenario uses for it. */
-export const checkerRegistry: Record<string, Checker> = Object.fromEntries(
-  [
-    lostJobsChecker,
-    reexecutionsChecker,
-    recoveryTimeChecker,
-    priorityOrderChecker,
-    concurrencyLimitChecker,
-    retryTimingChecker,
-    retryComputedDelayChecker,
-    ownershipChecker,
-    stalledEventsChecker,
-    repeatTicksChecker,
-    dedupeChecker,
-  ].map((c) => [c.name, c]),
-);
+export const checkerRegistry: { [K in CheckerName]: Checker<K> } = {
+  "lost-jobs": lostJobsChecker,
+  "re-executions": reexecutionsChecker,
+  "recovery-time": recoveryTimeChecker,
+  "priority-order": priorityOrderChecker,
+  "concurrency-limit": concurrencyLimitChecker,
+  "retry-timing": retryTimingChecker,
+  "retry-computed-delay": retryComputedDelayChecker,
+  ownership: ownershipChecker,
+  "stalled-events": stalledEventsChecker,
+  "repeat-ticks": repeatTicksChecker,
+  dedupe: dedupeChecker,
+};
+
+/** Whether `name` is a checker's name. */
+export function isCheckerName(name: string): name is CheckerName {
+  return Object.hasOwn(checkerRegistry, name);
+}

@@ -1,71 +1,204 @@
 import { percentile, round } from "../util/stats.ts";
-import { buildExecutions } from "./executions.ts";
+import type { Execution } from "./executions.ts";
+import type { PriorityFigures } from "./figures.ts";
+import { runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
-import { undecided } from "./verdicts.ts";
+import { decide } from "./verdicts.ts";
 
 /** At most this many violations are kept as evidence; the figures count them all. */
 const MAX_EVIDENCE = 50;
+
+/**
+ * Max of (wait, index) over positions, with point updates and suffix queries: the waiting
+ * executions of one (priority, limited) group, positioned by start time.
+ */
+class MaxTree {
+  private readonly size: number;
+  private readonly best: Float64Array;
+  private readonly at: Int32Array;
+
+  constructor(n: number) {
+    this.size = Math.max(1, n);
+    this.best = new Float64Array(2 * this.size).fill(Number.NEGATIVE_INFINITY);
+    this.at = new Int32Array(2 * this.size).fill(-1);
+  }
+
+  set(pos: number, value: number, id: number): void {
+    let i = pos + this.size;
+    this.best[i] = value;
+    this.at[i] = id;
+    for (i >>= 1; i >= 1; i >>= 1) {
+      const l = 2 * i;
+      const r = l + 1;
+      const left = (this.best[l] as number) >= (this.best[r] as number);
+      this.best[i] = left ? (this.best[l] as number) : (this.best[r] as number);
+      this.at[i] = left ? (this.at[l] as number) : (this.at[r] as number);
+    }
+  }
+
+  /** The best (value, id) over positions [from, size). */
+  suffix(from: number): { value: number; id: number } {
+    let value = Number.NEGATIVE_INFINITY;
+    let id = -1;
+    let l = from + this.size;
+    let r = 2 * this.size;
+    while (l < r) {
+      if (l & 1) {
+        if ((this.best[l] as number) > value) {
+          value = this.best[l] as number;
+          id = this.at[l] as number;
+        }
+        l++;
+      }
+      if (r & 1) {
+        r--;
+        if ((this.best[r] as number) > value) {
+          value = this.best[r] as number;
+          id = this.at[r] as number;
+        }
+      }
+      l >>= 1;
+      r >>= 1;
+    }
+    return { value, id };
+  }
+}
+
+/** One (priority, limited) group of executions, sorted by start, with its tree. */
+interface Group {
+  members: Execution[];
+  starts: number[];
+  position: Map<Execution, number>;
+  tree: MaxTree;
+}
+
+function upperBound(sorted: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /**
  * Priority order: a priority inversion is an execution of priority p starting while an execution
  * of a higher priority (lower number) had been due and waiting for longer than one poll interval,
  * and started later than the tolerance after it. A waiting job with a concurrency limit behind an
  * unlimited one is counted apart: the scheduler claims unlimited jobs first by design.
+ * O(n log n): executions sweep by due time into one max-tree per (priority, limited) group.
  */
-export const priorityOrderChecker: Checker = {
+export const priorityOrderChecker: Checker<"priority-order"> = {
   name: "priority-order",
-  check({ history, settings }): CheckerResult {
+  check({ history, settings }): CheckerResult<"priority-order"> {
     const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
-    const executions = buildExecutions(history, runEndedAt);
+    const executions = runIndexOf(history, runEndedAt, settings.lockTimeoutMs).executions;
+    const groups = new Map<string, Group>();
+    const keyOf = (priority: number, limited: boolean) => `${priority}/${limited}`;
+    for (const e of executions) {
+      const key = keyOf(e.priority, e.concurrency != null);
+      const g: Group = groups.get(key) ?? {
+        members: [],
+        starts: [],
+        position: new Map(),
+        tree: new MaxTree(0),
+      };
+      g.members.push(e);
+      groups.set(key, g);
+    }
+    const priorities = [...new Set(executions.map((e) => e.priority))].sort((a, b) => a - b);
+    for (const g of groups.values()) {
+      g.members.sort((a, b) => a.start - b.start);
+      g.starts = g.members.map((e) => e.start);
+      g.members.forEach((e, i) => {
+        g.position.set(e, i);
+      });
+      g.tree = new MaxTree(g.members.length);
+    }
+    const ids = new Map<Execution, number>(executions.map((e, i) => [e, i]));
+    // Executions become "due and waiting" once nextRunAt <= the start of the one judged - poll.
+    const byDue = [...executions].sort((a, b) => a.nextRunAt - b.nextRunAt);
+    const byJudged = [...executions].sort((a, b) => a.start - b.start);
+    let inserted = 0;
     let inversions = 0;
     let byDesign = 0;
     let maxWait = 0;
     const violations: Violation[] = [];
-    for (const j of executions) {
-      // Executions of higher priority that were due (for over a poll interval) and still waiting.
-      const waiting = executions.filter(
-        (h) => h.priority < j.priority && h.start > j.start + tol && h.nextRunAt <= j.start - pollIntervalMs,
-      );
-      const real = waiting.filter((h) => !(h.concurrency != null && j.concurrency == null));
-      if (real.length === 0) {
-        if (waiting.length > 0) byDesign++;
+    for (const j of byJudged) {
+      const dueBy = j.start - pollIntervalMs;
+      while (inserted < byDue.length && (byDue[inserted] as Execution).nextRunAt <= dueBy) {
+        const h = byDue[inserted++] as Execution;
+        const g = groups.get(keyOf(h.priority, h.concurrency != null)) as Group;
+        g.tree.set(g.position.get(h) as number, h.start - h.nextRunAt, ids.get(h) as number);
+      }
+      let blocker: Execution | undefined;
+      let blockerWait = Number.NEGATIVE_INFINITY;
+      let designOnly = false;
+      for (const p of priorities) {
+        if (p >= j.priority) break;
+        for (const limited of [false, true]) {
+          const g = groups.get(keyOf(p, limited));
+          if (!g) continue;
+          const best = g.tree.suffix(upperBound(g.starts, j.start + tol));
+          if (best.id < 0) continue;
+          // A limited job waiting behind an unlimited one is the claim path's design.
+          if (limited && j.concurrency == null) {
+            designOnly = true;
+            continue;
+          }
+          if (best.value > blockerWait) {
+            blockerWait = best.value;
+            blocker = executions[best.id];
+          }
+        }
+      }
+      if (!blocker) {
+        if (designOnly) byDesign++;
         continue;
       }
-      const blocker = real.reduce((a, b) => (b.start - b.nextRunAt > a.start - a.nextRunAt ? b : a));
       inversions++;
-      const wait = blocker.start - blocker.nextRunAt;
-      maxWait = Math.max(maxWait, wait);
+      maxWait = Math.max(maxWait, blockerWait);
       if (violations.length < MAX_EVIDENCE) {
         violations.push({
           kind: "priority-inversion",
           jobId: j.jobId,
           t: j.start,
           message: `job ${j.jobId} (priority ${j.priority}) started at ${new Date(j.start).toISOString()} while job ${blocker.jobId} (priority ${blocker.priority}) had waited ${j.start - blocker.nextRunAt} ms; it started ${blocker.start - j.start} ms later`,
-          evidence: { started: j.execId, waiting: blocker.execId, waitingJob: blocker.jobId, waitedMs: wait },
+          evidence: {
+            started: j.execId,
+            waiting: blocker.execId,
+            waitingJob: blocker.jobId,
+            waitedMs: blockerWait,
+          },
         });
       }
     }
-    const figures: Record<string, number | null> = {
+    let first = Number.POSITIVE_INFINITY;
+    for (const e of executions) first = Math.min(first, e.start);
+    const startP50MsByPriority: Record<string, number | null> = {};
+    for (const p of priorities) {
+      const starts = executions
+        .filter((e) => e.priority === p && e.attempt === 1)
+        .map((e) => e.start - first);
+      if (starts.length) startP50MsByPriority[String(p)] = round(percentile(starts, 50), 0);
+    }
+    const figures: PriorityFigures = {
       executions: executions.length,
       inversions,
       maxInversionWaitMs: inversions ? maxWait : 0,
       limitedBehindUnlimited: byDesign,
+      startP50MsByPriority,
     };
-    const first = executions.length ? Math.min(...executions.map((e) => e.start)) : 0;
-    for (let p = 1; p <= 10; p++) {
-      const starts = executions
-        .filter((e) => e.priority === p && e.attempt === 1)
-        .map((e) => e.start - first);
-      if (starts.length) figures[`startP50Ms:p${p}`] = round(percentile(starts, 50), 0);
-    }
-    if (executions.length === 0)
-      return undecided(this.name, "no execution was recorded", figures, violations);
-    return {
-      name: this.name,
-      verdict: inversions === 0 ? "pass" : "fail",
-      summary: `${inversions} priority inversions among ${executions.length} executions${inversions ? ` (worst wait ${maxWait} ms)` : ""}; ${byDesign} starts of unlimited jobs ahead of waiting concurrency-limited ones (by design)`,
+    return decide("priority-order", {
+      summary:
+        executions.length === 0
+          ? "no execution was recorded"
+          : `${inversions} priority inversions among ${executions.length} executions${inversions ? ` (worst wait ${maxWait} ms)` : ""}; ${byDesign} starts of unlimited jobs ahead of waiting concurrency-limited ones (by design)`,
       violations,
       figures,
-    };
+      nothingToJudge: executions.length === 0,
+    });
   },
 };

@@ -1,9 +1,11 @@
-import type { FaultRecord } from "../ledger/records.ts";
+import type { KillRecord } from "../ledger/records.ts";
 import { percentile, round } from "../util/stats.ts";
-import { type Liveness, livenessOf, longestFreeSlotGap, passesOver, runningCount } from "./claimOrder.ts";
-import { buildExecutions, type Execution } from "./executions.ts";
-import type { Checker, CheckerResult, Violation } from "./types.ts";
-import { judged, undecided } from "./verdicts.ts";
+import type { Execution } from "./executions.ts";
+import type { RecoveryFigures } from "./figures.ts";
+import { lockExpiryBound } from "./reexecutions.ts";
+import { type RunIndex, runIndexOf } from "./runIndex.ts";
+import type { Checker, CheckerResult, CheckSettings, Violation } from "./types.ts";
+import { decide } from "./verdicts.ts";
 
 /** One job that was executing in a killed process, and when it ran again. */
 export interface Recovery {
@@ -17,34 +19,66 @@ export interface Recovery {
   explanation?: string;
 }
 
+const iso = (t: number) => new Date(t).toISOString();
+
 /**
- * Recovery time: from each kill to the next start of every job the killed process was executing.
- * The bound is lockTimeoutMs + pollIntervalMs (the lock must expire, then a worker must poll).
- * A recovery over bound + tolerance is late; it is a violation unless the ledger shows every worker
- * busy with jobs that come first in the scheduler's claim order for the whole wait. A job never
- * run again is a violation, unless its handler had ended and the database holds its outcome (the
- * kill fell between the database update and the acknowledgement event).
+ * Recovery time: from each kill to the next start of every job the killed process was executing
+ * (by the history's starts, and by the kill's own in-flight list: one listed there whose start
+ * the history lacks makes the verdict unknown). The bound is lockTimeoutMs + pollIntervalMs (the
+ * lock must expire, then a worker must poll). A re-run before the killed execution's lock could
+ * have expired breaks the lock. A recovery over bound + tolerance is late; it is a violation
+ * unless the ledger shows every worker busy with jobs that come first in the scheduler's claim
+ * order for the whole wait. A job never run again is a violation, unless its handler had ended
+ * and the database holds its outcome (the kill fell between the database update and the
+ * acknowledgement event).
  */
-export const recoveryTimeChecker: Checker = {
+export const recoveryTimeChecker: Checker<"recovery-time"> = {
   name: "recovery-time",
-  check({ history, settings, finalState }): CheckerResult {
+  check({ history, settings, finalState }): CheckerResult<"recovery-time"> {
     const { lockTimeoutMs, pollIntervalMs, recoveryToleranceMs: tol, runEndedAt } = settings;
     const boundMs = lockTimeoutMs + pollIntervalMs;
-    const executions = buildExecutions(history, runEndedAt);
-    const kills = history.records.filter((r): r is FaultRecord => r.type === "fault" && r.action === "kill");
-    const live = livenessOf(history.records);
-    const readyTimes = live.processes.filter((p) => p.event === "ready").map((p) => p.t);
+    const index = runIndexOf(history, runEndedAt, lockTimeoutMs);
+    const kills = history.records.filter((r): r is KillRecord => r.type === "fault" && r.action === "kill");
+    const byInstance = new Map<string, Execution[]>();
+    const byExecId = new Map<string, Execution>();
+    for (const e of index.executions) {
+      byExecId.set(e.execId, e);
+      const list = byInstance.get(e.instance);
+      if (list) list.push(e);
+      else byInstance.set(e.instance, [e]);
+    }
     const recoveries: Recovery[] = [];
     const violations: Violation[] = [];
+    const unknowns: Violation[] = [];
     const finalStatus = new Map(finalState.map((j) => [j.id, j.status]));
     let finishedBeforeKill = 0;
+    let lockViolations = 0;
+    let missingStarts = 0;
 
     for (const kill of kills) {
-      const victims = executions.filter(
-        (e) => e.pid === kill.pid && e.start <= kill.t && e.diedAt === kill.t,
+      // The kill's own list must be accounted for by the history.
+      for (const f of kill.inFlight) {
+        const e = byExecId.get(f.execId);
+        if (e && e.instance === kill.instance && e.jobId === f.jobId) continue;
+        missingStarts++;
+        unknowns.push({
+          kind: "missing-start",
+          jobId: f.jobId,
+          t: kill.t,
+          message: `job ${f.jobId} was in flight on ${kill.proc} when it was killed at ${iso(kill.t)}, but the history has no start of execution ${f.execId} there: its recovery cannot be judged`,
+          evidence: {
+            execId: f.execId,
+            instance: kill.instance,
+            found: e ? { instance: e.instance, jobId: e.jobId } : null,
+          },
+        });
+      }
+      const victims = (byInstance.get(kill.instance) ?? []).filter(
+        (e) => e.start <= kill.t && e.diedAt === kill.t,
       );
       for (const v of victims) {
-        const next = executions.find((e) => e.jobId === v.jobId && e.start > kill.t);
+        const list = index.byJob.get(v.jobId) ?? [];
+        const next = list.find((e) => e.start > kill.t);
         // The handler had ended and the database holds the outcome: the kill only cut off the
         // acknowledgement event (between markCompleted and job:success). Nothing to recover.
         if (
@@ -65,8 +99,7 @@ export const recoveryTimeChecker: Checker = {
         };
         recoveries.push(rec);
         if (!next) {
-          if (!settings.complete) continue;
-          violations.push({
+          const finding: Violation = {
             kind: "never-recovered",
             jobId: v.jobId,
             t: kill.t,
@@ -74,14 +107,28 @@ export const recoveryTimeChecker: Checker = {
             evidence: {
               killedAt: kill.t,
               proc: kill.proc,
+              instance: kill.instance,
               pid: kill.pid,
               concurrency: v.concurrency ?? null,
             },
-          });
+          };
+          if (settings.complete) violations.push(finding);
+          else unknowns.push({ ...finding, kind: "not-yet-recovered" });
           continue;
         }
+        const lockBound = lockExpiryBound(v, settings);
+        if (next.start < lockBound) {
+          lockViolations++;
+          violations.push({
+            kind: "lock-violation",
+            jobId: v.jobId,
+            t: next.start,
+            message: `job ${v.jobId} (${v.name}) ran again on ${next.proc} at ${iso(next.start)}, ${lockBound - next.start} ms before the lock of its killed execution ${v.execId} could have expired`,
+            evidence: { killedAt: kill.t, killed: v.execId, rerun: next.execId, lockExpiresAt: lockBound },
+          });
+        }
         if ((rec.recoveryMs as number) <= boundMs + tol) continue;
-        const why = explainLate(v, kill.t + boundMs, next.start, executions, live, readyTimes, settings);
+        const why = explainLate(v, kill.t + boundMs, next.start, index, settings);
         rec.late = why.unexplained ? "unexplained" : "explained";
         rec.explanation = why.text;
         if (why.unexplained) {
@@ -97,68 +144,61 @@ export const recoveryTimeChecker: Checker = {
     }
 
     const times = recoveries.flatMap((r) => (r.recoveryMs === null ? [] : [r.recoveryMs]));
-    const figures = {
+    let maxMs: number | null = null;
+    for (const t of times) maxMs = maxMs === null ? t : Math.max(maxMs, t);
+    const figures: RecoveryFigures = {
       kills: kills.length,
       victims: recoveries.length,
       recovered: times.length,
       p50Ms: round(percentile(times, 50), 0),
-      maxMs: times.length ? Math.max(...times) : null,
+      maxMs,
       boundMs,
       toleranceMs: tol,
       lateExplained: recoveries.filter((r) => r.late === "explained").length,
       lateUnexplained: recoveries.filter((r) => r.late === "unexplained").length,
       finishedBeforeKill,
+      lockViolations,
+      missingStarts,
     };
-    if (recoveries.length === 0) {
-      const why = kills.length === 0 ? "no kill happened" : "no killed process was executing a job";
-      return undecided(this.name, `${why}: recovery was not exercised`, figures, violations);
-    }
-    return judged(
-      this.name,
-      violations,
-      `${times.length} of ${recoveries.length} killed jobs recovered; p50 ${figures.p50Ms} ms, max ${figures.maxMs} ms against a bound of ${boundMs} ms (+${tol} ms tolerance)${figures.lateExplained ? `; ${figures.lateExplained} late behind work that comes first in claim order` : ""}`,
-      figures,
-    );
+    const nothing = recoveries.length === 0 && unknowns.length === 0;
+    const summary = nothing
+      ? `${kills.length === 0 ? "no kill happened" : "no killed process was executing a job"}: recovery was not exercised`
+      : `${times.length} of ${recoveries.length} killed jobs recovered; p50 ${figures.p50Ms} ms, max ${figures.maxMs} ms against a bound of ${boundMs} ms (+${tol} ms tolerance)${figures.lateExplained ? `; ${figures.lateExplained} late behind work that comes first in claim order` : ""}${lockViolations ? `; ${lockViolations} re-run before the lock could expire` : ""}${missingStarts ? `; ${missingStarts} in flight at a kill with no start record` : ""}`;
+    return decide("recovery-time", { summary, violations, unknowns, figures, nothingToJudge: nothing });
   },
 };
-
-function iso(t: number): string {
-  return new Date(t).toISOString();
-}
 
 function explainLate(
   v: Execution,
   from: number,
   to: number,
-  executions: readonly Execution[],
-  live: Liveness,
-  readyTimes: readonly number[],
-  settings: { lockTimeoutMs: number; pollIntervalMs: number; recoveryToleranceMs: number },
+  index: RunIndex,
+  settings: Pick<CheckSettings, "pollIntervalMs" | "recoveryToleranceMs">,
 ): { unexplained: boolean; text: string } {
-  const passed = executions.find(
-    (j) =>
-      j.jobId !== v.jobId &&
-      j.start >= from &&
-      j.start < to &&
-      passesOver(j, v, executions, readyTimes, settings.lockTimeoutMs),
-  );
-  if (passed) {
-    return {
-      unexplained: true,
-      text: `job ${passed.jobId} (${passed.name}, priority ${passed.priority}) was claimed at ${iso(passed.start)} while this one was claimable and comes first in claim order`,
-    };
+  for (let i = index.firstStartingAtOrAfter(from); i < index.executions.length; i++) {
+    const j = index.executions[i] as Execution;
+    if (j.start >= to) break;
+    if (j.jobId !== v.jobId && index.passesOver(j, v)) {
+      return {
+        unexplained: true,
+        text: `job ${j.jobId} (${j.name}, priority ${j.priority}) was claimed at ${iso(j.start)} while this one was claimable and comes first in claim order`,
+      };
+    }
   }
-  const eligible =
-    v.concurrency == null
-      ? () => true
-      : (t: number) =>
-          runningCount(v.name, t, executions, readyTimes, settings.lockTimeoutMs) - 1 <
-          (v.concurrency as number);
-  const gap = longestFreeSlotGap(from, to, executions, live, eligible);
+  const limit = v.concurrency;
+  const gap =
+    limit == null
+      ? index.longestFreeSlotGap(from, to)
+      : index.longestFreeSlotGap(
+          from,
+          to,
+          (t) => index.runningCount(v.name, t) - 1 < limit,
+          index.runningSteps(v.name).changesIn(from, to),
+        );
   if (gap.ms > settings.pollIntervalMs + settings.recoveryToleranceMs) {
     return {
       unexplained: true,
-      text: `a worker slot stood free for ${gap.ms} ms from ${iso(gap.at as number)} while the job waited${v.concurrency != null ? ` (its name was below its limit of ${v.concurrency} without counting the job's own stale lock)` : ""}`,
+      text: `a worker slot stood free for ${gap.ms} ms from ${iso(gap.at as number)} while the job waited${limit != null ? ` (its name was below its limit of ${limit} without counting the job's own stale lock)` : ""}`,
     };
   }
   return { unexplained: false, text: "every worker was busy with jobs that come first in the claim order" };

@@ -1,100 +1,175 @@
-import { buildExecutions, type Execution, executionsByJob } from "./executions.ts";
-import type { Checker, CheckerResult, Violation } from "./types.ts";
-import { judged, undecided } from "./verdicts.ts";
+import type { Execution } from "./executions.ts";
+import { type ExecutionClass, executionClasses, type ReexecutionFigures } from "./figures.ts";
+import { runIndexOf } from "./runIndex.ts";
+import type { Checker, CheckerResult, CheckSettings, Violation } from "./types.ts";
+import { decide } from "./verdicts.ts";
 
-/** How an execution relates to the one of the same job before it. */
-export type ExecutionClass =
-  | "first"
-  | "retry"
-  | "recovery"
-  | "double-execution"
-  | "run-after-success"
-  | "run-after-failure"
-  | "rerun-unacknowledged";
+export type { ExecutionClass } from "./figures.ts";
 
-/** Classifies every execution of one job (in start order) against the executions before it. */
-export function classifyExecutions(executions: readonly Execution[]): ExecutionClass[] {
-  return executions.map((e, i) => {
-    if (i === 0) return "first";
-    const earlier = executions.slice(0, i);
-    if (earlier.some((p) => p.stop > e.start)) return "double-execution";
-    const prev = earlier[earlier.length - 1] as Execution;
-    if (prev.ack === "success") return "run-after-success";
-    if (prev.ack === "fail") return "run-after-failure";
-    if (prev.ack === "retry") return "retry";
-    if (prev.diedAt !== undefined) return "recovery";
-    return "rerun-unacknowledged";
-  });
+/** One execution's class, and the earlier execution that decided it. */
+export interface Classified {
+  cls: ExecutionClass;
+  /** The earlier execution this one is judged against (absent for a first run). */
+  against?: Execution;
+  /** For a re-run before the earlier one released the job: why that could happen. */
+  cause?: string;
 }
 
+/** The class counted as a broken promise, with its words for people. */
 const violationText: Partial<Record<ExecutionClass, string>> = {
   "double-execution": "ran while an earlier execution of the same job was still alive",
+  stall:
+    "ran again while the earlier execution's process was alive and had not acknowledged it (its lock expired under a live owner: a stall)",
+  "lock-not-honoured": "ran again before the earlier execution's lock could have expired",
   "run-after-success": "ran again after the scheduler had marked it completed",
   "run-after-failure": "ran again after the scheduler had marked it failed for good",
 };
 
+type Timing = Pick<CheckSettings, "lockTimeoutMs" | "timingToleranceMs">;
+
+/**
+ * The earliest time the earlier execution's lock could have expired: the lockUntil it was claimed
+ * with (renewals only move it later), or, for a ledger without it, its start + lockTimeoutMs less
+ * the tolerance (the claim came a round trip before the start).
+ */
+export function lockExpiryBound(p: Execution, timing: Timing): number {
+  return p.lockUntil ?? p.start + timing.lockTimeoutMs - timing.timingToleranceMs;
+}
+
+/**
+ * Classifies every execution of one job (in start order). A repeating job's runs are grouped by
+ * the slot they ran for (nextRunAt): the first run of a later slot is a repeat, not a re-run.
+ * Within a group, a re-run is judged against the runs before it:
+ * - any earlier run still alive at its start: a double execution;
+ * - the previous run acknowledged (success, final failure, retry) by its start: a run after
+ *   success or failure (broken), or a retry;
+ * - the previous run's process died before its start: a recovery, if the lock could have
+ *   expired by then; else the lock was not honoured;
+ * - the previous run's process lived and had not acknowledged: a stall if its lock could have
+ *   expired meanwhile (the lock expired under a live owner), else the lock was not honoured.
+ */
+export function classifyExecutions(executions: readonly Execution[], timing: Timing): Classified[] {
+  const out: Classified[] = new Array(executions.length);
+  const groups = new Map<number | "all", number[]>();
+  executions.forEach((e, i) => {
+    const key = e.repeat ? e.nextRunAt : "all";
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  let group = 0;
+  for (const indexes of groups.values()) {
+    let longest: Execution | undefined;
+    indexes.forEach((idx, k) => {
+      const e = executions[idx] as Execution;
+      if (k === 0) out[idx] = { cls: group === 0 ? "first" : "repeat" };
+      else
+        out[idx] = classifyRerun(
+          e,
+          executions[indexes[k - 1] as number] as Execution,
+          longest as Execution,
+          timing,
+        );
+      if (!longest || e.stop > longest.stop) longest = e;
+    });
+    group++;
+  }
+  return out;
+}
+
+function classifyRerun(e: Execution, prev: Execution, longest: Execution, timing: Timing): Classified {
+  const tol = timing.timingToleranceMs;
+  if (longest.stop > e.start) {
+    const cause =
+      e.start < lockExpiryBound(longest, timing)
+        ? "the lock was not honoured: it could not have expired yet"
+        : "the lock expired while its owner was still running the job (a stall)";
+    return { cls: "double-execution", against: longest, cause };
+  }
+  if (prev.ack !== undefined && (prev.ackT as number) <= e.start + tol) {
+    if (prev.ack === "retry") return { cls: "retry", against: prev };
+    return { cls: prev.ack === "success" ? "run-after-success" : "run-after-failure", against: prev };
+  }
+  const honoured = e.start >= lockExpiryBound(prev, timing);
+  if (prev.diedAt !== undefined && prev.diedAt <= e.start) {
+    return honoured
+      ? { cls: "recovery", against: prev }
+      : {
+          cls: "lock-not-honoured",
+          against: prev,
+          cause: "its process had died, but the lock could not have expired yet",
+        };
+  }
+  return honoured
+    ? {
+        cls: "stall",
+        against: prev,
+        cause: "the earlier execution's process was alive and had not acknowledged it",
+      }
+    : {
+        cls: "lock-not-honoured",
+        against: prev,
+        cause: "the earlier execution's process was alive and held the lock",
+      };
+}
+
+/** How people read one execution in evidence. */
+export function describeExecution(e: Execution) {
+  return {
+    execId: e.execId,
+    proc: e.proc,
+    instance: e.instance,
+    pid: e.pid,
+    start: e.start,
+    stop: e.stop,
+    end: e.endOutcome ?? null,
+    ack: e.ack ?? null,
+    ackT: e.ackT ?? null,
+    diedAt: e.diedAt ?? null,
+    lockUntil: e.lockUntil ?? null,
+  };
+}
+
 /**
  * Re-executions, classified: a recovery re-run after the executing process died is expected;
- * a double execution (two live executions overlapping in time) and a run after a final outcome
- * break the promise of no double processing.
+ * a double execution, a re-run while the owner lived and had not acknowledged (a stall), a re-run
+ * before the lock could have expired, and a run after a final outcome break the promise of no
+ * double processing.
  */
-export const reexecutionsChecker: Checker = {
+export const reexecutionsChecker: Checker<"re-executions"> = {
   name: "re-executions",
-  check({ history, settings }): CheckerResult {
-    const executions = buildExecutions(history, settings.runEndedAt);
-    const counts: Record<ExecutionClass, number> = {
-      first: 0,
-      retry: 0,
-      recovery: 0,
-      "double-execution": 0,
-      "run-after-success": 0,
-      "run-after-failure": 0,
-      "rerun-unacknowledged": 0,
-    };
+  check({ history, settings }): CheckerResult<"re-executions"> {
+    const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
+    const byClass = Object.fromEntries(executionClasses.map((c) => [c, 0])) as Record<ExecutionClass, number>;
     const violations: Violation[] = [];
-    for (const [jobId, list] of executionsByJob(executions)) {
-      classifyExecutions(list).forEach((cls, i) => {
-        counts[cls]++;
-        const text = violationText[cls];
+    for (const [jobId, list] of index.byJob) {
+      classifyExecutions(list, settings).forEach((c, i) => {
+        byClass[c.cls]++;
+        const text = violationText[c.cls];
         const e = list[i] as Execution;
-        if (!text) return;
-        const others = list.slice(0, i).map((p) => ({
-          execId: p.execId,
-          proc: p.proc,
-          pid: p.pid,
-          start: p.start,
-          stop: p.stop,
-          ack: p.ack ?? null,
-        }));
+        if (!text || !c.against) return;
         violations.push({
-          kind: cls,
+          kind: c.cls,
           jobId,
           t: e.start,
-          message: `job ${jobId} (${e.name}) ${text}: execution ${e.execId} on ${e.proc} at ${new Date(e.start).toISOString()}`,
+          message: `job ${jobId} (${e.name}) ${text}: execution ${e.execId} on ${e.proc} at ${new Date(e.start).toISOString()}, after ${c.against.execId} on ${c.against.proc}${c.cause ? `; ${c.cause}` : ""}`,
           evidence: {
-            execution: { execId: e.execId, proc: e.proc, pid: e.pid, start: e.start, stop: e.stop },
-            earlier: others,
+            execution: describeExecution(e),
+            earlier: describeExecution(c.against),
+            cause: c.cause ?? null,
           },
         });
       });
     }
-    const figures = {
-      executions: executions.length,
-      recovered: counts.recovery,
-      retries: counts.retry,
-      doubleExecutions: counts["double-execution"],
-      runsAfterSuccess: counts["run-after-success"],
-      runsAfterFailure: counts["run-after-failure"],
-      rerunsUnacknowledged: counts["rerun-unacknowledged"],
-    };
-    if (executions.length === 0) {
-      return undecided(this.name, "no execution was recorded", figures, violations);
-    }
-    return judged(
-      this.name,
+    const figures: ReexecutionFigures = { executions: index.executions.length, byClass };
+    return decide("re-executions", {
+      summary:
+        index.executions.length === 0
+          ? "no execution was recorded"
+          : `${index.executions.length} executions: ${byClass.recovery} recovery re-runs, ${byClass.retry} retries, ${byClass["double-execution"]} double executions, ${byClass.stall} re-runs under a live owner, ${byClass["lock-not-honoured"]} before the lock could expire, ${byClass["run-after-success"] + byClass["run-after-failure"]} runs after a final outcome`,
       violations,
-      `${executions.length} executions: ${counts.recovery} recovery re-runs, ${counts.retry} retries, ${counts["double-execution"]} double executions, ${counts["run-after-success"] + counts["run-after-failure"]} runs after a final outcome`,
       figures,
-    );
+      nothingToJudge: index.executions.length === 0,
+    });
   },
 };

@@ -1,8 +1,10 @@
 import cronParser from "cron-parser";
 import { percentile, round } from "../util/stats.ts";
-import { buildExecutions, type Execution, executionsByJob } from "./executions.ts";
+import { type Execution, executionsByJob } from "./executions.ts";
+import type { RepeatFigures } from "./figures.ts";
+import { runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
-import { judged, undecided } from "./verdicts.ts";
+import { decide } from "./verdicts.ts";
 
 /** Cron ticks strictly after `from` and at or before `to`, in the rule's timezone. */
 function cronTicks(cron: string, timezone: string | undefined, from: number, to: number): number[] {
@@ -23,12 +25,14 @@ function cronTicks(cron: string, timezone: string | undefined, from: number, to:
  * second slot: the first is its creation time, due before the workers were up, and the scheduler
  * bases the next slot on how that first run went (skipping cron slots missed meanwhile).
  */
-export const repeatTicksChecker: Checker = {
+export const repeatTicksChecker: Checker<"repeat-ticks"> = {
   name: "repeat-ticks",
-  check({ history, settings }): CheckerResult {
+  check({ history, settings }): CheckerResult<"repeat-ticks"> {
     const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
     const cutoff = runEndedAt - pollIntervalMs - tol;
-    const repeating = buildExecutions(history, runEndedAt).filter((e) => e.repeat);
+    const repeating = runIndexOf(history, runEndedAt, settings.lockTimeoutMs).executions.filter(
+      (e) => e.repeat,
+    );
     const violations: Violation[] = [];
     const drifts: number[] = [];
     let doubleTicks = 0;
@@ -37,7 +41,11 @@ export const repeatTicksChecker: Checker = {
       const first = runs[0] as Execution;
       const rule = first.repeat ?? {};
       const bySlot = new Map<number, Execution[]>();
-      for (const e of runs) bySlot.set(e.nextRunAt, [...(bySlot.get(e.nextRunAt) ?? []), e]);
+      for (const e of runs) {
+        const list = bySlot.get(e.nextRunAt);
+        if (list) list.push(e);
+        else bySlot.set(e.nextRunAt, [e]);
+      }
       const slots = [...bySlot.keys()].sort((a, b) => a - b);
       for (const [slot, list] of bySlot) {
         // The first slot is the creation time, due before the workers were up: no drift there.
@@ -84,7 +92,7 @@ export const repeatTicksChecker: Checker = {
         });
       }
     }
-    const figures = {
+    const figures: RepeatFigures = {
       jobs: executionsByJob(repeating).size,
       ticks: repeating.length,
       doubleTicks,
@@ -92,14 +100,14 @@ export const repeatTicksChecker: Checker = {
       driftP50Ms: round(percentile(drifts, 50), 0),
       driftP99Ms: round(percentile(drifts, 99), 0),
     };
-    if (repeating.length === 0) {
-      return undecided(this.name, "no repeating job ran", figures, violations);
-    }
-    return judged(
-      this.name,
+    return decide("repeat-ticks", {
+      summary:
+        repeating.length === 0
+          ? "no repeating job ran"
+          : `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms`,
       violations,
-      `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms`,
       figures,
-    );
+      nothingToJudge: repeating.length === 0,
+    });
   },
 };

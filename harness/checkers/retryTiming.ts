@@ -1,7 +1,9 @@
 import type { AcceptRecord } from "../ledger/records.ts";
-import { buildExecutions, type Execution, executionsByJob } from "./executions.ts";
+import type { Execution } from "./executions.ts";
+import type { RetryFigures } from "./figures.ts";
+import { runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, CheckInput, Violation } from "./types.ts";
-import { judged, undecided } from "./verdicts.ts";
+import { decide } from "./verdicts.ts";
 
 /**
  * Retries: for each job that asked for retries, the attempts run (1, 2, … without gaps), the wait
@@ -9,16 +11,26 @@ import { judged, undecided } from "./verdicts.ts";
  * minus tolerance; not later than delay + poll interval + tolerance), and the final status and
  * lastError. `computed` selects jobs whose delay was a function (a computed backoff) or a number.
  */
-function retryChecker(name: string, computed: boolean): Checker {
+function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
+  name: N,
+  computed: boolean,
+): Checker<N> {
   return {
     name,
-    check({ history, settings, finalState }: CheckInput): CheckerResult {
+    check({ history, settings, finalState }: CheckInput): CheckerResult<N> {
       const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
-      const accepted = history.records.filter(
-        (r): r is AcceptRecord & { retry: NonNullable<AcceptRecord["retry"]> } =>
-          r.type === "accept" && r.retry?.computed === computed,
-      );
-      const byJob = executionsByJob(buildExecutions(history, runEndedAt));
+      // One entry per job: several requests may name one job (dedupe keys).
+      const accepted = [
+        ...new Map(
+          history.records
+            .filter(
+              (r): r is AcceptRecord & { retry: NonNullable<AcceptRecord["retry"]> } =>
+                r.type === "accept" && r.retry?.computed === computed,
+            )
+            .map((r) => [r.jobId, r]),
+        ).values(),
+      ];
+      const byJob = runIndexOf(history, runEndedAt, settings.lockTimeoutMs).byJob;
       const states = new Map(finalState.map((j) => [j.id, j]));
       const violations: Violation[] = [];
       let checked = 0;
@@ -86,22 +98,24 @@ function retryChecker(name: string, computed: boolean): Checker {
           });
         }
       }
-      const figures = { jobs: accepted.length, checked, early, late, worstEarlyMs, worstLateMs };
-      if (accepted.length === 0) {
-        return undecided(
-          name,
-          `no job with ${computed ? "a computed" : "a fixed"} retry delay`,
-          figures,
-          violations,
-        );
-      }
+      const figures: RetryFigures = {
+        jobs: accepted.length,
+        checked,
+        early,
+        late,
+        worstEarlyMs,
+        worstLateMs,
+      };
       const wrong = violations.filter((v) => v.kind === "attempts" || v.kind === "final-state").length;
-      return judged(
-        name,
+      return decide(name, {
+        summary:
+          accepted.length === 0
+            ? `no job with ${computed ? "a computed" : "a fixed"} retry delay`
+            : `${accepted.length} jobs with ${computed ? "computed" : "fixed"} retry delays: ${checked} gaps checked, ${early} early, ${late} late; ${wrong} with wrong attempts or final state`,
         violations,
-        `${accepted.length} jobs with ${computed ? "computed" : "fixed"} retry delays: ${checked} gaps checked, ${early} early, ${late} late; ${wrong} with wrong attempts or final state`,
         figures,
-      );
+        nothingToJudge: accepted.length === 0,
+      });
     },
   };
 }

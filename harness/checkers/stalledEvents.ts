@@ -1,7 +1,8 @@
-import type { StalledRecord, WorkerErrorRecord } from "../ledger/records.ts";
-import { buildExecutions } from "./executions.ts";
+import type { StalledRecord } from "../ledger/records.ts";
+import type { StallFigures } from "./figures.ts";
+import { runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
-import { judged, undecided } from "./verdicts.ts";
+import { decide } from "./verdicts.ts";
 
 /**
  * Stall detection (maxExecutionMs): every execution that ran past maxExecutionMs plus one
@@ -9,32 +10,48 @@ import { judged, undecided } from "./verdicts.ts";
  * first, must have raised job:stalled; no job:stalled may come for an execution before it reached
  * maxExecutionMs.
  */
-export const stalledEventsChecker: Checker = {
+export const stalledEventsChecker: Checker<"stalled-events"> = {
   name: "stalled-events",
-  check({ history, settings }): CheckerResult {
+  check({ history, settings }): CheckerResult<"stalled-events"> {
     const max = settings.maxExecutionMs;
     const violations: Violation[] = [];
+    const stallsByJob = new Map<string, StalledRecord[]>();
+    let stalledEvents = 0;
+    // Heartbeat failures per instance and job: they end renewal without a stall.
+    const heartbeatFailures = new Map<string, number[]>();
+    for (const r of history.records) {
+      if (r.type === "stalled") {
+        stalledEvents++;
+        const list = stallsByJob.get(r.jobId) ?? [];
+        list.push(r);
+        stallsByJob.set(r.jobId, list);
+      } else if (r.type === "worker-error") {
+        const m = /Heartbeat failed for job (\S+?):/.exec(r.message);
+        if (!m) continue;
+        const key = `${r.instance} ${m[1]}`;
+        const list = heartbeatFailures.get(key) ?? [];
+        list.push(r.t);
+        heartbeatFailures.set(key, list);
+      }
+    }
     if (!max) {
-      return undecided(this.name, "maxExecutionMs was not set: stall detection off");
+      return decide("stalled-events", {
+        summary: "maxExecutionMs was not set: stall detection off",
+        figures: { longExecutions: 0, stalledEvents },
+        nothingToJudge: true,
+      });
     }
     const heartbeat = Math.max(50, settings.lockTimeoutMs / 2);
     const tol = settings.timingToleranceMs;
-    const executions = buildExecutions(history, settings.runEndedAt);
-    const stalls = history.records.filter((r): r is StalledRecord => r.type === "stalled");
-    const errors = history.records.filter((r): r is WorkerErrorRecord => r.type === "worker-error");
+    const executions = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs).executions;
     let long = 0;
     for (const e of executions) {
-      const own = stalls.filter(
-        (s) => s.jobId === e.jobId && s.pid === e.pid && s.t >= e.start && s.t <= e.stop + heartbeat + tol,
+      const own = (stallsByJob.get(e.jobId) ?? []).filter(
+        (s) => s.instance === e.instance && s.t >= e.start && s.t <= e.stop + heartbeat + tol,
       );
       const ranFor = e.stop - e.start;
-      // A heartbeat that failed (the lock was taken from under it) ends renewal without a stall.
-      const heartbeatFailed = errors.some(
-        (w) =>
-          w.pid === e.pid &&
-          w.t >= e.start &&
-          w.t <= e.stop &&
-          w.message.includes(`Heartbeat failed for job ${e.jobId}`),
+      const heartbeatFailed = (heartbeatFailures.get(`${e.instance} ${e.jobId}`) ?? []).some(
+        (t) => t >= e.start && t <= e.stop,
       );
       if (ranFor > max + heartbeat + tol && !heartbeatFailed) {
         long++;
@@ -58,15 +75,15 @@ export const stalledEventsChecker: Checker = {
         }
       }
     }
-    const figures = { longExecutions: long, stalledEvents: stalls.length };
-    if (long === 0) {
-      return undecided(this.name, `no execution ran past maxExecutionMs (${max} ms)`, figures, violations);
-    }
-    return judged(
-      this.name,
+    const figures: StallFigures = { longExecutions: long, stalledEvents };
+    return decide("stalled-events", {
+      summary:
+        long === 0 && violations.length === 0
+          ? `no execution ran past maxExecutionMs (${max} ms)`
+          : `${long} executions ran past maxExecutionMs ${max} ms; ${stalledEvents} job:stalled events; ${violations.length} violations`,
       violations,
-      `${long} executions ran past maxExecutionMs ${max} ms; ${stalls.length} job:stalled events; ${violations.length} violations`,
       figures,
-    );
+      nothingToJudge: long === 0,
+    });
   },
 };

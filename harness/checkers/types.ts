@@ -1,9 +1,12 @@
 import type { History } from "../ledger/history.ts";
+import type { CheckerName, FiguresByChecker } from "./figures.ts";
+
+export type { CheckerName, FiguresByChecker } from "./figures.ts";
 
 /** Three-valued, as in Jepsen: unknown means the checker could not decide. */
 export type Verdict = "pass" | "fail" | "unknown";
 
-/** One broken promise, with the evidence a person needs to find it again. */
+/** One broken promise (or one thing that could not be judged), with the evidence to find it again. */
 export interface Violation {
   kind: string;
   message: string;
@@ -24,6 +27,8 @@ export interface JobState {
   lockedBy?: string | null;
   lastError?: string | null;
   dedupeKey?: string | null;
+  /** The load's request that created it (the harness puts it in the job's data), if known. */
+  request?: string | null;
 }
 
 /** What the checkers need from the run's configuration. */
@@ -51,22 +56,35 @@ export interface CheckInput {
   finalState: JobState[];
 }
 
-export interface CheckerResult {
-  name: string;
+/** What one checker found. The verdict follows from it (see `decide` in verdicts.ts). */
+export interface CheckerResult<N extends CheckerName = CheckerName> {
+  name: N;
   verdict: Verdict;
   /** One line for people. */
   summary: string;
+  /** Broken promises, each naming its job: any makes the verdict fail. */
   violations: Violation[];
-  /** Figures this checker measured (null when there was nothing to measure). */
-  figures: Record<string, number | null>;
+  /**
+   * What could not be judged (evidence missing or contradictory): makes the verdict unknown
+   * unless a violation already fails it.
+   */
+  unknowns: Violation[];
+  /** The figures this checker measured; null when it threw before measuring anything. */
+  figures: FiguresByChecker[N] | null;
   /** Reported, but not counted in the run's verdict. */
   informational?: boolean;
   /** Why it is informational (the known weakness it measures). */
   note?: string;
 }
 
+/** Any checker's result, discriminated by name (so `figures` narrows with `name`). */
+export type AnyCheckerResult = { [K in CheckerName]: CheckerResult<K> }[CheckerName];
+
+/** Checker results keyed by checker name, in the order the scenario lists them. */
+export type CheckerResults = { [K in CheckerName]?: CheckerResult<K> };
+
 /** A pure function of the recorded history and the final database state. */
-export interface Checker {
-  name: string;
-  check(input: CheckInput): CheckerResult;
+export interface Checker<N extends CheckerName = CheckerName> {
+  name: N;
+  check(input: CheckInput): CheckerResult<N>;
 }

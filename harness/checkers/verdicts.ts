@@ -1,4 +1,14 @@
-import type { Checker, CheckerResult, CheckInput, Verdict } from "./types.ts";
+import type { FiguresByChecker } from "./figures.ts";
+import type {
+  AnyCheckerResult,
+  Checker,
+  CheckerName,
+  CheckerResult,
+  CheckerResults,
+  CheckInput,
+  Verdict,
+  Violation,
+} from "./types.ts";
 
 const rank: Record<Verdict, number> = { pass: 0, unknown: 1, fail: 2 };
 
@@ -8,56 +18,78 @@ export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
   return verdicts.reduce((a, b) => (rank[b] > rank[a] ? b : a), "pass" as Verdict);
 }
 
-/** Runs every checker; one that throws yields unknown with the error, never a crash. */
-export function runCheckers(checkers: readonly Checker[], input: CheckInput): CheckerResult[] {
+/** What a checker found, before its verdict is decided. */
+export interface Findings<N extends CheckerName> {
+  summary: string;
+  violations?: Violation[];
+  unknowns?: Violation[];
+  figures: FiguresByChecker[N];
+  /** Set when there was nothing to judge (no kill happened, nothing ran): the verdict is unknown. */
+  nothingToJudge?: boolean;
+}
+
+/**
+ * The one rule every checker's verdict follows: any violation fails it (whatever else could not
+ * be judged); otherwise anything unjudged, or nothing to judge at all, makes it unknown.
+ */
+export function decide<N extends CheckerName>(name: N, findings: Findings<N>): CheckerResult<N> {
+  const violations = findings.violations ?? [];
+  const unknowns = findings.unknowns ?? [];
+  const verdict: Verdict =
+    violations.length > 0 ? "fail" : unknowns.length > 0 || findings.nothingToJudge ? "unknown" : "pass";
+  return { name, verdict, summary: findings.summary, violations, unknowns, figures: findings.figures };
+}
+
+/**
+ * Runs every checker. One that throws yields unknown with the error, never a crash. A history
+ * with problems (unreadable lines, invalid records, records out of order) makes every pass
+ * unknown; a violation still fails.
+ */
+export function runCheckers(checkers: readonly Checker[], input: CheckInput): AnyCheckerResult[] {
+  const problems = input.history.problems.length;
   return checkers.map((checker) => {
-    if (input.history.corruptLines > 0) {
-      const result = safeCheck(checker, input);
+    const result = safeCheck(checker, input);
+    // A checker's own verdict cannot hide a violation it listed.
+    const verdict: Verdict = result.violations.length > 0 ? "fail" : result.verdict;
+    if (problems > 0 && verdict === "pass") {
       return {
         ...result,
-        verdict: result.verdict === "fail" ? "fail" : "unknown",
-        summary: `${result.summary} (ledger had ${input.history.corruptLines} unreadable line(s))`,
-      };
+        verdict: "unknown",
+        summary: `${result.summary} (the history has ${problems} problem(s): see history)`,
+      } as AnyCheckerResult;
     }
-    return safeCheck(checker, input);
+    return { ...result, verdict } as AnyCheckerResult;
   });
 }
 
-function safeCheck(checker: Checker, input: CheckInput): CheckerResult {
+function safeCheck(checker: Checker, input: CheckInput): AnyCheckerResult {
   try {
-    return checker.check(input);
+    return checker.check(input) as AnyCheckerResult;
   } catch (error) {
     return {
       name: checker.name,
       verdict: "unknown",
       summary: `checker threw: ${error instanceof Error ? error.message : String(error)}`,
       violations: [],
-      figures: {},
-    };
+      unknowns: [],
+      figures: null,
+    } as AnyCheckerResult;
   }
 }
 
+/** Checker results keyed by name, in the order given. */
+export function keyByName(results: readonly AnyCheckerResult[]): CheckerResults {
+  const out: Record<string, AnyCheckerResult> = {};
+  for (const r of results) out[r.name] = r;
+  return out as CheckerResults;
+}
+
+/** The checker results of a run, in order. */
+export function resultsOf(results: CheckerResults): AnyCheckerResult[] {
+  return Object.values(results) as AnyCheckerResult[];
+}
+
 /** The run's verdict: the worst verdict of the checkers that are not informational. */
-export function overallVerdict(results: readonly CheckerResult[]): Verdict {
+export function overallVerdict(results: readonly AnyCheckerResult[]): Verdict {
   return worstVerdict(results.filter((r) => !r.informational).map((r) => r.verdict));
-}
-
-/** A checker result with nothing to judge: unknown, with why. */
-export function undecided(
-  name: string,
-  summary: string,
-  figures: CheckerResult["figures"] = {},
-  violations: CheckerResult["violations"] = [],
-): CheckerResult {
-  return { name, verdict: "unknown", summary, violations, figures };
-}
-
-/** A checker result judged by its violations: pass when there are none. */
-export function judged(
-  name: string,
-  violations: CheckerResult["violations"],
-  summary: string,
-  figures: CheckerResult["figures"],
-): CheckerResult {
-  return { name, verdict: violations.length === 0 ? "pass" : "fail", summary, violations, figures };
 }

@@ -67,12 +67,12 @@ export async function runFaultSchedule(
       if (!ctx.signal.aborted) ctx.progress(`${where}: no worker was executing a job; skipped`);
       continue;
     }
-    const inFlight = ctx.live.inFlight(victim.pid);
+    const inFlight = ctx.live.inFlight(victim.instance);
     injected++;
     const { proc } = victim;
     if (fault.kind === "kill") {
-      const { t, pid } = await ctx.supervisor.kill(proc);
-      ctx.ledger.append({ type: "fault", t, fault: "kill", action: "kill", proc, pid, inFlight });
+      const { t, pid, instance } = await ctx.supervisor.kill(proc);
+      ctx.ledger.append({ type: "fault", t, fault: "kill", action: "kill", proc, instance, pid, inFlight });
       ctx.progress(
         `killed ${proc} (pid ${pid}) at ${Math.round(fault.at * 100)}% with ${inFlight.length} job(s) in flight`,
       );
@@ -80,9 +80,9 @@ export async function runFaultSchedule(
         (async () => {
           await sleep(options.restartDelayMs, ctx.signal);
           if (ctx.signal.aborted) return;
-          let newPid: number;
+          let fresh: { pid: number; instance: string };
           try {
-            newPid = await ctx.supervisor.restart(proc, ctx.signal);
+            fresh = await ctx.supervisor.restart(proc, ctx.signal);
           } catch (error) {
             // The run is stopping: the restart is called off, not failed.
             if (error instanceof StartCancelled) return ctx.progress(`restart of ${proc} cancelled`);
@@ -94,14 +94,18 @@ export async function runFaultSchedule(
             fault: "kill",
             action: "restart",
             proc,
-            pid: newPid,
+            instance: fresh.instance,
+            pid: fresh.pid,
           });
-          ctx.progress(`restarted ${proc} (pid ${newPid})`);
+          ctx.progress(`restarted ${proc} (pid ${fresh.pid})`);
         })(),
       );
     } else {
-      const { t, pid } = ctx.supervisor.pause(proc);
-      ctx.ledger.append({ type: "fault", t, fault: "pause", action: "pause", proc, pid, inFlight });
+      const { t, pid, instance } = ctx.supervisor.pause(proc);
+      // A freeze is a fault window: the process is unavailable (not idle) until it is continued.
+      const window = `pause-${injected}-${instance}`;
+      const affected = { window, effect: "unavailable" as const, instances: [instance], procs: [proc] };
+      ctx.ledger.append({ type: "fault", t, fault: "pause", action: "begin", ...affected, inFlight });
       ctx.progress(
         `froze ${proc} (pid ${pid}) for ${options.pauseMs} ms with ${inFlight.length} job(s) in flight`,
       );
@@ -110,7 +114,7 @@ export async function runFaultSchedule(
           await sleep(options.pauseMs, ctx.signal);
           if (ctx.signal.aborted) return;
           const resumed = ctx.supervisor.resume(proc);
-          ctx.ledger.append({ type: "fault", t: resumed.t, fault: "pause", action: "resume", proc, pid });
+          ctx.ledger.append({ type: "fault", t: resumed.t, fault: "pause", action: "end", ...affected });
           ctx.progress(`continued ${proc} (pid ${pid})`);
         })(),
       );
@@ -121,14 +125,14 @@ export async function runFaultSchedule(
 }
 
 /** A running, unpaused worker process with a job in flight, chosen by the seeded generator. */
-async function pickBusyWorker(ctx: FaultContext): Promise<{ proc: string; pid: number } | undefined> {
-  let victim: { proc: string; pid: number } | undefined;
+async function pickBusyWorker(ctx: FaultContext): Promise<{ proc: string; instance: string } | undefined> {
+  let victim: { proc: string; instance: string } | undefined;
   await waitFor(
     () => {
       const busy = ctx.supervisor
         .runningWorkers()
-        .map((proc) => ({ proc, pid: ctx.supervisor.pidOf(proc) as number }))
-        .filter((p) => ctx.live.inFlight(p.pid).length > 0);
+        .map((proc) => ({ proc, instance: ctx.supervisor.instanceOf(proc) as string }))
+        .filter((p) => ctx.live.inFlight(p.instance).length > 0);
       if (busy.length) victim = ctx.rng.pick(busy);
       return victim !== undefined;
     },

@@ -1,48 +1,191 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LedgerRecord } from "./records.ts";
+import { type LedgerRecord, recordSchemas } from "./records.ts";
 
-/** The merged, time-ordered records of one run, plus what could not be read. */
-export interface History {
-  records: LedgerRecord[];
-  /** Lines that were not valid JSON (e.g. a torn last line); any makes the checkers' verdict uncertain. */
-  corruptLines: number;
+/** Something wrong with a history: each one is counted, shown, and makes a pass unknown. */
+export interface HistoryProblem {
+  kind:
+    | "unreadable-line"
+    | "unknown-type"
+    | "invalid-record"
+    | "duplicate-start"
+    | "end-without-start"
+    | "ack-without-start"
+    | "end-before-start"
+    | "ack-before-start"
+    | "double-end"
+    | "double-ack"
+    | "duplicate-request";
+  message: string;
+  /** Where the line came from (file:line), for lines that could not be read. */
+  where?: string;
+  execId?: string;
+  jobId?: string;
 }
 
-/** Parses JSONL text; a final line cut by a crash counts as corrupt instead of throwing. */
-export function parseLedgerText(text: string): History {
-  const records: LedgerRecord[] = [];
-  let corruptLines = 0;
-  for (const line of text.split("\n")) {
+/** The merged, time-ordered records of one run, and everything that was wrong with them. */
+export interface History {
+  records: LedgerRecord[];
+  /** Lines that are not valid records, verbatim: saved with the history so a re-read finds them. */
+  rejected: string[];
+  problems: HistoryProblem[];
+}
+
+/** At most this many characters of a rejected line are quoted in a problem's message. */
+const QUOTE = 80;
+
+function quote(line: string): string {
+  return JSON.stringify(line.length > QUOTE ? `${line.slice(0, QUOTE)}…` : line);
+}
+
+/** Validates one line: a record, or the problem with it. */
+function parseLine(line: string, where: string): LedgerRecord | HistoryProblem {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { kind: "unreadable-line", where, message: `${where}: not JSON: ${quote(line)}` };
+  }
+  const type = (value as { type?: unknown } | null)?.type;
+  const schema = typeof type === "string" ? recordSchemas[type] : undefined;
+  if (!schema) {
+    return {
+      kind: "unknown-type",
+      where,
+      message: `${where}: not a record of a known type (type ${JSON.stringify(type ?? null)}): ${quote(line)}`,
+    };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`)
+      .join("; ");
+    return { kind: "invalid-record", where, message: `${where}: invalid ${type} record (${issues})` };
+  }
+  return parsed.data as LedgerRecord;
+}
+
+/** Reads JSONL text into records, keeping every line that is not a valid record and why. */
+function readLines(text: string, source: string, into: History): void {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
     if (line.trim() === "") continue;
-    try {
-      records.push(JSON.parse(line) as LedgerRecord);
-    } catch {
-      corruptLines++;
+    const out = parseLine(line, `${source}:${i + 1}`);
+    if ("kind" in out && !("type" in out)) {
+      into.rejected.push(line);
+      into.problems.push(out);
+    } else into.records.push(out as LedgerRecord);
+  }
+}
+
+/**
+ * Checks how the records fit together: every end and ack belongs to a start of the same
+ * execution, comes after it, and comes once; every request is recorded once.
+ */
+export function structuralProblems(records: readonly LedgerRecord[]): HistoryProblem[] {
+  const problems: HistoryProblem[] = [];
+  const starts = new Map<string, number>();
+  const ends = new Set<string>();
+  const acks = new Set<string>();
+  const requests = new Set<string>();
+  for (const r of records) if (r.type === "start" && !starts.has(r.execId)) starts.set(r.execId, r.t);
+  const seenStart = new Set<string>();
+  for (const r of records) {
+    if (r.type === "start") {
+      if (seenStart.has(r.execId))
+        problems.push({
+          kind: "duplicate-start",
+          execId: r.execId,
+          jobId: r.jobId,
+          message: `execution ${r.execId} (job ${r.jobId}) has more than one start record`,
+        });
+      seenStart.add(r.execId);
+    } else if (r.type === "end" || r.type === "ack") {
+      const start = starts.get(r.execId);
+      const what = r.type === "end" ? "end" : "acknowledgement";
+      if (start === undefined) {
+        problems.push({
+          kind: r.type === "end" ? "end-without-start" : "ack-without-start",
+          execId: r.execId,
+          jobId: r.jobId,
+          message: `the ${what} of execution ${r.execId} (job ${r.jobId}) has no start record`,
+        });
+      } else if (r.t < start) {
+        problems.push({
+          kind: r.type === "end" ? "end-before-start" : "ack-before-start",
+          execId: r.execId,
+          jobId: r.jobId,
+          message: `the ${what} of execution ${r.execId} (job ${r.jobId}) at ${r.t} comes before its start at ${start}`,
+        });
+      }
+      const seen = r.type === "end" ? ends : acks;
+      if (seen.has(r.execId)) {
+        problems.push({
+          kind: r.type === "end" ? "double-end" : "double-ack",
+          execId: r.execId,
+          jobId: r.jobId,
+          message: `execution ${r.execId} (job ${r.jobId}) has a second ${what}`,
+        });
+      }
+      seen.add(r.execId);
+    } else if (r.type === "accept") {
+      if (requests.has(r.request))
+        problems.push({
+          kind: "duplicate-request",
+          jobId: r.jobId,
+          message: `request ${r.request} is recorded as accepted more than once`,
+        });
+      requests.add(r.request);
     }
   }
-  return { records, corruptLines };
+  return problems;
+}
+
+/** Orders records by time (stable) and adds the structural problems. */
+function finish(history: History): History {
+  history.records.sort((a, b) => a.t - b.t);
+  history.problems.push(...structuralProblems(history.records));
+  return history;
+}
+
+/** Parses a saved history (JSONL); every line that is not a valid record is counted and kept. */
+export function parseLedgerText(text: string, source = "history.jsonl"): History {
+  const history: History = { records: [], rejected: [], problems: [] };
+  readLines(text, source, history);
+  return finish(history);
 }
 
 /** Merges every `*.jsonl` file in a ledger directory into one history ordered by time (stable). */
 export function readLedgerDir(dir: string): History {
-  const merged: History = { records: [], corruptLines: 0 };
-  if (!existsSync(dir)) return merged;
+  const history: History = { records: [], rejected: [], problems: [] };
+  if (!existsSync(dir)) return finish(history);
   for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith(".jsonl"))
+    .filter((f) => f.endsWith(".jsonl") && statSync(join(dir, f)).isFile())
     .sort()) {
-    const part = parseLedgerText(readFileSync(join(dir, file), "utf8"));
-    merged.records.push(...part.records);
-    merged.corruptLines += part.corruptLines;
+    readLines(readFileSync(join(dir, file), "utf8"), file, history);
   }
-  merged.records.sort((a, b) => a.t - b.t);
-  return merged;
+  return finish(history);
 }
 
-/** Writes a merged history as JSONL. */
+/** A history built from records in memory (tests, synthetic histories): sorted and checked. */
+export function historyOf(records: readonly LedgerRecord[]): History {
+  return finish({ records: [...records], rejected: [], problems: [] });
+}
+
+/**
+ * Writes a merged history as JSONL: the records in time order, then every rejected line verbatim,
+ * so that reading the file again finds the same records and the same problems.
+ */
 export function writeHistory(path: string, history: History): void {
-  writeFileSync(
-    path,
-    history.records.map((r) => JSON.stringify(r)).join("\n") + (history.records.length ? "\n" : ""),
-  );
+  const lines = [...history.records.map((r) => JSON.stringify(r)), ...history.rejected];
+  writeFileSync(path, lines.join("\n") + (lines.length ? "\n" : ""));
+}
+
+/** Counts of a history's problems by kind, for result.json. */
+export function problemCounts(history: History): Partial<Record<HistoryProblem["kind"], number>> {
+  const out: Partial<Record<HistoryProblem["kind"], number>> = {};
+  for (const p of history.problems) out[p.kind] = (out[p.kind] ?? 0) + 1;
+  return out;
 }

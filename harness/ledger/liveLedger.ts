@@ -10,8 +10,8 @@ import type { LedgerRecord } from "./records.ts";
 export class LiveLedger {
   private readonly offsets = new Map<string, number>();
   private readonly partial = new Map<string, string>();
-  /** execId → the start record of executions that have not ended, per pid. */
-  readonly open = new Map<string, { pid: number; proc: string; jobId: string }>();
+  /** execId → the start record of executions that have not ended. */
+  readonly open = new Map<string, { instance: string; proc: string; jobId: string }>();
   /** Jobs the scheduler acknowledged as finished for good (success or final failure). */
   readonly finished = new Set<string>();
   readonly accepted = new Set<string>();
@@ -52,18 +52,20 @@ export class LiveLedger {
   }
 
   private apply(r: LedgerRecord): void {
-    if (r.type === "start") this.open.set(r.execId, { pid: r.pid, proc: r.proc, jobId: r.jobId });
+    if (r.type === "start") this.open.set(r.execId, { instance: r.instance, proc: r.proc, jobId: r.jobId });
     else if (r.type === "end") this.open.delete(r.execId);
     else if (r.type === "ack" && r.outcome !== "retry") this.finished.add(r.jobId);
     else if (r.type === "accept") this.accepted.add(r.jobId);
     else if (r.type === "fault" && r.action === "kill") {
-      for (const [execId, e] of this.open) if (e.pid === r.pid) this.open.delete(execId);
+      for (const [execId, e] of this.open) if (e.instance === r.instance) this.open.delete(execId);
     }
   }
 
-  /** Jobs a process is executing now (a start without an end). */
-  inFlight(pid: number): string[] {
-    return [...this.open.values()].filter((e) => e.pid === pid).map((e) => e.jobId);
+  /** What a process instance is executing now (a start without an end). */
+  inFlight(instance: string): { execId: string; jobId: string }[] {
+    return [...this.open]
+      .filter(([, e]) => e.instance === instance)
+      .map(([execId, e]) => ({ execId, jobId: e.jobId }));
   }
 
   /** How many accepted jobs the scheduler has finished for good. */

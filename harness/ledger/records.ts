@@ -1,125 +1,243 @@
 /**
- * The records of a run's ledger. Every line of every ledger file is one of these, as JSON.
- * Times are wall-clock milliseconds (Date.now()) on the machine that wrote them.
+ * The records of a run's ledger. Every line of every ledger file is one of these, as JSON, and is
+ * validated against its schema when a history is read (see history.ts). Times are wall-clock
+ * milliseconds (Date.now()) on the machine that wrote them.
+ *
+ * Identity never comes from a pid: a restarted worker can be given the pid of a killed one. Each
+ * process run has an `instance` id (`<host>/<random hex>`, see identity.ts), unique on its own,
+ * and an execution id is `<instance>#<counter>`. `pid` is kept for people only.
  */
+import { z } from "zod";
+
+const time = z.number().finite();
+const id = z.string().min(1);
 
 /** A handler began to execute a job; written before any simulated work. */
-export interface StartRecord {
-  type: "start";
-  t: number;
-  /** Unique per execution: `<pid>-<counter>`. Joins start, end and ack. */
-  execId: string;
-  jobId: string;
-  name: string;
-  priority: number;
+export const startRecord = z.object({
+  type: z.literal("start"),
+  t: time,
+  /** Unique per execution: `<instance>#<counter>`. Joins start, end and ack. */
+  execId: id,
+  jobId: id,
+  name: z.string(),
+  priority: z.number().int(),
   /** The job's concurrency limit, if it has one. */
-  concurrency?: number;
+  concurrency: z.number().int().positive().optional(),
   /** 1 for the first attempt; a crash does not count as an attempt. */
-  attempt: number;
-  lockVersion: number;
+  attempt: z.number().int().min(1),
+  lockVersion: z.number(),
+  /**
+   * The lock expiry the job was claimed with (ms): no other worker may claim it before then
+   * (renewals only move it later). Absent where the scheduler under test does not expose it.
+   */
+  lockUntil: time.optional(),
   /** The job's nextRunAt when claimed (ms): the scheduler's FIFO key within a priority. */
-  nextRunAt: number;
+  nextRunAt: time,
   /**
    * When the load meant to send the job (open-loop bench): latency measured from here is not
    * hidden by a load generator that fell behind (coordinated omission).
    */
-  intendedAt?: number;
-  workerId: string;
+  intendedAt: time.optional(),
+  workerId: z.string(),
   /** The job's repeat rule, for repeating jobs. */
-  repeat?: { every?: number; cron?: string; timezone?: string };
+  repeat: z
+    .object({ every: z.number().optional(), cron: z.string().optional(), timezone: z.string().optional() })
+    .optional(),
   /** The job's dedupe key, if it has one. */
-  dedupeKey?: string;
+  dedupeKey: z.string().optional(),
   /** The worker process's logical id (e.g. "w2"); stays the same across restarts. */
-  proc: string;
-  pid: number;
-}
+  proc: z.string(),
+  /** This run of the process: unique without the pid. */
+  instance: id,
+  pid: z.number().int(),
+});
+export type StartRecord = z.infer<typeof startRecord>;
 
 /** The handler finished: ok, or threw (the scheduler then retries or fails the job). */
-export interface EndRecord {
-  type: "end";
-  t: number;
-  execId: string;
-  jobId: string;
-  outcome: "ok" | "error";
-  error?: string;
-  pid: number;
-}
+export const endRecord = z.object({
+  type: z.literal("end"),
+  t: time,
+  execId: id,
+  jobId: id,
+  outcome: z.enum(["ok", "error"]),
+  error: z.string().optional(),
+  instance: id,
+  pid: z.number().int(),
+});
+export type EndRecord = z.infer<typeof endRecord>;
 
 /** The scheduler acknowledged the execution in the database (its job:success / retry / fail event). */
-export interface AckRecord {
-  type: "ack";
-  t: number;
-  execId: string;
-  jobId: string;
-  outcome: "success" | "retry" | "fail";
-  pid: number;
-}
+export const ackRecord = z.object({
+  type: z.literal("ack"),
+  t: time,
+  execId: id,
+  jobId: id,
+  outcome: z.enum(["success", "retry", "fail"]),
+  instance: id,
+  pid: z.number().int(),
+});
+export type AckRecord = z.infer<typeof ackRecord>;
 
 /** A worker reported an error (lost ownership, heartbeat failure, …). */
-export interface WorkerErrorRecord {
-  type: "worker-error";
-  t: number;
-  message: string;
-  pid: number;
-  proc: string;
-}
+export const workerErrorRecord = z.object({
+  type: z.literal("worker-error"),
+  t: time,
+  message: z.string(),
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+});
+export type WorkerErrorRecord = z.infer<typeof workerErrorRecord>;
 
-/** The load side recorded a job the trigger server accepted. */
-export interface AcceptRecord {
-  type: "accept";
-  t: number;
-  jobId: string;
-  name: string;
-  priority: number;
+/**
+ * The load side recorded one enqueue request the trigger server (or the bulk seeder) accepted.
+ * Every accept is its own obligation: two requests without a dedupe key must make two jobs.
+ */
+export const acceptRecord = z.object({
+  type: z.literal("accept"),
+  t: time,
+  /** The request, unique within the run (e.g. `http-17`, `bulk-3`). */
+  request: id,
+  jobId: id,
+  name: z.string(),
+  priority: z.number().int(),
   /** What the job should end as when the scheduler keeps its promises (repeating jobs never end). */
-  expect: "completed" | "failed" | "repeating";
+  expect: z.enum(["completed", "failed", "repeating"]),
   /**
    * The retries asked for: delaysMs[i] is the wait after failed attempt i + 1; computed when the
    * delay was given as a function; failUntilAttempt from the job's simulated work.
    */
-  retry?: { maxAttempts: number; delaysMs: number[]; computed: boolean; failUntilAttempt: number };
+  retry: z
+    .object({
+      maxAttempts: z.number().int().min(1),
+      delaysMs: z.array(z.number()),
+      computed: z.boolean(),
+      failUntilAttempt: z.number().int(),
+    })
+    .optional(),
   /** The job's dedupe key, if it was scheduled with one. */
-  dedupeKey?: string;
-}
+  dedupeKey: z.string().optional(),
+});
+export type AcceptRecord = z.infer<typeof acceptRecord>;
 
 /** The scheduler said a job stalled (its execution passed maxExecutionMs; lock renewal stopped). */
-export interface StalledRecord {
-  type: "stalled";
-  t: number;
-  jobId: string;
-  pid: number;
-  proc: string;
-}
+export const stalledRecord = z.object({
+  type: z.literal("stalled"),
+  t: time,
+  jobId: id,
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+});
+export type StalledRecord = z.infer<typeof stalledRecord>;
 
 /** A worker process came up (ready over IPC) or went away. */
-export interface ProcessRecord {
-  type: "process";
-  t: number;
-  proc: string;
-  pid: number;
-  event: "ready" | "exit";
+export const processRecord = z.object({
+  type: z.literal("process"),
+  t: time,
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+  event: z.enum(["ready", "exit"]),
   /** Worker slots (Scheduler workers) the process runs. */
-  slots: number;
-}
+  slots: z.number().int().min(0),
+});
+export type ProcessRecord = z.infer<typeof processRecord>;
 
-/** A fault was injected or healed. */
-export interface FaultRecord {
-  type: "fault";
-  t: number;
-  fault: string;
-  action: "kill" | "restart" | "pause" | "resume";
-  proc: string;
-  pid: number;
-  /** Jobs the process was executing when the fault hit (from the ledger at that moment). */
-  inFlight?: string[];
-}
+/** One execution a process was running when a fault struck it (from the live ledger then). */
+const inFlight = z.array(z.object({ execId: id, jobId: id }));
 
-export type LedgerRecord =
-  | StartRecord
-  | EndRecord
-  | AckRecord
-  | WorkerErrorRecord
-  | StalledRecord
-  | AcceptRecord
-  | ProcessRecord
-  | FaultRecord;
+/** A process was SIGKILLed: everything it was executing died with it. */
+export const killRecord = z.object({
+  type: z.literal("fault"),
+  t: time,
+  fault: z.string(),
+  action: z.literal("kill"),
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+  /** What the live ledger saw executing at the kill; each must be accounted for by the history. */
+  inFlight,
+});
+
+/** A killed process was started again: a new instance under the same logical name. */
+export const restartRecord = z.object({
+  type: z.literal("fault"),
+  t: time,
+  fault: z.string(),
+  action: z.literal("restart"),
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+});
+
+/**
+ * A fault window: `begin` and `end` records with the same `window` id bracket a stretch of time
+ * during which the listed process instances were affected. This is the one generic shape for
+ * every fault that does not kill (a freeze with SIGSTOP, a network partition, clock skew, …), so
+ * the checkers need no change when a new kind of fault arrives:
+ *
+ * - `effect: "unavailable"`: the instances could not act (frozen, cut off from the database). The
+ *   checkers count such a process as unavailable, not idle (it is no free worker slot), and its
+ *   executions during the window as unavailable, not lost: they may still finish after the window.
+ * - `effect: "clock"`: the instances' wall clocks were shifted by `offsetMs` (or drifted); the
+ *   ledger's times stay on the harness's reference clock (see util/referenceClock.ts), so only
+ *   what the processes computed from their own clocks (lock deadlines, retry times) is off.
+ * - `effect: "down"`: the instances were stopped (SIGTERM, out of heap) until a restart;
+ *   `effect: "degraded"`: they worked, slowly (latency, bandwidth). Neither changes a checker.
+ *
+ * An `end` with `error` says the fault could not be injected or healed (it may still be in place):
+ * the run's verdict is unknown at best, and the fault is named.
+ * A window whose `end` is missing lasts until the end of the run.
+ */
+export const windowRecord = z.object({
+  type: z.literal("fault"),
+  t: time,
+  /** The kind of fault: "pause", "partition", "skew", … */
+  fault: z.string(),
+  action: z.enum(["begin", "end"]),
+  /** Pairs the begin and end of one window. */
+  window: id,
+  effect: z.enum(["unavailable", "clock", "down", "degraded"]),
+  /** The affected process instances, and their logical names for people. */
+  instances: z.array(id),
+  procs: z.array(z.string()),
+  offsetMs: z.number().optional(),
+  /** Executions the instances were running when the window began. */
+  inFlight: inFlight.optional(),
+  /** On an end: why injecting or healing failed. */
+  error: z.string().optional(),
+  /** On an end: what the fault saw and did (observed clock offsets, stop times, …). */
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const faultRecord = z.discriminatedUnion("action", [killRecord, restartRecord, windowRecord]);
+export type KillRecord = z.infer<typeof killRecord>;
+export type RestartRecord = z.infer<typeof restartRecord>;
+export type WindowRecord = z.infer<typeof windowRecord>;
+export type FaultRecord = z.infer<typeof faultRecord>;
+
+/** Every record a ledger line may hold. */
+export const ledgerRecord = z.union([
+  startRecord,
+  endRecord,
+  ackRecord,
+  workerErrorRecord,
+  stalledRecord,
+  acceptRecord,
+  processRecord,
+  faultRecord,
+]);
+export type LedgerRecord = z.infer<typeof ledgerRecord>;
+
+/** The record types, by the schema of each (for precise error messages). */
+export const recordSchemas: Record<string, z.ZodType> = {
+  start: startRecord,
+  end: endRecord,
+  ack: ackRecord,
+  "worker-error": workerErrorRecord,
+  stalled: stalledRecord,
+  accept: acceptRecord,
+  process: processRecord,
+  fault: faultRecord,
+};

@@ -1,3 +1,4 @@
+import { requestId } from "../ledger/identity.ts";
 import type { AcceptRecord } from "../ledger/records.ts";
 import type { Rng } from "../util/rng.ts";
 
@@ -32,6 +33,8 @@ export interface MixEntry {
   /** Overrides the load's duration range for this entry. */
   durationMs?: readonly [number, number];
   expect: Expectation;
+  /** Its jobs run a multiple of the scheduler's lock timeout (the load's lockTimeoutsPerLongJob). */
+  long?: boolean;
 }
 
 /** One job of the load, fully decided before the run (so a seed reproduces it). */
@@ -41,6 +44,8 @@ export interface PlannedJob {
   body: Record<string, unknown>;
   retry?: RetrySpec;
   expect: Expectation;
+  /** Sized from the built scheduler's lock timeout before the load starts (see longJobs.ts). */
+  long?: boolean;
 }
 
 export interface MixOptions {
@@ -85,6 +90,7 @@ export function planJobs(options: MixOptions, rng: Rng): PlannedJob[] {
       seq,
       route: entry.route,
       expect: entry.expect,
+      ...(entry.long ? { long: true } : {}),
       ...(entry.retry ? { retry: entry.retry } : {}),
       body: {
         ...entry.body,
@@ -99,12 +105,13 @@ export function planJobs(options: MixOptions, rng: Rng): PlannedJob[] {
   return jobs;
 }
 
-/** What an accept record says of a planned job beyond its id: its retry expectation and dedupe key. */
-export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "retry" | "dedupeKey"> {
+/** What an accept record says of a planned job beyond its id: its request, retry expectation and dedupe key. */
+export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "request" | "retry" | "dedupeKey"> {
   const data = job.body.data as { failUntilAttempt?: number } | undefined;
   const dedupeKey = typeof job.body.dedupeKey === "string" ? job.body.dedupeKey : undefined;
   const retry = job.retry;
   return {
+    request: requestId(job.seq),
     ...(dedupeKey ? { dedupeKey } : {}),
     ...(retry
       ? {

@@ -1,12 +1,12 @@
-import { checkerRegistry } from "../checkers/index.ts";
-import type { CheckInput, CheckSettings } from "../checkers/types.ts";
-import { overallVerdict, runCheckers } from "../checkers/verdicts.ts";
+import { checkerRegistry, isCheckerName } from "../checkers/index.ts";
+import type { AnyCheckerResult, Checker, CheckInput, CheckSettings } from "../checkers/types.ts";
+import { keyByName, overallVerdict, runCheckers } from "../checkers/verdicts.ts";
 import type { RunSettings } from "../config/scenarioSchema.ts";
-import type { History } from "../ledger/history.ts";
+import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { TimingSettings } from "../sut/adapter.ts";
 import { round } from "../util/stats.ts";
-import { figure, figuresOf, type RunConfig, type RunResult, SCHEMA_VERSION } from "./result.ts";
+import { type HistorySummary, type RunConfig, type RunResult, SCHEMA_VERSION } from "./result.ts";
 import { buildTimeline } from "./timeline.ts";
 
 /** What a run knows about itself besides the history and the final state. */
@@ -52,11 +52,37 @@ export function checkSettings(
 
 /** Jobs acknowledged as completed per second, from the first start to the last completion. */
 function jobsPerSec(history: History): number | null {
-  const firstStart = history.records.find((r) => r.type === "start")?.t;
-  const successes = history.records.filter((r) => r.type === "ack" && r.outcome === "success");
-  const last = successes[successes.length - 1]?.t;
+  let firstStart: number | undefined;
+  let last: number | undefined;
+  let successes = 0;
+  for (const r of history.records) {
+    if (r.type === "start" && firstStart === undefined) firstStart = r.t;
+    if (r.type === "ack" && r.outcome === "success") {
+      successes++;
+      last = r.t;
+    }
+  }
   if (firstStart === undefined || last === undefined || last <= firstStart) return null;
-  return round((successes.length * 1000) / (last - firstStart), 1);
+  return round((successes * 1000) / (last - firstStart), 1);
+}
+
+/** At most this many history problems are written out as examples; the counts cover them all. */
+const MAX_PROBLEM_EXAMPLES = 50;
+
+/** What was wrong with a history, for result.json. */
+export function summarizeHistory(history: History): HistorySummary {
+  return {
+    records: history.records.length,
+    rejectedLines: history.rejected.length,
+    problems: history.problems.length,
+    byKind: problemCounts(history),
+    examples: history.problems.slice(0, MAX_PROBLEM_EXAMPLES),
+  };
+}
+
+/** The checkers a configuration names, in its order (names it does not know are left to validation). */
+export function checkersOf(config: RunSettings): Checker[] {
+  return config.check.checkers.filter(isCheckerName).map((name) => checkerRegistry[name] as Checker);
 }
 
 /**
@@ -78,18 +104,18 @@ export function buildResult(
     history,
     finalState,
   };
-  const checkers = runCheckers(
-    meta.config.check.checkers.map((name) => checkerRegistry[name]).filter((c) => c !== undefined),
-    input,
-  ).map((r) => {
+  const results: AnyCheckerResult[] = runCheckers(checkersOf(meta.config), input).map((r) => {
     const why = meta.config.check.informational[r.name];
     return why ? { ...r, informational: true, note: why } : r;
   });
-  const verdict = overallVerdict(checkers);
-  const n = (checker: string, name: string) => figure(checkers, checker, name) ?? 0;
+  const verdict = overallVerdict(results);
+  const checkers = keyByName(results);
+  const lost = checkers["lost-jobs"]?.figures;
+  const reruns = checkers["re-executions"]?.figures;
+  const recovery = checkers["recovery-time"]?.figures;
   const settings = input.settings;
   // What an interrupted run had not finished yet is unfinished, never lost.
-  const notEnded = n("lost-jobs", "lost");
+  const unfinished = checkers["lost-jobs"]?.unknowns.filter((u) => u.kind === "unfinished").length ?? 0;
   return {
     schemaVersion: SCHEMA_VERSION,
     scenario: meta.scenario,
@@ -106,26 +132,27 @@ export function buildResult(
     ...(meta.sut ? { sut: meta.sut } : {}),
     finalStatuses: countStatuses(finalState),
     counts: {
-      accepted: n("lost-jobs", "accepted"),
-      completed: n("lost-jobs", "completed"),
-      lost: settings.complete ? notEnded : 0,
-      unfinished: settings.complete ? 0 : notEnded,
+      accepted: lost?.accepted ?? 0,
+      completed: lost?.completed ?? 0,
+      lost: (lost?.lost ?? 0) + (lost?.mergedRequests ?? 0),
+      unexpected: (lost?.unexpectedJobs ?? 0) + (lost?.unexpectedExecutions ?? 0),
+      unfinished,
       kills: history.records.filter((r) => r.type === "fault" && r.action === "kill").length,
-      recovered: n("re-executions", "recovered"),
-      doubleExecutions: n("re-executions", "doubleExecutions"),
-      runsAfterSuccess: n("re-executions", "runsAfterSuccess"),
+      recovered: reruns?.byClass.recovery ?? 0,
+      doubleExecutions: reruns?.byClass["double-execution"] ?? 0,
+      runsAfterSuccess: reruns?.byClass["run-after-success"] ?? 0,
     },
     recovery: {
-      p50Ms: figure(checkers, "recovery-time", "p50Ms"),
-      maxMs: figure(checkers, "recovery-time", "maxMs"),
+      p50Ms: recovery?.p50Ms ?? null,
+      maxMs: recovery?.maxMs ?? null,
       boundMs: settings.lockTimeoutMs + settings.pollIntervalMs,
       toleranceMs: settings.recoveryToleranceMs,
     },
     throughput: { jobsPerSec: jobsPerSec(history) },
     load: meta.load,
-    ...scenarioFigures(checkers),
+    history: summarizeHistory(history),
     checkers,
-    timeline: buildTimeline(history, meta.runEndedAt),
+    timeline: buildTimeline(history, meta.runEndedAt, settings),
   };
 }
 
@@ -134,60 +161,5 @@ function countStatuses(finalState: CheckInput["finalState"]): RunResult["finalSt
   const out = { total: finalState.length, pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
   for (const j of finalState)
     if (j.status in out && j.status !== "total") out[j.status as keyof typeof out]++;
-  return out;
-}
-
-/** The per-scenario sections of result.json, each present only when its checker ran. */
-function scenarioFigures(checkers: RunResult["checkers"]): Partial<RunResult> {
-  const out: Partial<RunResult> = {};
-  const num = (f: Record<string, number | null>, k: string) => f[k] ?? 0;
-  const ordering = figuresOf(checkers, "priority-order");
-  if (ordering) {
-    out.ordering = {
-      inversions: num(ordering, "inversions"),
-      maxInversionWaitMs: num(ordering, "maxInversionWaitMs"),
-      limitedBehindUnlimited: num(ordering, "limitedBehindUnlimited"),
-    };
-  }
-  const concurrency = figuresOf(checkers, "concurrency-limit");
-  if (concurrency) {
-    out.concurrency = {};
-    for (const key of Object.keys(concurrency).filter((k) => k.endsWith(": limit"))) {
-      const name = key.slice(0, -": limit".length);
-      out.concurrency[name] = {
-        limit: num(concurrency, `${name}: limit`),
-        peak: num(concurrency, `${name}: peak`),
-        msOverLimit: num(concurrency, `${name}: msOverLimit`),
-        longestStarvationMs: num(concurrency, `${name}: longestStarvationMs`),
-      };
-    }
-  }
-  const fixed = figuresOf(checkers, "retry-timing");
-  const computed = figuresOf(checkers, "retry-computed-delay");
-  if (fixed || computed) {
-    const pick = (f: Record<string, number | null>) => ({
-      checked: num(f, "checked"),
-      early: num(f, "early"),
-      late: num(f, "late"),
-    });
-    out.retries = { ...pick(fixed ?? {}), ...(computed ? { computed: pick(computed) } : {}) };
-  }
-  const repeats = figuresOf(checkers, "repeat-ticks");
-  if (repeats) {
-    out.repeats = {
-      ticks: num(repeats, "ticks"),
-      doubleTicks: num(repeats, "doubleTicks"),
-      missed: num(repeats, "missed"),
-      driftP50Ms: repeats.driftP50Ms ?? null,
-      driftP99Ms: repeats.driftP99Ms ?? null,
-    };
-  }
-  const dedupe = figuresOf(checkers, "dedupe");
-  if (dedupe)
-    out.dedupe = {
-      requests: num(dedupe, "requests"),
-      jobs: num(dedupe, "jobs"),
-      executions: num(dedupe, "executions"),
-    };
   return out;
 }

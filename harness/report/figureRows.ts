@@ -28,41 +28,52 @@ export function figureRows(result: RunResult): [string, string | number][] {
       `${result.load.accepted}/${result.load.sent} accepted, ${Math.round(result.load.requestsPerSec)} req/s, p99 ${result.load.latencyMs.p99} ms`,
     ]);
   }
-  if (result.ordering) {
+  const ordering = result.checkers["priority-order"]?.figures;
+  if (ordering) {
     rows.push(
-      [
-        "priority inversions",
-        `${result.ordering.inversions} (worst wait ${result.ordering.maxInversionWaitMs} ms)`,
-      ],
-      ["unlimited started ahead of waiting limited", result.ordering.limitedBehindUnlimited],
+      ["priority inversions", `${ordering.inversions} (worst wait ${ordering.maxInversionWaitMs} ms)`],
+      ["unlimited started ahead of waiting limited", ordering.limitedBehindUnlimited],
     );
   }
-  for (const [name, l] of Object.entries(result.concurrency ?? {})) {
+  for (const [name, l] of Object.entries(result.checkers["concurrency-limit"]?.figures?.names ?? {})) {
     rows.push([
       `${name}: peak / limit`,
       `${l.peak} / ${l.limit}, ${l.msOverLimit} ms over, longest starvation ${l.longestStarvationMs} ms`,
     ]);
   }
-  if (result.retries) {
-    const r = result.retries;
-    rows.push(["retry gaps (fixed delay)", `${r.checked} checked, ${r.early} early, ${r.late} late`]);
-    if (r.computed)
-      rows.push([
-        "retry gaps (computed delay)",
-        `${r.computed.checked} checked, ${r.computed.early} early, ${r.computed.late} late`,
-      ]);
-  }
-  if (result.repeats) {
-    const r = result.repeats;
+  const fixed = result.checkers["retry-timing"]?.figures;
+  if (fixed)
+    rows.push([
+      "retry gaps (fixed delay)",
+      `${fixed.checked} checked, ${fixed.early} early, ${fixed.late} late`,
+    ]);
+  const computed = result.checkers["retry-computed-delay"]?.figures;
+  if (computed)
+    rows.push([
+      "retry gaps (computed delay)",
+      `${computed.checked} checked, ${computed.early} early, ${computed.late} late`,
+    ]);
+  const repeats = result.checkers["repeat-ticks"]?.figures;
+  if (repeats) {
     rows.push([
       "repeat ticks",
-      `${r.ticks} run, ${r.doubleTicks} twice, ${r.missed} missed; drift p50 ${ms(r.driftP50Ms)}, p99 ${ms(r.driftP99Ms)}`,
+      `${repeats.ticks} run, ${repeats.doubleTicks} twice, ${repeats.missed} missed; drift p50 ${ms(repeats.driftP50Ms)}, p99 ${ms(repeats.driftP99Ms)}`,
     ]);
   }
-  if (result.dedupe) {
+  const dedupe = result.checkers.dedupe?.figures;
+  if (dedupe) {
     rows.push([
       "dedupe",
-      `${result.dedupe.requests} accepted requests → ${result.dedupe.jobs} jobs, ${result.dedupe.executions} executions`,
+      `${dedupe.requests} accepted requests → ${dedupe.jobs} jobs, ${dedupe.executions} executions`,
+    ]);
+  }
+  if (c.unexpected > 0) rows.push(["unexpected jobs / executions", c.unexpected]);
+  if (result.history.problems > 0) {
+    rows.push([
+      "history problems (no checker can pass)",
+      `${result.history.problems}: ${Object.entries(result.history.byKind)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(", ")}`,
     ]);
   }
   if (c.kills > 0) {

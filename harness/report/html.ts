@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { RunResult } from "./result.ts";
+import { checkerList, type RunResult } from "./result.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -68,7 +68,7 @@ function summaryRows(result: RunResult): string {
 }
 
 function checkerRows(result: RunResult): string {
-  return result.checkers
+  return checkerList(result)
     .map((r) => {
       const violations = r.violations
         .slice(0, 20)
@@ -114,10 +114,10 @@ tr.pass .verdict { color: #17803d; font-weight: 600; } tr.fail .verdict { color:
 <h2>Checkers</h2>
 <table><tr><th>checker</th><th>verdict</th><th>summary and evidence</th></tr>${checkerRows(result)}</table>
 <h2>Jobs started and completed per second</h2>
-<p class="note">Vertical lines mark faults: kills (red), restarts (green), pauses (orange), resumes (blue).</p>
+<p class="note">Vertical lines mark faults: kills (red), restarts (green), the begin (orange) and end (blue) of a fault window such as a freeze.</p>
 <div class="chart"><canvas id="throughput"></canvas></div>
 <h2>Executions per worker process</h2>
-<p class="note">One bar per handler execution. Grey: first run; orange: a recovery re-run after a crash; purple: a retry; red: a double execution or a run after a final outcome. Dark red bars end where their process was killed.${result.timeline?.truncated ? " Only the first executions are drawn." : ""}</p>
+<p class="note">One bar per handler execution. Grey: first run (or a repeat's next tick); orange: a recovery re-run after a crash; purple: a retry; red: a double execution, a re-run under a live owner or before the lock could expire, or a run after a final outcome. Dark red bars end where their process was killed.${result.timeline?.truncated ? " Only the first executions are drawn." : ""}</p>
 <div class="chart tall"><canvas id="timeline"></canvas></div>
 <h2>Latency</h2>
 <p class="note">From the moment the trigger server accepted a job to its first start, and how long each execution ran.</p>
@@ -139,14 +139,14 @@ ${clientScript}
 const clientScript = `
 const result = JSON.parse(document.getElementById("result").textContent);
 const tl = result.timeline;
-const faultColour = { kill: "#c62828", restart: "#2e7d32", pause: "#ef6c00", resume: "#1565c0" };
-const classColour = { first: "#90a4ae", recovery: "#fb8c00", retry: "#8e24aa", "double-execution": "#d50000", "run-after-success": "#d50000", "run-after-failure": "#d50000", "rerun-unacknowledged": "#6d4c41" };
+const faultColour = { kill: "#c62828", restart: "#2e7d32", begin: "#ef6c00", end: "#1565c0" };
+const classColour = { first: "#90a4ae", repeat: "#90a4ae", recovery: "#fb8c00", retry: "#8e24aa", "double-execution": "#d50000", stall: "#d50000", "lock-not-honoured": "#d50000", "run-after-success": "#d50000", "run-after-failure": "#d50000" };
 const secs = (ms) => ms / 1000;
 function faultLines(withLabels) {
   const out = {};
   (tl ? tl.faults : []).forEach((f, i) => {
     out["f" + i] = { type: "line", xMin: secs(f.t), xMax: secs(f.t), borderColor: faultColour[f.action] || "#333", borderWidth: 2,
-      label: withLabels ? { display: true, content: f.action + " " + f.proc, position: "start", font: { size: 10 } } : undefined };
+      label: withLabels ? { display: true, content: (f.action === "begin" || f.action === "end" ? f.fault + " " + f.action : f.action) + " " + f.proc, position: "start", font: { size: 10 } } : undefined };
   });
   return out;
 }
@@ -181,7 +181,7 @@ if (tl) {
   };
   histogram("enqueue", tl.enqueueToStart, "enqueue to first start", "#1565c0");
   histogram("runtime", tl.runTime, "run time of each execution", "#2e7d32");
-  if (result.ordering) {
+  if (result.checkers["priority-order"]) {
     document.getElementById("priority-section").hidden = false;
     const firsts = tl.executions.filter((e) => e.class === "first");
     new Chart(document.getElementById("priority"), {

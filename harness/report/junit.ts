@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import junitReportBuilder, { type Builder, type TestCase, type TestSuite } from "junit-report-builder";
 import type { CheckerResult, Violation } from "../checkers/types.ts";
-import type { RunResult } from "./result.ts";
+import { checkerList, type RunResult } from "./result.ts";
 
 // The package's types declare an ES default export, but its CommonJS module.exports is the builder
 // itself, which is what Node's default import gives at run time.
@@ -83,7 +83,7 @@ export function runJunit(result: RunResult): string {
     .property("scheduler", result.environment.scheduler)
     .property("node", result.environment.node);
   const className = `scenario.${result.scenario}`;
-  for (const checker of result.checkers) checkerCase(suite, className, checker);
+  for (const checker of checkerList(result)) checkerCase(suite, className, checker);
   if (result.incomplete) {
     suite
       .testCase()

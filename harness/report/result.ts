@@ -1,5 +1,6 @@
-import type { CheckerResult, Verdict } from "../checkers/types.ts";
+import type { CheckerName, CheckerResult, CheckerResults, Verdict } from "../checkers/types.ts";
 import type { RunSettings } from "../config/scenarioSchema.ts";
+import type { HistoryProblem } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { EffectiveSettings } from "../sut/adapter.ts";
 import type { Timeline } from "./timeline.ts";
@@ -17,8 +18,23 @@ export type RunConfig = RunSettings & {
   keep?: boolean;
 };
 
-/** Bumped whenever a field of result.json changes meaning or goes away. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever a field of result.json changes meaning or goes away. 2: checker results keyed
+ * by checker name with typed figures; the history's problems; process instance ids.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** What was wrong with the run's history, as read (see ledger/history.ts). */
+export interface HistorySummary {
+  records: number;
+  /** Lines that were not valid records (unreadable, unknown type, missing fields). */
+  rejectedLines: number;
+  /** Every problem: rejected lines and records that do not fit together (an ack before its start, …). */
+  problems: number;
+  byKind: Partial<Record<HistoryProblem["kind"], number>>;
+  /** The first problems, for people. */
+  examples: HistoryProblem[];
+}
 
 /** The product of a run: everything a view needs, as JSON. Every view is a pure function of it. */
 export interface RunResult {
@@ -64,11 +80,13 @@ export interface RunResult {
     failed: number;
     cancelled: number;
   };
+  /** The headline figures, from the checkers' figures (0 when the checker did not run). */
   counts: {
     accepted: number;
     completed: number;
     /** Accepted jobs not in their expected final status when a complete run ended. */
     lost: number;
+    unexpected: number;
     /**
      * Accepted jobs not (yet) in their expected final status when an interrupted run stopped:
      * not judged lost, since the run did not wait for them (absent in results written before).
@@ -82,44 +100,22 @@ export interface RunResult {
   recovery: { p50Ms: number | null; maxMs: number | null; boundMs: number; toleranceMs: number };
   throughput: { jobsPerSec: number | null };
   load: HttpLoadResult | null;
-  /** Present when the priority-order checker ran. */
-  ordering?: { inversions: number; maxInversionWaitMs: number; limitedBehindUnlimited: number };
-  /** Present when the concurrency-limit checker ran: one entry per limited job name. */
-  concurrency?: Record<
-    string,
-    { limit: number; peak: number; msOverLimit: number; longestStarvationMs: number }
-  >;
-  /** Present when a retry checker ran; `computed` for delays given as functions. */
-  retries?: {
-    checked: number;
-    early: number;
-    late: number;
-    computed?: { checked: number; early: number; late: number };
-  };
-  /** Present when the repeat-ticks checker ran. */
-  repeats?: {
-    ticks: number;
-    doubleTicks: number;
-    missed: number;
-    driftP50Ms: number | null;
-    driftP99Ms: number | null;
-  };
-  /** Present when the dedupe checker ran: accepted requests and the jobs they made. */
-  dedupe?: { requests: number; jobs: number; executions: number };
-  checkers: CheckerResult[];
+  history: HistorySummary;
+  /** Every checker's result, keyed by checker name in the scenario's order; figures are typed per checker. */
+  checkers: CheckerResults;
   /** The series the HTML report draws (absent in results written before it existed). */
   timeline?: Timeline;
 }
 
-/** The figures of one checker, if it ran. */
-export function figuresOf(
-  checkers: readonly CheckerResult[],
-  checker: string,
-): CheckerResult["figures"] | undefined {
-  return checkers.find((c) => c.name === checker)?.figures;
+/** One checker's result in a run, if it ran. */
+export function checkerOf<N extends CheckerName>(
+  result: Pick<RunResult, "checkers">,
+  name: N,
+): CheckerResult<N> | undefined {
+  return result.checkers[name] as CheckerResult<N> | undefined;
 }
 
-/** Reads one figure a checker measured, or null when that checker did not run. */
-export function figure(checkers: readonly CheckerResult[], checker: string, name: string): number | null {
-  return checkers.find((c) => c.name === checker)?.figures[name] ?? null;
+/** The checker results of a run, in order. */
+export function checkerList(result: Pick<RunResult, "checkers">): CheckerResult[] {
+  return Object.values(result.checkers) as CheckerResult[];
 }

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { figureRows } from "./figureRows.ts";
-import type { RunResult } from "./result.ts";
+import { checkerList, type RunResult } from "./result.ts";
 
 /** Text made safe for one cell of a markdown table: no pipes, no raw HTML, one line. */
 export function mdCell(value: string | number): string {
@@ -46,7 +46,7 @@ export function runSummaryMarkdown(
   out.push(
     mdTable(
       ["checker", "verdict", "summary"],
-      result.checkers.map((c) => [
+      checkerList(result).map((c) => [
         c.informational ? `${c.name} (informational)` : c.name,
         c.verdict.toUpperCase(),
         c.informational ? `${c.summary}\ninformational, not in the verdict: ${c.note ?? ""}` : c.summary,
@@ -54,7 +54,7 @@ export function runSummaryMarkdown(
     ),
     "",
   );
-  for (const c of result.checkers) {
+  for (const c of checkerList(result)) {
     if (c.violations.length === 0) continue;
     const shown = c.violations.slice(0, max);
     out.push(

@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import { figureRows } from "./figureRows.ts";
-import type { RunResult } from "./result.ts";
+import { checkerList, type RunResult } from "./result.ts";
 
 const colours = { pass: "\x1b[32m", fail: "\x1b[31m", unknown: "\x1b[33m", reset: "\x1b[0m" } as const;
 
@@ -37,19 +37,28 @@ export function renderSummary(
     colWidths: [24, 9, 78],
     wordWrap: true,
   });
-  for (const r of result.checkers) {
+  for (const r of checkerList(result)) {
     const summary = r.note ? `${r.summary}\ninformational, not in the verdict: ${r.note}` : r.summary;
     checks.push([r.name + (r.informational ? " (info)" : ""), verdictText(r.verdict, colour), summary]);
   }
   lines.push(checks.toString());
 
   const max = options.maxViolations ?? 10;
-  for (const r of result.checkers) {
-    if (r.violations.length === 0) continue;
+  for (const r of checkerList(result)) {
+    for (const [what, list] of [
+      ["violation(s)", r.violations],
+      ["not judged", r.unknowns],
+    ] as const) {
+      if (list.length === 0) continue;
+      lines.push(`${r.name}: ${list.length} ${what}${list.length > max ? `, first ${max}` : ""}`);
+      for (const v of list.slice(0, max)) lines.push(`  - ${v.message}`);
+    }
+  }
+  if (result.history.problems > 0) {
     lines.push(
-      `${r.name}: ${r.violations.length} violation(s)${r.violations.length > max ? `, first ${max}` : ""}`,
+      `history: ${result.history.problems} problem(s), so no checker can pass${result.history.problems > max ? `; first ${max}` : ""}`,
     );
-    for (const v of r.violations.slice(0, max)) lines.push(`  - ${v.message}`);
+    for (const p of result.history.examples.slice(0, max)) lines.push(`  - ${p.message}`);
   }
   if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
   lines.push(`verdict: ${verdictText(result.verdict, colour)}`);

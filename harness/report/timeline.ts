@@ -1,7 +1,8 @@
 import { buildExecutions, executionsByJob } from "../checkers/executions.ts";
 import { classifyExecutions, type ExecutionClass } from "../checkers/reexecutions.ts";
+import type { CheckSettings } from "../checkers/types.ts";
 import type { History } from "../ledger/history.ts";
-import type { AcceptRecord, FaultRecord } from "../ledger/records.ts";
+import type { FaultRecord } from "../ledger/records.ts";
 import { percentile } from "../util/stats.ts";
 
 /** At most this many executions are drawn; a run with more keeps the first ones and says so. */
@@ -22,7 +23,8 @@ export interface Timeline {
   /** Executions started, and jobs acknowledged completed, per bucket. */
   started: number[];
   completed: number[];
-  faults: { t: number; action: FaultRecord["action"]; proc: string }[];
+  /** Kills and restarts, and the begin and end of each fault window (with the procs it hit). */
+  faults: { t: number; fault: string; action: FaultRecord["action"]; proc: string }[];
   /** One lane per worker process (its logical name, across restarts). */
   lanes: string[];
   executions: {
@@ -57,15 +59,20 @@ function histogram(values: readonly number[], bins = 24): Histogram | null {
 }
 
 /** Builds the pictures' series from a run's history. */
-export function buildTimeline(history: History, runEndedAt: number, bucketMs = 1000): Timeline {
+export function buildTimeline(
+  history: History,
+  runEndedAt: number,
+  timing: Pick<CheckSettings, "lockTimeoutMs" | "timingToleranceMs">,
+  bucketMs = 1000,
+): Timeline {
   const records = history.records;
   const t0 = records[0]?.t ?? runEndedAt;
   const executions = buildExecutions(history, runEndedAt);
   const classes = new Map<string, ExecutionClass>();
   for (const list of executionsByJob(executions).values()) {
-    const cls = classifyExecutions(list);
+    const cls = classifyExecutions(list, timing);
     list.forEach((e, i) => {
-      classes.set(e.execId, cls[i] as ExecutionClass);
+      classes.set(e.execId, (cls[i] as { cls: ExecutionClass }).cls);
     });
   }
   const buckets = Math.max(1, Math.ceil((runEndedAt - t0) / bucketMs) + 1);
@@ -80,9 +87,9 @@ export function buildTimeline(history: History, runEndedAt: number, bucketMs = 1
   const lanes = [...new Set(executions.map((e) => e.proc))].sort((a, b) =>
     a.localeCompare(b, undefined, { numeric: true }),
   );
+  const laneOf = new Map(lanes.map((l, i) => [l, i]));
   const accepted = new Map<string, number>();
-  for (const r of records)
-    if (r.type === "accept" && !accepted.has(r.jobId)) accepted.set(r.jobId, (r as AcceptRecord).t);
+  for (const r of records) if (r.type === "accept" && !accepted.has(r.jobId)) accepted.set(r.jobId, r.t);
   const firstRuns = executions.filter((e) => classes.get(e.execId) === "first");
 
   const concurrency: Timeline["concurrency"] = {};
@@ -113,10 +120,15 @@ export function buildTimeline(history: History, runEndedAt: number, bucketMs = 1
     completed,
     faults: records
       .filter((r): r is FaultRecord => r.type === "fault")
-      .map((f) => ({ t: f.t - t0, action: f.action, proc: f.proc })),
+      .map((f) => ({
+        t: f.t - t0,
+        fault: f.fault,
+        action: f.action,
+        proc: "procs" in f ? f.procs.join(",") : f.proc,
+      })),
     lanes,
     executions: executions.slice(0, MAX_TIMELINE_EXECUTIONS).map((e) => ({
-      lane: lanes.indexOf(e.proc),
+      lane: laneOf.get(e.proc) as number,
       start: e.start - t0,
       stop: e.stop - t0,
       jobId: e.jobId,

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { BSON, type Db, type Document, ObjectId } from "mongodb";
 import type { JobState } from "../checkers/types.ts";
+import { requestOf } from "../ledger/identity.ts";
 import { loadScheduler } from "../sut/schedulerModule.ts";
 
 /** The scheduler's collection, as mongo-job-scheduler names it by default. */
@@ -20,6 +21,7 @@ export async function readFinalState(db: Db): Promise<JobState[]> {
     lockedBy: d.lockedBy ?? null,
     lastError: d.lastError ?? null,
     dedupeKey: d.dedupeKey ?? null,
+    request: requestOf(d.data),
   }));
 }
 

@@ -61,6 +61,11 @@ export interface Execution {
   lockVersion: number;
   /** When the job was due (ms since the epoch). */
   nextRunAt: number;
+  /**
+   * The lock expiry the claim set (ms since the epoch), when the scheduler exposes it: no other
+   * worker may claim the job before then, which the checkers hold it to.
+   */
+  lockUntil?: number;
   data: unknown;
   /** The scheduler's own name for the worker that holds the lock. */
   workerId: string;

@@ -3,7 +3,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { HarnessError } from "../exitCodes.ts";
+import { newInstanceId } from "../ledger/identity.ts";
 import type { ProcessRecord } from "../ledger/records.ts";
+import { CLOCK_ANCHOR_ENV, takeAnchor } from "../util/referenceClock.ts";
 import type { WorkerStats } from "./workerStats.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -12,9 +14,17 @@ const tsxLoader = import.meta.resolve("tsx");
 /** How long a child may take to say it is ready. */
 const READY_TIMEOUT_MS = 60_000;
 
+/** How long a worker may take to answer a request over IPC. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Starts a child Node process running a TypeScript entry, with IPC, its output appended to a log. */
-function spawnChild(entry: string, env: Record<string, string>, logFile: string) {
-  return execa(process.execPath, ["--import", tsxLoader, entry], {
+function spawnChild(
+  entry: string,
+  env: Record<string, string>,
+  logFile: string,
+  nodeArgs: readonly string[],
+) {
+  return execa(process.execPath, [...nodeArgs, "--import", tsxLoader, entry], {
     ipc: true,
     serialization: "json",
     env,
@@ -45,9 +55,12 @@ interface Managed {
   kind: "worker" | "trigger";
   entry: string;
   env: Record<string, string>;
+  nodeArgs: readonly string[];
   slots: number;
   child: Child;
   pid: number;
+  /** This run of the process (HARNESS_INSTANCE in its environment): unique without the pid. */
+  instance: string;
   paused: boolean;
   /** Set once the child has exited (or been reaped after a kill). */
   exited: Promise<void>;
@@ -62,6 +75,12 @@ export interface SupervisorOptions {
   onProcess(record: ProcessRecord): void;
   /** Extra environment for every child (the bench sets HARNESS_SCHEDULER per build this way). */
   env?: Record<string, string>;
+}
+
+/** How a worker process is started besides its config: extra environment (libfaketime) and Node flags. */
+export interface WorkerLaunch {
+  env?: Record<string, string>;
+  nodeArgs?: readonly string[];
 }
 
 /**
@@ -89,14 +108,16 @@ export class Supervisor {
     config: Record<string, unknown>,
     slots: number,
     raw = false,
+    launch: WorkerLaunch = {},
   ): Promise<number> {
     return (
       await this.spawn(
         proc,
         "worker",
         join(here, raw ? "rawClaimMain.ts" : "workerMain.ts"),
-        { HARNESS_WORKER: JSON.stringify(config) },
+        { ...launch.env, HARNESS_WORKER: JSON.stringify(config) },
         slots,
+        launch.nodeArgs ?? [],
       )
     ).pid;
   }
@@ -109,6 +130,7 @@ export class Supervisor {
       join(here, "triggerMain.ts"),
       { HARNESS_TRIGGER: JSON.stringify(config) },
       0,
+      [],
     );
     return m.port as number;
   }
@@ -119,22 +141,44 @@ export class Supervisor {
     entry: string,
     env: Record<string, string>,
     slots: number,
+    nodeArgs: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ pid: number; port?: number }> {
     const cancel = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
     if (this.stopped || cancel.aborted) throw new StartCancelled(proc);
+    const instance = newInstanceId();
     const child = spawnChild(
       entry,
-      { ...this.options.env, ...env, HARNESS_RUN_TAG: this.options.runTag },
+      {
+        ...this.options.env,
+        ...env,
+        HARNESS_RUN_TAG: this.options.runTag,
+        HARNESS_INSTANCE: instance,
+        // A fresh anchor per process: the child's reference clock starts from the harness's now.
+        [CLOCK_ANCHOR_ENV]: JSON.stringify(takeAnchor()),
+      },
       join(this.options.logDir, `${proc}.log`),
+      nodeArgs,
     );
     const pid = child.pid as number;
     const exited = child.then(() => undefined);
-    const managed: Managed = { proc, kind, entry, env, slots, child, pid, paused: false, exited };
+    const managed: Managed = {
+      proc,
+      kind,
+      entry,
+      env,
+      nodeArgs,
+      slots,
+      child,
+      pid,
+      instance,
+      paused: false,
+      exited,
+    };
     this.children.set(proc, managed);
     void exited.then(() => {
       if (kind === "worker")
-        this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "exit", slots });
+        this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "exit", slots });
     });
     const log = join(this.options.logDir, `${proc}.log`);
     let onCancel = () => {};
@@ -166,7 +210,7 @@ export class Supervisor {
       }),
     ]).finally(() => cancel.removeEventListener("abort", onCancel));
     if (kind === "worker")
-      this.options.onProcess({ type: "process", t: Date.now(), proc, pid, event: "ready", slots });
+      this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "ready", slots });
     return { pid, port: ready.port };
   }
 
@@ -201,39 +245,100 @@ export class Supervisor {
     return this.children.get(proc)?.pid;
   }
 
+  /** The instance id of the current run of a child (see identity.ts). */
+  instanceOf(proc: string): string | undefined {
+    return this.children.get(proc)?.instance;
+  }
+
   /** SIGKILLs a child; resolves with the time the signal was sent, once the child is reaped. */
-  async kill(proc: string): Promise<{ pid: number; t: number }> {
+  async kill(proc: string): Promise<{ pid: number; instance: string; t: number }> {
     const m = this.require(proc);
     process.kill(m.pid, "SIGKILL");
     const t = Date.now();
     await m.exited;
-    return { pid: m.pid, t };
+    return { pid: m.pid, instance: m.instance, t };
   }
 
   /** SIGSTOPs a child (a frozen process: a GC pause, a stalled event loop, a VM migration). */
-  pause(proc: string): { pid: number; t: number } {
+  pause(proc: string): { pid: number; instance: string; t: number } {
     const m = this.require(proc);
     process.kill(m.pid, "SIGSTOP");
     m.paused = true;
-    return { pid: m.pid, t: Date.now() };
+    return { pid: m.pid, instance: m.instance, t: Date.now() };
   }
 
   /** SIGCONTs a paused child. */
-  resume(proc: string): { pid: number; t: number } {
+  resume(proc: string): { pid: number; instance: string; t: number } {
     const m = this.require(proc);
     process.kill(m.pid, "SIGCONT");
     m.paused = false;
-    return { pid: m.pid, t: Date.now() };
+    return { pid: m.pid, instance: m.instance, t: Date.now() };
   }
 
   /**
    * Starts a fresh process in the place of one that was killed, with the same settings. Rejects
    * with StartCancelled (and kills the new child) when `signal` aborts or stopAll runs first.
    */
-  async restart(proc: string, signal?: AbortSignal): Promise<number> {
+  async restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string }> {
     const m = this.require(proc);
     await m.exited;
-    return (await this.spawn(proc, m.kind, m.entry, m.env, m.slots, signal)).pid;
+    await this.spawn(proc, m.kind, m.entry, m.env, m.slots, m.nodeArgs, signal);
+    const fresh = this.require(proc);
+    return { pid: fresh.pid, instance: fresh.instance };
+  }
+
+  /** SIGTERMs a child (its graceful stop) and resolves once it has exited. */
+  async terminate(proc: string): Promise<{ pid: number; t: number; exitedAt: number }> {
+    const m = this.require(proc);
+    process.kill(m.pid, "SIGTERM");
+    const t = Date.now();
+    await m.exited;
+    return { pid: m.pid, t, exitedAt: Date.now() };
+  }
+
+  /** Resolves when the process now running under this name has exited. */
+  exited(proc: string): Promise<void> {
+    return this.require(proc).exited;
+  }
+
+  /** The names of every worker process started so far. */
+  workerNames(): string[] {
+    return [...this.children.values()].filter((m) => m.kind === "worker").map((m) => m.proc);
+  }
+
+  private nextRequest = 0;
+
+  /**
+   * Sends a request over a worker's IPC channel and resolves with its reply (see faultHooks.ts);
+   * rejects when the process exits first or does not answer in time.
+   */
+  async request(proc: string, body: { type: string } & Record<string, unknown>): Promise<unknown> {
+    const m = this.require(proc);
+    const id = ++this.nextRequest;
+    const reply = m.child.getOneMessage({
+      filter: (r) =>
+        (r as { type?: string; id?: number })?.type === "harness-reply" && (r as { id?: number }).id === id,
+    });
+    reply.catch(() => {});
+    await m.child.sendMessage(JSON.parse(JSON.stringify({ type: "harness-request", id, body })));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        reply,
+        m.exited.then(() => {
+          throw new Error(`${proc} exited before it answered ${body.type}`);
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new Error(`${proc} did not answer ${body.type} within ${REQUEST_TIMEOUT_MS / 1000} s`)),
+            REQUEST_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The procs of the worker processes that are running now (not exited, not paused). */

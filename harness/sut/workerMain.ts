@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { MongoClient } from "mongodb";
 import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
+import { newInstanceId } from "../ledger/identity.ts";
 import { createAdapter } from "./adapters/index.ts";
+import { installFaultHooks, referenceStamped } from "./faultHooks.ts";
 import { ledgerHandler } from "./ledgerHandler.ts";
 import type { SutSpec } from "./wiring.ts";
 import { installStatsResponder } from "./workerStats.ts";
@@ -64,15 +66,20 @@ function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
 }
 
 const config = readConfig(process.env);
+const pid = process.pid;
+// This run of the process: unique without the pid (the supervisor names it; a service makes its own).
+const instance = process.env.HARNESS_INSTANCE || newInstanceId();
+const fileStem = `${config.proc}-${instance.replace(/[^\w-]/g, "_")}`;
 const ledger: LedgerSink =
   config.ledger === false
     ? nullLedger
-    : new FileLedger(join(config.ledgerDir, `${config.proc}-${process.pid}.jsonl`));
+    : // On the harness's reference clock: a clock fault may move this process's Date.now().
+      referenceStamped(new FileLedger(join(config.ledgerDir, `${fileStem}.jsonl`)));
+installFaultHooks();
 // Event-loop delay of this process, written at shutdown: a latency spike and a stalled process
 // look alike from outside.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-const pid = process.pid;
 const sut: SutSpec = config.sut ?? {
   adapter: "mongo-job-scheduler",
   wiring: "matched",
@@ -87,9 +94,10 @@ const adapter = await createAdapter(sut);
 const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
 installStatsResponder(client);
 await client.connect();
-const recorder = ledgerHandler(ledger, { proc: config.proc, pid });
+const recorder = ledgerHandler(ledger, { proc: config.proc, instance, pid });
 const worker = await adapter.startWorker(client.db(config.dbName), {
-  id: `${config.proc}-${pid}`,
+  // Worker ids derive from this: unique per process instance, never from a (reusable) pid.
+  id: `${config.proc}-${instance}`,
   slots: config.slots,
   jobNames: config.jobNames ?? [],
   ...recorder,
@@ -108,7 +116,7 @@ async function shutdown(): Promise<void> {
   try {
     mkdirSync(config.ledgerDir, { recursive: true });
     writeFileSync(
-      join(config.ledgerDir, `${config.proc}-${process.pid}.loop.json`),
+      join(config.ledgerDir, `${fileStem}.loop.json`),
       JSON.stringify({
         proc: config.proc,
         pid,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../../harness/report/result.ts";
+import { checkerList, type RunResult } from "../../harness/report/result.ts";
 import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
 import { launchBrowser, noBrowserReason } from "../support/browser.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
@@ -45,7 +45,7 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
     expect(run.all).toContain("verdict: PASS");
     expect(run.code).toBe(0);
     const result = latest(reports);
-    expect(result).toMatchObject({ schemaVersion: 1, scenario: "crash-recovery", verdict: "pass", seed: 7 });
+    expect(result).toMatchObject({ schemaVersion: 2, scenario: "crash-recovery", verdict: "pass", seed: 7 });
     expect(result.counts.kills).toBeGreaterThanOrEqual(1);
     expect(result.counts.recovered).toBeGreaterThanOrEqual(1);
     expect(result.counts.lost).toBe(0);
@@ -136,21 +136,19 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
     expect(run.stdout).toContain("stuck running with an expired lock");
     const result = latest(reports);
     expect(result.counts.lost).toBeGreaterThanOrEqual(1);
-    const lost = result.checkers.find((c) => c.name === "lost-jobs");
+    const lost = result.checkers["lost-jobs"];
     expect(lost?.verdict).toBe("fail");
     const stuck =
       lost?.violations.filter((v) => v.evidence?.reason === "stuck running with an expired lock") ?? [];
     expect(stuck.length).toBeGreaterThanOrEqual(1);
     expect(run.stdout).toContain(String(stuck[0]?.jobId));
-    expect(result.checkers.find((c) => c.name === "recovery-time")?.violations[0]?.kind).toBe(
-      "never-recovered",
-    );
+    expect(result.checkers["recovery-time"]?.violations[0]?.kind).toBe("never-recovered");
 
     // For CI: the JUnit file has one failing case per failing checker, naming the stuck job, and
     // the step summary says the verdict and where the report is.
     const suite = parseJunit(readFileSync(join(reports, "ci", "junit.xml"), "utf8")).testsuites.testsuite;
     expect(suite).toHaveLength(1);
-    const failing = result.checkers
+    const failing = checkerList(result)
       .filter((c) => c.verdict === "fail" && !c.informational)
       .map((c) => c.name);
     expect(failing).toEqual(expect.arrayContaining(["lost-jobs", "recovery-time"]));
@@ -174,7 +172,7 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
     expect(run.code).toBe(1);
     const result = latest(reports);
     expect(result.counts.doubleExecutions).toBeGreaterThanOrEqual(1);
-    const doubles = result.checkers.find((c) => c.name === "re-executions")?.violations ?? [];
+    const doubles = result.checkers["re-executions"]?.violations ?? [];
     expect(doubles[0]?.kind).toBe("double-execution");
     expect(run.stdout).toContain(String(doubles[0]?.jobId));
   });

@@ -21,8 +21,8 @@ describe("scenario suite against broken schedulers (stand-in MongoDB)", () => {
     );
     expect(run.code).toBe(1);
     const result = latest(reports);
-    expect(result.ordering?.inversions).toBeGreaterThan(10);
-    const violation = result.checkers.find((c) => c.name === "priority-order")?.violations[0];
+    expect(result.checkers["priority-order"]?.figures?.inversions).toBeGreaterThan(10);
+    const violation = result.checkers["priority-order"]?.violations[0];
     expect(violation?.kind).toBe("priority-inversion");
     expect(run.stdout).toContain(String(violation?.jobId));
   });
@@ -37,8 +37,9 @@ describe("scenario suite against broken schedulers (stand-in MongoDB)", () => {
     );
     expect(run.code).toBe(1);
     const result = latest(reports);
-    expect(result.concurrency?.["limit-1"]?.peak).toBeGreaterThan(1);
-    expect(result.concurrency?.["limit-1"]?.msOverLimit).toBeGreaterThan(0);
+    const limit1 = result.checkers["concurrency-limit"]?.figures?.names["limit-1"];
+    expect(limit1?.peak).toBeGreaterThan(1);
+    expect(limit1?.msOverLimit).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/limit-\d: \d+ executions alive at .*, limit \d/);
   });
 
@@ -56,9 +57,9 @@ describe("scenario suite against broken schedulers (stand-in MongoDB)", () => {
     ]);
     expect(run.code).toBe(0);
     const result = latest(reports);
-    expect(result.retries?.checked).toBeGreaterThan(0);
-    expect(result.retries?.early).toBe(0);
-    const computed = result.checkers.find((c) => c.name === "retry-computed-delay");
+    expect(result.checkers["retry-timing"]?.figures?.checked).toBeGreaterThan(0);
+    expect(result.checkers["retry-timing"]?.figures?.early).toBe(0);
+    const computed = result.checkers["retry-computed-delay"];
     expect(computed?.informational).toBe(true);
     expect(computed?.note).toContain("function");
     expect(run.stdout).toContain("informational, not in the verdict");

@@ -1,5 +1,5 @@
 import type { JobState } from "../../harness/checkers/types.ts";
-import type { History } from "../../harness/ledger/history.ts";
+import { type History, historyOf } from "../../harness/ledger/history.ts";
 import type { AcceptRecord, LedgerRecord, StartRecord } from "../../harness/ledger/records.ts";
 
 export interface RunOptions {
@@ -15,21 +15,41 @@ export interface RunOptions {
   dedupeKey?: string;
   /** Ack this long after the end (default 1 ms). */
   ackAfter?: number;
+  /** The lockUntil the claim set (absent: the ledger does not say). */
+  lockUntil?: number;
+  /** The pid written in the records, when it differs from the instance number (a reused pid). */
+  pid?: number;
 }
 
-/** Builds ledger histories by hand for checker tests: one helper per record kind. */
+/**
+ * The instance id of process `proc` in its `n`th incarnation in a hand-built history. Records
+ * carry `n` as their pid unless a test says otherwise, so a reused pid is one option away.
+ */
+export function instanceOf(proc: string, n: number): string {
+  return `testhost/${proc}-${n}`;
+}
+
+/**
+ * Builds ledger histories by hand for checker tests: one helper per record kind. A process is
+ * named by its logical name and a number (its incarnation): `run("a", "w1", 1, …)` runs job a on
+ * the first incarnation of w1.
+ */
 export class HistoryBuilder {
   readonly records: LedgerRecord[] = [];
   private exec = 0;
+  private requests = 0;
 
   accept(
     jobId: string,
     t = 0,
-    options: Partial<Pick<AcceptRecord, "name" | "priority" | "expect" | "retry" | "dedupeKey">> = {},
+    options: Partial<
+      Pick<AcceptRecord, "name" | "priority" | "expect" | "retry" | "dedupeKey" | "request">
+    > = {},
   ): this {
     this.records.push({
       type: "accept",
       t,
+      request: options.request ?? `r${++this.requests}`,
       jobId,
       name: options.name ?? "email",
       priority: options.priority ?? 5,
@@ -40,21 +60,32 @@ export class HistoryBuilder {
     return this;
   }
 
-  ready(proc: string, pid: number, t: number, slots = 1): this {
-    this.records.push({ type: "process", t, proc, pid, event: "ready", slots });
+  ready(proc: string, n: number, t: number, slots = 1, pid = n): this {
+    this.records.push({
+      type: "process",
+      t,
+      proc,
+      instance: instanceOf(proc, n),
+      pid,
+      event: "ready",
+      slots,
+    });
     return this;
   }
 
-  /** One execution: start at `start`; end (and ack) at `end` unless it is null. */
+  /** One execution: start at `start`; end (and ack) at `end` unless it is null. Returns the execId via `lastExecId`. */
   run(
     jobId: string,
     proc: string,
-    pid: number,
+    n: number,
     start: number,
     end: number | null,
     options: RunOptions = {},
   ): this {
-    const execId = `${pid}-${++this.exec}`;
+    const instance = instanceOf(proc, n);
+    const pid = options.pid ?? n;
+    const execId = `${instance}#${++this.exec}`;
+    this.lastExecId = execId;
     this.records.push({
       type: "start",
       t: start,
@@ -66,15 +97,17 @@ export class HistoryBuilder {
       attempt: options.attempt ?? 1,
       lockVersion: 1,
       nextRunAt: options.nextRunAt ?? 0,
-      workerId: `${proc}-w0`,
+      ...(options.lockUntil !== undefined ? { lockUntil: options.lockUntil } : {}),
+      workerId: `${proc}-${n}-w0`,
       ...(options.repeat ? { repeat: options.repeat } : {}),
       ...(options.dedupeKey ? { dedupeKey: options.dedupeKey } : {}),
       proc,
+      instance,
       pid,
     });
     if (end !== null) {
       const outcome = options.outcome ?? "ok";
-      this.records.push({ type: "end", t: end, execId, jobId, outcome, pid });
+      this.records.push({ type: "end", t: end, execId, jobId, outcome, instance, pid });
       const ack = options.ack === undefined ? (outcome === "ok" ? "success" : "retry") : options.ack;
       if (ack)
         this.records.push({
@@ -83,29 +116,69 @@ export class HistoryBuilder {
           execId,
           jobId,
           outcome: ack,
+          instance,
           pid,
         });
     }
     return this;
   }
 
-  kill(proc: string, pid: number, t: number): this {
-    this.records.push({ type: "fault", t, fault: "kill", action: "kill", proc, pid });
+  /** The execution id of the last `run`. */
+  lastExecId = "";
+
+  kill(
+    proc: string,
+    n: number,
+    t: number,
+    inFlight: { execId: string; jobId: string }[] = [],
+    pid = n,
+  ): this {
+    this.records.push({
+      type: "fault",
+      t,
+      fault: "kill",
+      action: "kill",
+      proc,
+      instance: instanceOf(proc, n),
+      pid,
+      inFlight,
+    });
     return this;
   }
 
-  stalled(jobId: string, proc: string, pid: number, t: number): this {
-    this.records.push({ type: "stalled", t, jobId, proc, pid });
+  /** A fault window during which the listed incarnations were unavailable (frozen, partitioned). */
+  unavailable(window: string, procs: [string, number][], from: number, to: number | null): this {
+    const common = {
+      type: "fault" as const,
+      fault: "pause",
+      window,
+      effect: "unavailable" as const,
+      instances: procs.map(([p, n]) => instanceOf(p, n)),
+      procs: procs.map(([p]) => p),
+    };
+    this.records.push({ ...common, t: from, action: "begin" });
+    if (to !== null) this.records.push({ ...common, t: to, action: "end" });
     return this;
   }
 
-  workerError(proc: string, pid: number, t: number, message: string): this {
-    this.records.push({ type: "worker-error", t, proc, pid, message });
+  stalled(jobId: string, proc: string, n: number, t: number): this {
+    this.records.push({ type: "stalled", t, jobId, proc, instance: instanceOf(proc, n), pid: n });
+    return this;
+  }
+
+  workerError(proc: string, n: number, t: number, message: string): this {
+    this.records.push({ type: "worker-error", t, proc, instance: instanceOf(proc, n), pid: n, message });
+    return this;
+  }
+
+  /** Adds any record as it is (for records the helpers do not make). */
+  raw(record: LedgerRecord): this {
+    this.records.push(record);
     return this;
   }
 
   history(): History {
-    return { records: [...this.records].sort((a, b) => a.t - b.t), corruptLines: 0 };
+    return historyOf(this.records);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { CheckerResult } from "../../harness/checkers/types.ts";
 import { resolveSettings } from "../../harness/config/resolveSettings.ts";
 import { buildResult } from "../../harness/report/buildResult.ts";
-import type { RunResult } from "../../harness/report/result.ts";
+import { checkerList, type RunResult } from "../../harness/report/result.ts";
 import { scenarios } from "../../scenarios/index.ts";
 import { HistoryBuilder, job } from "./histories.ts";
 
@@ -55,7 +55,7 @@ export function brokenRun(
 
 /** One checker of a result, by name. */
 export function checkerOf(result: RunResult, name: string): CheckerResult {
-  const c = result.checkers.find((x) => x.name === name);
+  const c = checkerList(result).find((x) => x.name === name);
   if (!c) throw new Error(`no checker ${name}`);
   return c;
 }

@@ -15,7 +15,7 @@ describe("concurrency-limit checker", () => {
       .run("c", "w1", 1, 520, 900, limited);
     const result = check(b);
     expect(result.verdict).toBe("pass");
-    expect(result.figures).toMatchObject({ "report: peak": 2, "report: limit": 2, "report: msOverLimit": 0 });
+    expect(result.figures?.names.report).toMatchObject({ peak: 2, limit: 2, msOverLimit: 0 });
   });
 
   it("fails when more executions of a name are alive than its limit, across processes", () => {
@@ -27,7 +27,7 @@ describe("concurrency-limit checker", () => {
       .run("c", "w2", 2, 100, 300, limited);
     const result = check(b);
     expect(result.verdict).toBe("fail");
-    expect(result.figures).toMatchObject({ "report: peak": 3, "report: msOverLimit": 200 });
+    expect(result.figures?.names.report).toMatchObject({ peak: 3, msOverLimit: 200 });
     expect(result.violations[0]?.kind).toBe("over-limit");
   });
 
@@ -39,7 +39,7 @@ describe("concurrency-limit checker", () => {
     const result = check(b);
     expect(result.verdict).toBe("fail");
     expect(result.violations[0]?.kind).toBe("starvation");
-    expect(result.figures["report: longestStarvationMs"]).toBeGreaterThan(1500);
+    expect(result.figures?.names.report?.longestStarvationMs).toBeGreaterThan(1500);
   });
 
   it("is unknown when no limited job ran", () => {

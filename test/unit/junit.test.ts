@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { AnyCheckerResult } from "../../harness/checkers/types.ts";
+import { keyByName } from "../../harness/checkers/verdicts.ts";
 import { runJunit } from "../../harness/report/junit.ts";
-import type { RunResult } from "../../harness/report/result.ts";
+import { checkerList, type RunResult } from "../../harness/report/result.ts";
 import { parseJunit } from "../support/junitXml.ts";
 import { brokenRun, checkerOf } from "../support/runResults.ts";
 
@@ -17,7 +19,7 @@ describe("JUnit XML of a scenario run", () => {
     expect(suites).toHaveLength(1);
     const suite = suites[0];
     expect(suite).toMatchObject({ name: "crash-recovery", tests: 3, failures: 2, errors: 0, skipped: 1 });
-    expect(suite?.testcase.map((c) => c.name)).toEqual(result.checkers.map((c) => c.name));
+    expect(suite?.testcase.map((c) => c.name)).toEqual(checkerList(result).map((c) => c.name));
     expect(suite?.properties?.property).toEqual(
       expect.arrayContaining([
         { name: "verdict", value: "fail" },
@@ -61,7 +63,9 @@ describe("JUnit XML of a scenario run", () => {
     const clean: RunResult = {
       ...result,
       verdict: "pass",
-      checkers: result.checkers.map((c) => ({ ...c, verdict: "pass", violations: [] })),
+      checkers: keyByName(
+        checkerList(result).map((c) => ({ ...c, verdict: "pass", violations: [] }) as AnyCheckerResult),
+      ),
     };
     const suite = parseJunit(runJunit(clean)).testsuites.testsuite[0];
     expect(suite).toMatchObject({ tests: 3, failures: 0, errors: 0, skipped: 0 });
@@ -85,10 +89,13 @@ describe("JUnit XML of a scenario run", () => {
     const nasty = 'a <b> & "c" ]]> d ]]> e';
     const odd: RunResult = {
       ...result,
-      checkers: result.checkers.map((c) =>
-        c === lost
-          ? { ...c, summary: nasty, violations: [{ kind: "lost", message: nasty, jobId: "x-1" }] }
-          : c,
+      checkers: keyByName(
+        checkerList(result).map(
+          (c) =>
+            (c === lost
+              ? { ...c, summary: nasty, violations: [{ kind: "lost", message: nasty, jobId: "x-1" }] }
+              : c) as AnyCheckerResult,
+        ),
       ),
     };
     const failure = parseJunit(runJunit(odd)).testsuites.testsuite[0]?.testcase[0]?.failure;

@@ -3,12 +3,17 @@ import { lostJobsChecker } from "../../harness/checkers/lostJobs.ts";
 import { HistoryBuilder, job, settings } from "../support/histories.ts";
 
 describe("lost-jobs checker", () => {
-  it("passes when every accepted job ended as expected", () => {
-    const history = new HistoryBuilder().accept("a").accept("b", 1, { expect: "failed" }).history();
+  it("passes when every accepted job ended as expected and the ledger agrees", () => {
+    const history = new HistoryBuilder()
+      .accept("a")
+      .accept("b", 1, { expect: "failed" })
+      .run("a", "w1", 1, 10, 20)
+      .run("b", "w1", 1, 30, 40, { outcome: "error", ack: "fail" })
+      .history();
     const result = lostJobsChecker.check({
       settings,
       history,
-      finalState: [job("a", "completed"), job("b", "failed")],
+      finalState: [job("a", "completed"), job("b", "failed", { attempts: 1 })],
     });
     expect(result.verdict).toBe("pass");
     expect(result.figures).toMatchObject({ accepted: 2, completed: 1, lost: 0 });
@@ -22,23 +27,25 @@ describe("lost-jobs checker", () => {
       .accept("live")
       .accept("gone")
       .accept("f")
+      .run("ok", "w1", 1, 10, 20)
+      .run("f", "w1", 1, 30, 40, { outcome: "error", ack: "fail" })
       .history();
     const finalState = [
       job("ok", "completed"),
       job("p", "pending"),
       job("stuck", "running", { lockUntil: settings.runEndedAt - 5000 }),
       job("live", "running", { lockUntil: settings.runEndedAt + 5000 }),
-      job("f", "failed"),
+      job("f", "failed", { attempts: 1 }),
     ];
     const result = lostJobsChecker.check({ settings, history, finalState });
     expect(result.verdict).toBe("fail");
-    expect(result.figures).toMatchObject({
-      lost: 5,
-      "lost: pending": 1,
-      "lost: stuck running with an expired lock": 1,
-      "lost: still running with a live lock": 1,
-      "lost: missing from the database": 1,
-      "lost: failed": 1,
+    expect(result.figures?.lost).toBe(5);
+    expect(result.figures?.byReason).toMatchObject({
+      pending: 1,
+      "stuck running with an expired lock": 1,
+      "still running with a live lock": 1,
+      "missing from the database": 1,
+      failed: 1,
     });
     expect(result.violations.map((v) => v.jobId).sort()).toEqual(["f", "gone", "live", "p", "stuck"]);
     expect(result.summary).toContain("1 stuck running with an expired lock");
@@ -56,7 +63,7 @@ describe("lost-jobs checker", () => {
 
 describe("lost-jobs checker on a run cut short", () => {
   it("answers unknown instead of calling unfinished jobs lost", () => {
-    const history = new HistoryBuilder().accept("a").accept("b").history();
+    const history = new HistoryBuilder().accept("a").accept("b").run("a", "w1", 1, 10, 20).history();
     const result = lostJobsChecker.check({
       settings: { ...settings, complete: false },
       history,
@@ -64,5 +71,6 @@ describe("lost-jobs checker on a run cut short", () => {
     });
     expect(result.verdict).toBe("unknown");
     expect(result.violations).toEqual([]);
+    expect(result.unknowns.map((u) => u.jobId)).toEqual(["b"]);
   });
 });

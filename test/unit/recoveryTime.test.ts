@@ -84,7 +84,7 @@ describe("free worker slots", () => {
       .run("v", "w2", 2, 3000, 3100);
     const result = recoveryTimeChecker.check({ settings, history: b.history(), finalState: [] });
     expect(result.verdict).toBe("pass");
-    expect(result.figures.lateExplained).toBe(1);
+    expect(result.figures?.lateExplained).toBe(1);
   });
 });
 
@@ -100,7 +100,7 @@ describe("a kill between the database update and the acknowledgement", () => {
       finalState: [job("v", "completed")],
     });
     expect(done.violations).toEqual([]);
-    expect(done.figures.finishedBeforeKill).toBe(1);
+    expect(done.figures?.finishedBeforeKill).toBe(1);
     const notDone = recoveryTimeChecker.check({
       settings,
       history: b.history(),

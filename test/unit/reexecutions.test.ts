@@ -13,7 +13,7 @@ describe("re-executions checker", () => {
       .run("a", "w2", 2, 1300, 1500);
     const result = check(b);
     expect(result.verdict).toBe("pass");
-    expect(result.figures).toMatchObject({ recovered: 1, doubleExecutions: 0 });
+    expect(result.figures?.byClass).toMatchObject({ recovery: 1, "double-execution": 0 });
   });
 
   it("counts a run after a retry acknowledgement as a retry", () => {
@@ -21,13 +21,13 @@ describe("re-executions checker", () => {
       new HistoryBuilder().run("a", "w1", 1, 100, 200, { ack: "retry" }).run("a", "w1", 1, 800, 900),
     );
     expect(result.verdict).toBe("pass");
-    expect(result.figures).toMatchObject({ retries: 1 });
+    expect(result.figures?.byClass).toMatchObject({ retry: 1 });
   });
 
   it("fails on two executions of one job alive at the same time", () => {
     const result = check(new HistoryBuilder().run("a", "w1", 1, 100, 600).run("a", "w2", 2, 300, 700));
     expect(result.verdict).toBe("fail");
-    expect(result.figures.doubleExecutions).toBe(1);
+    expect(result.figures?.byClass["double-execution"]).toBe(1);
     expect(result.violations[0]).toMatchObject({ kind: "double-execution", jobId: "a" });
   });
 
@@ -39,7 +39,7 @@ describe("re-executions checker", () => {
   it("fails on a run after the scheduler marked the job completed", () => {
     const result = check(new HistoryBuilder().run("a", "w1", 1, 100, 200).run("a", "w2", 2, 500, 600));
     expect(result.verdict).toBe("fail");
-    expect(result.figures.runsAfterSuccess).toBe(1);
+    expect(result.figures?.byClass["run-after-success"]).toBe(1);
     expect(result.violations[0]?.kind).toBe("run-after-success");
   });
 

@@ -30,13 +30,13 @@ describe("repeat-ticks checker", () => {
       finalState: [],
     });
     expect(result.verdict).toBe("fail");
-    expect(result.figures.missed).toBe(2);
+    expect(result.figures?.missed).toBe(2);
   });
 
   it("fails a tick run twice", () => {
     const b = ticks([1050, 2050, 3050, 4050]).run("t", "w2", 2, 2080, 2100, { ...every, nextRunAt: 2050 });
     const result = repeatTicksChecker.check({ settings: observed, history: b.history(), finalState: [] });
-    expect(result.figures.doubleTicks).toBe(1);
+    expect(result.figures?.doubleTicks).toBe(1);
     expect(result.violations[0]?.kind).toBe("double-tick");
   });
 
@@ -51,7 +51,7 @@ describe("repeat-ticks checker", () => {
       history: b.history(),
       finalState: [],
     });
-    expect(result.figures.missed).toBe(1);
+    expect(result.figures?.missed).toBe(1);
   });
 });
 

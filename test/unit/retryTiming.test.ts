@@ -59,6 +59,6 @@ describe("retry checkers", () => {
     expect(retryTimingChecker.check(input).verdict).toBe("unknown");
     const result = retryComputedDelayChecker.check(input);
     expect(result.verdict).toBe("fail");
-    expect(result.figures.early).toBe(2);
+    expect(result.figures?.early).toBe(2);
   });
 });

@@ -2,9 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { AnyCheckerResult } from "../../harness/checkers/types.ts";
+import { keyByName } from "../../harness/checkers/verdicts.ts";
 import { HarnessError } from "../../harness/exitCodes.ts";
 import { ciOutputsFrom, writeCiOutputs } from "../../harness/report/ciOutputs.ts";
 import { figureRows } from "../../harness/report/figureRows.ts";
+import { checkerList } from "../../harness/report/result.ts";
 import { mdCell, runSummaryMarkdown } from "../../harness/report/stepSummary.ts";
 import { brokenRun, checkerOf } from "../support/runResults.ts";
 
@@ -39,7 +42,11 @@ describe("markdown summary of a run", () => {
     const md = runSummaryMarkdown(
       {
         ...result,
-        checkers: result.checkers.map((c) => (c.name === "lost-jobs" ? { ...c, violations: many } : c)),
+        checkers: keyByName(
+          checkerList(result).map(
+            (c) => (c.name === "lost-jobs" ? { ...c, violations: many } : c) as AnyCheckerResult,
+          ),
+        ),
       },
       "report.html",
     );

@@ -3,6 +3,7 @@ import { MongoBackend } from "@agendajs/mongo-backend";
 import { Agenda, type Job } from "agenda";
 import { type Db, ObjectId } from "mongodb";
 import type { JobState } from "../../checkers/types.ts";
+import { requestOf } from "../../ledger/identity.ts";
 import { versionNear } from "../../run/environment.ts";
 import type {
   Capability,
@@ -249,5 +250,6 @@ function toJobState(d: Record<string, unknown>): JobState {
     lockedBy: null,
     lastError: typeof d.failReason === "string" ? d.failReason : null,
     dedupeKey: meta?.dedupeKey ?? null,
+    request: requestOf(d.data),
   };
 }

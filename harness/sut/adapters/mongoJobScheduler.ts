@@ -2,6 +2,7 @@ import type { Job, Scheduler } from "mongo-job-scheduler";
 import { type Db, ObjectId } from "mongodb";
 import type { JobState } from "../../checkers/types.ts";
 import { HarnessError } from "../../exitCodes.ts";
+import { requestOf } from "../../ledger/identity.ts";
 import { versionNear } from "../../run/environment.ts";
 import type {
   Capability,
@@ -240,6 +241,7 @@ function toExecution(job: Job): Execution {
     attempt: (job.attempts ?? 0) + 1,
     lockVersion: job.lockVersion ?? 0,
     nextRunAt: new Date(job.nextRunAt).getTime(),
+    ...(job.lockUntil ? { lockUntil: new Date(job.lockUntil).getTime() } : {}),
     data: job.data,
     workerId: String(job.lockedBy ?? ""),
     ...(job.repeat
@@ -263,5 +265,6 @@ async function readJobStates(db: Db, collection: string): Promise<JobState[]> {
     lockedBy: d.lockedBy ?? null,
     lastError: d.lastError ?? null,
     dedupeKey: d.dedupeKey ?? null,
+    request: requestOf(d.data),
   }));
 }

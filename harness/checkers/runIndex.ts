@@ -1,0 +1,271 @@
+import type { History } from "../ledger/history.ts";
+import type { WindowRecord } from "../ledger/records.ts";
+import { buildExecutions, deathsByInstance, type Execution, executionsByJob } from "./executions.ts";
+import { Steps } from "./steps.ts";
+
+/**
+ * The scheduler's claim order (mongo-job-scheduler 1.x `findAndLockNext`): jobs without a
+ * concurrency limit first, by (priority, nextRunAt); only when none is claimable, limited jobs by
+ * (priority, nextRunAt), skipping names whose running count is at their limit.
+ */
+export function sortsBefore(
+  a: Pick<Execution, "priority" | "nextRunAt">,
+  b: Pick<Execution, "priority" | "nextRunAt">,
+) {
+  return a.priority < b.priority || (a.priority === b.priority && a.nextRunAt < b.nextRunAt);
+}
+
+/** An unavailable stretch of one process instance (a fault window: frozen, partitioned, …). */
+export interface Unavailable {
+  from: number;
+  to: number;
+  fault: string;
+}
+
+/**
+ * What every checker of a run asks of its history, computed once (O(n log n)) and queried in
+ * O(log n): the executions by job and by start, the next run of each execution's job, the free
+ * worker slots over time, the database's running count per job name over time, and when each
+ * process instance was up and available.
+ */
+export class RunIndex {
+  readonly executions: Execution[];
+  readonly byJob: Map<string, Execution[]>;
+  /** Start times of `executions`, ascending. */
+  readonly starts: number[];
+  /** Per instance: first ready time. */
+  readonly readyAt = new Map<string, number>();
+  /** Every ready time of every instance, ascending (restarted processes release expired locks). */
+  readonly readyTimes: number[];
+  readonly deaths: Map<string, number[]>;
+  /** Unavailable windows per instance (see WindowRecord). */
+  readonly unavailable = new Map<string, Unavailable[]>();
+  private readonly next = new Map<string, number>();
+  private free?: Steps;
+  private readonly running = new Map<string, Steps>();
+
+  constructor(
+    readonly history: History,
+    readonly runEndedAt: number,
+    readonly lockTimeoutMs: number,
+  ) {
+    this.executions = buildExecutions(history, runEndedAt);
+    this.byJob = executionsByJob(this.executions);
+    this.starts = this.executions.map((e) => e.start);
+    for (const list of this.byJob.values()) {
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i] as Execution;
+        // The next run strictly after this one's start.
+        for (let k = i + 1; k < list.length; k++) {
+          const f = list[k] as Execution;
+          if (f.start > e.start) {
+            this.next.set(e.execId, f.start);
+            break;
+          }
+        }
+      }
+    }
+    const readyTimes: number[] = [];
+    const open = new Map<string, WindowRecord>();
+    for (const r of history.records) {
+      if (r.type === "process" && r.event === "ready") {
+        if (!this.readyAt.has(r.instance)) this.readyAt.set(r.instance, r.t);
+        readyTimes.push(r.t);
+      } else if (r.type === "fault" && (r.action === "begin" || r.action === "end")) {
+        if (r.effect !== "unavailable") continue;
+        if (r.action === "begin") open.set(r.window, r);
+        else {
+          const begin = open.get(r.window);
+          open.delete(r.window);
+          if (begin) this.addWindow(begin, r.t);
+        }
+      }
+    }
+    for (const begin of open.values()) this.addWindow(begin, Number.POSITIVE_INFINITY);
+    this.readyTimes = readyTimes.sort((a, b) => a - b);
+    this.deaths = deathsByInstance(history);
+  }
+
+  private addWindow(begin: WindowRecord, to: number): void {
+    for (const instance of begin.instances) {
+      const list = this.unavailable.get(instance) ?? [];
+      list.push({ from: begin.t, to, fault: begin.fault });
+      this.unavailable.set(instance, list);
+    }
+  }
+
+  /** The start of the next run of e's job after e began, if any. */
+  nextStart(e: Execution): number | undefined {
+    return this.next.get(e.execId);
+  }
+
+  /** The unavailable window of `instance` that holds time t, if any. */
+  unavailableAt(instance: string, t: number): Unavailable | undefined {
+    return this.unavailable.get(instance)?.find((w) => w.from <= t && t < w.to);
+  }
+
+  /** Index of the first execution starting at or after t. */
+  firstStartingAtOrAfter(t: number): number {
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.starts[mid] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Scheduler workers that could have claimed a job, over time: their process was up (ready, not
+   * dead) and available (in no unavailable window), they had claimed before (a worker counts from
+   * its first claim on: before it, it is still opening connections and compiling code), and they
+   * were not executing anything.
+   */
+  freeWorkers(): Steps {
+    if (this.free) return this.free;
+    const workers = new Map<string, { instance: string; first: number }>();
+    const events: { t: number; d: number }[] = [];
+    for (const e of this.executions) {
+      const w = workers.get(e.workerId);
+      if (!w) workers.set(e.workerId, { instance: e.instance, first: e.start });
+      else w.first = Math.min(w.first, e.start);
+    }
+    // Each worker is free exactly when none of its blockers holds; a blocker-count per worker
+    // would need per-worker state, so the free count is built from intervals instead.
+    const perWorker = new Map<string, { t: number; d: number }[]>();
+    for (const e of this.executions) {
+      const list = perWorker.get(e.workerId) ?? [];
+      list.push({ t: e.start, d: 1 }, { t: e.stop, d: -1 });
+      perWorker.set(e.workerId, list);
+    }
+    for (const [id, w] of workers) {
+      const ready = this.readyAt.get(w.instance);
+      if (ready === undefined) continue;
+      const death = this.deaths.get(w.instance)?.[0] ?? Number.POSITIVE_INFINITY;
+      const blocked: { t: number; d: number }[] = [...(perWorker.get(id) ?? [])];
+      for (const u of this.unavailable.get(w.instance) ?? [])
+        blocked.push({ t: u.from, d: 1 }, { t: u.to, d: -1 });
+      const from = Math.max(ready, w.first);
+      if (from >= death) continue;
+      // Walk this worker's blockers inside [from, death) and emit its free stretches.
+      const steps = new Steps(blocked);
+      let freeSince: number | null = steps.at(from) === 0 ? from : null;
+      for (const t of steps.changesIn(from, death)) {
+        const isFree = steps.at(t) === 0;
+        if (isFree && freeSince === null) freeSince = t;
+        else if (!isFree && freeSince !== null) {
+          events.push({ t: freeSince, d: 1 }, { t, d: -1 });
+          freeSince = null;
+        }
+      }
+      if (freeSince !== null) {
+        events.push({ t: freeSince, d: 1 });
+        if (death !== Number.POSITIVE_INFINITY) events.push({ t: death, d: -1 });
+      }
+    }
+    this.free = new Steps(events);
+    return this.free;
+  }
+
+  /** Free worker slots at time t (see freeWorkers). */
+  freeWorkersAt(t: number): number {
+    return this.freeWorkers().at(t);
+  }
+
+  /**
+   * The number of jobs named `name` the database holds as running, over time: live executions
+   * until their acknowledgement, and executions whose process died, until the job is claimed
+   * again or a restarted process's start-up recovery releases its expired lock.
+   */
+  runningSteps(name: string): Steps {
+    const cached = this.running.get(name);
+    if (cached) return cached;
+    const events: { t: number; d: number }[] = [];
+    for (const x of this.executions) {
+      if (x.name !== name) continue;
+      let until: number;
+      if (x.diedAt === undefined) until = x.ackT ?? x.stop;
+      else {
+        const next = this.nextStart(x) ?? Number.POSITIVE_INFINITY;
+        const released = firstAt(this.readyTimes, x.diedAt + this.lockTimeoutMs);
+        until = Math.min(next, released);
+      }
+      events.push({ t: x.start, d: 1 });
+      if (until !== Number.POSITIVE_INFINITY) events.push({ t: until, d: -1 });
+    }
+    const steps = new Steps(events);
+    this.running.set(name, steps);
+    return steps;
+  }
+
+  /** The database's running count of `name` at time t. */
+  runningCount(name: string, t: number): number {
+    return this.runningSteps(name).at(t);
+  }
+
+  /**
+   * Whether claiming `j` at its start passed over `v`, which was claimable then by the claim
+   * order: evidence that `v` was not recovered when it could have been.
+   */
+  passesOver(j: Execution, v: Execution): boolean {
+    if (v.concurrency == null) return j.concurrency != null || sortsBefore(v, j);
+    if (j.concurrency == null) return false;
+    if (!sortsBefore(v, j)) return false;
+    if (j.name === v.name) return true;
+    return this.runningCount(v.name, j.start) < v.concurrency;
+  }
+
+  /**
+   * The longest stretch inside [from, to) during which a worker stood free and `eligible` held:
+   * a worker that could have claimed a job and did not. `changes` are the times `eligible` may
+   * change at. O(k log n) for k changes inside the window.
+   */
+  longestFreeSlotGap(
+    from: number,
+    to: number,
+    eligible: (t: number) => boolean = () => true,
+    changes: readonly number[] = [],
+  ): { ms: number; at: number | null } {
+    if (to <= from) return { ms: 0, at: null };
+    const points = [
+      from,
+      ...this.freeWorkers().changesIn(from, to),
+      ...changes.filter((t) => t > from && t < to),
+    ].sort((a, b) => a - b);
+    let best = { ms: 0, at: null as number | null };
+    let gapStart: number | null = null;
+    for (const t of points) {
+      const free = this.freeWorkersAt(t) > 0 && eligible(t);
+      if (free && gapStart === null) gapStart = t;
+      if (!free && gapStart !== null) {
+        if (t - gapStart > best.ms) best = { ms: t - gapStart, at: gapStart };
+        gapStart = null;
+      }
+    }
+    if (gapStart !== null && to - gapStart > best.ms) best = { ms: to - gapStart, at: gapStart };
+    return best;
+  }
+}
+
+function firstAt(sorted: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted[lo] ?? Number.POSITIVE_INFINITY;
+}
+
+const indexes = new WeakMap<History, RunIndex>();
+
+/** The run index of a history, shared by every checker of the run. */
+export function runIndexOf(history: History, runEndedAt: number, lockTimeoutMs: number): RunIndex {
+  const cached = indexes.get(history);
+  if (cached && cached.runEndedAt === runEndedAt && cached.lockTimeoutMs === lockTimeoutMs) return cached;
+  const index = new RunIndex(history, runEndedAt, lockTimeoutMs);
+  indexes.set(history, index);
+  return index;
+}
