@@ -4,14 +4,14 @@ import type { BenchResult } from "./benchResult.ts";
 import { withCi } from "./benchViews.ts";
 import type { GateResult } from "./gate.ts";
 
-const pct = (x: number) => `${((x - 1) * 100).toFixed(1)}%`;
+/** What a gate decision compared: `variant vs reference`, the reference marked when it is a baseline. */
+export function gateSubject(g: GateResult, mode: BenchResult["gate"]["mode"]): string {
+  return `${g.variant} vs ${mode === "baseline" ? "baseline " : ""}${g.reference}`;
+}
 
-/** One gate decision in a line: the ratio, its interval and the bound it was held to. */
-export function gateLine(g: GateResult): string {
-  const what = g.exact
-    ? `${pct(g.ratio)} (exact)`
-    : `${pct(g.ratio)} [95% CI ${pct(g.ci[0])} … ${pct(g.ci[1])}]`;
-  return `${g.variant} vs ${g.reference} ${g.figure}: ${what}, allowed ${(g.maxRegression * 100).toFixed(0)}%: ${g.reason}`;
+/** One gate decision in a line: what was compared, and the gate's own reason (ratio, interval, bound). */
+export function gateLine(g: GateResult, mode: BenchResult["gate"]["mode"]): string {
+  return `${gateSubject(g, mode)}: ${g.reason}`;
 }
 
 /**
@@ -41,8 +41,11 @@ export function benchJunit(result: BenchResult): string {
       .stacktrace(result.problems.join("\n"));
   else if (result.verdict === "unknown") skipWithReason(correctness, "undecided: the bench did not finish");
   for (const r of g.results) {
-    const c = suite.testCase().className(className).name(`${r.figure} (${r.variant} vs ${r.reference})`);
-    if (!r.pass) c.failure(gateLine(r), "regression");
+    const c = suite
+      .testCase()
+      .className(className)
+      .name(`${r.figure} (${gateSubject(r, g.mode)})`);
+    if (!r.pass) c.failure(gateLine(r, g.mode), "regression");
   }
   if (g.mode !== "none" && g.results.length === 0) {
     skipWithReason(
@@ -82,7 +85,8 @@ export function benchSummaryMarkdown(result: BenchResult, reportHtmlPath: string
   if (g.mode !== "none") {
     out.push(`Gate against \`${g.against ?? ""}\`:`, "");
     for (const w of g.warnings) out.push(`- warning: ${mdCell(w)}`);
-    for (const r of g.results) out.push(`- ${r.pass ? "ok" : "**REGRESSED**"} ${mdCell(gateLine(r))}`);
+    for (const r of g.results)
+      out.push(`- ${r.pass ? "ok" : "**REGRESSED**"} ${mdCell(gateLine(r, g.mode))}`);
     if (g.results.length === 0) out.push("- no figure was gated");
     out.push("");
   }
