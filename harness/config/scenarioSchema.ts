@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { checkerRegistry } from "../checkers/index.ts";
+import { faultSpec } from "../faults/faultSpecs.ts";
 import type { Capability } from "../sut/adapter.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -83,6 +84,11 @@ export const runSettingsSchema = z.strictObject({
     /** SIGSTOPs of a worker process in the middle of a job, each continued after pauseMs. */
     pauses: int(0, 100).default(0),
     pauseMs: int(1, 600_000).default(5000),
+    /**
+     * Faults of any type (see `harness list`), each planned from the seed, injected at its point
+     * and healed after its window. The kills and pauses above are shorthands for entries here.
+     */
+    list: z.array(faultSpec).default([]),
   }),
   check: z.strictObject({
     checkers: z
