@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import type { CheckerName } from "../checkers/types.ts";
+import { INFORMATIONAL_MARK } from "./figureRows.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { informationalNote, verdictWithNote } from "./verdictNote.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -36,8 +39,10 @@ export function scriptJson(value: unknown): string {
 
 function summaryRows(result: RunResult): string {
   const c = result.counts;
+  const by = (checker: CheckerName, label: string) =>
+    result.checkers[checker]?.informational ? `${label}${INFORMATIONAL_MARK}` : label;
   const rows: [string, string | number][] = [
-    ["verdict", result.verdict.toUpperCase()],
+    ["verdict", verdictWithNote(result, "see the checkers below")],
     [
       "server",
       `${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB)"}`,
@@ -52,9 +57,12 @@ function summaryRows(result: RunResult): string {
           "jobs accepted / completed / unfinished (run cut short, not judged)",
           `${c.accepted} / ${c.completed} / ${c.unfinished ?? 0}`,
         ]
-      : ["jobs accepted / completed / lost", `${c.accepted} / ${c.completed} / ${c.lost}`],
-    ["double executions / runs after success", `${c.doubleExecutions} / ${c.runsAfterSuccess}`],
-    ["kills / recovered", `${c.kills} / ${c.recovered}`],
+      : [by("lost-jobs", "jobs accepted / completed / lost"), `${c.accepted} / ${c.completed} / ${c.lost}`],
+    [
+      by("re-executions", "double executions / runs after success"),
+      `${c.doubleExecutions} / ${c.runsAfterSuccess}`,
+    ],
+    [by("recovery-time", "kills / recovered"), `${c.kills} / ${c.recovered}`],
     ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],
     ["duration", `${(result.durationMs / 1000).toFixed(1)} s`],
   ];
@@ -76,7 +84,7 @@ function checkerRows(result: RunResult): string {
         .join("");
       const more =
         r.violations.length > 20 ? `<li>… ${r.violations.length - 20} more in result.json</li>` : "";
-      return `<tr class="${r.verdict}"><td>${escapeHtml(r.name)}${r.informational ? " <em>(informational)</em>" : ""}</td><td class="verdict">${r.verdict.toUpperCase()}</td><td>${escapeHtml(r.summary)}${r.note ? `<br><em>${escapeHtml(r.note)}</em>` : ""}${violations ? `<ul>${violations}${more}</ul>` : ""}</td></tr>`;
+      return `<tr class="${r.verdict}"><td>${escapeHtml(r.name)}${r.informational ? " <em>(informational)</em>" : ""}</td><td class="verdict">${r.verdict.toUpperCase()}${r.informational ? " <em>(informational, not in the verdict)</em>" : ""}</td><td>${escapeHtml(r.summary)}${r.note ? `<br><em>${escapeHtml(r.note)}</em>` : ""}${violations ? `<ul>${violations}${more}</ul>` : ""}</td></tr>`;
     })
     .join("");
 }
@@ -108,7 +116,7 @@ tr.pass .verdict { color: #17803d; font-weight: 600; } tr.fail .verdict { color:
 </style>
 </head>
 <body>
-<h1>${escapeHtml(result.scenario)}: <span class="banner ${result.verdict}">${result.verdict.toUpperCase()}</span></h1>
+<h1>${escapeHtml(result.scenario)}: <span class="banner ${result.verdict}">${result.verdict.toUpperCase()}</span></h1>${informationalNote(result) ? `\n<p class="note">${escapeHtml(verdictWithNote(result, "see the checkers below"))}</p>` : ""}
 <p class="note">${escapeHtml(result.description)}. Started ${escapeHtml(result.startedAt)}.${result.server.isMongoDB ? "" : " Ran against the Java stand-in server: its timings are not MongoDB timings."}${result.incomplete ? ` Run incomplete: ${escapeHtml(result.incomplete)}.` : ""}</p>
 <table>${summaryRows(result)}</table>
 <h2>Checkers</h2>
