@@ -26,7 +26,6 @@ import {
 import {
   type DrainTrial,
   drainTrial,
-  type IdleTrial,
   idleTrial,
   type OpenStep,
   openStep,
