@@ -72,6 +72,8 @@ export async function waitCompleted(
         .then((n) => {
           done = n;
         })
+        // A failed count is asked again on the next tick; after an interrupt the server may be gone.
+        .catch(() => {})
         .finally(() => {
           asking = false;
         });

@@ -85,7 +85,7 @@ const schedulerJobs: Pick<
 /** Agenda's collection (its MongoDB backend's default). */
 const AGENDA_JOBS = "agendaJobs";
 /** An Agenda job that has finished without failing since its last run. */
-const agendaCompleted = { lastFinishedAt: { $ne: null }, failedAt: { $exists: false } };
+const agendaCompleted = { lastFinishedAt: { $ne: null }, failedAt: null };
 
 /**
  * Jobs in Agenda's format. The backlog is inserted as Agenda's own documents in one insertMany
