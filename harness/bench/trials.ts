@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Document, ObjectId } from "mongodb";
 import { readLedgerDir } from "../ledger/history.ts";
 import {
   type Arrivals,
@@ -75,6 +74,8 @@ export async function waitCompleted(
         .then((n) => {
           done = n;
         })
+        // A failed count is asked again on the next tick; after an interrupt the server may be gone.
+        .catch(() => {})
         .finally(() => {
           asking = false;
         });
@@ -228,27 +229,17 @@ export async function openStep(
     }
     await sleep(Math.max(0, windowEnd - Date.now()), signal);
     await waitCompleted(group, accepted.size, DRAIN_TIMEOUT_MS, signal);
-    const docs: Document[] = await group.collection
-      .find(
-        { _id: { $in: [...accepted.keys()].map((id) => new ObjectId(id)) } },
-        { projection: { status: 1, lastRunAt: 1, updatedAt: 1 } },
-      )
-      .toArray();
+    const times = await group.sut.jobTimes(group.db, [...accepted.keys()]);
     const toStart: number[] = [];
     const toComplete: number[] = [];
     let inWindow = 0;
     let neverCompleted = accepted.size;
-    const times = new Map<string, { claimedAt: number | null; completedAt: number | null }>();
-    for (const d of docs) {
-      times.set(String(d._id), {
-        claimedAt: d.lastRunAt ? new Date(d.lastRunAt).getTime() : null,
-        completedAt: d.status === "completed" ? new Date(d.updatedAt).getTime() : null,
-      });
-      const intended = accepted.get(String(d._id)) as number;
-      if (d.lastRunAt) toStart.push(latencyFromIntended(intended, new Date(d.lastRunAt).getTime(), "claim"));
-      if (d.status !== "completed") continue;
+    for (const [id, t] of times) {
+      const intended = accepted.get(id) as number;
+      if (t.startedAt !== undefined) toStart.push(latencyFromIntended(intended, t.startedAt, "claim"));
+      if (t.completedAt === undefined) continue;
       neverCompleted--;
-      const done = new Date(d.updatedAt).getTime();
+      const done = t.completedAt;
       toComplete.push(latencyFromIntended(intended, done, "completion"));
       if (done <= windowEnd) inWindow++;
     }
@@ -266,7 +257,7 @@ export async function openStep(
     mkdirSync(group.dir, { recursive: true });
     writeFileSync(
       file,
-      records
+      `${records
         .map((r) => {
           const jobId = jobOf.get(r.i) ?? null;
           const at = jobId ? times.get(jobId) : undefined;
@@ -279,11 +270,11 @@ export async function openStep(
             status: r.status,
             error: r.error,
             jobId,
-            claimedAt: at?.claimedAt ?? null,
+            claimedAt: at?.startedAt ?? null,
             completedAt: at?.completedAt ?? null,
           });
         })
-        .join("\n") + "\n",
+        .join("\n")}\n`,
     );
     const lateness = sendLateness(records, offsets, startAt);
     // Accepted per second from the first intended send to the last accepted reply.
