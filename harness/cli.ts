@@ -12,6 +12,8 @@ import { benchCommand, benchFlags, compareCommand } from "./bench/benchCommand.t
 import { ensurePortFree, portProblem } from "./config/port.ts";
 import { resolveSettings, type SettingFlag, settingFlags } from "./config/resolveSettings.ts";
 import { ExitCode, HarnessError } from "./exitCodes.ts";
+import { describeFaults } from "./faults/describeFaults.ts";
+import { faultRegistry } from "./faults/index.ts";
 import { defaultCacheDir, provisionMongo } from "./mongo/provision.ts";
 import { providerChoices } from "./mongo/target.ts";
 import { type CiOutputs, ciOutputsFrom, writeCiOutputs } from "./report/ciOutputs.ts";
@@ -120,6 +122,10 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
     scenario,
     flags,
     [mongoProblem(argv), portProblem(argv.port)].filter((p): p is string => p !== null),
+    {
+      add: ((argv.fault as unknown[] | undefined) ?? []).map(String),
+      replace: argv["scenario-faults"] === false,
+    },
   );
   // Checked before anything starts: the scheduler, its wiring, and whether the scenario applies.
   settings.sut.wiring = await checkSut(settings.sut.adapter, settings.sut.wiring);
@@ -232,15 +238,16 @@ function analyzeCommand(argv: Record<string, unknown>): ExitCode {
 function listCommand(): ExitCode {
   for (const s of Object.values(scenarios)) {
     const d = resolveSettings(s, {});
-    const faults = [
-      d.faults.kills && `${d.faults.kills} kills`,
-      d.faults.pauses && `${d.faults.pauses} pauses of ${d.faults.pauseMs} ms`,
-    ]
-      .filter(Boolean)
-      .join(", ");
+    const faults = describeFaults(d.faults);
     process.stdout.write(`${s.name}\n  ${s.description}\n`);
     process.stdout.write(
       `  defaults: ${d.sut.processes} processes × ${d.sut.workersPerProcess} workers, ${d.load.jobs} jobs (${d.load.mode}${d.load.runForMs ? `, for ${d.load.runForMs / 1000} s` : ""}), lock ${d.sut.lockTimeoutMs} ms, poll ${d.sut.pollIntervalMs} ms${faults ? `, ${faults}` : ""}; checks ${d.check.checkers.join(", ")}\n`,
+    );
+  }
+  process.stdout.write("\nfault types (scenario faults.list, or --fault TYPE:key=value,…)\n");
+  for (const type of Object.values(faultRegistry)) {
+    process.stdout.write(
+      `  ${type.kind.padEnd(14)} ${type.summary}${type.needs.length ? ` [needs ${type.needs.join(", ")}]` : ""}\n`,
     );
   }
   return ExitCode.Pass;
@@ -320,6 +327,16 @@ export async function main(args: string[]): Promise<ExitCode> {
             .option("pause-ms", { type: "number", describe: "ms a frozen worker stays frozen" })
             .option("drain-timeout", { type: "number", describe: "ms to wait for the jobs to finish" })
             .option("seed", { type: "number", describe: "seed of the run (printed by every run)" })
+            .option("fault", {
+              type: "string",
+              array: true,
+              describe:
+                "add a fault: TYPE[:key=value,…], e.g. partition:target=w2,at=0.3,for=6000 (see list)",
+            })
+            .option("scenario-faults", {
+              type: "boolean",
+              describe: "--no-scenario-faults: run only the faults given with --fault",
+            })
             .options(mongoFlags)
             .option("reports-dir", { type: "string", default: "reports", describe: "where reports go" })
             .options(ciFlags)

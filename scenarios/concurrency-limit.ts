@@ -8,6 +8,7 @@ import type { Scenario } from "../harness/config/scenarioSchema.ts";
 export const concurrencyLimit: Scenario = {
   name: "concurrency-limit",
   description: "names limited to 1, 2 and 5 across 4 processes; check peaks, time over limit and starvation",
+  requires: ["global-concurrency"],
   settings: {
     sut: { processes: 4, workersPerProcess: 3, pollIntervalMs: 200, lockTimeoutMs: 5000 },
     load: {

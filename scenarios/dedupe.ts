@@ -4,6 +4,7 @@ import type { Scenario } from "../harness/config/scenarioSchema.ts";
 export const dedupe: Scenario = {
   name: "dedupe",
   description: "concurrent requests scheduling the same dedupeKey; check exactly one job exists and runs",
+  requires: ["dedupe"],
   settings: {
     sut: { processes: 2, workersPerProcess: 2, pollIntervalMs: 200, lockTimeoutMs: 5000 },
     load: {

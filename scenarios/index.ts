@@ -2,6 +2,7 @@ import type { Scenario } from "../harness/config/scenarioSchema.ts";
 import { concurrencyLimit } from "./concurrency-limit.ts";
 import { crashRecovery } from "./crash-recovery.ts";
 import { dedupe } from "./dedupe.ts";
+import { longJobs, longJobsRealtime } from "./long-jobs.ts";
 import { priorityOrdering, priorityOrderingMixed } from "./priority-ordering.ts";
 import { repeat } from "./repeat.ts";
 import { retryBackoff } from "./retry-backoff.ts";
@@ -18,5 +19,7 @@ export const scenarios: Record<string, Scenario> = Object.fromEntries(
     stall,
     repeat,
     dedupe,
+    longJobs,
+    longJobsRealtime,
   ].map((s) => [s.name, s]),
 );

@@ -8,6 +8,7 @@ export const priorityOrdering: Scenario = {
   name: "priority-ordering",
   description:
     "a due-at-once backlog of priorities 1–10; check no job starts while a higher-priority one waits",
+  requires: ["priorities"],
   settings: {
     sut: { processes: 2, workersPerProcess: 2, pollIntervalMs: 200, lockTimeoutMs: 5000 },
     load: {
@@ -30,6 +31,7 @@ export const priorityOrdering: Scenario = {
 export const priorityOrderingMixed: Scenario = {
   name: "priority-ordering-mixed",
   description: "urgent concurrency-limited jobs beside unlimited low-priority ones; report what runs first",
+  requires: ["priorities", "global-concurrency"],
   settings: {
     sut: { processes: 2, workersPerProcess: 2, pollIntervalMs: 200, lockTimeoutMs: 5000 },
     load: {

@@ -7,6 +7,7 @@ import type { Scenario } from "../harness/config/scenarioSchema.ts";
 export const repeat: Scenario = {
   name: "repeat",
   description: "interval and timezone cron jobs across 3 processes; check double and missed ticks and drift",
+  requires: ["cron-timezone"],
   settings: {
     sut: { processes: 3, workersPerProcess: 2, pollIntervalMs: 100, lockTimeoutMs: 5000 },
     load: {

@@ -9,6 +9,7 @@ export const retryBackoff: Scenario = {
   name: "retry-backoff",
   description:
     "jobs failing k times with fixed and computed delays, and exhausted ones; check attempts and gaps",
+  requires: ["retries", "computed-backoff"],
   settings: {
     sut: { processes: 2, workersPerProcess: 2, pollIntervalMs: 200, lockTimeoutMs: 5000 },
     load: {

@@ -11,6 +11,7 @@ export const stall: Scenario = {
   name: "stall",
   description:
     "freeze workers (SIGSTOP) and block event loops past the lock timeout; check ownership and stall events",
+  requires: ["stall-detection", "lock-renewal"],
   settings: {
     sut: {
       processes: 3,

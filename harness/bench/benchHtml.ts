@@ -22,7 +22,7 @@ pre { background: #fff; border: 1px solid #e3e6ea; padding: 8px; overflow-x: aut
 ${
   result.sweep
     ? `<h2>Latency against offered load (sweep of ${escapeHtml(result.sweep.variant)})</h2>
-<p class="note">Enqueue-to-start and enqueue-to-complete p99 from the intended send time, log scale, and the share of planned jobs not done by the window's end. The dashed line marks the sustainable throughput: ${result.sweep.sustainablePerSec ?? "none"} jobs/s (${escapeHtml(result.sweep.criterion)}).</p>
+<p class="note">Enqueue-to-start and enqueue-to-complete p99 from the intended send time, log scale, and the share of planned jobs not done by the window's end. Steps where the generator fell behind (invalid) are drawn as crosses. The dashed line marks the sustainable throughput: ${result.sweep.sustainablePerSec === null ? "none found" : `${result.sweep.sustainablePerSec} jobs/s`} (${escapeHtml(result.sweep.criterion)}).</p>
 <div class="chart"><canvas id="sweep"></canvas></div>`
     : ""
 }
@@ -42,11 +42,12 @@ const colours = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f
 if (r.sweep) {
   const steps = r.sweep.steps;
   const knee = r.sweep.sustainablePerSec;
+  const marks = { pointStyle: steps.map((s) => (s.valid ? "circle" : "crossRot")), pointRadius: steps.map((s) => (s.valid ? 3 : 8)) };
   new Chart(document.getElementById("sweep"), {
     type: "line",
     data: { datasets: [
-      { label: "start p99 ms", data: steps.map((s) => ({ x: s.offeredPerSec, y: s.enqueueToStart ? Math.max(1, s.enqueueToStart.p99) : null })), borderColor: colours[0], yAxisID: "y" },
-      { label: "complete p99 ms", data: steps.map((s) => ({ x: s.offeredPerSec, y: s.enqueueToComplete ? Math.max(1, s.enqueueToComplete.p99) : null })), borderColor: colours[1], yAxisID: "y" },
+      { label: "start p99 ms", data: steps.map((s) => ({ x: s.offeredPerSec, y: s.enqueueToStart ? Math.max(1, s.enqueueToStart.p99) : null })), borderColor: colours[0], yAxisID: "y", ...marks },
+      { label: "complete p99 ms", data: steps.map((s) => ({ x: s.offeredPerSec, y: s.enqueueToComplete ? Math.max(1, s.enqueueToComplete.p99) : null })), borderColor: colours[1], yAxisID: "y", ...marks },
       { label: "not done %", data: steps.map((s) => ({ x: s.offeredPerSec, y: s.notDonePct })), borderColor: "#9e9e9e", borderDash: [4, 4], yAxisID: "pct" },
     ] },
     options: { maintainAspectRatio: false, parsing: true,

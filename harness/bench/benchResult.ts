@@ -59,6 +59,8 @@ export interface SweepResult {
   variant: string;
   /** The drain rate the factors multiply. */
   capacityPerSec: number;
+  /** The trigger server's enqueue capacity (headroom): steps above it measure the enqueue path. */
+  enqueuePerSec: number | null;
   steps: OpenStep[];
   /** Highest offered rate passing the criterion (and every valid step below it), or null. */
   sustainablePerSec: number | null;

@@ -77,7 +77,9 @@ export function renderBench(result: BenchResult): string {
   }
   if (result.sweep) {
     const sw = result.sweep;
-    lines.push(`sweep of ${sw.variant} (drain capacity ${sw.capacityPerSec} jobs/s):`);
+    lines.push(
+      `sweep of ${sw.variant} (drain capacity ${sw.capacityPerSec} jobs/s, enqueue capacity ${sw.enqueuePerSec ?? "n/a"} req/s${sw.enqueuePerSec !== null && sw.enqueuePerSec < sw.capacityPerSec ? ": steps above it measure the enqueue path" : ""}):`,
+    );
     lines.push(openTable(sw.steps.map((step) => ({ label: `${step.offeredPerSec}/s`, step }))));
     lines.push(
       `sustainable throughput: ${sw.sustainablePerSec ?? "none"}${sw.sustainablePerSec ? " jobs/s" : ""} (${sw.criterion})`,

@@ -23,15 +23,7 @@ import {
   sweepCriterion,
   sweepRates,
 } from "./summarize.ts";
-import {
-  type DrainTrial,
-  drainTrial,
-  type IdleTrial,
-  idleTrial,
-  type OpenStep,
-  openStep,
-  plainJobs,
-} from "./trials.ts";
+import { type DrainTrial, drainTrial, idleTrial, type OpenStep, openStep, plainJobs } from "./trials.ts";
 import { VariantGroup } from "./variantGroup.ts";
 import { type BenchVariant, benchSuts } from "./variants.ts";
 
@@ -175,6 +167,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const g = groups.get(v.id);
       const capacity = medianRate(v.id);
       if (g?.port && capacity) {
+        if (headroom?.enqueuePerSec && headroom.enqueuePerSec < capacity)
+          reporter.warn(
+            `sweep: the trigger server enqueues ${headroom.enqueuePerSec} req/s, below the drain rate ${capacity} jobs/s: steps above it measure the enqueue path`,
+          );
         const steps: OpenStep[] = [];
         for (const rate of sweepRates(capacity, matrix.sweep.factors)) {
           if (signal.aborted) break;
@@ -197,6 +193,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         sweep = {
           variant: v.id,
           capacityPerSec: capacity,
+          enqueuePerSec: headroom?.enqueuePerSec ?? null,
           steps,
           sustainablePerSec: sustainableRate(steps, matrix.startBoundMs),
           criterion: sweepCriterion(matrix.startBoundMs),
@@ -290,5 +287,3 @@ function first(variants: readonly BenchVariant[]): BenchVariant {
 export function openLine(variant: string, s: OpenStep): string {
   return `${variant} open ${s.offeredPerSec}/s: ${s.accepted}/${s.planned} accepted, ${s.notDonePct}% not done in window, start p99 ${s.enqueueToStart?.p99 ?? "n/a"} ms, lateness p99 ${s.lateness?.p99 ?? "n/a"} ms${s.valid ? "" : " (INVALID: generator fell behind)"}`;
 }
-
-export type { IdleTrial };

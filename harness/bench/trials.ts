@@ -160,7 +160,7 @@ export interface OpenStep {
   planned: number;
   accepted: number;
   rejected: number;
-  /** Accepted requests per second of sending. */
+  /** Requests accepted (201) per second, from the first intended send to the last accepted reply. */
   acceptedPerSec: number;
   /** Jobs completed by the window's end, per second of sending (the achieved rate). */
   completedPerSec: number;
@@ -249,9 +249,10 @@ export async function openStep(
       ledgerStart = hdrPercentiles(starts);
     }
     const lateness = sendLateness(records, offsets, startAt);
-    const sentFor = records.length
-      ? (records.at(-1) as { sentAt: number }).sentAt - (records[0] as { sentAt: number }).sentAt
-      : 0;
+    // Accepted per second from the first intended send to the last accepted reply.
+    let lastReply = startAt;
+    for (const r of records)
+      if (r.status === 201 && r.respondedAt) lastReply = Math.max(lastReply, r.respondedAt);
     const planned = offsets.length;
     return {
       offeredPerSec: s.ratePerSec,
@@ -261,7 +262,7 @@ export async function openStep(
       planned,
       accepted: accepted.size,
       rejected: records.length - accepted.size,
-      acceptedPerSec: Math.round((accepted.size / Math.max(0.001, sentFor / 1000)) * 10) / 10,
+      acceptedPerSec: Math.round((accepted.size / Math.max(0.001, (lastReply - startAt) / 1000)) * 10) / 10,
       completedPerSec: Math.round((inWindow / (s.durationMs / 1000)) * 10) / 10,
       notDonePct: planned ? Math.round(((planned - inWindow) / planned) * 1000) / 10 : 0,
       lateness,

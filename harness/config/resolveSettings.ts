@@ -1,4 +1,6 @@
 import { HarnessError } from "../exitCodes.ts";
+import { parseFaultFlag } from "../faults/faultFlag.ts";
+import { faultSettingProblems } from "../faults/planFaults.ts";
 import {
   type RunSettings,
   runSettingsSchema,
@@ -61,6 +63,13 @@ const flagOfPath = new Map<string, string>(
   Object.entries(settingFlags).map(([flag, path]) => [path.join("."), `--${flag}`]),
 );
 
+/** The fault flags: `--fault` entries to add, and whether the scenario's own faults are dropped. */
+export interface FaultFlags {
+  add?: readonly string[];
+  /** `--no-scenario-faults`: only the flags' faults run (the kills and pauses shorthands go too). */
+  replace?: boolean;
+}
+
 /** The jobs of a scenario whose every mix entry has a count: a fixed set, or undefined. */
 export function fixedJobCount(scenario: Scenario): number | undefined {
   const mix = scenario.settings.load?.mix;
@@ -77,6 +86,7 @@ export function resolveSettings(
   scenario: Scenario,
   flags: Partial<Record<SettingFlag, unknown>>,
   more: readonly string[] = [],
+  faultFlags: FaultFlags = {},
 ): RunSettings {
   const fixed = fixedJobCount(scenario);
   if (flags.jobs !== undefined && fixed !== undefined) {
@@ -90,20 +100,36 @@ export function resolveSettings(
   }
   const merged = mergeLayers(
     { sut: {}, load: {}, faults: {}, check: {} },
-    scenario.settings,
+    faultFlags.replace
+      ? { ...scenario.settings, faults: { kills: 0, pauses: 0, list: [] } }
+      : scenario.settings,
     flagsToOverride(flags),
   );
+  const fromFlags = (faultFlags.add ?? []).map(parseFaultFlag);
+  const unreadable = fromFlags.filter((f): f is string => typeof f === "string");
+  const added = fromFlags.filter((f): f is Record<string, unknown> => typeof f !== "string");
+  const listed = ((merged.faults?.list ?? []) as unknown[]).length;
+  if (added.length)
+    (merged.faults as Record<string, unknown>).list = [
+      ...((merged.faults?.list ?? []) as unknown[]),
+      ...added,
+    ];
   const parsed = runSettingsSchema.safeParse(merged);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  if (!parsed.success || unreadable.length) {
+    const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
       const path = issue.path.join(".");
+      const fault = /^faults\.list\.(\d+)/.exec(path);
+      if (fault && Number(fault[1]) >= listed) {
+        const i = Number(fault[1]) - listed;
+        return `--fault ${faultFlags.add?.[i]}: ${path.replace(/^faults\.list\.\d+\.?/, "") || "type"}: ${issue.message}`;
+      }
       const where = flagOfPath.get(path) ?? `${scenario.name} setting ${path}`;
       return `${where}: ${issue.message}`;
     });
-    throw new HarnessError(`invalid settings: ${[...problems, ...more].join("; ")}`);
+    throw new HarnessError(`invalid settings: ${[...unreadable, ...problems, ...more].join("; ")}`);
   }
   const settings = parsed.data;
-  const extra: string[] = [];
+  const extra: string[] = faultSettingProblems(settings);
   for (const name of Object.keys(settings.check.informational)) {
     if (!settings.check.checkers.includes(name))
       extra.push(`informational checker ${name} is not among the checkers`);
@@ -126,6 +152,9 @@ export function resolveSettings(
     extra.push("every mix entry of a bulk load needs body.name");
   }
   extra.push(...more);
+  if (settings.load.mix.some((m) => m.long) && settings.load.lockTimeoutsPerLongJob === undefined) {
+    extra.push("a mix entry with long jobs needs load.lockTimeoutsPerLongJob");
+  }
   if (extra.length) throw new HarnessError(`invalid settings: ${extra.join("; ")}`);
   return settings;
 }

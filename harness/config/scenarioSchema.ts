@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { checkerRegistry } from "../checkers/index.ts";
+import { faultSpec } from "../faults/faultSpecs.ts";
 import type { Capability } from "../sut/adapter.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -25,6 +26,8 @@ const mixEntry = z.strictObject({
   priorities: range(1, 10).optional(),
   durationMs: range(0, 3_600_000).optional(),
   expect: z.enum(["completed", "failed", "repeating"]),
+  /** Its jobs run load.lockTimeoutsPerLongJob × the lock timeout read from the built scheduler. */
+  long: z.boolean().optional(),
 });
 
 /**
@@ -52,6 +55,10 @@ export const runSettingsSchema = z.strictObject({
     /** http: through the trigger server with autocannon; bulk: seeded before the workers start. */
     mode: z.enum(["http", "bulk"]).default("http"),
     jobs: int(1, 100_000).default(300),
+    /** Long jobs (mix entries with `long`) run this many lock timeouts of the built scheduler. */
+    lockTimeoutsPerLongJob: z.number().positive().max(100).optional(),
+    /** A quick variant's limit on a long job: a wiring with a longer lock timeout does not fit it. */
+    longestLongJobMs: int(1000, 3_600_000).optional(),
     /** Observe for this long instead of until every job finished (for repeating jobs). */
     runForMs: int(1000, 3_600_000).optional(),
     connections: int(1, 1000).default(10),
@@ -77,6 +84,11 @@ export const runSettingsSchema = z.strictObject({
     /** SIGSTOPs of a worker process in the middle of a job, each continued after pauseMs. */
     pauses: int(0, 100).default(0),
     pauseMs: int(1, 600_000).default(5000),
+    /**
+     * Faults of any type (see `harness list`), each planned from the seed, injected at its point
+     * and healed after its window. The kills and pauses above are shorthands for entries here.
+     */
+    list: z.array(faultSpec).default([]),
   }),
   check: z.strictObject({
     checkers: z

@@ -180,9 +180,14 @@ export const restartRecord = z.object({
  * - `effect: "unavailable"`: the instances could not act (frozen, cut off from the database). The
  *   checkers count such a process as unavailable, not idle (it is no free worker slot), and its
  *   executions during the window as unavailable, not lost: they may still finish after the window.
- * - `effect: "clock"`: the instances' clocks were shifted by `offsetMs`; their times in the
- *   history are off by that much during the window.
+ * - `effect: "clock"`: the instances' wall clocks were shifted by `offsetMs` (or drifted); the
+ *   ledger's times stay on the harness's reference clock (see util/referenceClock.ts), so only
+ *   what the processes computed from their own clocks (lock deadlines, retry times) is off.
+ * - `effect: "down"`: the instances were stopped (SIGTERM, out of heap) until a restart;
+ *   `effect: "degraded"`: they worked, slowly (latency, bandwidth). Neither changes a checker.
  *
+ * An `end` with `error` says the fault could not be injected or healed (it may still be in place):
+ * the run's verdict is unknown at best, and the fault is named.
  * A window whose `end` is missing lasts until the end of the run.
  */
 export const windowRecord = z.object({
@@ -193,13 +198,17 @@ export const windowRecord = z.object({
   action: z.enum(["begin", "end"]),
   /** Pairs the begin and end of one window. */
   window: id,
-  effect: z.enum(["unavailable", "clock"]),
+  effect: z.enum(["unavailable", "clock", "down", "degraded"]),
   /** The affected process instances, and their logical names for people. */
   instances: z.array(id),
   procs: z.array(z.string()),
   offsetMs: z.number().optional(),
   /** Executions the instances were running when the window began. */
   inFlight: inFlight.optional(),
+  /** On an end: why injecting or healing failed. */
+  error: z.string().optional(),
+  /** On an end: what the fault saw and did (observed clock offsets, stop times, …). */
+  detail: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const faultRecord = z.discriminatedUnion("action", [killRecord, restartRecord, windowRecord]);

@@ -33,6 +33,8 @@ export interface MixEntry {
   /** Overrides the load's duration range for this entry. */
   durationMs?: readonly [number, number];
   expect: Expectation;
+  /** Its jobs run a multiple of the scheduler's lock timeout (the load's lockTimeoutsPerLongJob). */
+  long?: boolean;
 }
 
 /** One job of the load, fully decided before the run (so a seed reproduces it). */
@@ -42,6 +44,8 @@ export interface PlannedJob {
   body: Record<string, unknown>;
   retry?: RetrySpec;
   expect: Expectation;
+  /** Sized from the built scheduler's lock timeout before the load starts (see longJobs.ts). */
+  long?: boolean;
 }
 
 export interface MixOptions {
@@ -86,6 +90,7 @@ export function planJobs(options: MixOptions, rng: Rng): PlannedJob[] {
       seq,
       route: entry.route,
       expect: entry.expect,
+      ...(entry.long ? { long: true } : {}),
       ...(entry.retry ? { retry: entry.retry } : {}),
       body: {
         ...entry.body,

@@ -57,14 +57,14 @@ export async function provisionMongo(options: ProvisionOptions): Promise<MongoTa
         : options.choice === "docker"
           ? [() => startDocker()]
           : [() => startMemory(ctx), () => startStandin(ctx)];
-  const reasons: string[] = [];
+  const failures: ProviderUnavailable[] = [];
   for (const start of order) {
     let handle: MongoServerHandle;
     try {
       handle = await start();
     } catch (error) {
       if (!(error instanceof ProviderUnavailable)) throw error;
-      reasons.push(error.message);
+      failures.push(error);
       if (order.length > 1) options.progress(`MongoDB target ${error.message}; trying the next`);
       continue;
     }
@@ -75,10 +75,22 @@ export async function provisionMongo(options: ProvisionOptions): Promise<MongoTa
       throw error;
     }
   }
-  throw new HarnessError(
-    `no MongoDB server could be had (${reasons.join("; ")}). Pass --mongo-uri mongodb://host:port, ` +
-      "install a mongod (MONGOMS_SYSTEM_BINARY=/path/to/mongod), or install Java 17 and Maven for the stand-in",
-  );
+  throw new HarnessError(noServerMessage(options.choice, failures));
+}
+
+/**
+ * The one line for "no provider gave a server": what failed, each provider in its own words, and
+ * what to try: the providers that were not tried, never a remedy for one that was not the problem.
+ */
+export function noServerMessage(choice: ProviderChoice, failures: readonly ProviderUnavailable[]): string {
+  const tried = new Set(failures.map((f) => f.provider));
+  const tries: string[] = [];
+  if (!tried.has("standin")) tries.push("--mongo standin (the Java stand-in, needs no download of mongod)");
+  if (!tried.has("memory"))
+    tries.push("--mongo memory with a mongod binary (MONGOMS_SYSTEM_BINARY=/path/to/mongod)");
+  tries.push("--mongo-uri mongodb://host:port for a server you run");
+  const how = choice === "auto" ? "" : ` with --mongo ${choice}`;
+  return `no MongoDB server could be had${how}: ${failures.map((f) => f.message).join("; ")}. Try ${tries.join(", or ")}`;
 }
 
 /** Connects once to learn the server's version, and fails fast with one line when it cannot. */
@@ -94,9 +106,11 @@ async function identify(handle: MongoServerHandle): Promise<MongoTarget> {
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new HarnessError(
-      `cannot reach MongoDB at ${redact(handle.uri)} (${reason}): check that the server is up, or leave out --mongo-uri to use the automatic target`,
-    );
+    const hint =
+      handle.provider === "uri"
+        ? "check that the server is up and the address is right, or leave out --mongo-uri (and MONGO_URL) to let the harness start one"
+        : "the server the harness started did not answer; see its output above, or try another --mongo provider";
+    throw new HarnessError(`cannot reach MongoDB at ${redact(handle.uri)} (${reason}): ${hint}`);
   } finally {
     await client.close().catch(() => {});
   }

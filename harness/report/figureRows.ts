@@ -1,24 +1,31 @@
+import type { CheckerName } from "../checkers/types.ts";
 import type { RunResult } from "./result.ts";
 
 function ms(value: number | null): string {
   return value === null ? "n/a" : `${value} ms`;
 }
 
+/** Marks the label of a figure its checker judges when that checker is informational. */
+export const INFORMATIONAL_MARK = " (informational)";
+
 /**
  * The figures of a run as (label, value) rows, in the order people read them: the terminal table
- * and the markdown step summary both show exactly these. A pure function of result.json.
+ * and the markdown step summary both show exactly these. A pure function of result.json. A figure
+ * judged by an informational checker (a known weakness, not in the verdict) says so in its label.
  */
 export function figureRows(result: RunResult): [string, string | number][] {
   const rows: [string, string | number][] = [];
   const c = result.counts;
+  const by = (checker: CheckerName, label: string) =>
+    result.checkers[checker]?.informational ? `${label}${INFORMATIONAL_MARK}` : label;
   rows.push(
     ["jobs accepted", c.accepted],
     ["jobs completed", c.completed],
     result.incomplete
       ? ["jobs unfinished (run cut short, not judged)", c.unfinished ?? 0]
-      : ["jobs lost", c.lost],
-    ["double executions", c.doubleExecutions],
-    ["runs after success", c.runsAfterSuccess],
+      : [by("lost-jobs", "jobs lost"), c.lost],
+    [by("re-executions", "double executions"), c.doubleExecutions],
+    [by("re-executions", "runs after success"), c.runsAfterSuccess],
     ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],
     ["duration", `${(result.durationMs / 1000).toFixed(1)} s`],
   );
@@ -31,39 +38,42 @@ export function figureRows(result: RunResult): [string, string | number][] {
   const ordering = result.checkers["priority-order"]?.figures;
   if (ordering) {
     rows.push(
-      ["priority inversions", `${ordering.inversions} (worst wait ${ordering.maxInversionWaitMs} ms)`],
-      ["unlimited started ahead of waiting limited", ordering.limitedBehindUnlimited],
+      [
+        by("priority-order", "priority inversions"),
+        `${ordering.inversions} (worst wait ${ordering.maxInversionWaitMs} ms)`,
+      ],
+      [by("priority-order", "unlimited started ahead of waiting limited"), ordering.limitedBehindUnlimited],
     );
   }
   for (const [name, l] of Object.entries(result.checkers["concurrency-limit"]?.figures?.names ?? {})) {
     rows.push([
-      `${name}: peak / limit`,
+      by("concurrency-limit", `${name}: peak / limit`),
       `${l.peak} / ${l.limit}, ${l.msOverLimit} ms over, longest starvation ${l.longestStarvationMs} ms`,
     ]);
   }
   const fixed = result.checkers["retry-timing"]?.figures;
   if (fixed)
     rows.push([
-      "retry gaps (fixed delay)",
+      by("retry-timing", "retry gaps (fixed delay)"),
       `${fixed.checked} checked, ${fixed.early} early, ${fixed.late} late`,
     ]);
   const computed = result.checkers["retry-computed-delay"]?.figures;
   if (computed)
     rows.push([
-      "retry gaps (computed delay)",
+      by("retry-computed-delay", "retry gaps (computed delay)"),
       `${computed.checked} checked, ${computed.early} early, ${computed.late} late`,
     ]);
   const repeats = result.checkers["repeat-ticks"]?.figures;
   if (repeats) {
     rows.push([
-      "repeat ticks",
+      by("repeat-ticks", "repeat ticks"),
       `${repeats.ticks} run, ${repeats.doubleTicks} twice, ${repeats.missed} missed; drift p50 ${ms(repeats.driftP50Ms)}, p99 ${ms(repeats.driftP99Ms)}`,
     ]);
   }
   const dedupe = result.checkers.dedupe?.figures;
   if (dedupe) {
     rows.push([
-      "dedupe",
+      by("dedupe", "dedupe"),
       `${dedupe.requests} accepted requests → ${dedupe.jobs} jobs, ${dedupe.executions} executions`,
     ]);
   }
@@ -79,8 +89,11 @@ export function figureRows(result: RunResult): [string, string | number][] {
   if (c.kills > 0) {
     rows.push(
       ["kills", c.kills],
-      ["recovered after a kill", c.recovered],
-      ["recovery p50 / max", `${ms(result.recovery.p50Ms)} / ${ms(result.recovery.maxMs)}`],
+      [by("recovery-time", "recovered after a kill"), c.recovered],
+      [
+        by("recovery-time", "recovery p50 / max"),
+        `${ms(result.recovery.p50Ms)} / ${ms(result.recovery.maxMs)}`,
+      ],
       [
         "recovery bound (lock timeout + poll)",
         `${result.recovery.boundMs} ms (+${result.recovery.toleranceMs} ms tolerance)`,

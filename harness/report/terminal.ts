@@ -1,6 +1,7 @@
 import Table from "cli-table3";
 import { figureRows } from "./figureRows.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { informationalNote } from "./verdictNote.ts";
 
 const colours = { pass: "\x1b[32m", fail: "\x1b[31m", unknown: "\x1b[33m", reset: "\x1b[0m" } as const;
 
@@ -34,12 +35,14 @@ export function renderSummary(
     head: ["checker", "verdict", "summary"],
     style,
     chars,
-    colWidths: [24, 9, 78],
+    colWidths: [24, 15, 72],
     wordWrap: true,
   });
   for (const r of checkerList(result)) {
     const summary = r.note ? `${r.summary}\ninformational, not in the verdict: ${r.note}` : r.summary;
-    checks.push([r.name + (r.informational ? " (info)" : ""), verdictText(r.verdict, colour), summary]);
+    // An informational row's verdict says that it is not counted, right where FAIL is read.
+    const verdict = verdictText(r.verdict, colour) + (r.informational ? " (info)" : "");
+    checks.push([r.name + (r.informational ? "\n(informational)" : ""), verdict, summary]);
   }
   lines.push(checks.toString());
 
@@ -50,7 +53,9 @@ export function renderSummary(
       ["not judged", r.unknowns],
     ] as const) {
       if (list.length === 0) continue;
-      lines.push(`${r.name}: ${list.length} ${what}${list.length > max ? `, first ${max}` : ""}`);
+      lines.push(
+        `${r.name}${r.informational ? " (informational)" : ""}: ${list.length} ${what}${list.length > max ? `, first ${max}` : ""}`,
+      );
       for (const v of list.slice(0, max)) lines.push(`  - ${v.message}`);
     }
   }
@@ -60,8 +65,12 @@ export function renderSummary(
     );
     for (const p of result.history.examples.slice(0, max)) lines.push(`  - ${p.message}`);
   }
+  for (const f of result.faults?.failed ?? []) lines.push(`fault failed, verdict unknown at best: ${f}`);
   if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
-  lines.push(`verdict: ${verdictText(result.verdict, colour)}`);
+  const note = informationalNote(result);
+  lines.push(
+    `verdict: ${verdictText(result.verdict, colour)}${note ? ` (${note}; see the checkers above)` : ""}`,
+  );
   return lines.join("\n");
 }
 

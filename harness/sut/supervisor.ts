@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { HarnessError } from "../exitCodes.ts";
 import { newInstanceId } from "../ledger/identity.ts";
 import type { ProcessRecord } from "../ledger/records.ts";
+import { CLOCK_ANCHOR_ENV, takeAnchor } from "../util/referenceClock.ts";
 import type { WorkerStats } from "./workerStats.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -13,9 +14,17 @@ const tsxLoader = import.meta.resolve("tsx");
 /** How long a child may take to say it is ready. */
 const READY_TIMEOUT_MS = 60_000;
 
+/** How long a worker may take to answer a request over IPC. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Starts a child Node process running a TypeScript entry, with IPC, its output appended to a log. */
-function spawnChild(entry: string, env: Record<string, string>, logFile: string) {
-  return execa(process.execPath, ["--import", tsxLoader, entry], {
+function spawnChild(
+  entry: string,
+  env: Record<string, string>,
+  logFile: string,
+  nodeArgs: readonly string[],
+) {
+  return execa(process.execPath, [...nodeArgs, "--import", tsxLoader, entry], {
     ipc: true,
     serialization: "json",
     env,
@@ -46,6 +55,7 @@ interface Managed {
   kind: "worker" | "trigger";
   entry: string;
   env: Record<string, string>;
+  nodeArgs: readonly string[];
   slots: number;
   child: Child;
   pid: number;
@@ -65,6 +75,12 @@ export interface SupervisorOptions {
   onProcess(record: ProcessRecord): void;
   /** Extra environment for every child (the bench sets HARNESS_SCHEDULER per build this way). */
   env?: Record<string, string>;
+}
+
+/** How a worker process is started besides its config: extra environment (libfaketime) and Node flags. */
+export interface WorkerLaunch {
+  env?: Record<string, string>;
+  nodeArgs?: readonly string[];
 }
 
 /**
@@ -92,14 +108,16 @@ export class Supervisor {
     config: Record<string, unknown>,
     slots: number,
     raw = false,
+    launch: WorkerLaunch = {},
   ): Promise<number> {
     return (
       await this.spawn(
         proc,
         "worker",
         join(here, raw ? "rawClaimMain.ts" : "workerMain.ts"),
-        { HARNESS_WORKER: JSON.stringify(config) },
+        { ...launch.env, HARNESS_WORKER: JSON.stringify(config) },
         slots,
+        launch.nodeArgs ?? [],
       )
     ).pid;
   }
@@ -112,6 +130,7 @@ export class Supervisor {
       join(here, "triggerMain.ts"),
       { HARNESS_TRIGGER: JSON.stringify(config) },
       0,
+      [],
     );
     return m.port as number;
   }
@@ -122,6 +141,7 @@ export class Supervisor {
     entry: string,
     env: Record<string, string>,
     slots: number,
+    nodeArgs: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ pid: number; port?: number }> {
     const cancel = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
@@ -129,12 +149,32 @@ export class Supervisor {
     const instance = newInstanceId();
     const child = spawnChild(
       entry,
-      { ...this.options.env, ...env, HARNESS_RUN_TAG: this.options.runTag, HARNESS_INSTANCE: instance },
+      {
+        ...this.options.env,
+        ...env,
+        HARNESS_RUN_TAG: this.options.runTag,
+        HARNESS_INSTANCE: instance,
+        // A fresh anchor per process: the child's reference clock starts from the harness's now.
+        [CLOCK_ANCHOR_ENV]: JSON.stringify(takeAnchor()),
+      },
       join(this.options.logDir, `${proc}.log`),
+      nodeArgs,
     );
     const pid = child.pid as number;
     const exited = child.then(() => undefined);
-    const managed: Managed = { proc, kind, entry, env, slots, child, pid, instance, paused: false, exited };
+    const managed: Managed = {
+      proc,
+      kind,
+      entry,
+      env,
+      nodeArgs,
+      slots,
+      child,
+      pid,
+      instance,
+      paused: false,
+      exited,
+    };
     this.children.set(proc, managed);
     void exited.then(() => {
       if (kind === "worker")
@@ -242,9 +282,63 @@ export class Supervisor {
   async restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string }> {
     const m = this.require(proc);
     await m.exited;
-    await this.spawn(proc, m.kind, m.entry, m.env, m.slots, signal);
+    await this.spawn(proc, m.kind, m.entry, m.env, m.slots, m.nodeArgs, signal);
     const fresh = this.require(proc);
     return { pid: fresh.pid, instance: fresh.instance };
+  }
+
+  /** SIGTERMs a child (its graceful stop) and resolves once it has exited. */
+  async terminate(proc: string): Promise<{ pid: number; t: number; exitedAt: number }> {
+    const m = this.require(proc);
+    process.kill(m.pid, "SIGTERM");
+    const t = Date.now();
+    await m.exited;
+    return { pid: m.pid, t, exitedAt: Date.now() };
+  }
+
+  /** Resolves when the process now running under this name has exited. */
+  exited(proc: string): Promise<void> {
+    return this.require(proc).exited;
+  }
+
+  /** The names of every worker process started so far. */
+  workerNames(): string[] {
+    return [...this.children.values()].filter((m) => m.kind === "worker").map((m) => m.proc);
+  }
+
+  private nextRequest = 0;
+
+  /**
+   * Sends a request over a worker's IPC channel and resolves with its reply (see faultHooks.ts);
+   * rejects when the process exits first or does not answer in time.
+   */
+  async request(proc: string, body: { type: string } & Record<string, unknown>): Promise<unknown> {
+    const m = this.require(proc);
+    const id = ++this.nextRequest;
+    const reply = m.child.getOneMessage({
+      filter: (r) =>
+        (r as { type?: string; id?: number })?.type === "harness-reply" && (r as { id?: number }).id === id,
+    });
+    reply.catch(() => {});
+    await m.child.sendMessage(JSON.parse(JSON.stringify({ type: "harness-request", id, body })));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        reply,
+        m.exited.then(() => {
+          throw new Error(`${proc} exited before it answered ${body.type}`);
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new Error(`${proc} did not answer ${body.type} within ${REQUEST_TIMEOUT_MS / 1000} s`)),
+            REQUEST_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The procs of the worker processes that are running now (not exited, not paused). */

@@ -14,6 +14,7 @@ import { MongoClient } from "mongodb";
 import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
 import { newInstanceId } from "../ledger/identity.ts";
 import { createAdapter } from "./adapters/index.ts";
+import { installFaultHooks, referenceStamped } from "./faultHooks.ts";
 import { ledgerHandler } from "./ledgerHandler.ts";
 import type { SutSpec } from "./wiring.ts";
 import { installStatsResponder } from "./workerStats.ts";
@@ -70,7 +71,11 @@ const pid = process.pid;
 const instance = process.env.HARNESS_INSTANCE || newInstanceId();
 const fileStem = `${config.proc}-${instance.replace(/[^\w-]/g, "_")}`;
 const ledger: LedgerSink =
-  config.ledger === false ? nullLedger : new FileLedger(join(config.ledgerDir, `${fileStem}.jsonl`));
+  config.ledger === false
+    ? nullLedger
+    : // On the harness's reference clock: a clock fault may move this process's Date.now().
+      referenceStamped(new FileLedger(join(config.ledgerDir, `${fileStem}.jsonl`)));
+installFaultHooks();
 // Event-loop delay of this process, written at shutdown: a latency spike and a stalled process
 // look alike from outside.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });

@@ -95,6 +95,9 @@ describe.each(Object.keys(adapterRegistry))("the %s adapter", (name) => {
     expect(states.get(String(ok._id))?.status).toBe("completed");
     expect(states.get(String(ok._id))?.priority).toBe(2);
     expect(states.get(String(flaky._id))?.status).toBe("completed");
+    // Two failed attempts before the success, whatever the scheduler does with its own counter.
+    expect(states.get(String(flaky._id))?.attempts).toBe(2);
+    expect(states.get(String(doomed._id))?.attempts).toBe(2);
     expect(states.get(String(doomed._id))?.status).toBe("failed");
     expect(states.get(String(first._id))?.dedupeKey).toBe("k");
     expect(states.size).toBe(4);

@@ -1,6 +1,9 @@
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runHarness, tempReports } from "../support/harnessCli.ts";
+import { BENCH_SCHEMA_VERSION } from "../../harness/bench/benchResult.ts";
+import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
 
 /** A user mistake gets exactly one line on stderr, no stack trace, and exit code 3. */
 function expectOneLineError(run: { code?: number; stderr: string }, pattern: RegExp) {
@@ -117,5 +120,57 @@ describe("harness CLI flags, as a new user gives them", () => {
     } finally {
       await new Promise((r) => held.close(r));
     }
+  });
+});
+
+describe("harness CLI setup messages", () => {
+  it("compare takes a bench run's folder, and says what it expects of any other folder", async () => {
+    const run = join(tempReports(), "bench-run");
+    mkdirSync(run);
+    // The least a bench result holds for compare: an environment, no variants, no figures.
+    const fingerprint = {
+      provider: "standin",
+      serverVersion: "5.0.0",
+      cpuModel: "x",
+      cpuCount: 2,
+      node: "v20",
+      driver: "6",
+    };
+    const bench = {
+      schemaVersion: BENCH_SCHEMA_VERSION,
+      kind: "bench",
+      seed: 1,
+      fingerprint,
+      variants: [],
+      figures: [],
+    };
+    writeFileSync(join(run, "result.json"), JSON.stringify(bench));
+    const ok = await runHarness(["compare", run, join(run, "result.json")]);
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("no gated figure regressed");
+    const empty = tempReports();
+    expectOneLineError(
+      await runHarness(["compare", empty, run]),
+      /is a folder without a result\.json: give a bench run's folder or its result\.json/,
+    );
+  });
+
+  it("--scheduler: a build that cannot load names the missing module and what to run", async () => {
+    // A copy of the scheduler's build outside the project: its dependencies do not resolve there.
+    const build = join(tempReports(), "mongo-job-scheduler");
+    cpSync(join(projectRoot, "node_modules", "mongo-job-scheduler"), build, { recursive: true });
+    expectOneLineError(
+      await runHarness(["scenario", "crash-recovery", "--scheduler", build]),
+      /--scheduler .*: the build cannot load the module "(cron-parser|mongodb)": run "npm install[^"]*" in /,
+    );
+  });
+
+  it("--scheduler with a version npm refuses says why npm refused, in one line", async () => {
+    const run = await runHarness(["scenario", "crash-recovery", "--scheduler", "9.9.9"], {
+      HARNESS_CACHE_DIR: tempReports(),
+    });
+    expectOneLineError(run, /--scheduler 9\.9\.9: npm refused to install it: \S/);
+    expect(run.stderr).not.toContain("Command failed");
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { ReexecutionFigures } from "../../harness/checkers/figures.ts";
 import { lostJobsChecker } from "../../harness/checkers/lostJobs.ts";
 import { ownershipChecker } from "../../harness/checkers/ownership.ts";
 import { recoveryTimeChecker } from "../../harness/checkers/recoveryTime.ts";
 import { reexecutionsChecker } from "../../harness/checkers/reexecutions.ts";
-import type { Checker, CheckerName, JobState } from "../../harness/checkers/types.ts";
+import type { Checker, CheckerName, CheckerResult, JobState } from "../../harness/checkers/types.ts";
 import { runCheckers } from "../../harness/checkers/verdicts.ts";
 import { HistoryBuilder, instanceOf, job, settings } from "../support/histories.ts";
 
@@ -158,14 +159,14 @@ describe("a recovery means the owner died", () => {
     const b = new HistoryBuilder().run("a", "w1", 1, 100, 500, { ack: null }).run("a", "w2", 1, 1300, 1400);
     const result = verdictOf(reexecutionsChecker, b);
     expectFailNaming(result, "stall", "a");
-    expect(result.figures?.byClass.recovery).toBe(0);
+    expect((result.figures as ReexecutionFigures | null)?.byClass.recovery).toBe(0);
     const twin = new HistoryBuilder()
       .run("a", "w1", 1, 100, 500, { ack: null })
       .kill("w1", 1, 600)
       .run("a", "w2", 1, 1300, 1400);
     const passed = verdictOf(reexecutionsChecker, twin);
     expect(passed.verdict).toBe("pass");
-    expect(passed.figures?.byClass.recovery).toBe(1);
+    expect((passed.figures as ReexecutionFigures | null)?.byClass.recovery).toBe(1);
   });
 
   it("classifies a re-run before the live owner's lock could expire as a lock not honoured", () => {

@@ -32,6 +32,8 @@ interface HarnessMeta {
   concurrency?: number;
 }
 const META = "__harness";
+/** The field where the adapter keeps a completed job's failed attempts (Agenda resets failCount). */
+const FAILURES_BEFORE_SUCCESS = "harnessFailuresBeforeSuccess";
 
 const capabilitySet: ReadonlySet<Capability> = new Set<Capability>([
   "priorities",
@@ -59,7 +61,8 @@ function metaOf(data: unknown): HarnessMeta | undefined {
 
 /**
  * Agenda 6 with its MongoDB backend behind the adapter seam. Wirings: `matched` (processEvery and
- * defaultLockLifetime from the run, maxConcurrency and defaultConcurrency the process's slots) and
+ * defaultLockLifetime from the run; maxConcurrency, defaultConcurrency and the lock limits the
+ * process's slots) and
  * `readme` (Agenda's README quick start: a MongoBackend and nothing else, every option at its
  * default). Agenda runs only job names it has defined, so every worker defines the run's names.
  * Concurrency limits are per process in Agenda, so the harness does not claim them.
@@ -75,6 +78,10 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
       defaultLockLifetime: spec.matched.lockTimeoutMs,
       maxConcurrency: slots,
       defaultConcurrency: slots,
+      // Lock no more jobs than the process can run: a job locked while it waits in Agenda's queue
+      // uses up its lock lifetime before its handler starts.
+      lockLimit: slots,
+      defaultLockLimit: slots,
     });
   }
 
@@ -135,12 +142,30 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
 
     async startWorker(db, options: WorkerOptions) {
       const agenda = build(db, options.slots, options.id);
+      const lockLifetimeMs = readEffective(agenda).timing.lockTimeoutMs;
       const succeeded = new Set<string>();
       for (const name of options.jobNames) {
-        agenda.define(name, async (job: Job) => options.handler(toExecution(job, options.id)), {
-          // The job's own retry delays; null: no retry left.
-          backoff: (ctx) => metaOf(ctx.jobData)?.retryDelaysMs?.[ctx.attempt - 1] ?? null,
-        });
+        agenda.define(
+          name,
+          async (job: Job) => {
+            const failures = job.attrs.failCount ?? 0;
+            await options.handler(toExecution(job, options.id, lockLifetimeMs));
+            // Agenda resets failCount when a job succeeds; the harness keeps the number of failed
+            // attempts before the success beside it, so the final state still says it.
+            if (failures > 0) {
+              await db
+                .collection(AGENDA_COLLECTION)
+                .updateOne(
+                  { _id: new ObjectId(String(job.attrs._id)) },
+                  { $set: { [FAILURES_BEFORE_SUCCESS]: failures } },
+                );
+            }
+          },
+          {
+            // The job's own retry delays; null: no retry left.
+            backoff: (ctx) => metaOf(ctx.jobData)?.retryDelaysMs?.[ctx.attempt - 1] ?? null,
+          },
+        );
       }
       const { events } = options;
       agenda.on("success", (job: Job) => succeeded.add(String(job.attrs._id)));
@@ -198,7 +223,7 @@ function readEffective(agenda: Agenda): EffectiveSettings {
   };
 }
 
-function toExecution(job: Job, id: string): Execution {
+function toExecution(job: Job, id: string, lockLifetimeMs: number): Execution {
   const a = job.attrs;
   const meta = metaOf(a.data);
   const repeat = a.repeatInterval
@@ -213,6 +238,8 @@ function toExecution(job: Job, id: string): Execution {
     attempt: (a.failCount ?? 0) + 1,
     lockVersion: 0,
     nextRunAt: (a.nextRunAt ?? a.lastRunAt ?? new Date()).getTime(),
+    // Agenda locks a job (lockedAt) before its handler starts; the lock lapses a lock lifetime later.
+    ...(a.lockedAt ? { lockUntil: new Date(a.lockedAt).getTime() + lockLifetimeMs } : {}),
     data: a.data,
     workerId: id,
     ...(repeat ? { repeat } : {}),
@@ -244,8 +271,8 @@ function toJobState(d: Record<string, unknown>): JobState {
     name: String(d.name),
     status,
     priority: meta?.priority ?? -Number(d.priority ?? 0),
-    // Agenda resets failCount when a job succeeds: a completed job shows 0.
-    attempts: Number(d.failCount ?? 0),
+    // Agenda resets failCount when a job succeeds: the adapter keeps the count before the success.
+    attempts: Number(status === "completed" ? (d[FAILURES_BEFORE_SUCCESS] ?? 0) : (d.failCount ?? 0)),
     lockUntil: null,
     lockedBy: null,
     lastError: typeof d.failReason === "string" ? d.failReason : null,

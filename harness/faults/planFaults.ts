@@ -1,0 +1,109 @@
+/**
+ * Turns a run's fault settings into a schedule: every entry of `faults.list`, plus the `kills` and
+ * `pauses` shorthands, each with its point and (where it is planned) its target fixed from the seed.
+ * The same settings and seed always give the same schedule.
+ */
+import type { RunSettings } from "../config/scenarioSchema.ts";
+import { createRng } from "../util/rng.ts";
+import type { FaultKind, FaultSpec } from "./faultSpecs.ts";
+import type { FaultNeed, PlannedFault } from "./faultType.ts";
+import { faultRegistry } from "./index.ts";
+
+/** Evenly spread fault points: 2 faults → after 1/3 and 2/3 of the jobs have finished. */
+export function evenPoints(count: number, from = 0): number[] {
+  return Array.from({ length: count }, (_, i) => from + ((1 - from) * (i + 1)) / (count + 1));
+}
+
+/** The fault entries of a run: the shorthands first, then the list, as written. */
+export function faultEntries(faults: RunSettings["faults"]): { spec: FaultSpec; points?: number[] }[] {
+  const out: { spec: FaultSpec; points?: number[] }[] = [];
+  if (faults.kills > 0) {
+    out.push({
+      spec: { type: "kill", count: faults.kills, target: "busy", forMs: faults.restartDelayMs },
+      points: faults.killAt,
+    });
+  }
+  if (faults.pauses > 0) {
+    out.push({ spec: { type: "pause", count: faults.pauses, target: "busy", forMs: faults.pauseMs } });
+  }
+  for (const spec of faults.list) out.push({ spec });
+  return out;
+}
+
+/** The worker names of a run: w1 … wN. */
+export function workerNames(processes: number): string[] {
+  return Array.from({ length: processes }, (_, i) => `w${i + 1}`);
+}
+
+/**
+ * The schedule, ordered by point. The seed picks the worker of every `any` target before the run;
+ * `busy` targets are picked when the fault strikes, by the same generator, among the workers then
+ * executing a job.
+ */
+export function planFaults(settings: RunSettings, seed: number): PlannedFault[] {
+  // A generator of its own, so that the fault plan does not move when the load plan changes.
+  const rng = createRng(seed ^ 0x5eed_fa17);
+  const workers = workerNames(settings.sut.processes);
+  const counters = new Map<FaultKind, number>();
+  const planned: PlannedFault[] = [];
+  for (const { spec, points } of faultEntries(settings.faults)) {
+    const ats =
+      points ??
+      (spec.at === undefined ? evenPoints(spec.count) : [spec.at, ...evenPoints(spec.count - 1, spec.at)]);
+    for (const point of ats) {
+      const n = (counters.get(spec.type) ?? 0) + 1;
+      counters.set(spec.type, n);
+      const targets =
+        spec.target === "busy" || spec.target === "all"
+          ? spec.target
+          : spec.target === "any"
+            ? [rng.pick(workers)]
+            : [spec.target];
+      planned.push({ id: `${spec.type}-${n}`, spec, at: point, targets });
+    }
+  }
+  return planned.sort((a, b) => a.at - b.at);
+}
+
+/** What the machine must offer for a schedule. */
+export function faultNeeds(plan: readonly PlannedFault[]): Set<FaultNeed> {
+  return new Set(plan.flatMap((f) => faultRegistry[f.spec.type].needs));
+}
+
+/** Workers that a clock fault may move: they start under libfaketime. */
+export function clockTargets(plan: readonly PlannedFault[], processes: number): Set<string> {
+  const out = new Set<string>();
+  for (const f of plan) {
+    if (!faultRegistry[f.spec.type].needs.includes("libfaketime")) continue;
+    for (const w of f.targets === "all" ? workerNames(processes) : f.targets === "busy" ? [] : f.targets)
+      out.add(w);
+  }
+  return out;
+}
+
+/** The smallest heap any out-of-memory fault asks the workers to run with, if there is one. */
+export function workerHeapMb(plan: readonly PlannedFault[]): number | undefined {
+  const heaps = plan.flatMap((f) => (f.spec.type === "out-of-memory" ? [f.spec.heapMb] : []));
+  return heaps.length ? Math.min(...heaps) : undefined;
+}
+
+/**
+ * Problems of the fault settings that the schema cannot see alone: a worker that does not exist,
+ * a window longer than the run may last.
+ */
+export function faultSettingProblems(settings: RunSettings): string[] {
+  const problems: string[] = [];
+  const runMs = settings.load.runForMs ?? settings.check.drainTimeoutMs;
+  const what = settings.load.runForMs !== undefined ? "the run's observation time" : "the drain timeout";
+  settings.faults.list.forEach((spec, i) => {
+    const where = `fault ${i + 1} (${spec.type})`;
+    const m = /^w(\d+)$/.exec(spec.target);
+    if (m && Number(m[1]) > settings.sut.processes)
+      problems.push(
+        `${where}: target ${spec.target}, but the run has ${settings.sut.processes} worker processes`,
+      );
+    if (spec.forMs >= runMs)
+      problems.push(`${where}: a window of ${spec.forMs} ms is not shorter than ${what} (${runMs} ms)`);
+  });
+  return problems;
+}

@@ -1,0 +1,150 @@
+import type { WindowRecord } from "../ledger/records.ts";
+import { sleep, waitFor } from "../util/wait.ts";
+import type { FaultEnv, Injected, PlannedFault } from "./faultType.ts";
+import { faultRegistry } from "./index.ts";
+
+/** What a fault schedule did. */
+export interface FaultRunSummary {
+  injected: number;
+  /** Faults whose point came but found no target (no worker executing a job). */
+  missed: number;
+  /** Faults that could not be injected or healed, with why: each makes the verdict unknown. */
+  failed: { id: string; error: string }[];
+}
+
+export interface FaultRunOptions {
+  plan: readonly PlannedFault[];
+  /** The jobs of the run: a fault at 0.5 strikes once half of them have finished. */
+  totalJobs: number;
+  /** Aborting ends the schedule: faults not yet struck are dropped, open ones healed at once. */
+  signal: AbortSignal;
+  /** How long to look for a worker executing a job before a busy-target fault is missed. */
+  busyWaitMs?: number;
+}
+
+/**
+ * Runs a fault schedule: at each fault's point, resolves its targets, injects it, and heals it
+ * after its window, or at once when the signal aborts. Each fault's window goes to the ledger as a
+ * begin record when it is injected and an end record when it is healed (with the error, if either
+ * failed). Resolves once every injected fault is healed (or its heal has failed, which is reported).
+ * While a fault holds a worker, no other busy-target fault picks that worker.
+ */
+export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promise<FaultRunSummary> {
+  const summary: FaultRunSummary = { injected: 0, missed: 0, failed: [] };
+  const held = new Set<string>();
+  const heals: Promise<void>[] = [];
+  const { signal } = options;
+  for (const fault of options.plan) {
+    const target = Math.ceil(fault.at * options.totalJobs);
+    if (!(await waitFor(() => env.live.finishedCount() >= target, { signal }))) break;
+    const procs = await resolveTargets(fault, env, held, signal, options.busyWaitMs ?? 10_000);
+    const type = faultRegistry[fault.spec.type];
+    const where = `${fault.id} at ${Math.round(fault.at * 100)}%`;
+    if (!procs) {
+      summary.missed++;
+      if (!signal.aborted) env.progress(`${where}: no worker was executing a job; skipped`);
+      continue;
+    }
+    for (const p of procs) held.add(p);
+    const instances = procs.map((p) => env.processes.instanceOf(p) ?? "");
+    const inFlight = instances.flatMap((i) => env.live.inFlight(i));
+    const start = env.now();
+    const window = { fault, procs, instances };
+    let injected: Injected;
+    try {
+      injected = await type.inject(fault as never, procs, env);
+    } catch (error) {
+      const message = `inject: ${errorText(error)}`;
+      summary.failed.push({ id: fault.id, error: message });
+      env.progress(`${where}: could not inject: ${errorText(error)}`);
+      // A begin and an end, so the failure is in the history and names the fault.
+      writeWindow(env, window, "begin", start, { inFlight });
+      writeWindow(env, window, "end", env.now(), { error: message });
+      for (const p of procs) held.delete(p);
+      continue;
+    }
+    summary.injected++;
+    if (!type.ownRecords) {
+      writeWindow(env, window, "begin", start, {
+        inFlight,
+        ...(injected.offsetMs !== undefined ? { offsetMs: injected.offsetMs } : {}),
+      });
+    }
+    heals.push(
+      (async () => {
+        await sleep(fault.spec.forMs, signal);
+        let error: string | undefined;
+        let detail = injected.detail;
+        try {
+          const after = await injected.heal(signal.aborted);
+          if (after) detail = { ...(detail ?? {}), ...after };
+        } catch (e) {
+          error = `heal: ${errorText(e)}`;
+          summary.failed.push({ id: fault.id, error });
+          env.progress(`${fault.id}: could not heal: ${errorText(e)}`);
+        }
+        // A kill's own records carry its story; a failed heal of it still gets a window that says so.
+        if (!type.ownRecords || error) {
+          if (type.ownRecords) writeWindow(env, window, "begin", start, { inFlight });
+          writeWindow(env, window, "end", env.now(), {
+            ...(error ? { error } : {}),
+            ...(detail ? { detail } : {}),
+          });
+        }
+        for (const p of procs) held.delete(p);
+      })(),
+    );
+  }
+  await Promise.all(heals);
+  return summary;
+}
+
+function writeWindow(
+  env: FaultEnv,
+  w: { fault: PlannedFault; procs: string[]; instances: string[] },
+  action: "begin" | "end",
+  t: number,
+  extra: Pick<WindowRecord, "inFlight" | "offsetMs" | "error" | "detail">,
+): void {
+  env.ledger.append({
+    type: "fault",
+    t,
+    fault: w.fault.spec.type,
+    action,
+    window: w.fault.id,
+    effect: faultRegistry[w.fault.spec.type].effect,
+    instances: w.instances,
+    procs: w.procs,
+    ...extra,
+  });
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+}
+
+/** The workers a fault hits now; undefined when a busy target found none. */
+async function resolveTargets(
+  fault: PlannedFault,
+  env: FaultEnv,
+  held: ReadonlySet<string>,
+  signal: AbortSignal,
+  busyWaitMs: number,
+): Promise<string[] | undefined> {
+  if (fault.targets === "all") return env.processes.workerNames();
+  if (fault.targets !== "busy") return [...fault.targets];
+  let victim: string | undefined;
+  await waitFor(
+    () => {
+      const busy = env.processes
+        .runningWorkers()
+        .filter((proc) => !held.has(proc))
+        .filter((proc) => env.live.inFlight(env.processes.instanceOf(proc) ?? "").length > 0)
+        .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+      if (busy.length) victim = env.rng.pick(busy);
+      return victim !== undefined;
+    },
+    { timeoutMs: busyWaitMs, signal },
+  );
+  return victim === undefined ? undefined : [victim];
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { RunResult } from "../../harness/report/result.ts";
+import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
+
+const wiring = (file: string) => join(projectRoot, "test", "support", "wiring", file);
+const readResult = (reports: string) =>
+  JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
+
+describe("--wiring and --sut", () => {
+  it.each([
+    [["--wiring", "production"], "no such preset for mongo-job-scheduler"],
+    [["--wiring", wiring("no-builder.mjs")], "exports no builder"],
+    [["--sut", "bull"], "no such scheduler; known: mongo-job-scheduler, agenda"],
+    [["--sut", "agenda", "--wiring", wiring("throws.mjs")], "no wiring modules"],
+  ])("refuses %j in one line, exit 3, before anything starts", async (flags, message) => {
+    const run = await runHarness(["scenario", "crash-recovery", ...flags]);
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain(message);
+    expect(run.all).not.toContain("MongoDB target");
+  });
+
+  it("refuses a builder that throws in one line naming the file, exit 3, before any worker starts", async () => {
+    const run = await runHarness(["scenario", "crash-recovery", "--wiring", wiring("throws.mjs")]);
+    expect(run.code).toBe(3);
+    const errors = run.stderr.split("\n").filter((l) => l.startsWith("harness:"));
+    expect(errors).toEqual([
+      `harness: --wiring ${wiring("throws.mjs")}: the builder threw (SCHEDULER_DB is not set); expected it to return a Scheduler built from (db, handler)`,
+    ]);
+    expect(run.all).not.toContain("starting");
+  });
+
+  it("reports a scenario that needs a capability the scheduler lacks as not applicable, exit 3", async () => {
+    const run = await runHarness(["scenario", "concurrency-limit", "--sut", "agenda"]);
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim()).toBe(
+      "harness: concurrency-limit is not applicable to agenda: it needs per-name concurrency limits enforced across all worker processes, which agenda does not offer",
+    );
+  });
+
+  it("long-jobs passes with the matched wiring: heartbeats keep every long job with its worker", async () => {
+    const reports = tempReports();
+    const run = await runHarness(["scenario", "long-jobs", "--seed", "5", "--reports-dir", reports]);
+    expect(run.code, run.all).toBe(0);
+    const result = readResult(reports);
+    expect(result.counts.doubleExecutions).toBe(0);
+    expect(result.sut?.effective?.timing.lockTimeoutMs).toBe(2000);
+  });
+
+  it("long-jobs fails when the store renews locks for less than the heartbeat interval (a user's wiring)", async () => {
+    const reports = tempReports();
+    const run = await runHarness([
+      "scenario",
+      "long-jobs",
+      "--seed",
+      "5",
+      "--wiring",
+      wiring("short-store-lock.mjs"),
+      "--reports-dir",
+      reports,
+    ]);
+    expect(run.code, run.all).toBe(1);
+    const result = readResult(reports);
+    // The timing came from the built Scheduler (4 s), not from the scenario (2 s).
+    expect(result.sut?.effective?.timing.lockTimeoutMs).toBe(4000);
+    expect(result.sut?.effective?.store.lockTimeoutMs).toBe(1000);
+    expect(result.counts.doubleExecutions).toBeGreaterThan(0);
+    expect(run.stdout).toContain("ran while an earlier execution of the same job was still alive");
+  });
+});
