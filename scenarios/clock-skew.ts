@@ -20,6 +20,16 @@ export const clockSkew: Scenario = {
         { type: "clock-offset", target: "w2", at: 0, forMs: 20_000, offsetMs: -5000 },
       ],
     },
-    check: { checkers: ["lost-jobs", "re-executions", "ownership"] },
+    check: {
+      checkers: ["lost-jobs", "re-executions", "ownership"],
+      informational: {
+        "re-executions":
+          "lock deadlines come from each worker's own clock: a worker ahead takes live locks as expired, a worker behind writes locks that are already expired",
+        ownership:
+          "a worker whose job was taken over by a skewed peer has its completion refused, and its failure path marks the job failed without checking ownership",
+        "lost-jobs":
+          "the jobs lost here are those the failure path marked failed after a takeover (see ownership)",
+      },
+    },
   },
 };

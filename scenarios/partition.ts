@@ -17,6 +17,16 @@ export const partition: Scenario = {
       kills: 0,
       list: [{ type: "partition", target: "busy", at: 0.25, forMs: 6000 }],
     },
-    check: { checkers: ["lost-jobs", "re-executions", "ownership"] },
+    check: {
+      checkers: ["lost-jobs", "re-executions", "ownership"],
+      informational: {
+        "re-executions":
+          "a worker cut off from MongoDB keeps running its jobs after their locks expire and another worker takes them: a lease without fencing cannot prevent it",
+        ownership:
+          "the cut-off worker's refused completion goes down the failure path, which marks the job failed without checking ownership",
+        "lost-jobs":
+          "the jobs lost here are those the cut-off worker's failure path marked failed (see ownership)",
+      },
+    },
   },
 };
