@@ -250,6 +250,7 @@ function listCommand(): ExitCode {
     process.stdout.write(
       `  defaults: ${d.sut.processes} processes × ${d.sut.workersPerProcess} workers, ${d.load.jobs} jobs (${d.load.mode}${d.load.runForMs ? `, for ${d.load.runForMs / 1000} s` : ""}), lock ${d.sut.lockTimeoutMs} ms, poll ${d.sut.pollIntervalMs} ms${faults ? `, ${faults}` : ""}; checks ${d.check.checkers.join(", ")}\n`,
     );
+    if (s.requires?.length) process.stdout.write(`  needs: ${s.requires.join(", ")}\n`);
   }
   process.stdout.write("\nfault types (scenario faults.list, or --fault TYPE:key=value,…)\n");
   for (const type of Object.values(faultRegistry)) {

@@ -15,7 +15,7 @@ import { compareWithBaseline, renderGate } from "./compare.ts";
 import { type BenchPlan, fullMatrix, quickMatrix } from "./matrix.ts";
 import { runBench } from "./runBench.ts";
 import { benchVerdict } from "./summarize.ts";
-import { chooseVariants, unknownSuts } from "./variants.ts";
+import { chooseVariants, knownSuts, unknownSuts } from "./variants.ts";
 import { benchDirFor, writeBench } from "./writeBench.ts";
 
 const require = createRequire(import.meta.url);
@@ -132,7 +132,7 @@ function validate(argv: Record<string, unknown>) {
   const unknown = unknownSuts(suts);
   if (unknown.length || suts.length === 0)
     errors.push(
-      `--sut ${argv.sut}: unknown system(s) ${unknown.join(", ") || "(none given)"}; known: mongo-job-scheduler`,
+      `--sut ${argv.sut}: unknown system(s) ${unknown.join(", ") || "(none given)"}; known: ${knownSuts().join(", ")}`,
     );
   const gating = typeof argv.versus === "string" || typeof argv.baseline === "string";
   if (typeof argv.versus === "string" && typeof argv.baseline === "string")
