@@ -3,7 +3,7 @@
  * code (see exitCodes.ts); everything else lives in the library.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { scenarios } from "../scenarios/index.ts";
@@ -17,7 +17,7 @@ import { parseLedgerText } from "./ledger/history.ts";
 import { defaultCacheDir, provisionMongo } from "./mongo/provision.ts";
 import { providerChoices } from "./mongo/target.ts";
 import { buildResult } from "./report/buildResult.ts";
-import { type CiOutputs, ciOutputsFrom, writeCiOutputs } from "./report/ciOutputs.ts";
+import { type CiOutputs, ciOutputsFrom, shownPath, writeCiOutputs } from "./report/ciOutputs.ts";
 import { runJunit } from "./report/junit.ts";
 import type { RunResult } from "./report/result.ts";
 import { runSummaryMarkdown } from "./report/stepSummary.ts";
@@ -48,12 +48,6 @@ function showResult(result: RunResult, resultPath: string, ci: CiOutputs): void 
   });
   if (ci.junit) process.stdout.write(`junit: ${ci.junit}\n`);
   if (ci.summaryMd) process.stdout.write(`summary: ${ci.summaryMd}\n`);
-}
-
-/** A path as a CI page should show it: relative to the working folder when inside it. */
-function shownPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
 /** --junit and --summary-md (and GITHUB_STEP_SUMMARY), checked before anything starts. */
@@ -256,6 +250,7 @@ function listCommand(): ExitCode {
     process.stdout.write(
       `  defaults: ${d.sut.processes} processes × ${d.sut.workersPerProcess} workers, ${d.load.jobs} jobs (${d.load.mode}${d.load.runForMs ? `, for ${d.load.runForMs / 1000} s` : ""}), lock ${d.sut.lockTimeoutMs} ms, poll ${d.sut.pollIntervalMs} ms${faults ? `, ${faults}` : ""}; checks ${d.check.checkers.join(", ")}\n`,
     );
+    if (s.requires?.length) process.stdout.write(`  needs: ${s.requires.join(", ")}\n`);
   }
   process.stdout.write("\nfault types (scenario faults.list, or --fault TYPE:key=value,…)\n");
   for (const type of Object.values(faultRegistry)) {
@@ -409,7 +404,7 @@ export async function main(args: string[]): Promise<ExitCode> {
     .command(
       "bench",
       "run the bench (--quick: a small one); gate with --versus <build> or --baseline <result.json>",
-      (y) => requireValues(y.options(benchFlags).options(mongoFlags)),
+      (y) => requireValues(y.options(benchFlags).options(mongoFlags).options(ciFlags)),
       async (argv) => {
         rejectProblems([mongoProblem(argv)]);
         code = await benchCommand(argv, {
@@ -417,6 +412,7 @@ export async function main(args: string[]): Promise<ExitCode> {
           reporter: stderrReporter,
           mongo: mongoOptions(argv),
           withInterrupt,
+          ci: ciOutputsOf(argv),
         });
       },
     )

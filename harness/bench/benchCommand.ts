@@ -4,16 +4,18 @@ import { dirname, join, resolve } from "node:path";
 import { ExitCode, HarnessError } from "../exitCodes.ts";
 import { defaultCacheDir } from "../mongo/provision.ts";
 import type { ProviderChoice } from "../mongo/target.ts";
+import { type CiOutputs, shownPath, writeCiOutputs } from "../report/ciOutputs.ts";
 import type { Reporter } from "../run/reporter.ts";
 import { schedulerEntry } from "../sut/schedulerModule.ts";
 import { selectScheduler } from "../sut/selectScheduler.ts";
+import { benchJunit, benchSummaryMarkdown } from "./benchCi.ts";
 import { BENCH_SCHEMA_VERSION, type BenchResult } from "./benchResult.ts";
 import { renderBench } from "./benchViews.ts";
 import { compareWithBaseline, renderGate } from "./compare.ts";
 import { type BenchPlan, fullMatrix, quickMatrix } from "./matrix.ts";
 import { runBench } from "./runBench.ts";
 import { benchVerdict } from "./summarize.ts";
-import { chooseVariants, unknownSuts } from "./variants.ts";
+import { chooseVariants, knownSuts, unknownSuts } from "./variants.ts";
 import { benchDirFor, writeBench } from "./writeBench.ts";
 
 const require = createRequire(import.meta.url);
@@ -73,6 +75,8 @@ export interface BenchIo {
   reporter: Reporter;
   mongo: { choice: ProviderChoice; uri?: string };
   withInterrupt<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** --junit, --summary-md and GITHUB_STEP_SUMMARY, already checked. */
+  ci?: CiOutputs;
 }
 
 /**
@@ -128,7 +132,7 @@ function validate(argv: Record<string, unknown>) {
   const unknown = unknownSuts(suts);
   if (unknown.length || suts.length === 0)
     errors.push(
-      `--sut ${argv.sut}: unknown system(s) ${unknown.join(", ") || "(none given)"}; known: mongo-job-scheduler`,
+      `--sut ${argv.sut}: unknown system(s) ${unknown.join(", ") || "(none given)"}; known: ${knownSuts().join(", ")}`,
     );
   const gating = typeof argv.versus === "string" || typeof argv.baseline === "string";
   if (typeof argv.versus === "string" && typeof argv.baseline === "string")
@@ -209,6 +213,13 @@ export async function benchCommand(argv: Record<string, unknown>, io: BenchIo): 
     io.print(`result: ${resultPath}`);
     io.print(`github-action-benchmark: ${files.join(", ")}`);
     io.print(`report: ${join(dirname(resultPath), "report.html")}`);
+    const ci = io.ci ?? {};
+    writeCiOutputs(ci, {
+      junit: () => benchJunit(result),
+      markdown: () => benchSummaryMarkdown(result, shownPath(join(dirname(resultPath), "report.html"))),
+    });
+    if (ci.junit) io.print(`junit: ${ci.junit}`);
+    if (ci.summaryMd) io.print(`summary: ${ci.summaryMd}`);
     if (refused) throw new HarnessError(`--baseline refused: ${refused}`);
     return ({ pass: ExitCode.Pass, fail: ExitCode.Fail, unknown: ExitCode.Unknown } as const)[result.verdict];
   });

@@ -23,15 +23,7 @@ import {
   sweepCriterion,
   sweepRates,
 } from "./summarize.ts";
-import {
-  type DrainTrial,
-  drainTrial,
-  type IdleTrial,
-  idleTrial,
-  type OpenStep,
-  openStep,
-  plainJobs,
-} from "./trials.ts";
+import { type DrainTrial, drainTrial, idleTrial, type OpenStep, openStep, plainJobs } from "./trials.ts";
 import { VariantGroup } from "./variantGroup.ts";
 import { type BenchVariant, benchSuts } from "./variants.ts";
 

@@ -1,4 +1,3 @@
-import { type Document, ObjectId } from "mongodb";
 import { readLedgerDir } from "../ledger/history.ts";
 import {
   type Arrivals,
@@ -73,6 +72,8 @@ export async function waitCompleted(
         .then((n) => {
           done = n;
         })
+        // A failed count is asked again on the next tick; after an interrupt the server may be gone.
+        .catch(() => {})
         .finally(() => {
           asking = false;
         });
@@ -220,22 +221,17 @@ export async function openStep(
     }
     await sleep(Math.max(0, windowEnd - Date.now()), signal);
     await waitCompleted(group, accepted.size, DRAIN_TIMEOUT_MS, signal);
-    const docs: Document[] = await group.collection
-      .find(
-        { _id: { $in: [...accepted.keys()].map((id) => new ObjectId(id)) } },
-        { projection: { status: 1, lastRunAt: 1, updatedAt: 1 } },
-      )
-      .toArray();
+    const times = await group.sut.jobTimes(group.db, [...accepted.keys()]);
     const toStart: number[] = [];
     const toComplete: number[] = [];
     let inWindow = 0;
     let neverCompleted = accepted.size;
-    for (const d of docs) {
-      const intended = accepted.get(String(d._id)) as number;
-      if (d.lastRunAt) toStart.push(latencyFromIntended(intended, new Date(d.lastRunAt).getTime(), "claim"));
-      if (d.status !== "completed") continue;
+    for (const [id, t] of times) {
+      const intended = accepted.get(id) as number;
+      if (t.startedAt !== undefined) toStart.push(latencyFromIntended(intended, t.startedAt, "claim"));
+      if (t.completedAt === undefined) continue;
       neverCompleted--;
-      const done = new Date(d.updatedAt).getTime();
+      const done = t.completedAt;
       toComplete.push(latencyFromIntended(intended, done, "completion"));
       if (done <= windowEnd) inWindow++;
     }

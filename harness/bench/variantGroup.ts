@@ -90,7 +90,7 @@ export class VariantGroup {
     });
     const [port] = await Promise.all([
       s.withTrigger && this.sut.trigger
-        ? this.supervisor.startTrigger({ uri: s.uri, dbName: this.dbName })
+        ? this.supervisor.startTrigger({ uri: s.uri, dbName: this.dbName, ...this.sut.triggerConfig })
         : Promise.resolve(0),
       ...Array.from({ length: s.processes }, (_, i) =>
         this.supervisor.startWorker(

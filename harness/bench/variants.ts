@@ -1,4 +1,4 @@
-import type { Db } from "mongodb";
+import { type Db, ObjectId } from "mongodb";
 import { JOBS_COLLECTION } from "../run/jobsCollection.ts";
 import { loadScheduler } from "../sut/schedulerModule.ts";
 
@@ -33,10 +33,20 @@ export interface BenchSut {
   completionTimes(db: Db): Promise<number[]>;
   /** How many jobs are completed. */
   completedCount(db: Db): Promise<number>;
+  /** When each of the given jobs was claimed and completed (ms), from its own document. */
+  jobTimes(
+    db: Db,
+    ids: readonly string[],
+  ): Promise<Map<string, { startedAt?: number; completedAt?: number }>>;
+  /** Extra settings for its trigger server (the scheduler it enqueues through). */
+  triggerConfig?: Record<string, unknown>;
 }
 
 /** Jobs in mongo-job-scheduler's format, which the raw claim loops share. */
-const schedulerJobs: Pick<BenchSut, "collection" | "seed" | "completionTimes" | "completedCount"> = {
+const schedulerJobs: Pick<
+  BenchSut,
+  "collection" | "seed" | "completionTimes" | "completedCount" | "jobTimes"
+> = {
   collection: JOBS_COLLECTION,
   async seed(db, jobs) {
     const { Scheduler, MongoJobStore } = await loadScheduler();
@@ -52,7 +62,82 @@ const schedulerJobs: Pick<BenchSut, "collection" | "seed" | "completionTimes" | 
     return docs.map((d) => new Date(d.updatedAt).getTime());
   },
   completedCount: (db) => db.collection(JOBS_COLLECTION).countDocuments({ status: "completed" }),
+  async jobTimes(db, ids) {
+    const docs = await db
+      .collection(JOBS_COLLECTION)
+      .find(
+        { _id: { $in: ids.map((id) => new ObjectId(id)) } },
+        { projection: { status: 1, lastRunAt: 1, updatedAt: 1 } },
+      )
+      .toArray();
+    return new Map(
+      docs.map((d) => [
+        String(d._id),
+        {
+          ...(d.lastRunAt ? { startedAt: new Date(d.lastRunAt).getTime() } : {}),
+          ...(d.status === "completed" ? { completedAt: new Date(d.updatedAt).getTime() } : {}),
+        },
+      ]),
+    );
+  },
 };
+
+/** Agenda's collection (its MongoDB backend's default). */
+const AGENDA_JOBS = "agendaJobs";
+/** An Agenda job that has finished without failing since its last run. */
+const agendaCompleted = { lastFinishedAt: { $ne: null }, failedAt: null };
+
+/**
+ * Jobs in Agenda's format. The backlog is inserted as Agenda's own documents in one insertMany
+ * (Agenda has no bulk schedule; how the backlog got there is not what a drain measures); the
+ * open loop enqueues through the trigger server, that is through Agenda's create and save.
+ */
+const agendaJobs: Pick<BenchSut, "collection" | "seed" | "completionTimes" | "completedCount" | "jobTimes"> =
+  {
+    collection: AGENDA_JOBS,
+    async seed(db, jobs) {
+      const now = new Date();
+      const docs = jobs.map((j) => ({
+        name: j.name,
+        data: { ...j.data, __harness: { priority: j.priority ?? 5 } },
+        type: "normal",
+        priority: -(j.priority ?? 5),
+        nextRunAt: j.runAt ?? now,
+        lastModifiedBy: "harness-bench",
+      }));
+      for (let i = 0; i < docs.length; i += 5000)
+        await db.collection(AGENDA_JOBS).insertMany(docs.slice(i, i + 5000));
+    },
+    async completionTimes(db) {
+      const docs = await db
+        .collection(AGENDA_JOBS)
+        .find(agendaCompleted, { projection: { lastFinishedAt: 1 } })
+        .toArray();
+      return docs.map((d) => new Date(d.lastFinishedAt).getTime());
+    },
+    completedCount: (db) => db.collection(AGENDA_JOBS).countDocuments(agendaCompleted),
+    async jobTimes(db, ids) {
+      const docs = await db
+        .collection(AGENDA_JOBS)
+        .find(
+          { _id: { $in: ids.map((id) => new ObjectId(id)) } },
+          { projection: { lastRunAt: 1, lastFinishedAt: 1, failedAt: 1 } },
+        )
+        .toArray();
+      return new Map(
+        docs.map((d) => [
+          String(d._id),
+          {
+            ...(d.lastRunAt ? { startedAt: new Date(d.lastRunAt).getTime() } : {}),
+            ...(d.lastFinishedAt && !d.failedAt ? { completedAt: new Date(d.lastFinishedAt).getTime() } : {}),
+          },
+        ]),
+      );
+    },
+  };
+
+/** Agenda through its adapter, with the bench's poll interval and lock lifetime (the matched wiring). */
+const agendaSut = { adapter: "agenda", wiring: "matched" };
 
 /** The systems the bench knows, by id. */
 export const benchSuts: Record<string, BenchSut> = {
@@ -62,6 +147,16 @@ export const benchSuts: Record<string, BenchSut> = {
     trigger: true,
     usesBuild: true,
     ...schedulerJobs,
+  },
+  /** Agenda 6 with its MongoDB backend, the scheduler most would pick instead. */
+  agenda: {
+    id: "agenda",
+    worker: { raw: false, config: { sut: agendaSut, jobNames: ["bench"] } },
+    trigger: true,
+    usesBuild: false,
+    // The trigger server only enqueues: its instance never processes, so its timing is moot.
+    triggerConfig: { sut: { ...agendaSut, matched: { pollIntervalMs: 100, lockTimeoutMs: 30_000 } } },
+    ...agendaJobs,
   },
   /** The scheduler's own claim and completion straight through the driver. */
   "raw-claim": {
@@ -145,4 +240,11 @@ export function chooseVariants(choice: VariantChoice): BenchVariant[] {
 /** The systems named by --sut that the bench does not know, for one clear error line. */
 export function unknownSuts(suts: readonly string[]): string[] {
   return suts.filter((s) => !benchSuts[s]?.trigger);
+}
+
+/** The systems --sut may name. */
+export function knownSuts(): string[] {
+  return Object.values(benchSuts)
+    .filter((s) => s.trigger)
+    .map((s) => s.id);
 }

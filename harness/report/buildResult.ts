@@ -6,6 +6,7 @@ import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { TimingSettings } from "../sut/adapter.ts";
 import { round } from "../util/stats.ts";
+import { failedFaults, faultWindows } from "./faultWindows.ts";
 import { type HistorySummary, type RunConfig, type RunResult, SCHEMA_VERSION } from "./result.ts";
 import { buildTimeline } from "./timeline.ts";
 
@@ -108,7 +109,13 @@ export function buildResult(
     const why = meta.config.check.informational[r.name];
     return why ? { ...r, informational: true, note: why } : r;
   });
-  const verdict = overallVerdict(results);
+  const windows = faultWindows(history);
+  const failed = failedFaults(windows).map(
+    (w) => `${w.window} (${w.fault} on ${w.procs.join(", ")}): ${w.error}`,
+  );
+  const checked = overallVerdict(results);
+  // A fault that could not be injected or healed leaves the run's story unknown, whatever passed.
+  const verdict = failed.length && checked === "pass" ? "unknown" : checked;
   const checkers = keyByName(results);
   const lost = checkers["lost-jobs"]?.figures;
   const reruns = checkers["re-executions"]?.figures;
@@ -151,6 +158,7 @@ export function buildResult(
     throughput: { jobsPerSec: jobsPerSec(history) },
     load: meta.load,
     history: summarizeHistory(history),
+    faults: { windows, failed },
     checkers,
     timeline: buildTimeline(history, meta.runEndedAt, settings),
   };

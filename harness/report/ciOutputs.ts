@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, isAbsolute, relative } from "node:path";
 import { HarnessError } from "../exitCodes.ts";
 import { writeJunit } from "./junit.ts";
 import { writeSummaryMarkdown } from "./stepSummary.ts";
@@ -12,6 +12,12 @@ export interface CiOutputs {
   summaryMd?: string;
   /** GITHUB_STEP_SUMMARY: the markdown summary is appended to it. */
   stepSummary?: string;
+}
+
+/** A path as a CI page should show it: relative to the working folder when inside it. */
+export function shownPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
 function checkFile(flag: string, path: string): void {

@@ -122,7 +122,7 @@ tr.pass .verdict { color: #17803d; font-weight: 600; } tr.fail .verdict { color:
 <h2>Checkers</h2>
 <table><tr><th>checker</th><th>verdict</th><th>summary and evidence</th></tr>${checkerRows(result)}</table>
 <h2>Jobs started and completed per second</h2>
-<p class="note">Vertical lines mark faults: kills (red), restarts (green), the begin (orange) and end (blue) of a fault window such as a freeze.</p>
+<p class="note">Vertical lines mark faults: kills (red), restarts (green), the begin (orange) and end (blue) of a fault window. Shaded bands are the fault windows: unavailable (orange: frozen, partitioned, black-holed), down (red: stopped until restarted), clock (purple: wall clock moved), degraded (blue: latency, bandwidth); a band outlined in red is a fault whose injection or heal failed.</p>
 <div class="chart"><canvas id="throughput"></canvas></div>
 <h2>Executions per worker process</h2>
 <p class="note">One bar per handler execution. Grey: first run (or a repeat's next tick); orange: a recovery re-run after a crash; purple: a retry; red: a double execution, a re-run under a live owner or before the lock could expire, or a run after a final outcome. Dark red bars end where their process was killed.${result.timeline?.truncated ? " Only the first executions are drawn." : ""}</p>
@@ -152,6 +152,14 @@ const classColour = { first: "#90a4ae", repeat: "#90a4ae", recovery: "#fb8c00", 
 const secs = (ms) => ms / 1000;
 function faultLines(withLabels) {
   const out = {};
+  // Each fault window as a shaded band over its time, labelled with the fault and the processes it hit.
+  const windowColour = { unavailable: "rgba(239,108,0,0.13)", down: "rgba(198,40,40,0.10)", clock: "rgba(106,27,154,0.10)", degraded: "rgba(21,101,192,0.08)" };
+  ((result.faults && result.faults.windows) || []).forEach((w, i) => {
+    if (!tl) return;
+    out["w" + i] = { type: "box", xMin: secs(w.start - tl.t0), xMax: secs((w.end === null ? result.runEndedAt : w.end) - tl.t0),
+      backgroundColor: windowColour[w.effect] || "rgba(0,0,0,0.06)", borderWidth: w.error ? 2 : 0, borderColor: "#b71c1c",
+      label: withLabels ? { display: true, content: w.fault + " " + w.procs.join(",") + (w.error ? " (FAILED)" : ""), position: { x: "center", y: "end" }, font: { size: 10 } } : undefined };
+  });
   (tl ? tl.faults : []).forEach((f, i) => {
     out["f" + i] = { type: "line", xMin: secs(f.t), xMax: secs(f.t), borderColor: faultColour[f.action] || "#333", borderWidth: 2,
       label: withLabels ? { display: true, content: (f.action === "begin" || f.action === "end" ? f.fault + " " + f.action : f.action) + " " + f.proc, position: "start", font: { size: 10 } } : undefined };

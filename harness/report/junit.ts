@@ -6,7 +6,8 @@ import { checkerList, type RunResult } from "./result.ts";
 
 // The package's types declare an ES default export, but its CommonJS module.exports is the builder
 // itself, which is what Node's default import gives at run time.
-const junitBuilder = junitReportBuilder as unknown as Builder;
+export const junitBuilder = junitReportBuilder as unknown as Builder;
+export type { Builder };
 
 /** The name of the `<testsuites>` root every report of the harness carries. */
 export const JUNIT_ROOT = "mongo-job-scheduler harness";

@@ -3,6 +3,7 @@ import type { RunSettings } from "../config/scenarioSchema.ts";
 import type { HistoryProblem } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { EffectiveSettings } from "../sut/adapter.ts";
+import type { FaultWindow } from "./faultWindows.ts";
 import type { Timeline } from "./timeline.ts";
 
 /**
@@ -101,6 +102,11 @@ export interface RunResult {
   throughput: { jobsPerSec: number | null };
   load: HttpLoadResult | null;
   history: HistorySummary;
+  /**
+   * Every fault window (begin to end) with what it did; `failed` names those whose injection or
+   * heal failed, each of which makes the verdict unknown at best (absent in older results).
+   */
+  faults?: { windows: FaultWindow[]; failed: string[] };
   /** Every checker's result, keyed by checker name in the scenario's order; figures are typed per checker. */
   checkers: CheckerResults;
   /** The series the HTML report draws (absent in results written before it existed). */

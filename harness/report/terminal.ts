@@ -65,6 +65,7 @@ export function renderSummary(
     );
     for (const p of result.history.examples.slice(0, max)) lines.push(`  - ${p.message}`);
   }
+  for (const f of result.faults?.failed ?? []) lines.push(`fault failed, verdict unknown at best: ${f}`);
   if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
   const note = informationalNote(result);
   lines.push(

@@ -32,8 +32,11 @@ export interface WorkerConfig {
   ledgerDir: string;
   /** False: record nothing (the bench measures the ledger's own cost this way). Default true. */
   ledger?: boolean;
-  /** The scheduler and its wiring; default mongo-job-scheduler with the matched wiring. */
-  sut?: SutSpec;
+  /**
+   * The scheduler and its wiring; default mongo-job-scheduler with the matched wiring, whose
+   * timing defaults to pollIntervalMs and lockTimeoutMs above.
+   */
+  sut?: Partial<SutSpec>;
   /** Every job name the run enqueues (Agenda runs only names it has defined). */
   jobNames?: string[];
 }
@@ -80,10 +83,11 @@ installFaultHooks();
 // look alike from outside.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-const sut: SutSpec = config.sut ?? {
-  adapter: "mongo-job-scheduler",
-  wiring: "matched",
-  matched: {
+// The matched wiring's timing is this process's own settings unless the spec carries them.
+const sut: SutSpec = {
+  adapter: config.sut?.adapter ?? "mongo-job-scheduler",
+  wiring: config.sut?.wiring ?? "matched",
+  matched: config.sut?.matched ?? {
     pollIntervalMs: config.pollIntervalMs,
     lockTimeoutMs: config.lockTimeoutMs,
     ...(config.maxExecutionMs ? { maxExecutionMs: config.maxExecutionMs } : {}),

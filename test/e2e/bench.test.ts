@@ -3,13 +3,27 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { BenchResult } from "../../harness/bench/benchResult.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
+import { parseJunit } from "../support/junitXml.ts";
 
 describe("npm run bench (stand-in MongoDB)", () => {
   it("runs a tiny interleaved bench with an open loop, writes its files, and gates: itself passes, a faster baseline fails, another environment is refused", async () => {
     const reports = tempReports();
     const run = await runHarness(
-      ["bench", "--quick", "--repeats", "2", "--backlog", "100", "--seed", "7", "--reports-dir", reports],
-      {},
+      [
+        "bench",
+        "--quick",
+        "--repeats",
+        "2",
+        "--backlog",
+        "100",
+        "--seed",
+        "7",
+        "--reports-dir",
+        reports,
+        "--junit",
+        join(reports, "junit.xml"),
+      ],
+      { GITHUB_STEP_SUMMARY: join(reports, "step-summary.md") },
       300_000,
     );
     expect(run.code).toBe(0);
@@ -42,6 +56,11 @@ describe("npm run bench (stand-in MongoDB)", () => {
     ).toBeGreaterThan(0);
     expect(result.headroom?.generatorNoopPerSec).toBeGreaterThan(0);
     expect(readFileSync(join(resultPath, "..", "report.html"), "utf8")).toContain("Drain throughput");
+    // For CI: a JUnit suite whose correctness case passed, and the step summary.
+    const junit = parseJunit(readFileSync(join(reports, "junit.xml"), "utf8")).testsuites.testsuite[0];
+    expect(junit?.testcase.map((c) => c.name)).toEqual(["correctness"]);
+    expect(junit?.failures).toBe(0);
+    expect(readFileSync(join(reports, "step-summary.md"), "utf8")).toContain("### harness bench quick: PASS");
 
     const self = await runHarness(["compare", resultPath, resultPath]);
     expect(self.code).toBe(0);

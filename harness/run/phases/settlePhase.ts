@@ -41,7 +41,7 @@ export async function settlePhase(ctx: RunContext): Promise<void> {
 }
 
 async function drain(ctx: RunContext): Promise<void> {
-  const { settings, reporter, signal } = ctx;
+  const { reporter, signal } = ctx;
   const live = required(ctx.live, "the live ledger");
   const db = required(ctx.client, "the client").db(ctx.dbName);
   const deadline = Date.now() + ctx.drainTimeoutMs;
