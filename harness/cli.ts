@@ -2,21 +2,20 @@
  * The harness's command line. It parses arguments, runs a command and maps the verdict to an exit
  * code (see exitCodes.ts); everything else lives in the library.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { scenarios } from "../scenarios/index.ts";
+import { analyzeRun, writeAnalysis } from "./analyze/analyzeRun.ts";
 import { benchCommand, benchFlags, compareCommand } from "./bench/benchCommand.ts";
 import { ensurePortFree, portProblem } from "./config/port.ts";
 import { resolveSettings, type SettingFlag, settingFlags } from "./config/resolveSettings.ts";
 import { ExitCode, HarnessError } from "./exitCodes.ts";
 import { describeFaults } from "./faults/describeFaults.ts";
 import { faultRegistry } from "./faults/index.ts";
-import { parseLedgerText } from "./ledger/history.ts";
 import { defaultCacheDir, provisionMongo } from "./mongo/provision.ts";
 import { providerChoices } from "./mongo/target.ts";
-import { buildResult } from "./report/buildResult.ts";
 import { type CiOutputs, ciOutputsFrom, shownPath, writeCiOutputs } from "./report/ciOutputs.ts";
 import { runJunit } from "./report/junit.ts";
 import type { RunResult } from "./report/result.ts";
@@ -213,33 +212,21 @@ async function applySchedulerFlag(argv: Record<string, unknown>): Promise<void> 
 function analyzeCommand(argv: Record<string, unknown>): ExitCode {
   const dir = resolve(String(argv.dir));
   const ci = ciOutputsOf(argv);
-  const read = (file: string) => {
-    const path = join(dir, file);
-    if (!existsSync(path))
-      throw new HarnessError(`${path} not found: give the folder of a finished run (e.g. reports/latest)`);
-    return readFileSync(path, "utf8");
-  };
-  const saved = JSON.parse(read("result.json")) as RunResult;
-  const result = buildResult(
-    {
-      scenario: saved.scenario,
-      description: saved.description,
-      seed: saved.seed,
-      startedAt: Date.parse(saved.startedAt),
-      runEndedAt: saved.runEndedAt,
-      durationMs: saved.durationMs,
-      config: saved.config,
-      environment: saved.environment,
-      server: saved.server,
-      load: saved.load,
-      incomplete: saved.incomplete,
-      ...(saved.sut ? { sut: saved.sut } : {}),
-    },
-    parseLedgerText(read("history.jsonl")),
-    JSON.parse(read("final-state.json")),
-  );
-  showResult(result, join(dir, "result.json"), ci);
-  return verdictExit[result.verdict];
+  const analysis = analyzeRun(dir, scenarios);
+  const path = writeAnalysis(dir, analysis);
+  process.stdout.write(`${renderSummary(analysis.result, { colour: Boolean(process.stdout.isTTY) })}\n`);
+  if (analysis.differences.length) {
+    process.stdout.write(`differences from the saved run (${join(dir, "result.json")}):\n`);
+    for (const d of analysis.differences) process.stdout.write(`  - ${d}\n`);
+  }
+  process.stdout.write(`analysis: ${path}\n`);
+  writeCiOutputs(ci, {
+    junit: () => runJunit(analysis.result),
+    markdown: () => runSummaryMarkdown(analysis.result, shownPath(path)),
+  });
+  if (ci.junit) process.stdout.write(`junit: ${ci.junit}\n`);
+  if (ci.summaryMd) process.stdout.write(`summary: ${ci.summaryMd}\n`);
+  return verdictExit[analysis.result.verdict];
 }
 
 function listCommand(): ExitCode {
@@ -455,10 +442,11 @@ export async function runCli(args: string[]): Promise<void> {
       process.stderr.write(`harness: ${error.message}\n`);
       process.exitCode = error.code;
     } else {
-      process.stderr.write(
-        `harness: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = ExitCode.Invalid;
+      // Not the user's mistake: a bug in the harness. Its own exit code, and the stack for a report.
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`harness: internal error (a bug in the harness, exit 4): ${message}\n`);
+      if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+      process.exitCode = ExitCode.Crash;
     }
   }
 }

@@ -6,8 +6,10 @@ export const ExitCode = {
   Fail: 1,
   /** A checker could not decide, or the run did not finish (interrupted, drain timed out). */
   Unknown: 2,
-  /** Invalid input or a setup failure (no MongoDB target, bad flag, unknown scenario). */
+  /** Invalid input or a setup failure (no MongoDB target, bad flag, unknown scenario, a damaged run folder). */
   Invalid: 3,
+  /** The harness itself crashed (a bug): not a verdict about the scheduler, not the user's mistake. */
+  Crash: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

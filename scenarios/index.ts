@@ -1,11 +1,16 @@
 import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import { clockSkew } from "./clock-skew.ts";
 import { concurrencyLimit } from "./concurrency-limit.ts";
 import { crashRecovery } from "./crash-recovery.ts";
 import { dedupe } from "./dedupe.ts";
+import { gracefulStop } from "./graceful-stop.ts";
 import { longJobs, longJobsRealtime } from "./long-jobs.ts";
+import { outOfMemory } from "./out-of-memory.ts";
+import { partition } from "./partition.ts";
 import { priorityOrdering, priorityOrderingMixed } from "./priority-ordering.ts";
 import { repeat } from "./repeat.ts";
 import { retryBackoff } from "./retry-backoff.ts";
+import { slowNetwork } from "./slow-network.ts";
 import { stall } from "./stall.ts";
 
 /** Every scenario by name. The engine looks scenarios up here and never imports one by name. */
@@ -21,5 +26,10 @@ export const scenarios: Record<string, Scenario> = Object.fromEntries(
     dedupe,
     longJobs,
     longJobsRealtime,
+    partition,
+    slowNetwork,
+    clockSkew,
+    gracefulStop,
+    outOfMemory,
   ].map((s) => [s.name, s]),
 );

@@ -168,6 +168,14 @@ export const recoveryTimeChecker: Checker<"recovery-time"> = {
   },
 };
 
+/**
+ * Why a recovery came late, judged per scheduler worker so that claim round trips on a busy
+ * machine are not mistaken for idleness: a claim whose poll began after the job was claimable
+ * and took a job later in the claim order passed over it; a worker that released its job and did
+ * not begin its next claim (or never did) for longer than a poll interval plus tolerance while the
+ * job was claimable stood idle. Anything else means every worker was busy with work that comes
+ * first. O(k log n) for the k executions and changes inside the window.
+ */
 function explainLate(
   v: Execution,
   from: number,
@@ -178,7 +186,7 @@ function explainLate(
   for (let i = index.firstStartingAtOrAfter(from); i < index.executions.length; i++) {
     const j = index.executions[i] as Execution;
     if (j.start >= to) break;
-    if (j.jobId !== v.jobId && index.passesOver(j, v)) {
+    if (index.claimAt(j) >= from && index.passesOver(j, v)) {
       return {
         unexplained: true,
         text: `job ${j.jobId} (${j.name}, priority ${j.priority}) was claimed at ${iso(j.start)} while this one was claimable and comes first in claim order`,
@@ -186,20 +194,36 @@ function explainLate(
     }
   }
   const limit = v.concurrency;
-  const gap =
-    limit == null
-      ? index.longestFreeSlotGap(from, to)
-      : index.longestFreeSlotGap(
-          from,
-          to,
-          (t) => index.runningCount(v.name, t) - 1 < limit,
-          index.runningSteps(v.name).changesIn(from, to),
-        );
-  if (gap.ms > settings.pollIntervalMs + settings.recoveryToleranceMs) {
-    return {
-      unexplained: true,
-      text: `a worker slot stood free for ${gap.ms} ms from ${iso(gap.at as number)} while the job waited${limit != null ? ` (its name was below its limit of ${limit} without counting the job's own stale lock)` : ""}`,
-    };
+  const minMs = settings.pollIntervalMs + settings.recoveryToleranceMs;
+  for (const idle of index.idleStretches(from, to, minMs)) {
+    // A limited job is claimable only while its name is below the limit (its own stale lock aside).
+    const stretch =
+      limit == null
+        ? { ms: idle.to - idle.from, at: idle.from }
+        : longestEligible(idle.from, idle.to, index, v.name, limit);
+    if (stretch.ms > minMs) {
+      return {
+        unexplained: true,
+        text: `worker ${idle.worker} stood idle (no job, no claim) for ${stretch.ms} ms from ${iso(stretch.at)} while the job waited${limit != null ? ` (its name was below its limit of ${limit} without counting the job's own stale lock)` : ""}`,
+      };
+    }
   }
   return { unexplained: false, text: "every worker was busy with jobs that come first in the claim order" };
+}
+
+/** The longest part of [from, to) during which `name` ran below `limit` (not counting one stale lock). */
+function longestEligible(from: number, to: number, index: RunIndex, name: string, limit: number) {
+  const points = [from, ...index.runningSteps(name).changesIn(from, to), to];
+  let best = { ms: 0, at: from };
+  let since: number | null = null;
+  for (let i = 0; i < points.length; i++) {
+    const t = points[i] as number;
+    const ok = i < points.length - 1 && index.runningCount(name, t) - 1 < limit;
+    if (ok && since === null) since = t;
+    if (!ok && since !== null) {
+      if (t - since > best.ms) best = { ms: t - since, at: since };
+      since = null;
+    }
+  }
+  return best;
 }

@@ -41,6 +41,7 @@ export class RunIndex {
   /** Unavailable windows per instance (see WindowRecord). */
   readonly unavailable = new Map<string, Unavailable[]>();
   private readonly next = new Map<string, number>();
+  private workers?: Map<string, Execution[]>;
   private free?: Steps;
   private readonly running = new Map<string, Steps>();
 
@@ -92,6 +93,64 @@ export class RunIndex {
       list.push({ from: begin.t, to, fault: begin.fault });
       this.unavailable.set(instance, list);
     }
+  }
+
+  /**
+   * When the poll that claimed e began: the claim sets lockUntil = (poll start) + lockTimeoutMs,
+   * so it is exact where the ledger has lockUntil; else the start (a little after the claim).
+   */
+  claimAt(e: Execution): number {
+    return e.lockUntil !== undefined ? Math.min(e.start, e.lockUntil - this.lockTimeoutMs) : e.start;
+  }
+
+  /** Each scheduler worker's executions, in start order. */
+  byWorker(): Map<string, Execution[]> {
+    if (this.workers) return this.workers;
+    const out = new Map<string, Execution[]>();
+    for (const e of this.executions) {
+      const list = out.get(e.workerId);
+      if (list) list.push(e);
+      else out.set(e.workerId, [e]);
+    }
+    this.workers = out;
+    return out;
+  }
+
+  /**
+   * Stretches inside [from, to) during which a worker of a live, available process held no job
+   * and was not claiming one: from the release of its previous job (the acknowledgement, or the
+   * end) to the start of the poll that claimed its next one (or the end of the window). Longer
+   * than `minMs` only. A worker counts from its first claim on (before it, it is still warming up).
+   */
+  idleStretches(from: number, to: number, minMs: number): { worker: string; from: number; to: number }[] {
+    const out: { worker: string; from: number; to: number }[] = [];
+    for (const [worker, list] of this.byWorker()) {
+      const first = list[0] as Execution;
+      const instance = first.instance;
+      const ready = this.readyAt.get(instance);
+      if (ready === undefined) continue;
+      const death = this.deaths.get(instance)?.[0] ?? Number.POSITIVE_INFINITY;
+      const windows = this.unavailable.get(instance) ?? [];
+      const consider = (a: number, b: number) => {
+        let lo = Math.max(a, from, ready, first.start);
+        const hi = Math.min(b, to, death);
+        // Cut out the process's unavailable windows.
+        for (const w of [...windows].sort((x, y) => x.from - y.from)) {
+          if (w.to <= lo || w.from >= hi) continue;
+          if (w.from - lo > minMs) out.push({ worker, from: lo, to: w.from });
+          lo = Math.max(lo, w.to);
+        }
+        if (hi - lo > minMs) out.push({ worker, from: lo, to: hi });
+      };
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i] as Execution;
+        const next = list[i + 1];
+        if (e.diedAt !== undefined) break;
+        const release = Math.max(e.stop, e.ackT ?? e.stop);
+        consider(release, next ? this.claimAt(next) : Number.POSITIVE_INFINITY);
+      }
+    }
+    return out;
   }
 
   /** The start of the next run of e's job after e began, if any. */
@@ -209,6 +268,7 @@ export class RunIndex {
    * order: evidence that `v` was not recovered when it could have been.
    */
   passesOver(j: Execution, v: Execution): boolean {
+    if (j.jobId === v.jobId) return false;
     if (v.concurrency == null) return j.concurrency != null || sortsBefore(v, j);
     if (j.concurrency == null) return false;
     if (!sortsBefore(v, j)) return false;

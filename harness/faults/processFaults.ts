@@ -22,7 +22,7 @@ function restartHeal(env: FaultEnv, proc: string, kind: string): Injected["heal"
       if (env.signal.aborted) return { restarted: false };
       throw error;
     }
-    if (kind === "kill") {
+    if (kind === "kill" || kind === "out-of-memory") {
       const { pid, instance } = fresh;
       env.ledger.append({ type: "fault", t: env.now(), fault: kind, action: "restart", proc, instance, pid });
     }
@@ -91,9 +91,17 @@ export const terminateFault: FaultType<"terminate"> = {
     const pid = env.processes.pidOf(name);
     env.progress(`sent SIGTERM to ${name} (pid ${pid}) with ${jobs.length} job(s) in flight`);
     const { t, exitedAt } = await env.processes.terminate(name);
-    env.progress(`${name} stopped ${exitedAt - t} ms after SIGTERM`);
+    // What the graceful stop did with each execution in flight: finished (its end is in the
+    // ledger) or abandoned (the process exited with it running; its lock must expire first).
+    env.live.poll();
+    const open = new Set(env.live.inFlight(env.processes.instanceOf(name) ?? "").map((e) => e.execId));
+    const finished = jobs.filter((e) => !open.has(e.execId)).map((e) => e.jobId);
+    const abandoned = jobs.filter((e) => open.has(e.execId)).map((e) => e.jobId);
+    env.progress(
+      `${name} stopped ${exitedAt - t} ms after SIGTERM: ${finished.length} in-flight job(s) finished, ${abandoned.length} abandoned`,
+    );
     return {
-      detail: { pid, inFlight: jobs, signalAt: t, exitedAt, stopMs: exitedAt - t },
+      detail: { pid, inFlight: jobs, signalAt: t, exitedAt, stopMs: exitedAt - t, finished, abandoned },
       heal: restartHeal(env, name, "terminate"),
     };
   },
@@ -105,15 +113,29 @@ export const outOfMemoryFault: FaultType<"out-of-memory"> = {
     "a worker process allocates until its heap (heapMb) is exhausted and it dies mid-job; restart it after forMs",
   effect: "down",
   needs: [],
+  // Its death is written as a kill (fault "out-of-memory"): for the checkers, everything the process
+  // was executing died with it, exactly as with SIGKILL.
+  ownRecords: true,
   async inject(_fault, [proc], env) {
     const name = proc as string;
     const jobs = inFlight(env, name);
-    const pid = env.processes.pidOf(name);
+    const pid = env.processes.pidOf(name) as number;
+    const instance = env.processes.instanceOf(name) as string;
     const t = env.now();
     // The worker never answers: it allocates on its event loop until V8 aborts the process.
     void env.processes.request(name, { type: "exhaust-heap" }).catch(() => {});
     await env.processes.exited(name);
     const diedAt = env.now();
+    env.ledger.append({
+      type: "fault",
+      t: diedAt,
+      fault: "out-of-memory",
+      action: "kill",
+      proc: name,
+      instance,
+      pid,
+      inFlight: jobs,
+    });
     env.progress(
       `${name} (pid ${pid}) ran out of heap ${diedAt - t} ms after it began allocating, with ${jobs.length} job(s) in flight`,
     );

@@ -27,7 +27,7 @@ export interface FaultRunOptions {
  * after its window, or at once when the signal aborts. Each fault's window goes to the ledger as a
  * begin record when it is injected and an end record when it is healed (with the error, if either
  * failed). Resolves once every injected fault is healed (or its heal has failed, which is reported).
- * While a fault holds a worker, no other busy-target fault picks that worker.
+ * While a worker is down or unavailable by one fault, no busy-target fault picks it.
  */
 export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promise<FaultRunSummary> {
   const summary: FaultRunSummary = { injected: 0, missed: 0, failed: [] };
@@ -45,7 +45,9 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
       if (!signal.aborted) env.progress(`${where}: no worker was executing a job; skipped`);
       continue;
     }
-    for (const p of procs) held.add(p);
+    // A worker that is down or unavailable is no target for another fault; a slow or skewed one is.
+    const holds = type.effect === "down" || type.effect === "unavailable";
+    if (holds) for (const p of procs) held.add(p);
     const instances = procs.map((p) => env.processes.instanceOf(p) ?? "");
     const inFlight = instances.flatMap((i) => env.live.inFlight(i));
     const start = env.now();
@@ -60,7 +62,7 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
       // A begin and an end, so the failure is in the history and names the fault.
       writeWindow(env, window, "begin", start, { inFlight });
       writeWindow(env, window, "end", env.now(), { error: message });
-      for (const p of procs) held.delete(p);
+      if (holds) for (const p of procs) held.delete(p);
       continue;
     }
     summary.injected++;
@@ -91,7 +93,7 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
             ...(detail ? { detail } : {}),
           });
         }
-        for (const p of procs) held.delete(p);
+        if (holds) for (const p of procs) held.delete(p);
       })(),
     );
   }

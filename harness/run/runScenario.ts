@@ -87,6 +87,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const abortPhase = () => ctx.phase.abort();
   signal.addEventListener("abort", abortPhase);
   let incomplete: string | null = null;
+  let stopping: Promise<void> | undefined;
   try {
     await provisionPhase(ctx, options.mongo);
     checkInterrupt(ctx);
@@ -111,10 +112,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       throw error;
     }
     incomplete = "interrupted";
+    // Nothing may change the jobs while they are read: the trigger server may still be creating
+    // the job of a request the interrupt cut off, and a worker may run it. So the processes stop
+    // first; the database stays up until the state is read.
+    await stopProcesses();
     ctx.runEndedAt = Date.now();
     // Saved like a finished run, so analyze and the Scheduler UI can open it; the checkers count
     // what had not finished as unfinished, not lost.
-    reporter.progress("interrupted: reading the jobs' state before teardown…");
+    reporter.progress("interrupted: reading the jobs' state before the database goes…");
     try {
       await readJobsPhase(ctx);
     } catch (readError) {
@@ -139,7 +144,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   }
   return { result, runDir, resultPath };
 
-  async function stopProcesses(): Promise<void> {
+  function stopProcesses(): Promise<void> {
+    stopping ??= stopEveryProcess();
+    return stopping;
+  }
+
+  async function stopEveryProcess(): Promise<void> {
     reporter.progress("teardown: stopping workers and the trigger server…");
     await ctx.supervisor?.stopAll();
     await ctx.rig?.stop().catch((e) => reporter.warn(`could not stop the fault rig: ${String(e)}`));

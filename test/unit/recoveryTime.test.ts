@@ -43,7 +43,7 @@ describe("recovery-time checker", () => {
   it("fails a late recovery when a worker slot stood free while the job waited", () => {
     const result = check(killedVictim().run("v", "w2", 2, 3000, 3100));
     expect(result.verdict).toBe("fail");
-    expect(result.violations[0]?.message).toContain("slot stood free");
+    expect(result.violations[0]?.message).toContain("stood idle");
   });
 
   it("excuses a late recovery when every worker was busy with jobs that come first", () => {

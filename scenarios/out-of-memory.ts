@@ -1,0 +1,21 @@
+import type { Scenario } from "../harness/config/scenarioSchema.ts";
+
+/**
+ * A worker process runs out of heap (96 MB: every worker of this run gets --max-old-space-size=96)
+ * in the middle of its jobs and V8 aborts it, as the example application's "Out of Memory" crash
+ * does; it is restarted a second later. The promise: as after a SIGKILL, every job it was executing
+ * runs again once its lock expires, nothing is lost or run twice.
+ */
+export const outOfMemory: Scenario = {
+  name: "out-of-memory",
+  description: "a worker exhausts its heap mid-job and dies; check its jobs recover within the lock timeout",
+  settings: {
+    sut: { processes: 3, workersPerProcess: 2, lockTimeoutMs: 3000, pollIntervalMs: 250 },
+    load: { jobs: 150, connections: 6, durationMs: [300, 1000] },
+    faults: {
+      kills: 0,
+      list: [{ type: "out-of-memory", target: "busy", at: 0.4, forMs: 1000, heapMb: 96 }],
+    },
+    check: { checkers: ["lost-jobs", "re-executions", "recovery-time"] },
+  },
+};
