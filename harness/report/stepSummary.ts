@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { figureRows } from "./figureRows.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { informationalNote } from "./verdictNote.ts";
 
 /** Text made safe for one cell of a markdown table: no pipes, no raw HTML, one line. */
 export function mdCell(value: string | number): string {
@@ -37,6 +38,8 @@ export function runSummaryMarkdown(
   const max = options.maxViolations ?? 10;
   const out: string[] = [];
   out.push(`### harness scenario ${result.scenario}: ${result.verdict.toUpperCase()}`, "");
+  const note = informationalNote(result);
+  if (note) out.push(`**${result.verdict.toUpperCase()}** with ${note}; see the checkers below.`, "");
   out.push(
     `seed ${result.seed} · server ${serverText(result.server)} · mongo-job-scheduler ${result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""} · node ${result.environment.node}`,
     "",

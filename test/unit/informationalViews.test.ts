@@ -3,6 +3,7 @@ import { runSettingsSchema } from "../../harness/config/scenarioSchema.ts";
 import { buildResult, type RunMeta } from "../../harness/report/buildResult.ts";
 import { figureRows } from "../../harness/report/figureRows.ts";
 import { renderHtml } from "../../harness/report/html.ts";
+import { runSummaryMarkdown } from "../../harness/report/stepSummary.ts";
 import { renderSummary } from "../../harness/report/terminal.ts";
 import { HistoryBuilder, job } from "../support/histories.ts";
 
@@ -57,6 +58,14 @@ describe("informational failures beside a PASS", () => {
     expect(text).toMatch(/lost-jobs\s*│\s*FAIL \(info\)/);
     expect(text).toMatch(/double executions\s*│\s*0/);
     expect(figureRows(result).map(([label]) => label)).toContain("jobs lost (informational)");
+  });
+
+  it("say so in the CI step summary", () => {
+    const md = runSummaryMarkdown(result, "report.html");
+    expect(md).toContain(
+      "**PASS** with 1 informational failure: known weaknesses of the scheduler, not counted in the verdict; see the checkers below.",
+    );
+    expect(md).toContain("jobs lost (informational)");
   });
 
   it("say so in report.html", () => {
