@@ -4,7 +4,6 @@ import type { RunResult } from "../report/result.ts";
 import { schedulerEntry } from "../sut/schedulerModule.ts";
 import { versionNear } from "../util/versionNear.ts";
 
-
 const require = createRequire(import.meta.url);
 
 /** The software a run used: Node, the driver, and the build of the scheduler under test. */
