@@ -57,9 +57,10 @@ export interface Headroom {
 /** --sweep: offered rate against latency, with the sustainable throughput. */
 export interface SweepResult {
   variant: string;
-  /** The drain rate the factors multiply. */
+  /** The rate the factors multiply: the lower of the drain rate and the enqueue capacity. */
   capacityPerSec: number;
-  /** The trigger server's enqueue capacity (headroom): steps above it measure the enqueue path. */
+  /** The variant's median drain rate, and the trigger server's enqueue capacity (headroom). */
+  drainPerSec: number | null;
   enqueuePerSec: number | null;
   steps: OpenStep[];
   /** Highest offered rate passing the criterion (and every valid step below it), or null. */

@@ -78,7 +78,7 @@ export function renderBench(result: BenchResult): string {
   if (result.sweep) {
     const sw = result.sweep;
     lines.push(
-      `sweep of ${sw.variant} (drain capacity ${sw.capacityPerSec} jobs/s, enqueue capacity ${sw.enqueuePerSec ?? "n/a"} req/s${sw.enqueuePerSec !== null && sw.enqueuePerSec < sw.capacityPerSec ? ": steps above it measure the enqueue path" : ""}):`,
+      `sweep of ${sw.variant}: rates are fractions of ${sw.capacityPerSec}/s, the lower of its drain rate (${sw.drainPerSec ?? "n/a"} jobs/s) and the trigger server's enqueue capacity (${sw.enqueuePerSec ?? "n/a"} req/s)`,
     );
     lines.push(openTable(sw.steps.map((step) => ({ label: `${step.offeredPerSec}/s`, step }))));
     lines.push(

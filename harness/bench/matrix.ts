@@ -43,7 +43,7 @@ export const quickMatrix: BenchMatrix = {
   backlog: 400,
   repeats: 5,
   openLoop: { ratePerSec: 40, durationMs: 5000, graceMs: 2000, repeats: 1 },
-  sweep: { factors: [0.25, 0.5, 0.75, 1, 1.25, 1.5], durationMs: 5000, graceMs: 2000 },
+  sweep: { factors: [0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.25], durationMs: 5000, graceMs: 2000 },
   scaling: { processes: [1, 2, 4], repeats: 3, backlogs: [100, 1000, 10_000] },
   idleMs: 1500,
   pollIntervalMs: 100,

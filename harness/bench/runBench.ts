@@ -165,11 +165,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       // The ledger-on scheduler when there is one, so its start times can be checked against the DB's.
       const v = options.variants.find((x) => x.role === "diagnostic") ?? first;
       const g = groups.get(v.id);
-      const capacity = medianRate(v.id);
+      const drain = medianRate(v.id);
+      const enqueue = headroom?.enqueuePerSec ?? null;
+      // The open loop goes through the trigger server and the workers: the lower capacity binds.
+      const capacity = drain && enqueue ? Math.min(drain, enqueue) : drain;
       if (g?.port && capacity) {
-        if (headroom?.enqueuePerSec && headroom.enqueuePerSec < capacity)
-          reporter.warn(
-            `sweep: the trigger server enqueues ${headroom.enqueuePerSec} req/s, below the drain rate ${capacity} jobs/s: steps above it measure the enqueue path`,
+        if (enqueue !== null && drain && enqueue < drain)
+          reporter.progress(
+            `sweep: the trigger server enqueues ${enqueue} req/s, below the drain rate ${drain} jobs/s: the sweep's rates are fractions of the enqueue capacity`,
           );
         const steps: OpenStep[] = [];
         for (const rate of sweepRates(capacity, matrix.sweep.factors)) {
@@ -193,7 +196,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         sweep = {
           variant: v.id,
           capacityPerSec: capacity,
-          enqueuePerSec: headroom?.enqueuePerSec ?? null,
+          drainPerSec: drain,
+          enqueuePerSec: enqueue,
           steps,
           sustainablePerSec: sustainableRate(steps, matrix.startBoundMs),
           criterion: sweepCriterion(matrix.startBoundMs),

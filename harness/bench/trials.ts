@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { readLedgerDir } from "../ledger/history.ts";
 import {
   type Arrivals,
@@ -178,6 +180,8 @@ export interface OpenStep {
   ledgerStart: Percentiles | null;
   /** Accepted jobs still not completed when the harness stopped waiting. */
   neverCompleted: number;
+  /** One JSON line per request: intended, actual send and reply times, its job's claim and completion times. */
+  recordsFile: string;
 }
 
 export interface OpenStepSettings {
@@ -216,8 +220,12 @@ export async function openStep(
     });
     const windowEnd = startAt + s.durationMs + s.graceMs;
     const accepted = new Map<string, number>();
+    const jobOf = new Map<number, string>();
     for (const r of records) {
-      if (r.status === 201 && r.body) accepted.set((JSON.parse(r.body) as { id: string }).id, r.intendedAt);
+      if (r.status !== 201 || !r.body) continue;
+      const id = (JSON.parse(r.body) as { id: string }).id;
+      accepted.set(id, r.intendedAt);
+      jobOf.set(r.i, id);
     }
     await sleep(Math.max(0, windowEnd - Date.now()), signal);
     await waitCompleted(group, accepted.size, DRAIN_TIMEOUT_MS, signal);
@@ -244,6 +252,30 @@ export async function openStep(
       }
       ledgerStart = hdrPercentiles(starts);
     }
+    // Every request as sent and every job as the database kept it, so each figure can be re-derived.
+    const file = join(group.dir, `open-${s.ratePerSec}rps-${Math.round(startAt)}.jsonl`);
+    mkdirSync(group.dir, { recursive: true });
+    writeFileSync(
+      file,
+      `${records
+        .map((r) => {
+          const jobId = jobOf.get(r.i) ?? null;
+          const at = jobId ? times.get(jobId) : undefined;
+          return JSON.stringify({
+            i: r.i,
+            intendedAt: r.intendedAt,
+            intendedExact: startAt + (offsets[r.i] as number),
+            sentAt: r.sentAt,
+            respondedAt: r.respondedAt,
+            status: r.status,
+            error: r.error,
+            jobId,
+            claimedAt: at?.startedAt ?? null,
+            completedAt: at?.completedAt ?? null,
+          });
+        })
+        .join("\n")}\n`,
+    );
     const lateness = sendLateness(records, offsets, startAt);
     // Accepted per second from the first intended send to the last accepted reply.
     let lastReply = startAt;
@@ -267,6 +299,7 @@ export async function openStep(
       enqueueToComplete: hdrPercentiles(toComplete),
       ledgerStart,
       neverCompleted,
+      recordsFile: file,
     };
   } finally {
     await sender.close().catch(() => {});

@@ -41,6 +41,8 @@ export class VariantGroup {
   readonly db: Db;
   readonly dbName: string;
   readonly ledgerDir: string;
+  /** The group's folder (ledger, logs, the open loop's request records). */
+  readonly dir: string;
   port = 0;
   private readonly supervisor: Supervisor;
   private paused = false;
@@ -56,6 +58,7 @@ export class VariantGroup {
     this.dbName = `harness_bench_${randomBytes(4).toString("hex")}`;
     this.db = client.db(this.dbName);
     const dir = join(settings.dir, settings.tag ? `${variant.id}-${settings.tag}` : variant.id);
+    this.dir = dir;
     this.ledgerDir = join(dir, "ledger");
     this.supervisor = new Supervisor({
       logDir: join(dir, "logs"),

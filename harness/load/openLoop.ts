@@ -32,12 +32,22 @@ export interface OpenLoopClock {
   sleepUntil(t: number): Promise<void>;
 }
 
-/** The real clock: sub-millisecond wall time, timers for the waits. */
+/**
+ * The real clock: sub-millisecond wall time, timers for the waits. A timer may fire up to a
+ * millisecond early against performance.now(), so the last stretch is waited out by yielding.
+ */
 export const realClock: OpenLoopClock = {
   now: () => performance.timeOrigin + performance.now(),
   sleepUntil(t) {
-    const wait = t - (performance.timeOrigin + performance.now());
-    return wait <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, wait));
+    return new Promise((resolve) => {
+      const tick = () => {
+        const wait = t - (performance.timeOrigin + performance.now());
+        if (wait <= 0) resolve();
+        else if (wait > 2) setTimeout(tick, wait - 1);
+        else setImmediate(tick);
+      };
+      tick();
+    });
   },
 };
 
@@ -84,7 +94,8 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRec
   for (let i = 0; i < options.offsets.length; i++) {
     if (options.signal?.aborted) break;
     const intended = options.startAt + (options.offsets[i] as number);
-    if (clock.now() < intended) await clock.sleepUntil(intended);
+    // A request never leaves early: wait again if the clock woke us before its time.
+    while (clock.now() < intended) await clock.sleepUntil(intended);
     const record: OpenLoopRecord = {
       i,
       intendedAt: Math.floor(intended),

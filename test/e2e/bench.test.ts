@@ -50,6 +50,16 @@ describe("npm run bench (stand-in MongoDB)", () => {
       expect(step.planned).toBe(200);
       expect(step.lateness?.max).toBeGreaterThanOrEqual(0);
       expect(step.enqueueToStart?.count).toBe(step.accepted);
+      // Every request re-derivable: sent no earlier than intended, its job claimed no earlier either.
+      const lines = readFileSync(step.recordsFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(step.planned);
+      for (const l of lines) {
+        expect(l.sentAt).toBeGreaterThanOrEqual(l.intendedExact);
+        expect(l.claimedAt).toBeGreaterThanOrEqual(l.intendedAt);
+      }
     }
     expect(
       result.open.find((o) => o.variant === "mongo-job-scheduler+ledger")?.step.ledgerStart?.count,

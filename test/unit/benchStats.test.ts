@@ -7,6 +7,7 @@ import {
   arrivalOffsets,
   latencyFromIntended,
   type OpenLoopClock,
+  realClock,
   runOpenLoop,
   sendLateness,
 } from "../../harness/load/openLoop.ts";
@@ -168,6 +169,38 @@ describe("the open loop", () => {
     expect(records.map((r) => r.sentAt).slice(2, 6)).toEqual([1200, 1550, 1550, 1550]);
     expect(records.map((r) => r.intendedAt).slice(2, 6)).toEqual([1200, 1300, 1400, 1500]);
     expect(sendLateness(records, offsets, 1000)).toEqual({ p50: 0, p99: 250, max: 250 });
+  });
+
+  it("never sends early when the clock wakes before the intended time", async () => {
+    let t = 1000;
+    const early: OpenLoopClock = {
+      now: () => t,
+      sleepUntil: async (to) => {
+        t = Math.max(t, to - 0.5 > t ? to - 0.5 : to);
+      },
+    };
+    const offsets = arrivalOffsets(10, 1000, "constant", 1);
+    const records = await runOpenLoop({
+      offsets,
+      startAt: 1000,
+      clock: early,
+      send: async () => ({ status: 201, body: "" }),
+    });
+    for (const r of records) expect(r.sentAt).toBeGreaterThanOrEqual(1000 + (offsets[r.i] as number));
+  });
+
+  it("sends on time on the real clock, never before", async () => {
+    const offsets = arrivalOffsets(200, 200, "constant", 1);
+    const startAt = realClock.now() + 20;
+    const records = await runOpenLoop({
+      offsets,
+      startAt,
+      clock: realClock,
+      send: async () => ({ status: 201, body: "" }),
+    });
+    expect(
+      Math.min(...records.map((r) => r.sentAt - (startAt + (offsets[r.i] as number)))),
+    ).toBeGreaterThanOrEqual(0);
   });
 
   it("throws on a latency before the intended send time instead of clamping it", () => {

@@ -4,7 +4,7 @@ import { lostJobsChecker } from "../../harness/checkers/lostJobs.ts";
 import { ownershipChecker } from "../../harness/checkers/ownership.ts";
 import { recoveryTimeChecker } from "../../harness/checkers/recoveryTime.ts";
 import { reexecutionsChecker } from "../../harness/checkers/reexecutions.ts";
-import type { Checker, CheckerName, CheckerResult, JobState } from "../../harness/checkers/types.ts";
+import type { Checker, CheckerName, JobState } from "../../harness/checkers/types.ts";
 import { runCheckers } from "../../harness/checkers/verdicts.ts";
 import { HistoryBuilder, instanceOf, job, settings } from "../support/histories.ts";
 

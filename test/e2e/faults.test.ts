@@ -1,0 +1,181 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterEach, describe, expect, it } from "vitest";
+import { findLibfaketime } from "../../harness/faults/faketime.ts";
+import { cachedToxiproxy } from "../../harness/faults/toxiproxy.ts";
+import type { LedgerRecord, WindowRecord } from "../../harness/ledger/records.ts";
+import { defaultCacheDir } from "../../harness/mongo/provision.ts";
+import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
+
+/** Why the fault tools are missing here, or null when both are there. */
+function missingTools(): string | null {
+  const reasons: string[] = [];
+  try {
+    findLibfaketime();
+  } catch (e) {
+    reasons.push(String((e as Error).message));
+  }
+  const path = (process.env.PATH ?? "").split(":");
+  const onPath = (name: string) => path.some((d) => existsSync(join(d, name)));
+  if (!existsSync(cachedToxiproxy(defaultCacheDir())) && !onPath("toxiproxy-server") && !onPath("go"))
+    reasons.push("no Toxiproxy (neither Go nor toxiproxy-server)");
+  return reasons.length ? reasons.join("; ") : null;
+}
+const missing = missingTools();
+if (missing) process.stderr.write(`fault end-to-end tests skipped: ${missing}\n`);
+
+function history(runDir: string): LedgerRecord[] {
+  return readFileSync(join(runDir, "history.jsonl"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LedgerRecord);
+}
+
+function window(records: LedgerRecord[], fault: string, action: "begin" | "end"): WindowRecord {
+  const w = records.find(
+    (r): r is WindowRecord => r.type === "fault" && r.fault === fault && r.action === action,
+  );
+  if (!w) throw new Error(`no ${fault} ${action} in the history`);
+  return w;
+}
+
+/** Pids of every process whose environment carries the mark (the harness's children inherit it). */
+function marked(mark: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(join("/proc", entry, "environ"), "latin1").includes(`HARNESS_TEST_MARK=${mark}`))
+        pids.push(Number(entry));
+    } catch {
+      // Gone already, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+let leftovers: number[] = [];
+afterEach(() => {
+  for (const pid of leftovers) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  leftovers = [];
+});
+
+describe.skipIf(missing !== null)("faults take effect (Toxiproxy and libfaketime, the stand-in)", () => {
+  it("a partitioned worker's MongoDB commands fail in its window; a skewed worker's clock is off while the ledger's is not", async () => {
+    const reports = tempReports();
+    const run = await runHarness([
+      "scenario",
+      "crash-recovery",
+      "--no-scenario-faults",
+      "--jobs",
+      "60",
+      "--workers",
+      "3",
+      "--seed",
+      "11",
+      "--fault",
+      "partition:target=busy,at=0.2,for=4000",
+      "--fault",
+      "clock-offset:target=w3,at=0,for=15000,offset=-5000",
+      "--reports-dir",
+      reports,
+    ]);
+    expect(run.all).toMatch(/partitioned w\d from MongoDB for 4000 ms/);
+    const dir = join(reports, "latest");
+    const records = history(dir);
+
+    // The partition: the worker's own ledger shows its commands failing inside the window, and it
+    // claimed no job while cut off.
+    const begin = window(records, "partition", "begin");
+    const end = window(records, "partition", "end");
+    expect(end.error).toBeUndefined();
+    const cut = begin.instances[0];
+    const failures = records.filter(
+      (r) => r.type === "worker-error" && r.instance === cut && r.t >= begin.t && r.t <= end.t + 1000,
+    );
+    expect(failures.length).toBeGreaterThan(0);
+    const claimsWhileCut = records.filter(
+      (r) => r.type === "start" && r.instance === cut && r.t > begin.t + 500 && r.t < end.t,
+    );
+    expect(claimsWhileCut).toEqual([]);
+
+    // The clock: w3 reported a Date.now() 5 s behind, yet its ledger times are the harness's:
+    // none of its executions starts before the trigger server accepted the job.
+    const clockEnd = window(records, "clock-offset", "end");
+    const offsets = clockEnd.detail?.observedOffsetMs as Record<string, number> | undefined;
+    expect(typeof offsets?.w3).toBe("number");
+    expect(Math.abs((offsets?.w3 as number) - -5000)).toBeLessThan(500);
+    const accepted = new Map<string, number>();
+    for (const r of records) if (r.type === "accept") accepted.set(r.jobId, r.t);
+    const w3Starts = records.filter((r) => r.type === "start" && r.proc === "w3");
+    expect(w3Starts.length).toBeGreaterThan(0);
+    for (const s of w3Starts) {
+      if (s.type !== "start") continue;
+      expect(s.t).toBeGreaterThanOrEqual((accepted.get(s.jobId) as number) - 50);
+    }
+    const result = JSON.parse(readFileSync(join(dir, "result.json"), "utf8"));
+    expect(result.faults.failed).toEqual([]);
+    expect(result.faults.windows.map((w: { fault: string }) => w.fault).sort()).toEqual([
+      "clock-offset",
+      "partition",
+    ]);
+  });
+
+  it("Ctrl-C in the middle of a partition and a clock fault leaves no process and no fault behind", async () => {
+    const mark = randomUUID();
+    const reports = tempReports();
+    const harness = execa(
+      process.execPath,
+      [
+        join(projectRoot, "bin", "harness.js"),
+        "scenario",
+        "crash-recovery",
+        "--no-scenario-faults",
+        "--jobs",
+        "400",
+        "--workers",
+        "2",
+        "--fault",
+        "partition:target=w1,at=0,for=60000",
+        "--fault",
+        "clock-offset:target=w2,at=0,for=60000,offset=7000",
+        "--reports-dir",
+        reports,
+      ],
+      { cwd: projectRoot, env: { HARNESS_TEST_MARK: mark }, reject: false, all: true },
+    );
+    let output = "";
+    harness.all?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const deadline = Date.now() + 120_000;
+    while (!(output.includes("partitioned w1") && output.includes("set the clock of w2"))) {
+      if (Date.now() > deadline || harness.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(output).toContain("partitioned w1");
+    // The harness, the trigger server, 2 workers, the JVM, and the proxy server (with its shell).
+    expect(marked(mark).length).toBeGreaterThanOrEqual(7);
+    process.kill(harness.pid as number, "SIGINT");
+    const result = await harness;
+    expect(result.exitCode).toBe(2);
+    expect(output).not.toMatch(/unexpected error|\n\s+at /);
+    await new Promise((r) => setTimeout(r, 500));
+    leftovers = marked(mark);
+    expect(leftovers).toEqual([]);
+    // Healed before teardown: both windows closed without error, the clock file back at 0.
+    const dir = join(reports, "latest");
+    const records = history(dir);
+    expect(window(records, "partition", "end").error).toBeUndefined();
+    expect(window(records, "clock-offset", "end").error).toBeUndefined();
+    expect(readFileSync(join(dir, "clocks", "w2.faketime"), "utf8").trim()).toBe("+0.000");
+  });
+});
