@@ -24,8 +24,8 @@ import { renderSummary } from "./report/terminal.ts";
 import type { Reporter } from "./run/reporter.ts";
 import { runScenario } from "./run/runScenario.ts";
 import { checkSut, whyNotApplicable } from "./sut/adapters/index.ts";
+import { ensureUiBuilt } from "./sut/buildUi.ts";
 import { selectScheduler } from "./sut/selectScheduler.ts";
-import { ensureUiBuilt } from "./ui/buildUi.ts";
 import { serveUi, viewRun } from "./ui/serveUi.ts";
 
 const verdictExit = { pass: ExitCode.Pass, fail: ExitCode.Fail, unknown: ExitCode.Unknown } as const;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Db, MongoClient } from "mongodb";
-import { prepareDatabase } from "../run/jobsCollection.ts";
+import { prepareDatabase } from "../sut/jobsCollection.ts";
 import { Supervisor } from "../sut/supervisor.ts";
 import type { WorkerConfig } from "../sut/workerMain.ts";
 import type { WorkerStats } from "../sut/workerStats.ts";

@@ -1,5 +1,5 @@
 import { type Db, ObjectId } from "mongodb";
-import { JOBS_COLLECTION } from "../run/jobsCollection.ts";
+import { JOBS_COLLECTION } from "../sut/jobsCollection.ts";
 import { loadScheduler } from "../sut/schedulerModule.ts";
 
 /** A job the bench seeds or sends: plain, or with a priority or a concurrency limit. */

@@ -2,7 +2,7 @@ import type { KillRecord } from "../ledger/records.ts";
 import { percentile, round } from "../util/stats.ts";
 import type { Execution } from "./executions.ts";
 import type { RecoveryFigures } from "./figures.ts";
-import { lockExpiryBound } from "./reexecutions.ts";
+import { lockExpiryBound, retriedInDatabase } from "./reexecutions.ts";
 import { type RunIndex, runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, CheckSettings, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
@@ -80,12 +80,12 @@ export const recoveryTimeChecker: Checker<"recovery-time"> = {
         const list = index.byJob.get(v.jobId) ?? [];
         const next = list.find((e) => e.start > kill.t);
         // The handler had ended and the database holds the outcome: the kill only cut off the
-        // acknowledgement event (between markCompleted and job:success). Nothing to recover.
-        if (
-          !next &&
-          v.end !== undefined &&
-          ["completed", "failed"].includes(finalStatus.get(v.jobId) ?? "")
-        ) {
+        // acknowledgement event (between markCompleted and job:success, or between the retry's
+        // reschedule and job:retry). Nothing to recover.
+        const outcomeStored = next
+          ? retriedInDatabase(v, next)
+          : v.end !== undefined && ["completed", "failed"].includes(finalStatus.get(v.jobId) ?? "");
+        if (outcomeStored) {
           finishedBeforeKill++;
           continue;
         }

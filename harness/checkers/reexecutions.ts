@@ -90,6 +90,9 @@ function classifyRerun(e: Execution, prev: Execution, longest: Execution, timing
     if (prev.ack === "retry") return { cls: "retry", against: prev };
     return { cls: prev.ack === "success" ? "run-after-success" : "run-after-failure", against: prev };
   }
+  // The failed attempt was written to the database (attempts counts it, which only the retry
+  // path does, releasing the lock as it goes), but the process died before the ack event.
+  if (retriedInDatabase(prev, e)) return { cls: "retry", against: prev };
   const honoured = e.start >= lockExpiryBound(prev, timing);
   if (prev.diedAt !== undefined && prev.diedAt <= e.start) {
     return honoured
@@ -111,6 +114,15 @@ function classifyRerun(e: Execution, prev: Execution, longest: Execution, timing
         against: prev,
         cause: "the earlier execution's process was alive and held the lock",
       };
+}
+
+/**
+ * Whether e is the retry of a failed prev that the database recorded although no ack says so:
+ * prev's handler failed, and e was claimed as the next attempt (the attempt count comes from the
+ * job document, which only the retry path raises, in the same update that releases the lock).
+ */
+export function retriedInDatabase(prev: Execution, e: Execution): boolean {
+  return prev.endOutcome === "error" && prev.ack === undefined && e.attempt === prev.attempt + 1;
 }
 
 /** How people read one execution in evidence. */

@@ -7,7 +7,7 @@
  * scope. Started by the supervisor with HARNESS_WORKER (the worker's settings); says "ready" over IPC.
  */
 import { MongoClient } from "mongodb";
-import { JOBS_COLLECTION } from "../run/jobsCollection.ts";
+import { JOBS_COLLECTION } from "./jobsCollection.ts";
 import { rawClaimCommand, rawCompleteCommand } from "./rawClaim.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
 import type { WorkerConfig } from "./workerMain.ts";

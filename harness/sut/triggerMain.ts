@@ -5,8 +5,8 @@
  * service it waits for MongoDB (HARNESS_CONNECT_DEADLINE_MS, default 120000), one line per try.
  */
 import { defaultCacheDir, redact } from "../mongo/provision.ts";
-import { ensureUiBuilt } from "../ui/buildUi.ts";
 import { retryUntil } from "../util/retry.ts";
+import { ensureUiBuilt } from "./buildUi.ts";
 import { type RunningTriggerServer, startTriggerServer, type TriggerServerOptions } from "./triggerServer.ts";
 
 const options: TriggerServerOptions = process.env.HARNESS_TRIGGER

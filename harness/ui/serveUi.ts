@@ -6,11 +6,11 @@ import { portUnusable } from "../config/port.ts";
 import { HarnessError } from "../exitCodes.ts";
 import { defaultCacheDir, provisionMongo, redact } from "../mongo/provision.ts";
 import type { ProviderChoice } from "../mongo/target.ts";
-import { JOBS_SNAPSHOT, restoreJobs } from "../run/jobsCollection.ts";
 import type { Reporter } from "../run/reporter.ts";
+import { ensureUiBuilt } from "../sut/buildUi.ts";
+import { JOBS_SNAPSHOT, restoreJobs } from "../sut/jobsCollection.ts";
 import { startTriggerServer } from "../sut/triggerServer.ts";
 import { sleep } from "../util/wait.ts";
-import { ensureUiBuilt } from "./buildUi.ts";
 
 export interface ServeOptions {
   uri: string;

@@ -257,3 +257,25 @@ describe("a checker that finds a violation fails", () => {
     expectFailNaming(verdictOf(ownershipChecker, b, [job("a", "failed")]), "failed-without-failure", "a");
   });
 });
+
+describe("a kill between the retry's database update and its acknowledgement", () => {
+  it("is a retry, not a lock violation, when the next run is the next attempt of a failed one", () => {
+    const b = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .run("a", "w1", 1, 100, 300, { outcome: "error", ack: null, lockUntil: 1100 })
+      .kill("w1", 1, 400)
+      .run("a", "w2", 1, 500, 600, { attempt: 2 });
+    expect(verdictOf(reexecutionsChecker, b).verdict).toBe("pass");
+    expect(verdictOf(recoveryTimeChecker, b).figures).toMatchObject({
+      finishedBeforeKill: 1,
+      lockViolations: 0,
+    });
+    // The same re-run as the same attempt: the lock was not honoured.
+    const same = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .run("a", "w1", 1, 100, 300, { outcome: "error", ack: null, lockUntil: 1100 })
+      .kill("w1", 1, 400)
+      .run("a", "w2", 1, 500, 600, { attempt: 1 });
+    expectFailNaming(verdictOf(reexecutionsChecker, same), "lock-not-honoured", "a");
+  });
+});

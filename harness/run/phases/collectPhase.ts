@@ -6,8 +6,8 @@ import type { ProviderChoice } from "../../mongo/target.ts";
 import { buildResult } from "../../report/buildResult.ts";
 import type { RunResult } from "../../report/result.ts";
 import { writeRunReport } from "../../report/writeReport.ts";
+import { dumpJobs, JOBS_SNAPSHOT } from "../../sut/jobsCollection.ts";
 import { describeEnvironment } from "../environment.ts";
-import { dumpJobs, JOBS_SNAPSHOT } from "../jobsCollection.ts";
 import { type RunContext, required } from "./runContext.ts";
 
 /**

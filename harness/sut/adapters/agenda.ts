@@ -4,7 +4,7 @@ import { Agenda, type Job } from "agenda";
 import { type Db, ObjectId } from "mongodb";
 import type { JobState } from "../../checkers/types.ts";
 import { requestOf } from "../../ledger/identity.ts";
-import { versionNear } from "../../run/environment.ts";
+import { versionNear } from "../../util/versionNear.ts";
 import type {
   Capability,
   EffectiveSettings,

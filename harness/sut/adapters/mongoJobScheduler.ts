@@ -3,7 +3,7 @@ import { type Db, ObjectId } from "mongodb";
 import type { JobState } from "../../checkers/types.ts";
 import { HarnessError } from "../../exitCodes.ts";
 import { requestOf } from "../../ledger/identity.ts";
-import { versionNear } from "../../run/environment.ts";
+import { versionNear } from "../../util/versionNear.ts";
 import type {
   Capability,
   EffectiveSettings,

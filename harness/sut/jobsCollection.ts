@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { BSON, type Db, type Document, ObjectId } from "mongodb";
 import type { JobState } from "../checkers/types.ts";
 import { requestOf } from "../ledger/identity.ts";
-import { loadScheduler } from "../sut/schedulerModule.ts";
+import { loadScheduler } from "./schedulerModule.ts";
 
 /** The scheduler's collection, as mongo-job-scheduler names it by default. */
 export const JOBS_COLLECTION = "scheduler_jobs";
