@@ -16,6 +16,14 @@ export const outOfMemory: Scenario = {
       kills: 0,
       list: [{ type: "out-of-memory", target: "busy", at: 0.4, forMs: 1000, heapMb: 96 }],
     },
-    check: { checkers: ["lost-jobs", "re-executions", "recovery-time"] },
+    check: {
+      checkers: ["lost-jobs", "re-executions", "recovery-time"],
+      informational: {
+        "re-executions":
+          "a process running out of heap spends seconds in garbage collection before V8 aborts it: its heartbeats stop, its locks expire and another worker takes its jobs while it still runs them (a stall before the death)",
+        "recovery-time":
+          "the takeover of a dying process's jobs comes before its death (see re-executions), while recovery time is measured from the death",
+      },
+    },
   },
 };

@@ -73,9 +73,12 @@ export function benchSummaryMarkdown(result: BenchResult, reportHtmlPath: string
     mdTable(
       ["variant", ...figureNames.map((f) => `${f} (median [95% CI])`)],
       result.variants.map((v) => [
-        v.id,
+        `${v.id}${v.ledger ? "" : " (ledger off)"}`,
         ...figureNames.map((name) =>
-          withCi(result.figures.find((f) => f.variant === v.id && f.figure === name)?.estimate),
+          withCi(
+            result.figures.find((f) => f.variant === v.id && f.figure === name)?.estimate,
+            name === "drain jobs/s" ? 1 : name === "worker CPU ms/job" ? 3 : 2,
+          ),
         ),
       ]),
     ),

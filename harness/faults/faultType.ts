@@ -32,8 +32,8 @@ export interface ProcessControl {
   terminate(proc: string): Promise<{ pid: number; t: number; exitedAt: number }>;
   pause(proc: string): { pid: number; instance: string; t: number };
   resume(proc: string): { pid: number; instance: string; t: number };
-  /** Resolves when the process now running under this name has exited. */
-  exited(proc: string): Promise<void>;
+  /** Resolves, once the process now running under this name has exited, with the time of its death. */
+  exited(proc: string): Promise<number>;
   /** Starts the process again; rejects (and kills the new child) when `signal` aborts first. */
   restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string }>;
   /** Sends a message over the worker's IPC channel and resolves with its reply. */

@@ -124,8 +124,8 @@ export const outOfMemoryFault: FaultType<"out-of-memory"> = {
     const t = env.now();
     // The worker never answers: it allocates on its event loop until V8 aborts the process.
     void env.processes.request(name, { type: "exhaust-heap" }).catch(() => {});
-    await env.processes.exited(name);
-    const diedAt = env.now();
+    // The kill is dated by the process's exit record, so that the checkers see one death, not two.
+    const diedAt = await env.processes.exited(name);
     env.ledger.append({
       type: "fault",
       t: diedAt,

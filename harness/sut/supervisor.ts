@@ -176,10 +176,13 @@ export class Supervisor {
       exited,
     };
     this.children.set(proc, managed);
-    void exited.then(() => {
+    const exitRecorded = exited.then(() => {
+      const t = Date.now();
       if (kind === "worker")
-        this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "exit", slots });
+        this.options.onProcess({ type: "process", t, proc, instance, pid, event: "exit", slots });
+      return t;
     });
+    this.exitTimes.set(instance, exitRecorded);
     const log = join(this.options.logDir, `${proc}.log`);
     let onCancel = () => {};
     const cancelled = new Promise<never>((_, reject) => {
@@ -296,10 +299,14 @@ export class Supervisor {
     return { pid: m.pid, t, exitedAt: Date.now() };
   }
 
-  /** Resolves when the process now running under this name has exited. */
-  exited(proc: string): Promise<void> {
-    return this.require(proc).exited;
+  /** Resolves, once the process now running under this name has exited, with its exit record's time. */
+  exited(proc: string): Promise<number> {
+    const m = this.require(proc);
+    return this.exitTimes.get(m.instance) ?? m.exited.then(() => Date.now());
   }
+
+  /** When each process instance's exit record was written (the time the ledger gives its death). */
+  private readonly exitTimes = new Map<string, Promise<number>>();
 
   /** The names of every worker process started so far. */
   workerNames(): string[] {

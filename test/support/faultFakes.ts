@@ -55,7 +55,9 @@ export class FakeProcesses implements ProcessControl {
     this.paused.delete(proc);
     return { pid: this.pidOf(proc), instance: this.instanceOf(proc), t: Date.now() };
   }
-  async exited(): Promise<void> {}
+  async exited(): Promise<number> {
+    return Date.now();
+  }
   async restart(proc: string, signal?: AbortSignal) {
     if (signal?.aborted) throw new Error("cancelled");
     this.calls.push(`restart ${proc}`);

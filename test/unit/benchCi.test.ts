@@ -116,7 +116,7 @@ describe("JUnit XML and summary of a bench", () => {
     expect(md).toContain(
       `**REGRESSED** mongo-job-scheduler vs baseline mongo-job-scheduler: ${regressed[0]?.reason}`,
     );
-    expect(md).toContain("| mongo-job-scheduler |");
+    expect(md).toMatch(/\| mongo-job-scheduler( \(ledger off\))? \| \d+\.\d \[/);
     expect(md).toContain("Report: `reports/bench/x/report.html`");
   });
 
