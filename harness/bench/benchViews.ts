@@ -65,7 +65,7 @@ export function renderBench(result: BenchResult): string {
   }
   if (result.open.length) {
     lines.push(
-      `open loop (undici, ${s.arrivals} arrivals; latency from the intended send time, ms p50 / p99 / p99.9):`,
+      `open loop (undici, ${s.arrivals} arrivals; latency from the intended send time, ms p50 / p99 / p99.9; start from the jobs' lastRunAt, and from the ledger's own start records when it is on):`,
     );
     lines.push(openTable(result.open.map((o) => ({ label: o.variant, step: o.step }))));
   }
@@ -133,6 +133,7 @@ function openTable(rows: { label: string; step: BenchResult["open"][number]["ste
       "done in window/s",
       "not done %",
       "start",
+      "start (ledger)",
       "complete",
       "lateness p50/p99/max",
       "valid",
@@ -148,6 +149,7 @@ function openTable(rows: { label: string; step: BenchResult["open"][number]["ste
       String(step.completedPerSec),
       String(step.notDonePct),
       pcts(step.enqueueToStart),
+      step.ledgerStart ? pcts(step.ledgerStart) : "–",
       pcts(step.enqueueToComplete),
       step.lateness
         ? `${r2(step.lateness.p50)} / ${r2(step.lateness.p99)} / ${r2(step.lateness.max)}`
