@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -62,6 +62,24 @@ describe("harness CLI", () => {
 
   it("says what is missing when analyze is pointed at a folder without a run", async () => {
     expectOneLineError(await runHarness(["analyze", tempReports()]), /result\.json not found/);
+  });
+
+  it("gives one line and exit 3, never a stack, for a damaged run folder", async () => {
+    const damaged = (change: (dir: string) => void) => {
+      const dir = tempReports();
+      cpSync(join(projectRoot, "test", "fixtures", "runs", "crash-recovery-pass"), dir, { recursive: true });
+      change(dir);
+      return dir;
+    };
+    const nullResult = damaged((d) => writeFileSync(join(d, "result.json"), "null\n"));
+    expectOneLineError(await runHarness(["analyze", nullResult]), /result\.json is not a run result/);
+    const badState = damaged((d) => writeFileSync(join(d, "final-state.json"), "{"));
+    expectOneLineError(await runHarness(["analyze", badState]), /final-state\.json is not valid JSON/);
+    const folder = damaged((d) => {
+      rmSync(join(d, "final-state.json"));
+      mkdirSync(join(d, "final-state.json"));
+    });
+    expectOneLineError(await runHarness(["analyze", folder]), /final-state\.json is not a file/);
   });
 });
 

@@ -68,6 +68,41 @@ export const breaks = {
       times: 1,
     },
   ],
+  /**
+   * The store answers some requests with the id of the job it made for the request before, and
+   * inserts nothing: no id is missing from the database, but one request's job was never made.
+   */
+  "one-job-for-two-requests": [
+    {
+      file: "dist/store/mongo/mongo-job-store.js",
+      find: "const result = await (0, retry_wrapper_1.withRetry)(() => this.collection.insertOne(doc), this.retryConfig);",
+      replace:
+        "this.created = (this.created ?? 0) + 1;\n" +
+        "        if (this.created % 8 === 0 && this.lastId) return { ...doc, _id: this.lastId };\n" +
+        "        const result = await (0, retry_wrapper_1.withRetry)(() => this.collection.insertOne(doc), this.retryConfig);\n" +
+        "        this.lastId = result.insertedId;",
+      times: 1,
+    },
+  ],
+  /** Some jobs are marked completed without their handler ever running. */
+  "complete-without-running": [
+    {
+      file: "dist/worker/worker.js",
+      find: "await this.handler(job);",
+      replace: "if (!/[05]$/.test(String(job._id))) await this.handler(job);",
+      times: 1,
+    },
+  ],
+  /** The claim takes a running job whatever its lockUntil: a live owner's lock is not honoured. */
+  "claim-ignores-lock": [
+    {
+      file: "dist/store/mongo/mongo-job-store.js",
+      find: /status: "running",\n(\s*)nextRunAt: \{ \$lte: now \},\n\s*lockUntil: \{ \$lte: now \},/g,
+      replace:
+        'status: "running",\n$1nextRunAt: { $lte: now },\n$1lockUntil: { $lte: new Date(now.getTime() + 2000) },',
+      times: 2,
+    },
+  ],
 } satisfies Record<string, Patch[]>;
 export type BreakName = keyof typeof breaks;
 

@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { RunResult } from "../../harness/report/result.ts";
+import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
+import { runHarness, tempReports } from "../support/harnessCli.ts";
+
+// Cheap runs (no kills, 40 jobs) against builds that break the promises in ways only a check of
+// the final state against the requests and the ledger can see: no id is missing from the database.
+const small = [
+  "--workers",
+  "2",
+  "--jobs",
+  "40",
+  "--kills",
+  "0",
+  "--lock-timeout",
+  "2000",
+  "--poll-interval",
+  "200",
+];
+
+function latest(reports: string): RunResult {
+  return JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
+}
+
+describe("crash-recovery against schedulers that break the total queue (stand-in MongoDB)", () => {
+  it("fails when the store answers two requests with one job, naming the job", async () => {
+    const reports = tempReports();
+    const run = await runHarness(
+      ["scenario", "crash-recovery", ...small, "--seed", "5", "--reports-dir", reports],
+      { HARNESS_SCHEDULER: buildBrokenScheduler("one-job-for-two-requests") },
+    );
+    expect(run.code).toBe(1);
+    const merged =
+      latest(reports).checkers["lost-jobs"]?.violations.filter((v) => v.kind === "merged-requests") ?? [];
+    expect(merged.length).toBeGreaterThanOrEqual(1);
+    expect(run.stdout).toContain(String(merged[0]?.jobId));
+  });
+
+  // About 30 s more on a busy 2-core machine: opt in with HARNESS_SLOW=1 (the default tier grows by one run).
+  it.skipIf(process.env.HARNESS_SLOW !== "1")(
+    "fails when jobs are marked completed without their handler running, naming the job (HARNESS_SLOW=1)",
+    async () => {
+      const reports = tempReports();
+      const run = await runHarness(
+        ["scenario", "crash-recovery", ...small, "--seed", "5", "--reports-dir", reports],
+        { HARNESS_SCHEDULER: buildBrokenScheduler("complete-without-running") },
+      );
+      expect(run.code).toBe(1);
+      const unrun =
+        latest(reports).checkers["lost-jobs"]?.violations.filter(
+          (v) => v.kind === "completed-without-success",
+        ) ?? [];
+      expect(unrun.length).toBeGreaterThanOrEqual(1);
+      expect(run.stdout).toContain(String(unrun[0]?.jobId));
+    },
+  );
+});
