@@ -179,3 +179,36 @@ describe.skipIf(missing !== null)("faults take effect (Toxiproxy and libfaketime
     expect(readFileSync(join(dir, "clocks", "w2.faketime"), "utf8").trim()).toBe("+0.000");
   });
 });
+
+describe("bad fault input and missing fault tools", () => {
+  it("an unknown fault type and a window longer than the run: one line, exit 3, nothing started", async () => {
+    const run = await runHarness([
+      "scenario",
+      "crash-recovery",
+      "--drain-timeout",
+      "5000",
+      "--fault",
+      "earthquake:at=0.2",
+      "--fault",
+      "partition:for=9000",
+      "--reports-dir",
+      tempReports(),
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/^harness: invalid settings: .*--fault earthquake:at=0\.2: type/);
+    expect(run.all).not.toContain("MongoDB target");
+  });
+
+  it("a network scenario without Go and without a Toxiproxy binary says what to install, exit 3", async () => {
+    const run = await runHarness(["scenario", "partition", "--reports-dir", tempReports()], {
+      PATH: "/usr/bin:/bin",
+      HARNESS_CACHE_DIR: tempReports(),
+    });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /harness: network faults need Toxiproxy 2\.5\.0: install Go .* or put toxiproxy-server on the PATH/,
+    );
+    expect(run.all).not.toContain("MongoDB target:");
+  });
+});
