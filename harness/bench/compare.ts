@@ -57,10 +57,14 @@ export function renderGate(
 ): string {
   const lines = warnings.map((w) => `warning: ${w}`);
   for (const g of results) {
-    const what = g.exact
-      ? `${pct(g.ratio)} (exact)`
-      : `${pct(g.ratio)} [95% CI ${pct(g.ci[0])} … ${pct(g.ci[1])}]`;
-    lines.push(`${g.pass ? "ok       " : "REGRESSED"} ${g.variant} vs ${g.reference} ${g.figure}: ${what}`);
+    // A ratio that could not be formed is saved as NaN (null once in JSON): say why, not "NaN%".
+    const what = !Number.isFinite(g.ratio)
+      ? g.reason
+      : g.exact
+        ? `${pct(g.ratio)} (exact)`
+        : `${pct(g.ratio)} [95% CI ${pct(g.ci[0])} … ${pct(g.ci[1])}]`;
+    const mark = g.pass ? "ok       " : Number.isFinite(g.ratio) ? "REGRESSED" : "UNDECIDED";
+    lines.push(`${mark} ${g.variant} vs ${g.reference} ${g.figure}: ${what}`);
   }
   const failed = results.filter((g) => !g.pass);
   lines.push(

@@ -87,6 +87,38 @@ export function gateExact(
 }
 
 /**
+ * A figure whose ratio cannot be formed (no values on one side, or a reference value of 0): the
+ * comparison is not made, and that is said, never dropped. It fails the gate, because a gate that
+ * could not compare a figure has not shown the build is no slower.
+ */
+export function gateUndecided(
+  figure: string,
+  variant: string,
+  reference: string,
+  better: Better,
+  current: readonly number[],
+  baseline: readonly number[],
+  maxRegression: number,
+): GateResult {
+  const why =
+    current.length === 0 || baseline.length === 0
+      ? `no values on ${current.length === 0 ? "the current" : "the reference"} side`
+      : `the reference's value is 0 in ${baseline.filter((v) => v === 0).length} of ${baseline.length} runs`;
+  return {
+    figure,
+    variant,
+    reference,
+    better,
+    ratio: Number.NaN,
+    ci: [Number.NaN, Number.NaN],
+    exact: false,
+    maxRegression,
+    pass: false,
+    reason: `${figure}: not compared (${why}); the gate cannot show this build is no slower`,
+  };
+}
+
+/**
  * The noise floor an A/A run shows: for each figure, the largest distance of its ratio interval
  * from 1. A regression smaller than this cannot be told from noise on this machine.
  */

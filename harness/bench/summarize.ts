@@ -1,7 +1,7 @@
 import type { BenchResult, FigureSeries, RatioRow, SweepResult } from "./benchResult.ts";
 import { drainFigures } from "./benchResult.ts";
 import { bootstrapMedian, bootstrapRatio, median } from "./bootstrap.ts";
-import { type GateResult, gateExact, gateRatio } from "./gate.ts";
+import { type GateResult, gateExact, gateRatio, gateUndecided } from "./gate.ts";
 import type { DrainTrial, OpenStep } from "./trials.ts";
 import type { BenchVariant } from "./variants.ts";
 
@@ -150,7 +150,11 @@ export function gateVersus(
     }
     const [x, y] = paired ? pairs(a, b) : [numbers(a), numbers(b)];
     const estimate = bootstrapRatio(x, y, { seed, paired });
-    if (estimate) out.push(gateRatio(f.figure, current, reference, f.better, estimate, maxRegression));
+    out.push(
+      estimate
+        ? gateRatio(f.figure, current, reference, f.better, estimate, maxRegression)
+        : gateUndecided(f.figure, current, reference, f.better, x, y, maxRegression),
+    );
   }
   return out;
 }

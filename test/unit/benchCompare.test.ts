@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BenchResult, FigureSeries } from "../../harness/bench/benchResult.ts";
 import { actionBenchmarkEntries, renderBench } from "../../harness/bench/benchViews.ts";
 import { bootstrapMedian } from "../../harness/bench/bootstrap.ts";
-import { compareWithBaseline } from "../../harness/bench/compare.ts";
+import { compareWithBaseline, renderGate } from "../../harness/bench/compare.ts";
 import { quickMatrix } from "../../harness/bench/matrix.ts";
 import { hdrPercentiles } from "../../harness/bench/stats.ts";
 import { benchRatios, gateVersus, sustainableRate, sweepRates } from "../../harness/bench/summarize.ts";
@@ -129,6 +129,27 @@ describe("A/B gating in one run", () => {
     expect(gates[0]?.ratio).toBeCloseTo(0.85);
     const unpaired = gateVersus(figures, "a", "b", 0.1, 1, false);
     expect(unpaired[0]?.pass).toBe(true);
+  });
+
+  it("never drops a figure whose reference is 0: it is named and fails the gate", () => {
+    const figures = [
+      series("a", "drain jobs/s", [300, 310, 290]),
+      series("b", "drain jobs/s", [300, 0, 290]),
+    ];
+    const gates = gateVersus(figures, "a", "b", 0.1, 1, true);
+    expect(gates).toHaveLength(1);
+    expect(gates[0]?.pass).toBe(false);
+    expect(gates[0]?.reason).toMatch(/not compared \(the reference's value is 0 in 1 of 3 runs\)/);
+    expect(renderGate(gates, [], 0.1)).toMatch(/UNDECIDED a vs b drain jobs\/s: .*not compared/);
+    const twin = gateVersus(
+      [series("a", "drain jobs/s", [300, 310, 290]), series("b", "drain jobs/s", [300, 305, 290])],
+      "a",
+      "b",
+      0.1,
+      1,
+      true,
+    );
+    expect(twin[0]?.pass).toBe(true);
   });
 
   it("computes efficiency against both raw loops and the ledger's cost from paired repetitions", () => {
