@@ -44,11 +44,26 @@ export const stalledEventsChecker: Checker<"stalled-events"> = {
     const heartbeat = Math.max(50, settings.lockTimeoutMs / 2);
     const tol = settings.timingToleranceMs;
     const executions = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs).executions;
+    const executionsByJob = new Map<string, (typeof executions)[number][]>();
+    for (const e of executions) executionsByJob.set(e.jobId, [...(executionsByJob.get(e.jobId) ?? []), e]);
+    // Each job:stalled belongs to one execution: of the job's executions on that process that were
+    // alive then, the one that started first (the scheduler's stall timer runs from the start, so the
+    // longest-running one reaches it first). Matching by time alone would hand a stall of a first
+    // execution to a second execution of the same job that the same process took over meanwhile.
+    const stallsOf = new Map<(typeof executions)[number], StalledRecord[]>();
+    for (const list of stallsByJob.values()) {
+      for (const s of list) {
+        let owner: (typeof executions)[number] | undefined;
+        for (const e of executionsByJob.get(s.jobId) ?? []) {
+          if (e.instance !== s.instance || s.t < e.start || s.t > e.stop + heartbeat + tol) continue;
+          if (!owner || e.start < owner.start) owner = e;
+        }
+        if (owner) stallsOf.set(owner, [...(stallsOf.get(owner) ?? []), s]);
+      }
+    }
     let long = 0;
     for (const e of executions) {
-      const own = (stallsByJob.get(e.jobId) ?? []).filter(
-        (s) => s.instance === e.instance && s.t >= e.start && s.t <= e.stop + heartbeat + tol,
-      );
+      const own = stallsOf.get(e) ?? [];
       const ranFor = e.stop - e.start;
       const heartbeatFailed = (heartbeatFailures.get(`${e.instance} ${e.jobId}`) ?? []).some(
         (t) => t >= e.start && t <= e.stop,

@@ -71,6 +71,26 @@ describe("stalled-events checker", () => {
     ).toBe("stall-too-early");
   });
 
+  it("gives a stall to the execution that was running longest, not to a later one of the same job on that process", () => {
+    // w1 runs a from 0; its lock lapses and w1 itself takes a again at 2000: the stall at 2600 is the
+    // first execution's (2600 ms in), not the second's (600 ms in).
+    const twin = new HistoryBuilder()
+      .run("a", "w1", 1, 0, 4000)
+      .run("a", "w1", 1, 2000, 3000)
+      .stalled("a", "w1", 1, 2600);
+    const result = stalledEventsChecker.check({ settings: withMax, history: twin.history(), finalState: [] });
+    expect(result.violations).toEqual([]);
+    // With the first execution short, the same stall can only be the second's, and is too early.
+    const broken = new HistoryBuilder()
+      .run("a", "w1", 1, 0, 1000)
+      .run("a", "w1", 1, 2000, 3000)
+      .stalled("a", "w1", 1, 2600);
+    expect(
+      stalledEventsChecker.check({ settings: withMax, history: broken.history(), finalState: [] })
+        .violations[0]?.kind,
+    ).toBe("stall-too-early");
+  });
+
   it("excuses an execution whose heartbeat failed first (its lock was taken)", () => {
     const b = new HistoryBuilder()
       .run("a", "w1", 1, 0, 4000)
