@@ -21,6 +21,20 @@ describe("harness CLI", () => {
     expect(run.stdout).toContain("crash-recovery");
   });
 
+  it("ends quietly when its reader closes the pipe early (harness list | head -1)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const out = execFileSync(
+      "bash",
+      ["-c", 'node bin/harness.js list | head -1; echo "rc=$' + '{PIPESTATUS[0]}"'],
+      {
+        cwd: projectRoot,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    expect(out).toMatch(/^crash-recovery\nrc=0\n$/);
+  });
+
   it("rejects an unknown scenario with one line and exit 3", async () => {
     const run = await runHarness(["scenario", "no-such-thing"]);
     expectOneLineError(run, /no scenario named "no-such-thing".*harness list/);
