@@ -280,6 +280,9 @@ function requireValues<T>(y: Argv<T>): Argv<T> {
 
 export async function main(args: string[]): Promise<ExitCode> {
   let code: ExitCode = ExitCode.Pass;
+  // `--seed=` hands yargs an empty string, which it reads as 0 for a number: refuse it like a bare flag.
+  const empty = args.find((a) => /^--[\w-]+=$/.test(a));
+  if (empty) throw new HarnessError(`${empty.slice(0, -1)} needs a value: see "harness --help"`);
   const parser = yargs(args)
     .scriptName("harness")
     .strict()

@@ -5,7 +5,8 @@ import { HarnessError } from "../exitCodes.ts";
 export function portProblem(value: unknown): string | null {
   const port = Number(value);
   if (typeof value === "number" && Number.isInteger(port) && port >= 0 && port <= 65535) return null;
-  return `--port ${String(value)}: give a whole number from 0 to 65535 (0 picks a free one)`;
+  const given = typeof value === "number" && Number.isNaN(value) ? "is not a number" : String(value);
+  return `--port ${given}: give a whole number from 0 to 65535 (0 picks a free one)`;
 }
 
 /** The one line for a port that cannot be listened on (EADDRINUSE, EACCES). */

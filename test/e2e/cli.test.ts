@@ -113,6 +113,7 @@ describe("harness CLI flags, as a new user gives them", () => {
       await runHarness(["scenario", "crash-recovery", "--seed", "--jobs", "10"]),
       /--seed needs a value/,
     );
+    expectOneLineError(await runHarness(["scenario", "crash-recovery", "--seed="]), /--seed needs a value/);
   });
 
   it("says --jobs does not apply to a scenario with a fixed set of jobs", async () => {

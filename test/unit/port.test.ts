@@ -10,6 +10,8 @@ describe("--port", () => {
     expect(portProblem(65535)).toBeNull();
     for (const bad of [70000, -1, 1.5, Number.NaN, "4000", undefined])
       expect(portProblem(bad)).toMatch(/^--port .*: give a whole number from 0 to 65535/);
+    // yargs reads `--port abc` as NaN: the line says what was wrong, never "--port NaN".
+    expect(portProblem(Number.NaN)).toMatch(/^--port is not a number: /);
   });
 
   it("says a busy port is in use and how to get a free one", async () => {
