@@ -118,7 +118,12 @@ export function readSavedRun(dir: string): SavedRun {
   const resultPath = join(dir, RUN_FILES.result);
   const parsed = savedResult.safeParse(parseJson(dir, RUN_FILES.result));
   if (!parsed.success) {
-    const version = (parseJson(dir, RUN_FILES.result) as { schemaVersion?: unknown } | null)?.schemaVersion;
+    const raw = parseJson(dir, RUN_FILES.result) as { schemaVersion?: unknown; kind?: unknown } | null;
+    if (raw?.kind === "bench")
+      throw new HarnessError(
+        `${resultPath} is a bench result: analyze re-checks scenario runs; compare benches with "harness compare <baseline> <current>"`,
+      );
+    const version = raw?.schemaVersion;
     if (typeof version === "number" && version !== SCHEMA_VERSION)
       throw new HarnessError(
         `${resultPath} was written by a harness with result schema ${version}; this one reads ${SCHEMA_VERSION}: re-run the scenario`,

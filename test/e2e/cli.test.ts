@@ -87,6 +87,10 @@ describe("harness CLI", () => {
     };
     const nullResult = damaged((d) => writeFileSync(join(d, "result.json"), "null\n"));
     expectOneLineError(await runHarness(["analyze", nullResult]), /result\.json is not a run result/);
+    const bench = damaged((d) =>
+      writeFileSync(join(d, "result.json"), '{"kind":"bench","schemaVersion":2}\n'),
+    );
+    expectOneLineError(await runHarness(["analyze", bench]), /is a bench result: .*harness compare/);
     const badState = damaged((d) => writeFileSync(join(d, "final-state.json"), "{"));
     expectOneLineError(await runHarness(["analyze", badState]), /final-state\.json is not valid JSON/);
     const folder = damaged((d) => {
