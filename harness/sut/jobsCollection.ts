@@ -1,29 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { BSON, type Db, type Document, ObjectId } from "mongodb";
-import type { JobState } from "../checkers/types.ts";
-import { requestOf } from "../ledger/identity.ts";
 import { loadScheduler } from "./schedulerModule.ts";
 
 /** The scheduler's collection, as mongo-job-scheduler names it by default. */
 export const JOBS_COLLECTION = "scheduler_jobs";
-
-/** Reads every job document of the run's database into the shape the checkers take. */
-export async function readFinalState(db: Db): Promise<JobState[]> {
-  const docs = await db.collection(JOBS_COLLECTION).find({}).toArray();
-  return docs.map((d) => ({
-    id: String(d._id),
-    name: String(d.name),
-    status: String(d.status),
-    priority: Number(d.priority ?? 5),
-    attempts: Number(d.attempts ?? 0),
-    ...(d.concurrency ? { concurrency: Number(d.concurrency) } : {}),
-    lockUntil: d.lockUntil instanceof Date ? d.lockUntil.getTime() : null,
-    lockedBy: d.lockedBy ?? null,
-    lastError: d.lastError ?? null,
-    dedupeKey: d.dedupeKey ?? null,
-    request: requestOf(d.data),
-  }));
-}
 
 /**
  * Creates the jobs collection and the scheduler's own indexes before any process starts, as a
