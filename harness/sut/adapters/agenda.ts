@@ -14,6 +14,7 @@ import type {
   WorkerOptions,
 } from "../adapter.ts";
 import type { SutSpec } from "../wiring.ts";
+import { agendaCapabilities } from "./capabilities.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -35,13 +36,7 @@ const META = "__harness";
 /** The field where the adapter keeps a completed job's failed attempts (Agenda resets failCount). */
 const FAILURES_BEFORE_SUCCESS = "harnessFailuresBeforeSuccess";
 
-const capabilitySet: ReadonlySet<Capability> = new Set<Capability>([
-  "priorities",
-  "retries",
-  "computed-backoff",
-  "cron-timezone",
-  "dedupe",
-]);
+const capabilitySet: ReadonlySet<Capability> = new Set(agendaCapabilities);
 
 /** Harness priority 1 (most urgent) to 10 → Agenda's scale, where a larger number runs first. */
 const toAgendaPriority = (p: number) => -p;

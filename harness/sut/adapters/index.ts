@@ -1,6 +1,7 @@
 import { HarnessError } from "../../exitCodes.ts";
 import { type Capability, capabilities, type SchedulerAdapter } from "../adapter.ts";
 import { resolveWiring, type SutSpec } from "../wiring.ts";
+import { agendaCapabilities, mongoJobSchedulerCapabilities } from "./capabilities.ts";
 
 /** What the harness knows of each scheduler before loading it: its wirings and capabilities. */
 interface AdapterEntry {
@@ -16,22 +17,13 @@ export const adapterRegistry: Record<string, AdapterEntry> = {
   "mongo-job-scheduler": {
     presets: ["matched", "readme", "example"],
     modules: true,
-    capabilities: [
-      "priorities",
-      "global-concurrency",
-      "retries",
-      "computed-backoff",
-      "cron-timezone",
-      "dedupe",
-      "stall-detection",
-      "lock-renewal",
-    ],
+    capabilities: mongoJobSchedulerCapabilities,
     create: async (spec) => (await import("./mongoJobScheduler.ts")).mongoJobSchedulerAdapter(spec),
   },
   agenda: {
     presets: ["matched", "readme"],
     modules: false,
-    capabilities: ["priorities", "retries", "computed-backoff", "cron-timezone", "dedupe"],
+    capabilities: agendaCapabilities,
     create: async (spec) => (await import("./agenda.ts")).agendaAdapter(spec),
   },
 };

@@ -14,6 +14,7 @@ import type {
 } from "../adapter.ts";
 import { loadScheduler, schedulerEntry } from "../schedulerModule.ts";
 import { loadBuilder, oneLine, type SutSpec } from "../wiring.ts";
+import { mongoJobSchedulerCapabilities } from "./capabilities.ts";
 
 /** The example application's Scheduler settings (its README, "Locking mechanism"). */
 export const EXAMPLE_POLL_INTERVAL_MS = 1000;
@@ -34,16 +35,7 @@ interface SchedulerInternals {
   };
 }
 
-const capabilitySet: ReadonlySet<Capability> = new Set<Capability>([
-  "priorities",
-  "global-concurrency",
-  "retries",
-  "computed-backoff",
-  "cron-timezone",
-  "dedupe",
-  "stall-detection",
-  "lock-renewal",
-]);
+const capabilitySet: ReadonlySet<Capability> = new Set(mongoJobSchedulerCapabilities);
 
 /**
  * mongo-job-scheduler behind the adapter seam, built with one of the wirings: the presets, or the
