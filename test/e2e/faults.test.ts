@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { cachedToxiproxy } from "../../harness/faults/toxiproxy.ts";
 import type { LedgerRecord, WindowRecord } from "../../harness/ledger/records.ts";
 import { defaultCacheDir } from "../../harness/mongo/provision.ts";
 import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
+import { killAll, marked } from "../support/markedProcesses.ts";
 
 /** Why the fault tools are missing here, or null when both are there. */
 function missingTools(): string | null {
@@ -41,30 +42,9 @@ function window(records: LedgerRecord[], fault: string, action: "begin" | "end")
   return w;
 }
 
-/** Pids of every process whose environment carries the mark (the harness's children inherit it). */
-function marked(mark: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(join("/proc", entry, "environ"), "latin1").includes(`HARNESS_TEST_MARK=${mark}`))
-        pids.push(Number(entry));
-    } catch {
-      // Gone already, or not ours to read.
-    }
-  }
-  return pids;
-}
-
 let leftovers: number[] = [];
 afterEach(() => {
-  for (const pid of leftovers) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
+  killAll(leftovers);
   leftovers = [];
 });
 

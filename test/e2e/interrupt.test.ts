@@ -1,35 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/report/result.ts";
 import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
-
-/** Pids of every process whose environment carries the mark (the harness's children inherit it). */
-function marked(mark: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(join("/proc", entry, "environ"), "latin1").includes(`HARNESS_TEST_MARK=${mark}`))
-        pids.push(Number(entry));
-    } catch {
-      // Gone already, or not ours to read.
-    }
-  }
-  return pids;
-}
+import { killAll, marked } from "../support/markedProcesses.ts";
 
 let leftovers: number[] = [];
 afterEach(() => {
-  for (const pid of leftovers) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
+  killAll(leftovers);
 });
 
 describe("interrupting a run", () => {
