@@ -119,3 +119,25 @@ describe("a late recovery needs no ready record to be judged", () => {
     expect(check(crashRecovery, late(false, true), states).verdict).toBe("pass");
   });
 });
+
+describe("a fault window without its end", () => {
+  // w1 is killed at 100 with a; w2 runs x, is frozen from 40, and takes a at 10 000.
+  const frozen = (endAt: number | null) => {
+    const b = new HistoryBuilder().accept("a").accept("x").ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("a", "w1", 1, 10, null, { lockUntil: 1000 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("x", "w2", 1, 20, 30).unavailable("p1", [["w2", 1]], 40, endAt);
+    return b.run("a", "w2", 1, 10_000, 10_100);
+  };
+  const states = [job("a", "completed"), job("x", "completed")];
+
+  it("does not pass a late recovery that an unending freeze of the only worker would explain", () => {
+    const b = frozen(null);
+    expect(b.history().problems).toContainEqual(expect.objectContaining({ kind: "unpaired-window" }));
+    expect(check(crashRecovery, b, states).verdict).toBe("unknown");
+  });
+
+  it("passes its twin, whose freeze is healed just before the recovery", () => {
+    expect(check(crashRecovery, frozen(9_990), states).verdict).toBe("pass");
+  });
+});
