@@ -27,6 +27,7 @@ import { runScenario } from "./run/runScenario.ts";
 import { checkSut, whyNotApplicable } from "./sut/adapters/index.ts";
 import { ensureUiBuilt } from "./sut/buildUi.ts";
 import { selectScheduler } from "./sut/selectScheduler.ts";
+import { sutSpecOf } from "./sut/sutSpec.ts";
 import { serveUi, viewRun } from "./ui/serveUi.ts";
 
 const verdictExit = { pass: ExitCode.Pass, fail: ExitCode.Fail, unknown: ExitCode.Unknown } as const;
@@ -125,7 +126,12 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
     },
   );
   // Checked before anything starts: the scheduler, its wiring, and whether the scenario applies.
-  settings.sut.wiring = await checkSut(settings.sut.adapter, settings.sut.wiring);
+  const sut = await checkSut(sutSpecOf(settings), settings.sut.workersPerProcess);
+  settings.sut.wiring = sut.wiring;
+  if (sut.deferred)
+    stderrReporter.progress(
+      `--wiring ${sut.wiring}: the builder waits on the database, so it is checked once MongoDB is up, before any worker starts`,
+    );
   const notApplicable = whyNotApplicable(scenario, settings.sut.adapter);
   if (notApplicable) throw new HarnessError(notApplicable);
   const ci = ciOutputsOf(argv);

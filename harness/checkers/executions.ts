@@ -1,4 +1,4 @@
-import type { History } from "../ledger/history.ts";
+import { DEATH_SLACK_MS, type History } from "../ledger/history.ts";
 import type { AckRecord, EndRecord, StartRecord } from "../ledger/records.ts";
 
 /** One execution of a job's handler, joined from its start, end and ack records. */
@@ -93,7 +93,10 @@ function joinExecutions(history: History, runEndedAt: number): Execution[] {
     .map((s) => {
       const end = ends.get(s.execId);
       const ack = acks.get(s.execId);
-      const deathAt = firstAtOrAfter(deaths.get(s.instance) ?? [], s.t);
+      // A process that wrote this execution's end or ack after a recorded death did not die
+      // then (history.ts reports it): it lived at least until its last record.
+      const lastSign = Math.max(s.t, end?.t ?? s.t, ack?.t ?? s.t);
+      const deathAt = firstAtOrAfter(deaths.get(s.instance) ?? [], Math.max(s.t, lastSign - DEATH_SLACK_MS));
       const diedAt = ack && deathAt !== undefined && ack.t <= deathAt ? undefined : deathAt;
       return {
         execId: s.execId,

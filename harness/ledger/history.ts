@@ -15,13 +15,22 @@ export interface HistoryProblem {
     | "ack-before-start"
     | "double-end"
     | "double-ack"
-    | "duplicate-request";
+    | "duplicate-request"
+    | "after-death";
   message: string;
   /** Where the line came from (file:line), for lines that could not be read. */
   where?: string;
   execId?: string;
   jobId?: string;
 }
+
+/**
+ * How far a process's own record may come after the harness recorded its death (kill or exit) and
+ * still be read as written before it: the kill is dated after the signal, and the worker stamps its
+ * records on the harness's clock from an anchor (sub-millisecond truncation, slow slew). A record
+ * later than this says the process outlived its recorded death.
+ */
+export const DEATH_SLACK_MS = 100;
 
 /** The merged, time-ordered records of one run, and everything that was wrong with them. */
 export interface History {
@@ -82,10 +91,37 @@ function readLines(text: string, source: string, into: History): void {
 
 /**
  * Checks how the records fit together: every end and ack belongs to a start of the same
- * execution, comes after it, and comes once; every request is recorded once.
+ * execution, comes after it, and comes once; every request is recorded once; no process instance
+ * writes a record after the harness recorded its death (see DEATH_SLACK_MS).
  */
 export function structuralProblems(records: readonly LedgerRecord[]): HistoryProblem[] {
   const problems: HistoryProblem[] = [];
+  const firstDeath = new Map<string, number>();
+  for (const r of records) {
+    const dead = (r.type === "fault" && r.action === "kill") || (r.type === "process" && r.event === "exit");
+    if (dead && !(r.t >= (firstDeath.get(r.instance) ?? Number.POSITIVE_INFINITY)))
+      firstDeath.set(r.instance, r.t);
+  }
+  for (const r of records) {
+    if (
+      r.type !== "start" &&
+      r.type !== "end" &&
+      r.type !== "ack" &&
+      r.type !== "worker-error" &&
+      r.type !== "stalled"
+    )
+      continue;
+    const death = firstDeath.get(r.instance);
+    if (death === undefined || r.t <= death + DEATH_SLACK_MS) continue;
+    const what =
+      "execId" in r ? `its ${r.type} of execution ${r.execId} (job ${r.jobId})` : `a ${r.type} record`;
+    problems.push({
+      kind: "after-death",
+      ...("execId" in r ? { execId: r.execId } : {}),
+      ...("jobId" in r ? { jobId: r.jobId } : {}),
+      message: `process instance ${r.instance} wrote ${what} at ${r.t}, ${r.t - death} ms after its death was recorded at ${death}`,
+    });
+  }
   const starts = new Map<string, number>();
   const ends = new Set<string>();
   const acks = new Set<string>();

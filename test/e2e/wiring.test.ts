@@ -1,10 +1,25 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/report/result.ts";
 import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
+import { killAll, marked } from "../support/markedProcesses.ts";
 
 const wiring = (file: string) => join(projectRoot, "test", "support", "wiring", file);
+/** A process's command line, or "" once it is gone. */
+const commandLine = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+};
+let leftovers: number[] = [];
+afterEach(() => {
+  killAll(leftovers);
+  leftovers = [];
+});
 const readResult = (reports: string) =>
   JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
 
@@ -22,14 +37,41 @@ describe("--wiring and --sut", () => {
     expect(run.all).not.toContain("MongoDB target");
   });
 
-  it("refuses a builder that throws in one line naming the file, exit 3, before any worker starts", async () => {
-    const run = await runHarness(["scenario", "crash-recovery", "--wiring", wiring("throws.mjs")]);
+  it.each([
+    [
+      "throws.mjs",
+      "the builder threw (SCHEDULER_DB is not set); expected it to return a Scheduler built from (db, handler)",
+    ],
+    [
+      "returns-nothing.mjs",
+      "the builder returned undefined, not a Scheduler; expected it to return a Scheduler built from (db, handler)",
+    ],
+  ])("refuses %s in one line naming the file, exit 3, before any process starts", async (file, what) => {
+    const mark = randomUUID();
+    const running = runHarness(["scenario", "crash-recovery", "--wiring", wiring(file)], {
+      HARNESS_TEST_MARK: mark,
+    });
+    // Every process carrying the mark while the harness runs: a JVM or a worker lives for seconds
+    // at least, far longer than the sampling interval.
+    const seen = new Map<number, string>();
+    let done = false;
+    void running.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      for (const pid of marked(mark)) if (!seen.has(pid)) seen.set(pid, commandLine(pid));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const run = await running;
     expect(run.code).toBe(3);
-    const errors = run.stderr.split("\n").filter((l) => l.startsWith("harness:"));
-    expect(errors).toEqual([
-      `harness: --wiring ${wiring("throws.mjs")}: the builder threw (SCHEDULER_DB is not set); expected it to return a Scheduler built from (db, handler)`,
-    ]);
-    expect(run.all).not.toContain("starting");
+    expect(run.stderr.trim().split("\n")).toEqual([`harness: --wiring ${wiring(file)}: ${what}`]);
+    expect(run.all).not.toContain("MongoDB target");
+    expect(seen.size).toBeGreaterThan(0);
+    // The harness itself and the esbuild service its TypeScript loader (tsx) runs; no JVM, no
+    // MongoDB server, no worker, no trigger server.
+    for (const cmd of seen.values()) expect(cmd).toMatch(/bin\/harness\.js|bin\/esbuild --service|^$/);
+    leftovers = marked(mark);
+    expect(leftovers).toEqual([]);
   });
 
   it("reports a scenario that needs a capability the scheduler lacks as not applicable, exit 3", async () => {

@@ -13,7 +13,7 @@ import type {
   WorkerOptions,
 } from "../adapter.ts";
 import { loadScheduler, schedulerEntry } from "../schedulerModule.ts";
-import { loadBuilder, oneLine, type SutSpec } from "../wiring.ts";
+import { isPreset, loadBuilder, oneLine, type SutSpec } from "../wiring.ts";
 import { mongoJobSchedulerCapabilities } from "./capabilities.ts";
 
 /** The example application's Scheduler settings (its README, "Locking mechanism"). */
@@ -43,6 +43,8 @@ const capabilitySet: ReadonlySet<Capability> = new Set(mongoJobSchedulerCapabili
  */
 export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
   async function build(db: Db, handler: (job: Job) => Promise<void>, workers: number, id: string) {
+    // A user's module imports the scheduler itself: only the presets load the build under test.
+    if (!isPreset(spec.wiring)) return buildFromModule(spec.wiring, db, handler, workers, id);
     const { Scheduler, MongoJobStore } = await loadScheduler();
     const { pollIntervalMs, lockTimeoutMs, maxExecutionMs } = spec.matched;
     switch (spec.wiring) {
@@ -68,8 +70,6 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
           pollIntervalMs: EXAMPLE_POLL_INTERVAL_MS,
           lockTimeoutMs: EXAMPLE_LOCK_TIMEOUT_MS,
         });
-      default:
-        return buildFromModule(spec.wiring, db, handler, workers, id);
     }
   }
 
