@@ -42,6 +42,7 @@ function summaryRows(result: RunResult): string {
   const c = result.counts;
   const by = (checker: CheckerName, label: string) =>
     result.checkers[checker]?.informational ? `${label}${INFORMATIONAL_MARK}` : label;
+  const finalState = result.checkers["final-state"]?.figures;
   const rows: [string, string | number][] = [
     ["verdict", verdictWithNote(result, "see the checkers below")],
     [
@@ -59,6 +60,14 @@ function summaryRows(result: RunResult): string {
           `${c.accepted} / ${c.completed} / ${c.unfinished ?? 0}`,
         ]
       : [by("lost-jobs", "jobs accepted / completed / lost"), `${c.accepted} / ${c.completed} / ${c.lost}`],
+    ...(finalState
+      ? [
+          [by("final-state", "final states the ledger contradicts"), finalState.contradicted] as [
+            string,
+            number,
+          ],
+        ]
+      : []),
     [
       by("re-executions", "double executions / runs after success"),
       `${c.doubleExecutions} / ${c.runsAfterSuccess}`,
