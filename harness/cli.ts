@@ -13,6 +13,7 @@ import { ensurePortFree, portProblem } from "./config/port.ts";
 import { resolveSettings, type SettingFlag, settingFlags } from "./config/resolveSettings.ts";
 import { ExitCode, HarnessError } from "./exitCodes.ts";
 import { describeFaults } from "./faults/describeFaults.ts";
+import { faultSupportProblems } from "./faults/faultRig.ts";
 import { faultRegistry } from "./faults/index.ts";
 import { defaultCacheDir, provisionMongo } from "./mongo/provision.ts";
 import { providerChoices } from "./mongo/target.ts";
@@ -120,6 +121,8 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
     {
       add: ((argv.fault as unknown[] | undefined) ?? []).map(String),
       replace: argv["scenario-faults"] === false,
+      support: (needs) =>
+        faultSupportProblems(needs, { cacheDir: defaultCacheDir(), mongoUri: mongoOptions(argv).uri }),
     },
   );
   // Checked before anything starts: the scheduler, its wiring, and whether the scenario applies.

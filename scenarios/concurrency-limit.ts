@@ -25,6 +25,9 @@ export const concurrencyLimit: Scenario = {
     // A claim of a limited job is several queries (find, count, update, count, for up to 20
     // names), each a full scan on the stand-in; with 12 workers on two cores one claim can take
     // most of a second, which the tolerance covers. A starving scheduler leaves gaps of seconds.
-    check: { checkers: ["concurrency-limit", "lost-jobs", "re-executions"], timingToleranceMs: 1000 },
+    check: {
+      checkers: ["concurrency-limit", "lost-jobs", "final-state", "re-executions"],
+      timingToleranceMs: 1000,
+    },
   },
 };

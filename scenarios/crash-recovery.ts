@@ -13,6 +13,6 @@ export const crashRecovery: Scenario = {
     sut: { processes: 4, workersPerProcess: 2, lockTimeoutMs: 3000, pollIntervalMs: 250 },
     load: { jobs: 300, connections: 10, durationMs: [100, 500] },
     faults: { kills: 2, restartDelayMs: 1000 },
-    check: { checkers: ["lost-jobs", "re-executions", "recovery-time"] },
+    check: { checkers: ["lost-jobs", "final-state", "re-executions", "recovery-time"] },
   },
 };

@@ -19,6 +19,6 @@ export const dedupe: Scenario = {
       })),
     },
     faults: { kills: 0 },
-    check: { checkers: ["dedupe", "lost-jobs", "re-executions"] },
+    check: { checkers: ["dedupe", "lost-jobs", "final-state", "re-executions"] },
   },
 };

@@ -14,6 +14,6 @@ export const gracefulStop: Scenario = {
     sut: { processes: 3, workersPerProcess: 2, lockTimeoutMs: 3000, pollIntervalMs: 250 },
     load: { jobs: 150, connections: 6, durationMs: [300, 1500] },
     faults: { kills: 0, list: [{ type: "terminate", target: "busy", count: 2, forMs: 1000 }] },
-    check: { checkers: ["lost-jobs", "re-executions"] },
+    check: { checkers: ["lost-jobs", "final-state", "re-executions"] },
   },
 };

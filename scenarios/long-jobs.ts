@@ -32,7 +32,7 @@ export const longJobs: Scenario = {
     },
     // The kill lands while the long jobs run: the killed one is recovered, the others must not move.
     faults: { kills: 1, killAt: [0.5], restartDelayMs: 500 },
-    check: { checkers: ["re-executions", "lost-jobs", "recovery-time"] },
+    check: { checkers: ["re-executions", "lost-jobs", "final-state", "recovery-time"] },
   },
 };
 
@@ -55,6 +55,6 @@ export const longJobsRealtime: Scenario = {
       mix: [{ count: 4, body: { name: "long" }, priorities: [1, 1], long: true, expect: "completed" }],
     },
     faults: { kills: 0 },
-    check: { checkers: ["re-executions", "lost-jobs"] },
+    check: { checkers: ["re-executions", "lost-jobs", "final-state"] },
   },
 };

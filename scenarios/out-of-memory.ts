@@ -17,7 +17,7 @@ export const outOfMemory: Scenario = {
       list: [{ type: "out-of-memory", target: "busy", at: 0.4, forMs: 1000, heapMb: 96 }],
     },
     check: {
-      checkers: ["lost-jobs", "re-executions", "recovery-time"],
+      checkers: ["lost-jobs", "final-state", "re-executions", "recovery-time"],
       informational: {
         "re-executions":
           "a process running out of heap spends seconds in garbage collection before V8 aborts it: its heartbeats stop, its locks expire and another worker takes its jobs while it still runs them (a stall before the death)",

@@ -4,7 +4,8 @@ import type { Scenario } from "../harness/config/scenarioSchema.ts";
  * One worker process cut off from MongoDB (its Toxiproxy proxy disabled) in the middle of its jobs,
  * for longer than the lock timeout, then reconnected. The promise: the other workers take the cut
  * off worker's jobs once their locks expire, nothing is lost, nothing runs twice at once. Needs
- * Toxiproxy (built once with Go).
+ * Toxiproxy (built once with Go). lost-jobs gates; the known weaknesses (a lease without fencing, a
+ * failure path that does not check ownership) are informational.
  */
 export const partition: Scenario = {
   name: "partition",
@@ -18,14 +19,14 @@ export const partition: Scenario = {
       list: [{ type: "partition", target: "busy", at: 0.25, forMs: 6000 }],
     },
     check: {
-      checkers: ["lost-jobs", "re-executions", "ownership"],
+      checkers: ["lost-jobs", "final-state", "re-executions", "ownership"],
       informational: {
+        "final-state":
+          "the cut-off worker's refused completion goes down the failure path, which marks the job failed though an execution of it succeeded (see ownership)",
         "re-executions":
           "a worker cut off from MongoDB keeps running its jobs after their locks expire and another worker takes them: a lease without fencing cannot prevent it",
         ownership:
           "the cut-off worker's refused completion goes down the failure path, which marks the job failed without checking ownership",
-        "lost-jobs":
-          "the jobs lost here are those the cut-off worker's failure path marked failed (see ownership)",
       },
     },
   },

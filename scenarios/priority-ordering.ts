@@ -19,7 +19,7 @@ export const priorityOrdering: Scenario = {
       mix: [{ body: { name: "ranked" }, expect: "completed" }],
     },
     faults: { kills: 0 },
-    check: { checkers: ["priority-order", "lost-jobs", "re-executions"] },
+    check: { checkers: ["priority-order", "lost-jobs", "final-state", "re-executions"] },
   },
 };
 
@@ -44,6 +44,6 @@ export const priorityOrderingMixed: Scenario = {
       ],
     },
     faults: { kills: 0 },
-    check: { checkers: ["priority-order", "lost-jobs", "re-executions"] },
+    check: { checkers: ["priority-order", "lost-jobs", "final-state", "re-executions"] },
   },
 };

@@ -42,7 +42,7 @@ export const retryBackoff: Scenario = {
     },
     faults: { kills: 0 },
     check: {
-      checkers: ["retry-timing", "retry-computed-delay", "lost-jobs", "re-executions"],
+      checkers: ["retry-timing", "retry-computed-delay", "lost-jobs", "final-state", "re-executions"],
       informational: {
         "retry-computed-delay":
           "a delay given as a function is not stored with the job in MongoDB, so the worker falls back to no delay",

@@ -17,6 +17,6 @@ export const slowNetwork: Scenario = {
       killAt: [0.5],
       list: [{ type: "latency", target: "all", at: 0, forMs: 25_000, latencyMs: 100, jitterMs: 30 }],
     },
-    check: { checkers: ["lost-jobs", "re-executions", "recovery-time"] },
+    check: { checkers: ["lost-jobs", "final-state", "re-executions", "recovery-time"] },
   },
 };

@@ -17,7 +17,7 @@ export const lostReasons = [
 ] as const;
 export type LostReason = (typeof lostReasons)[number];
 
-/** lost-jobs: every accepted request against the final state, and the final state against the ledger. */
+/** lost-jobs: every accepted request against the final state and the ledger. */
 export interface LostJobsFigures {
   /** Accepted enqueue requests (each an obligation). */
   requests: number;
@@ -33,8 +33,31 @@ export interface LostJobsFigures {
   unexpectedJobs: number;
   /** Executions of a job no accepted request created. */
   unexpectedExecutions: number;
-  /** Final states the ledger contradicts (completed with no successful run, wrong attempts, …). */
+  /**
+   * Jobs expected to complete that an execution completed, though their document says failed: not
+   * lost (final-state judges the document).
+   */
+  doneButFailed: number;
+}
+
+/** How a job's final state can contradict the ledger; the order is the order of the report's lines. */
+export const contradictionKinds = [
+  "completed-without-success",
+  "failed-without-failure",
+  "attempts-mismatch",
+  "completion-lost",
+] as const;
+export type ContradictionKind = (typeof contradictionKinds)[number];
+
+/** final-state: every job document's final state against the executions the ledger recorded. */
+export interface FinalStateFigures {
+  /** Job documents in the final state. */
+  jobs: number;
+  /** Those held against the ledger (repeating jobs are left out: their status cycles). */
+  judged: number;
+  /** Final states the ledger contradicts. */
   contradicted: number;
+  byKind: Record<ContradictionKind, number>;
 }
 
 /** How an execution relates to the executions of the same job before it. */
@@ -145,6 +168,7 @@ export interface DedupeFigures {
 /** Every checker by name, with the figures it reports. */
 export interface FiguresByChecker {
   "lost-jobs": LostJobsFigures;
+  "final-state": FinalStateFigures;
   "re-executions": ReexecutionFigures;
   "recovery-time": RecoveryFigures;
   "priority-order": PriorityFigures;

@@ -1,6 +1,7 @@
 import { concurrencyLimitChecker } from "./concurrencyLimit.ts";
 import { dedupeChecker } from "./dedupe.ts";
 import type { CheckerName } from "./figures.ts";
+import { finalStateChecker } from "./finalState.ts";
 import { lostJobsChecker } from "./lostJobs.ts";
 import { ownershipChecker } from "./ownership.ts";
 import { priorityOrderChecker } from "./priorityOrder.ts";
@@ -14,6 +15,7 @@ import type { Checker } from "./types.ts";
 /** Every checker by the name a scenario uses for it. */
 export const checkerRegistry: { [K in CheckerName]: Checker<K> } = {
   "lost-jobs": lostJobsChecker,
+  "final-state": finalStateChecker,
   "re-executions": reexecutionsChecker,
   "recovery-time": recoveryTimeChecker,
   "priority-order": priorityOrderChecker,

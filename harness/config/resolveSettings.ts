@@ -1,6 +1,6 @@
 import { HarnessError } from "../exitCodes.ts";
 import { parseFaultFlag } from "../faults/faultFlag.ts";
-import { faultSettingProblems } from "../faults/planFaults.ts";
+import { type FaultSupportCheck, faultListProblems } from "../faults/faultProblems.ts";
 import {
   type RunSettings,
   runSettingsSchema,
@@ -68,6 +68,8 @@ export interface FaultFlags {
   add?: readonly string[];
   /** `--no-scenario-faults`: only the flags' faults run (the kills and pauses shorthands go too). */
   replace?: boolean;
+  /** What this machine and MongoDB target cannot support of the faults' needs (the CLI's check). */
+  support?: FaultSupportCheck;
 }
 
 /** The jobs of a scenario whose every mix entry has a count: a fixed set, or undefined. */
@@ -105,31 +107,41 @@ export function resolveSettings(
       : scenario.settings,
     flagsToOverride(flags),
   );
-  const fromFlags = (faultFlags.add ?? []).map(parseFaultFlag);
+  const flagTexts = faultFlags.add ?? [];
+  const fromFlags = flagTexts.map(parseFaultFlag);
   const unreadable = fromFlags.filter((f): f is string => typeof f === "string");
-  const added = fromFlags.filter((f): f is Record<string, unknown> => typeof f !== "string");
+  // The flags' entries, each with the text the user wrote, so that every problem names its flag.
+  const added = fromFlags.flatMap((f, i) =>
+    typeof f === "string" ? [] : [{ entry: f, text: flagTexts[i] as string }],
+  );
   const listed = ((merged.faults?.list ?? []) as unknown[]).length;
   if (added.length)
     (merged.faults as Record<string, unknown>).list = [
       ...((merged.faults?.list ?? []) as unknown[]),
-      ...added,
+      ...added.map((a) => a.entry),
     ];
+  const faultLabel = (i: number, type: string) =>
+    i >= listed ? `--fault ${added[i - listed]?.text}` : `fault ${i + 1} (${type})`;
+  // Found whether or not the schema accepts the rest, so that one line names every problem.
+  const faultProblems = faultListProblems(merged, runSettingsSchema.shape, faultLabel, faultFlags.support);
   const parsed = runSettingsSchema.safeParse(merged);
   if (!parsed.success || unreadable.length) {
     const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
       const path = issue.path.join(".");
       const fault = /^faults\.list\.(\d+)/.exec(path);
       if (fault && Number(fault[1]) >= listed) {
-        const i = Number(fault[1]) - listed;
-        return `--fault ${faultFlags.add?.[i]}: ${path.replace(/^faults\.list\.\d+\.?/, "") || "type"}: ${issue.message}`;
+        const field = path.replace(/^faults\.list\.\d+\.?/, "") || "type";
+        return `${faultLabel(Number(fault[1]), "")}: ${field}: ${issue.message}`;
       }
       const where = flagOfPath.get(path) ?? `${scenario.name} setting ${path}`;
       return `${where}: ${issue.message}`;
     });
-    throw new HarnessError(`invalid settings: ${[...unreadable, ...problems, ...more].join("; ")}`);
+    throw new HarnessError(
+      `invalid settings: ${[...unreadable, ...problems, ...faultProblems, ...more].join("; ")}`,
+    );
   }
   const settings = parsed.data;
-  const extra: string[] = faultSettingProblems(settings);
+  const extra: string[] = [...faultProblems];
   for (const name of Object.keys(settings.check.informational)) {
     if (!settings.check.checkers.includes(name))
       extra.push(`informational checker ${name} is not among the checkers`);

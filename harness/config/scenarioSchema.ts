@@ -94,7 +94,7 @@ export const runSettingsSchema = z.strictObject({
     checkers: z
       .array(z.string().refine((n) => n in checkerRegistry, { message: "no such checker" }))
       .min(1)
-      .default(["lost-jobs", "re-executions", "recovery-time"]),
+      .default(["lost-jobs", "final-state", "re-executions", "recovery-time"]),
     /**
      * Checkers reported but not counted in the verdict, each with the reason shown beside it: a
      * weakness the scheduler is known to have, so that a CI gate on the scenario stays meaningful.

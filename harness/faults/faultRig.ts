@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { HarnessError } from "../exitCodes.ts";
 import type { WorkerLaunch } from "../sut/supervisor.ts";
 import { FaketimeClocks, findLibfaketime } from "./faketime.ts";
-import type { PlannedFault } from "./faultType.ts";
+import type { FaultNeed, PlannedFault } from "./faultType.ts";
 import { clockTargets, faultNeeds, workerHeapMb } from "./planFaults.ts";
-import { ensureToxiproxy, startToxiproxy, type ToxiproxyServer } from "./toxiproxy.ts";
+import { ensureToxiproxy, startToxiproxy, type ToxiproxyServer, toxiproxyProblem } from "./toxiproxy.ts";
 
 /** The tools a schedule needs, found or installed before the MongoDB target is provisioned. */
 export interface FaultTools {
@@ -25,6 +25,34 @@ function splitUri(uri: string): { credentials: string; host: string; path: strin
   return { credentials: m[1] ? `${m[1]}@` : "", host: m[2] as string, path: m[3] ?? "/", query: m[4] ?? "" };
 }
 
+const SINGLE_HOST =
+  "network faults put a proxy between each worker and one MongoDB server: give a single-host mongodb:// URI (no mongodb+srv, no host list), or leave out --mongo-uri";
+
+/**
+ * What the MongoDB target and this machine cannot support of a run's fault needs, one line each,
+ * without starting or installing anything: checked with the other settings, so that every problem
+ * is named at once.
+ */
+export function faultSupportProblems(
+  needs: ReadonlySet<FaultNeed>,
+  ctx: { cacheDir: string; mongoUri?: string; env?: NodeJS.ProcessEnv },
+): string[] {
+  const problems: string[] = [];
+  if (needs.has("toxiproxy")) {
+    if (ctx.mongoUri && !splitUri(ctx.mongoUri)) problems.push(SINGLE_HOST);
+    const missing = toxiproxyProblem({ cacheDir: ctx.cacheDir, path: ctx.env?.PATH });
+    if (missing) problems.push(missing);
+  }
+  if (needs.has("libfaketime")) {
+    try {
+      findLibfaketime(ctx.env);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  return problems;
+}
+
 /**
  * Checks what can be checked without starting anything, then finds or builds the tools. A fault
  * the target or the machine cannot support is one line and exit 3.
@@ -35,11 +63,7 @@ export async function ensureFaultTools(
 ): Promise<FaultTools> {
   const needs = faultNeeds(plan);
   const tools: FaultTools = {};
-  if (needs.has("toxiproxy") && ctx.mongoUri && !splitUri(ctx.mongoUri)) {
-    throw new HarnessError(
-      "network faults put a proxy between each worker and one MongoDB server: give a single-host mongodb:// URI (no mongodb+srv, no host list), or leave out --mongo-uri",
-    );
-  }
+  if (needs.has("toxiproxy") && ctx.mongoUri && !splitUri(ctx.mongoUri)) throw new HarnessError(SINGLE_HOST);
   if (needs.has("libfaketime")) tools.libfaketime = findLibfaketime();
   if (needs.has("toxiproxy")) tools.toxiproxy = await ensureToxiproxy(ctx);
   return tools;

@@ -86,24 +86,3 @@ export function workerHeapMb(plan: readonly PlannedFault[]): number | undefined 
   const heaps = plan.flatMap((f) => (f.spec.type === "out-of-memory" ? [f.spec.heapMb] : []));
   return heaps.length ? Math.min(...heaps) : undefined;
 }
-
-/**
- * Problems of the fault settings that the schema cannot see alone: a worker that does not exist,
- * a window longer than the run may last.
- */
-export function faultSettingProblems(settings: RunSettings): string[] {
-  const problems: string[] = [];
-  const runMs = settings.load.runForMs ?? settings.check.drainTimeoutMs;
-  const what = settings.load.runForMs !== undefined ? "the run's observation time" : "the drain timeout";
-  settings.faults.list.forEach((spec, i) => {
-    const where = `fault ${i + 1} (${spec.type})`;
-    const m = /^w(\d+)$/.exec(spec.target);
-    if (m && Number(m[1]) > settings.sut.processes)
-      problems.push(
-        `${where}: target ${spec.target}, but the run has ${settings.sut.processes} worker processes`,
-      );
-    if (spec.forMs >= runMs)
-      problems.push(`${where}: a window of ${spec.forMs} ms is not shorter than ${what} (${runMs} ms)`);
-  });
-  return problems;
-}

@@ -45,6 +45,17 @@ export function cachedToxiproxy(cacheDir: string): string {
  * once with Go into the cache (about 30 s). Without Go and without a binary: one line saying what
  * to install (exit 3).
  */
+/**
+ * Why Toxiproxy cannot be had on this machine (no cached build, no toxiproxy-server on the PATH and
+ * no Go to build it), or null. Checked with the other settings before anything starts.
+ */
+export function toxiproxyProblem(ctx: Pick<ToxiproxyContext, "cacheDir" | "path">): string | null {
+  if (existsSync(cachedToxiproxy(ctx.cacheDir))) return null;
+  const path = ctx.path ?? process.env.PATH ?? "";
+  if (onPath("toxiproxy-server", path) || onPath("go", path)) return null;
+  return `network faults need Toxiproxy ${TOXIPROXY_VERSION}: install Go (the harness then builds it once with "go install ${MODULE}") or put toxiproxy-server on the PATH`;
+}
+
 export async function ensureToxiproxy(ctx: ToxiproxyContext): Promise<string> {
   const cached = cachedToxiproxy(ctx.cacheDir);
   if (existsSync(cached)) return cached;
@@ -52,11 +63,7 @@ export async function ensureToxiproxy(ctx: ToxiproxyContext): Promise<string> {
   const installed = onPath("toxiproxy-server", path);
   if (installed) return installed;
   const go = onPath("go", path);
-  if (!go) {
-    throw new HarnessError(
-      `network faults need Toxiproxy ${TOXIPROXY_VERSION}: install Go (the harness then builds it once with "go install ${MODULE}") or put toxiproxy-server on the PATH`,
-    );
-  }
+  if (!go) throw new HarnessError(toxiproxyProblem(ctx) as string);
   const home = join(ctx.cacheDir, `toxiproxy-${TOXIPROXY_VERSION}`);
   const staging = `${home}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });

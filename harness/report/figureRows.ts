@@ -24,6 +24,11 @@ export function figureRows(result: RunResult): [string, string | number][] {
     result.incomplete
       ? ["jobs unfinished (run cut short, not judged)", c.unfinished ?? 0]
       : [by("lost-jobs", "jobs lost"), c.lost],
+  );
+  const finalState = result.checkers["final-state"]?.figures;
+  if (finalState)
+    rows.push([by("final-state", "final states the ledger contradicts"), finalState.contradicted]);
+  rows.push(
     [by("re-executions", "double executions"), c.doubleExecutions],
     [by("re-executions", "runs after success"), c.runsAfterSuccess],
     ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import type { CheckerName } from "../checkers/types.ts";
 import { INFORMATIONAL_MARK } from "./figureRows.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { settingPairs } from "./sutSettings.ts";
 import { informationalNote, verdictWithNote } from "./verdictNote.ts";
 
 const require = createRequire(import.meta.url);
@@ -41,6 +42,7 @@ function summaryRows(result: RunResult): string {
   const c = result.counts;
   const by = (checker: CheckerName, label: string) =>
     result.checkers[checker]?.informational ? `${label}${INFORMATIONAL_MARK}` : label;
+  const finalState = result.checkers["final-state"]?.figures;
   const rows: [string, string | number][] = [
     ["verdict", verdictWithNote(result, "see the checkers below")],
     [
@@ -49,7 +51,7 @@ function summaryRows(result: RunResult): string {
     ],
     [
       "scheduler",
-      `${result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}`,
+      `${result.sut ? `${result.sut.adapter} ${result.sut.version}` : result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}${result.sut ? `, wiring ${result.sut.wiring}` : ""}`,
     ],
     ["seed", result.seed],
     result.incomplete
@@ -58,6 +60,14 @@ function summaryRows(result: RunResult): string {
           `${c.accepted} / ${c.completed} / ${c.unfinished ?? 0}`,
         ]
       : [by("lost-jobs", "jobs accepted / completed / lost"), `${c.accepted} / ${c.completed} / ${c.lost}`],
+    ...(finalState
+      ? [
+          [by("final-state", "final states the ledger contradicts"), finalState.contradicted] as [
+            string,
+            number,
+          ],
+        ]
+      : []),
     [
       by("re-executions", "double executions / runs after success"),
       `${c.doubleExecutions} / ${c.runsAfterSuccess}`,
@@ -73,6 +83,26 @@ function summaryRows(result: RunResult): string {
     ]);
   }
   return rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`).join("");
+}
+
+/**
+ * The scheduler under test as the run built it: its wiring and the effective settings of the
+ * scheduler and of its store, read from the built instances (the terminal prints the same).
+ */
+function sutSection(result: RunResult): string {
+  const sut = result.sut;
+  if (!sut) return "";
+  const head = `<h2>Scheduler under test: ${escapeHtml(sut.adapter)} ${escapeHtml(sut.version)}, wiring ${escapeHtml(sut.wiring)}</h2>`;
+  if (!sut.effective) {
+    return `${head}\n<p class="note">No effective settings: the run ended before the scheduler was built.</p>`;
+  }
+  const part = (title: string, settings: Record<string, unknown>) =>
+    `<tr><th colspan="2">${escapeHtml(title)}</th></tr>${settingPairs(settings)
+      .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`)
+      .join("")}`;
+  return `${head}
+<p class="note">Read from the built instances, not from the scenario: the recovery bound and every timing check use the scheduler's settings.</p>
+<table id="sut-settings">${part("scheduler", sut.effective.scheduler)}${part("store", sut.effective.store)}</table>`;
 }
 
 function checkerRows(result: RunResult): string {
@@ -119,6 +149,7 @@ tr.pass .verdict { color: #17803d; font-weight: 600; } tr.fail .verdict { color:
 <h1>${escapeHtml(result.scenario)}: <span class="banner ${result.verdict}">${result.verdict.toUpperCase()}</span></h1>${informationalNote(result) ? `\n<p class="note">${escapeHtml(verdictWithNote(result, "see the checkers below"))}</p>` : ""}
 <p class="note">${escapeHtml(result.description)}. Started ${escapeHtml(result.startedAt)}.${result.server.isMongoDB ? "" : " Ran against the Java stand-in server: its timings are not MongoDB timings."}${result.incomplete ? ` Run incomplete: ${escapeHtml(result.incomplete)}.` : ""}</p>
 <table>${summaryRows(result)}</table>
+${sutSection(result)}
 <h2>Checkers</h2>
 <table><tr><th>checker</th><th>verdict</th><th>summary and evidence</th></tr>${checkerRows(result)}</table>
 <h2>Jobs started and completed per second</h2>

@@ -1,6 +1,7 @@
 import Table from "cli-table3";
 import { figureRows } from "./figureRows.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { effectiveLines } from "./sutSettings.ts";
 import { informationalNote } from "./verdictNote.ts";
 
 const colours = { pass: "\x1b[32m", fail: "\x1b[31m", unknown: "\x1b[33m", reset: "\x1b[0m" } as const;
@@ -72,17 +73,4 @@ export function renderSummary(
     `verdict: ${verdictText(result.verdict, colour)}${note ? ` (${note}; see the checkers above)` : ""}`,
   );
   return lines.join("\n");
-}
-
-/** The wiring and the effective settings of the scheduler and its store, as read from them. */
-function effectiveLines(
-  wiring: string,
-  e: NonNullable<NonNullable<RunResult["sut"]>["effective"]>,
-): string[] {
-  const kv = (o: Record<string, unknown>) =>
-    Object.entries(o)
-      .filter(([, v]) => v !== null && v !== undefined)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(", ");
-  return [`wiring ${wiring}: scheduler ${kv(e.scheduler)}`, `  store ${kv(e.store)}`];
 }

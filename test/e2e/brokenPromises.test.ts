@@ -49,7 +49,7 @@ describe("crash-recovery against schedulers that break the total queue (stand-in
       );
       expect(run.code).toBe(1);
       const unrun =
-        latest(reports).checkers["lost-jobs"]?.violations.filter(
+        latest(reports).checkers["final-state"]?.violations.filter(
           (v) => v.kind === "completed-without-success",
         ) ?? [];
       expect(unrun.length).toBeGreaterThanOrEqual(1);

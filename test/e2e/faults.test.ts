@@ -161,7 +161,7 @@ describe.skipIf(missing !== null)("faults take effect (Toxiproxy and libfaketime
 });
 
 describe("bad fault input and missing fault tools", () => {
-  it("an unknown fault type and a window longer than the run: one line, exit 3, nothing started", async () => {
+  it("an unknown fault type and a window longer than the run: both in one line, exit 3, nothing started", async () => {
     const run = await runHarness([
       "scenario",
       "crash-recovery",
@@ -177,6 +177,9 @@ describe("bad fault input and missing fault tools", () => {
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/^harness: invalid settings: .*--fault earthquake:at=0\.2: type/);
+    expect(run.stderr).toContain(
+      "--fault partition:for=9000: a window of 9000 ms is not shorter than the drain timeout (5000 ms)",
+    );
     expect(run.all).not.toContain("MongoDB target");
   });
 
@@ -187,7 +190,7 @@ describe("bad fault input and missing fault tools", () => {
     });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(
-      /harness: network faults need Toxiproxy 2\.5\.0: install Go .* or put toxiproxy-server on the PATH/,
+      /^harness: invalid settings: network faults need Toxiproxy 2\.5\.0: install Go .* or put toxiproxy-server on the PATH/,
     );
     expect(run.all).not.toContain("MongoDB target:");
   });

@@ -3,6 +3,7 @@ import { resolveSettings } from "../../harness/config/resolveSettings.ts";
 import type { Scenario } from "../../harness/config/scenarioSchema.ts";
 import { HarnessError } from "../../harness/exitCodes.ts";
 import { parseFaultFlag } from "../../harness/faults/faultFlag.ts";
+import { faultSupportProblems } from "../../harness/faults/faultRig.ts";
 import { planFaults } from "../../harness/faults/planFaults.ts";
 import { runFaults } from "../../harness/faults/runFaults.ts";
 import type { LedgerRecord, WindowRecord } from "../../harness/ledger/records.ts";
@@ -93,6 +94,83 @@ describe("fault planning", () => {
     expect(impossible).toMatch(/window of 60000 ms is not shorter than the drain timeout \(10000 ms\)/);
     expect(impossible).toMatch(/target w9, but the run has 3 worker processes/);
     expect(() => resolveSettings(base, {}, [], { add: ["partition:for=6000,target=w3"] })).not.toThrow();
+  });
+
+  it("names schema and semantic fault problems, and what the machine or target lacks, all in one line", () => {
+    const scenario: Scenario = {
+      ...base,
+      settings: {
+        ...base.settings,
+        check: { drainTimeoutMs: 10_000 },
+        faults: { kills: 0, list: [{ type: "block-loop", target: "w7", forMs: 2000 }] },
+      },
+    };
+    const asked: string[][] = [];
+    let message = "";
+    try {
+      resolveSettings(scenario, {}, ["--port 70000: bad"], {
+        add: [
+          "earthquake:at=0.1",
+          "latency:latency=-5",
+          "partition:for=60000",
+          "clock-offset:target=w2,offset=1000",
+        ],
+        support: (needs) => {
+          asked.push([...needs].sort());
+          return ["network faults need Toxiproxy (test)", "clock faults need libfaketime (test)"];
+        },
+      });
+    } catch (e) {
+      expect(e).toBeInstanceOf(HarnessError);
+      expect((e as HarnessError).code).toBe(3);
+      message = (e as HarnessError).message;
+    }
+    expect(message.split("\n")).toHaveLength(1);
+    // The schema's problems …
+    expect(message).toContain("--fault earthquake:at=0.1: type: Invalid discriminator");
+    expect(message).toMatch(/--fault latency:latency=-5: latencyMs: Too small/);
+    // … beside the semantic ones of the entries the schema accepts, each named as the user wrote it …
+    expect(message).toContain(
+      "--fault partition:for=60000: a window of 60000 ms is not shorter than the drain timeout (10000 ms)",
+    );
+    expect(message).toContain("fault 1 (block-loop): target w7, but the run has 3 worker processes");
+    // … what the machine lacks for every fault type listed (the rejected latency entry needs
+    // Toxiproxy too), and the other flags' problems.
+    expect(asked).toEqual([["libfaketime", "toxiproxy"]]);
+    expect(message).toContain("network faults need Toxiproxy (test)");
+    expect(message).toContain("clock faults need libfaketime (test)");
+    expect(message).toContain("--port 70000: bad");
+    // A clean list asks the same question and reports only its answer.
+    expect(() =>
+      resolveSettings(base, {}, [], {
+        add: ["partition:for=6000,target=w3"],
+        support: () => ["network faults need Toxiproxy (test)"],
+      }),
+    ).toThrow(/^invalid settings: network faults need Toxiproxy \(test\)$/);
+    expect(() =>
+      resolveSettings(base, {}, [], { add: ["kill:target=w3"], support: () => ["never asked"] }),
+    ).not.toThrow();
+  });
+
+  it("checks the MongoDB target and the machine for the faults' needs without starting anything", () => {
+    const missing = faultSupportProblems(new Set(["toxiproxy", "libfaketime"]), {
+      cacheDir: "/nonexistent-cache",
+      mongoUri: "mongodb+srv://cluster.example.net/db",
+      env: { PATH: "/nonexistent-bin", HARNESS_LIBFAKETIME: "/nonexistent/libfaketime.so.1" },
+    });
+    expect(missing).toEqual([
+      expect.stringMatching(/single-host mongodb:\/\/ URI/),
+      expect.stringMatching(/^network faults need Toxiproxy 2\.5\.0: install Go/),
+      "HARNESS_LIBFAKETIME=/nonexistent/libfaketime.so.1: no such file",
+    ]);
+    expect(
+      faultSupportProblems(new Set(["toxiproxy"]), {
+        cacheDir: "/nonexistent-cache",
+        mongoUri: "mongodb://127.0.0.1:27017/db",
+        env: { PATH: "/nonexistent-bin" },
+      }),
+    ).toHaveLength(1);
+    expect(faultSupportProblems(new Set(), { cacheDir: "/nonexistent-cache", env: {} })).toEqual([]);
   });
 
   it("refuses a clock fault on a busy target (its worker must start under libfaketime)", () => {

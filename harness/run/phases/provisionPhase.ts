@@ -6,6 +6,7 @@ import { FileLedger } from "../../ledger/fileLedger.ts";
 import { sizeLongJobs } from "../../load/longJobs.ts";
 import { defaultCacheDir, provisionMongo } from "../../mongo/provision.ts";
 import type { ProviderChoice } from "../../mongo/target.ts";
+import { settingsText } from "../../report/sutSettings.ts";
 import type { EffectiveSettings } from "../../sut/adapter.ts";
 import type { RunContext } from "./runContext.ts";
 
@@ -71,10 +72,5 @@ export async function provisionPhase(
 
 /** One line on the scheduler under test and the settings read from it. */
 function describeSut(adapter: string, wiring: string, e: EffectiveSettings): string {
-  const kv = (o: Record<string, unknown>) =>
-    Object.entries(o)
-      .filter(([, v]) => v !== null && v !== undefined)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(", ");
-  return `scheduler: ${adapter}, wiring ${wiring}; effective: ${kv(e.scheduler)}; store: ${kv(e.store)}`;
+  return `scheduler: ${adapter}, wiring ${wiring}; effective: ${settingsText(e.scheduler)}; store: ${settingsText(e.store)}`;
 }

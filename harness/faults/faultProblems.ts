@@ -1,0 +1,62 @@
+/**
+ * Every problem of a run's fault list that can be found before anything starts, found together
+ * with the schema's: an entry the schema rejects does not hide another entry's unknown worker, a
+ * window longer than the run, or a fault the machine or the MongoDB target cannot support.
+ */
+import type { z } from "zod";
+import type { runSettingsSchema } from "../config/scenarioSchema.ts";
+import { faultSpec } from "./faultSpecs.ts";
+import type { FaultNeed } from "./faultType.ts";
+import { faultRegistry } from "./index.ts";
+
+/** Says, for the needs of a run's faults, what this machine or MongoDB target lacks (one line each). */
+export type FaultSupportCheck = (needs: ReadonlySet<FaultNeed>) => string[];
+
+type Shape = typeof runSettingsSchema.shape;
+
+/** A setting's value if it is valid by its own schema (its default when unset), else undefined. */
+function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const r = schema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
+
+/**
+ * The problems of the merged (not yet validated) settings' fault list beyond its schema. `label`
+ * names entry i as the user wrote it (a `--fault` flag, or the scenario's list). The bounds come
+ * from the run's own settings where those are valid; an invalid one is the schema's to report.
+ */
+export function faultListProblems(
+  merged: { sut?: unknown; load?: unknown; check?: unknown; faults?: unknown },
+  shape: Shape,
+  label: (i: number, type: string) => string,
+  support?: FaultSupportCheck,
+): string[] {
+  const field = (part: unknown, key: string) =>
+    typeof part === "object" && part !== null ? (part as Record<string, unknown>)[key] : undefined;
+  const list = field(merged.faults, "list");
+  const entries = Array.isArray(list) ? (list as unknown[]) : [];
+  const processes = valid(shape.sut.shape.processes, field(merged.sut, "processes"));
+  const runForMs = valid(shape.load.shape.runForMs, field(merged.load, "runForMs"));
+  const drainMs = valid(shape.check.shape.drainTimeoutMs, field(merged.check, "drainTimeoutMs"));
+  const runMs = runForMs ?? drainMs;
+  const what = runForMs !== undefined ? "the run's observation time" : "the drain timeout";
+
+  const problems: string[] = [];
+  const needs = new Set<FaultNeed>();
+  entries.forEach((entry, i) => {
+    const type = field(entry, "type");
+    if (typeof type === "string" && Object.hasOwn(faultRegistry, type))
+      for (const need of faultRegistry[type as keyof typeof faultRegistry].needs) needs.add(need);
+    const parsed = faultSpec.safeParse(entry);
+    if (!parsed.success) return; // the schema names it
+    const spec = parsed.data;
+    const where = label(i, spec.type);
+    const m = /^w(\d+)$/.exec(spec.target);
+    if (m && processes !== undefined && Number(m[1]) > processes)
+      problems.push(`${where}: target ${spec.target}, but the run has ${processes} worker processes`);
+    if (runMs !== undefined && spec.forMs >= runMs)
+      problems.push(`${where}: a window of ${spec.forMs} ms is not shorter than ${what} (${runMs} ms)`);
+  });
+  if (support && needs.size) problems.push(...support(needs));
+  return problems;
+}
