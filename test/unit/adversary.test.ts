@@ -28,7 +28,7 @@ function violationsOf(out: { results: AnyCheckerResult[] }) {
   );
 }
 
-const crashRecovery = ["lost-jobs", "re-executions", "recovery-time"] as const;
+const crashRecovery = ["lost-jobs", "final-state", "re-executions", "recovery-time"] as const;
 
 describe("a process that outlived its recorded death", () => {
   const w1 = instanceOf("w1", 1);
@@ -139,5 +139,42 @@ describe("a fault window without its end", () => {
 
   it("passes its twin, whose freeze is healed just before the recovery", () => {
     expect(check(crashRecovery, frozen(9_990), states).verdict).toBe("pass");
+  });
+});
+
+describe("a repeat rule on a run of a one-shot job", () => {
+  it("fails a one-shot job run again after its success, the re-run carrying a repeat rule", () => {
+    const b = new HistoryBuilder()
+      .accept("a")
+      .run("a", "w1", 1, 10, 20)
+      .run("a", "w2", 1, 2000, 2100, { repeat: { every: 1000 }, nextRunAt: 1500 });
+    const out = check(["lost-jobs", "final-state", "re-executions"], b, [job("a", "completed")]);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "re-executions",
+      kind: "run-after-success",
+      jobId: "a",
+    });
+  });
+
+  it("holds a one-shot job's final state against the ledger though its run carries a repeat rule", () => {
+    const b = new HistoryBuilder()
+      .accept("a")
+      .run("a", "w1", 1, 10, 20, { outcome: "error", repeat: { every: 1000 }, ack: null });
+    const out = check(["final-state"], b, [job("a", "completed")]);
+    expect(violationsOf(out)).toContainEqual({
+      checker: "final-state",
+      kind: "completed-without-success",
+      jobId: "a",
+    });
+  });
+
+  it("passes the twin: a job accepted as repeating, each slot run once", () => {
+    const b = new HistoryBuilder().accept("r", 0, { expect: "repeating" });
+    for (const slot of [0, 1000, 2000])
+      b.run("r", "w1", 1, slot + 10, slot + 20, { repeat: { every: 1000 }, nextRunAt: slot, ack: null });
+    const out = check(["lost-jobs", "final-state", "re-executions"], b, [job("r", "pending")]);
+    expect(violationsOf(out)).toEqual([]);
+    expect(out.results.find((r) => r.name === "re-executions")?.verdict).toBe("pass");
   });
 });
