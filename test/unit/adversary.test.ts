@@ -178,3 +178,54 @@ describe("a repeat rule on a run of a one-shot job", () => {
     expect(out.results.find((r) => r.name === "re-executions")?.verdict).toBe("pass");
   });
 });
+
+describe("priority order around a killed job", () => {
+  // hi (priority 1) is killed on w1 at 100; its lock lapses by 1100 at the latest. w2 runs
+  // priority-5 jobs from 200 on, 90 ms each; hi runs again at `rerun`.
+  const killedHi = (rerun: number, lows: number) => {
+    const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("hi", "w1", 1, 10, null, { priority: 1, lockUntil: 1005 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "hi" }]);
+    for (let i = 0; i < lows; i++) b.run(`lo${i}`, "w2", 1, 200 + i * 100, 290 + i * 100, { priority: 5 });
+    return b.run("hi", "w2", 1, rerun, rerun + 50, { priority: 1 });
+  };
+
+  it("passes priority-5 jobs that start while the killed priority-1 job's lock has not lapsed", () => {
+    const out = check(["priority-order"], killedHi(1100, 9));
+    expect(out.verdict).toBe("pass");
+  });
+
+  it("fails a priority-5 job started long after the killed priority-1 job's lock lapsed", () => {
+    const out = check(["priority-order"], killedHi(3000, 28));
+    expect(out.verdict).toBe("fail");
+    expect(out.results[0]?.violations[0]?.evidence).toMatchObject({ waitingJob: "hi" });
+  });
+});
+
+describe("starvation around a killed limited job", () => {
+  // a (name lim, limit 1) is killed on w1 at 100, its lock lapsing by 1100 at the latest; b (lim,
+  // due at 0) waits; w2 has a free slot throughout. a runs again at `rerun`, b right after it.
+  const killedLimited = (rerun: number) => {
+    const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 1, 0, 2);
+    const lim = { name: "lim", concurrency: 1 };
+    b.run("a", "w1", 1, 10, null, { ...lim, lockUntil: 1005 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("x", "w2", 1, 20, 30);
+    b.run("a", "w2", 1, rerun, rerun + 50, lim);
+    return b.run("b", "w2", 1, rerun + 100, rerun + 150, lim);
+  };
+
+  it("passes a name held at its limit by a dead run's lock until the lock lapsed", () => {
+    expect(check(["concurrency-limit"], killedLimited(1100)).verdict).toBe("pass");
+  });
+
+  it("fails a name left below its limit for 3 s after the dead run's lock lapsed, a job waiting and a slot free", () => {
+    const out = check(["concurrency-limit"], killedLimited(4100));
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "concurrency-limit",
+      kind: "starvation",
+      jobId: undefined,
+    });
+  });
+});
