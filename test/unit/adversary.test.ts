@@ -229,3 +229,64 @@ describe("starvation around a killed limited job", () => {
     });
   });
 });
+
+describe("repeating jobs: a first slot alone, a job that never ran, a slot run twice", () => {
+  const every = { repeat: { every: 1000 }, ack: null } as const;
+  /** r runs its slots 0, 1000, … up to `slots` on w1 (10 ms after each, 10 ms long). */
+  const ticking = (slots: number, runEndedAt = slots * 1000) => {
+    const b = new HistoryBuilder().accept("r", 0, { expect: "repeating" });
+    for (let i = 0; i < slots; i++)
+      b.run("r", "w1", 1, i * 1000 + 10, i * 1000 + 20, { ...every, nextRunAt: i * 1000 });
+    return { b, runEndedAt };
+  };
+  const judge = (b: HistoryBuilder, runEndedAt: number) =>
+    check(["repeat-ticks", "lost-jobs"], b, [job("r", "pending")], { runEndedAt });
+
+  it("fails an interval job that ran its first slot and never again in 20 s", () => {
+    const { b } = ticking(1);
+    const out = judge(b, 20_000);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({ checker: "repeat-ticks", kind: "missed-tick", jobId: "r" });
+  });
+
+  it("fails a cron job that ran its first slot and never again", () => {
+    const b = new HistoryBuilder()
+      .accept("c", 0, { expect: "repeating" })
+      .run("c", "w1", 1, 10, 20, { repeat: { cron: "*/2 * * * * *", timezone: "Asia/Kolkata" }, ack: null });
+    const out = check(["repeat-ticks"], b, [], { runEndedAt: 20_000 });
+    expect(violationsOf(out)).toContainEqual({ checker: "repeat-ticks", kind: "missed-tick", jobId: "c" });
+  });
+
+  it("passes the twins: the second slot ran, or the run ended before the second slot was due", () => {
+    const { b, runEndedAt } = ticking(20);
+    expect(judge(b, runEndedAt).verdict).toBe("pass");
+    expect(judge(ticking(1).b, 1100).verdict).toBe("pass");
+  });
+
+  it("never passes a job accepted as repeating that never ran", () => {
+    const { b, runEndedAt } = ticking(20);
+    b.accept("q", 0, { expect: "repeating" });
+    const out = check(["repeat-ticks", "lost-jobs"], b, [job("r", "pending"), job("q", "pending")], {
+      runEndedAt,
+    });
+    expect(out.verdict).toBe("unknown");
+    expect(out.results[0]?.unknowns).toContainEqual(
+      expect.objectContaining({ kind: "never-ran", jobId: "q" }),
+    );
+  });
+
+  it("fails a slot run twice at once though the first run's process was killed afterwards; passes a re-run after the death", () => {
+    const twice = (killAt: number) => {
+      const { b } = ticking(20);
+      b.run("r", "w2", 1, 20_010, null, { ...every, nextRunAt: 20_000 }).kill("w2", 1, killAt);
+      b.run("r", "w3", 1, 20_050, 20_060, { ...every, nextRunAt: 20_000 });
+      for (let i = 21; i < 30; i++)
+        b.run("r", "w3", 1, i * 1000 + 10, i * 1000 + 20, { ...every, nextRunAt: i * 1000 });
+      return judge(b, 30_000);
+    };
+    const out = twice(20_100);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({ checker: "repeat-ticks", kind: "double-tick", jobId: "r" });
+    expect(twice(20_040).verdict).toBe("pass");
+  });
+});
