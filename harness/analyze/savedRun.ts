@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { claimOrders } from "../checkers/claimOrder.ts";
 import type { JobState } from "../checkers/types.ts";
 import { type RunSettings, runSettingsSchema } from "../config/scenarioSchema.ts";
 import { HarnessError } from "../exitCodes.ts";
@@ -11,6 +12,11 @@ import { describeIssues } from "../util/zodErrors.ts";
 
 /** The files of a run folder that `analyze` reads. */
 export const RUN_FILES = { result: "result.json", history: "history.jsonl", finalState: "final-state.json" };
+
+const claimOrderNames = Object.keys(claimOrders) as [
+  keyof typeof claimOrders,
+  ...(keyof typeof claimOrders)[],
+];
 
 /** What analyze needs of a saved result.json; anything else in it is ignored. */
 const savedResult = z.object({
@@ -34,7 +40,12 @@ const savedResult = z.object({
   }),
   server: z.object({ provider: z.string(), version: z.string(), isMongoDB: z.boolean() }),
   load: z.unknown(),
-  sut: z.unknown().optional(),
+  // The claim order decides how recovery-time judges a late recovery: an unknown one is refused
+  // rather than read as the default.
+  sut: z
+    .object({ claimOrder: z.enum(claimOrderNames).optional() })
+    .loose()
+    .optional(),
   checkers: z.record(
     z.string(),
     z.object({ verdict: z.enum(["pass", "fail", "unknown"]), informational: z.boolean().optional() }).loose(),

@@ -1,5 +1,6 @@
 import type { KillRecord } from "../ledger/records.ts";
 import { percentile, round } from "../util/stats.ts";
+import { claimOrderPhrase, DEFAULT_CLAIM_ORDER } from "./claimOrder.ts";
 import type { Execution } from "./executions.ts";
 import type { RecoveryFigures } from "./figures.ts";
 import { lockExpiryBound, retriedInDatabase } from "./reexecutions.ts";
@@ -28,7 +29,7 @@ const iso = (t: number) => new Date(t).toISOString();
  * lock must expire, then a worker must poll). A re-run before the killed execution's lock could
  * have expired breaks the lock. A recovery over bound + tolerance is late; it is a violation
  * unless the ledger shows every worker busy with jobs that come first in the scheduler's claim
- * order for the whole wait. A job never run again is a violation, unless its handler had ended
+ * order (the one its adapter declares, claimOrder.ts) for the whole wait. A job never run again is a violation, unless its handler had ended
  * and the database holds its outcome (the kill fell between the database update and the
  * acknowledgement event).
  */
@@ -181,15 +182,16 @@ function explainLate(
   from: number,
   to: number,
   index: RunIndex,
-  settings: Pick<CheckSettings, "pollIntervalMs" | "recoveryToleranceMs">,
+  settings: Pick<CheckSettings, "pollIntervalMs" | "recoveryToleranceMs" | "claimOrder">,
 ): { unexplained: boolean; text: string } {
+  const order = settings.claimOrder ?? DEFAULT_CLAIM_ORDER;
   for (let i = index.firstStartingAtOrAfter(from); i < index.executions.length; i++) {
     const j = index.executions[i] as Execution;
     if (j.start >= to) break;
-    if (index.claimAt(j) >= from && index.passesOver(j, v)) {
+    if (index.claimAt(j) >= from && index.passesOver(j, v, order)) {
       return {
         unexplained: true,
-        text: `job ${j.jobId} (${j.name}, priority ${j.priority}) was claimed at ${iso(j.start)} while this one was claimable and comes first in claim order`,
+        text: `job ${j.jobId} (${j.name}, priority ${j.priority}) was claimed at ${iso(j.start)} while this one was claimable and comes first in ${claimOrderPhrase(order)}`,
       };
     }
   }
@@ -208,7 +210,10 @@ function explainLate(
       };
     }
   }
-  return { unexplained: false, text: "every worker was busy with jobs that come first in the claim order" };
+  return {
+    unexplained: false,
+    text: `every worker was busy with jobs that come first in ${claimOrderPhrase(order)}${order === "per-name" ? " or are of other names" : ""}`,
+  };
 }
 
 /** The longest part of [from, to) during which `name` ran below `limit` (not counting one stale lock). */

@@ -1,19 +1,8 @@
 import type { History } from "../ledger/history.ts";
 import type { WindowRecord } from "../ledger/records.ts";
+import { type ClaimOrder, passesOver } from "./claimOrder.ts";
 import { buildExecutions, deathsByInstance, type Execution, executionsByJob } from "./executions.ts";
 import { Steps } from "./steps.ts";
-
-/**
- * The scheduler's claim order (mongo-job-scheduler 1.x `findAndLockNext`): jobs without a
- * concurrency limit first, by (priority, nextRunAt); only when none is claimable, limited jobs by
- * (priority, nextRunAt), skipping names whose running count is at their limit.
- */
-export function sortsBefore(
-  a: Pick<Execution, "priority" | "nextRunAt">,
-  b: Pick<Execution, "priority" | "nextRunAt">,
-) {
-  return a.priority < b.priority || (a.priority === b.priority && a.nextRunAt < b.nextRunAt);
-}
 
 /** An unavailable stretch of one process instance (a fault window: frozen, partitioned, …). */
 export interface Unavailable {
@@ -264,16 +253,18 @@ export class RunIndex {
   }
 
   /**
-   * Whether claiming `j` at its start passed over `v`, which was claimable then by the claim
-   * order: evidence that `v` was not recovered when it could have been.
+   * Whether claiming `j` at its start passed over `v`, which was claimable then by the scheduler's
+   * claim order (claimOrder.ts): evidence that `v` was not recovered when it could have been.
    */
-  passesOver(j: Execution, v: Execution): boolean {
-    if (j.jobId === v.jobId) return false;
-    if (v.concurrency == null) return j.concurrency != null || sortsBefore(v, j);
-    if (j.concurrency == null) return false;
-    if (!sortsBefore(v, j)) return false;
-    if (j.name === v.name) return true;
-    return this.runningCount(v.name, j.start) < v.concurrency;
+  passesOver(j: Execution, v: Execution, order: ClaimOrder): boolean {
+    return passesOver(order, j, v, this);
+  }
+
+  /** Whether e re-runs a job whose previous execution died before it was acknowledged. */
+  recoversLapsedLock(e: Execution): boolean {
+    const list = this.byJob.get(e.jobId) ?? [];
+    const at = list.indexOf(e);
+    return at > 0 && (list[at - 1] as Execution).diedAt !== undefined;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { History } from "../ledger/history.ts";
+import type { ClaimOrder } from "./claimOrder.ts";
 import type { CheckerName, FiguresByChecker } from "./figures.ts";
 
 export type { CheckerName, FiguresByChecker } from "./figures.ts";
@@ -39,6 +40,11 @@ export interface CheckSettings {
   recoveryToleranceMs: number;
   /** Slack for other timing checks (claim round trips, timers firing late). */
   timingToleranceMs: number;
+  /**
+   * How the scheduler picks the next job to claim (claimOrder.ts), as its adapter declares it;
+   * mongo-job-scheduler's global priority order when unset.
+   */
+  claimOrder?: ClaimOrder;
   /** The scheduler's maxExecutionMs, when stall detection was on. */
   maxExecutionMs?: number;
   /** When the run stopped observing (ms): open executions are cut here. */

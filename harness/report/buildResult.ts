@@ -1,3 +1,4 @@
+import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import { checkerRegistry, isCheckerName } from "../checkers/index.ts";
 import type { AnyCheckerResult, Checker, CheckInput, CheckSettings } from "../checkers/types.ts";
 import { keyByName, overallVerdict, runCheckers } from "../checkers/verdicts.ts";
@@ -29,13 +30,15 @@ export interface RunMeta {
 
 /**
  * The settings the checkers take: the timing read from the built scheduler when the run recorded
- * it (what the user gave the Scheduler, whatever the wiring), else the run's configuration.
+ * it (what the user gave the Scheduler, whatever the wiring), else the run's configuration; and
+ * the claim order the scheduler's adapter declared, when the run recorded it.
  */
 export function checkSettings(
   config: RunSettings,
   runEndedAt: number,
   complete: boolean,
   timing?: TimingSettings,
+  claimOrder?: ClaimOrder,
 ): CheckSettings {
   const lockTimeoutMs = timing?.lockTimeoutMs ?? config.sut.lockTimeoutMs;
   const pollIntervalMs = timing?.pollIntervalMs ?? config.sut.pollIntervalMs;
@@ -47,6 +50,7 @@ export function checkSettings(
     recoveryToleranceMs: config.check.recoveryToleranceMs,
     timingToleranceMs: config.check.timingToleranceMs,
     ...(maxExecutionMs ? { maxExecutionMs } : {}),
+    ...(claimOrder ? { claimOrder } : {}),
     runEndedAt,
   };
 }
@@ -101,6 +105,7 @@ export function buildResult(
       meta.runEndedAt,
       meta.incomplete === null,
       meta.sut?.effective?.timing,
+      meta.sut?.claimOrder,
     ),
     history,
     finalState,

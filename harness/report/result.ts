@@ -1,3 +1,4 @@
+import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import type { CheckerName, CheckerResult, CheckerResults, Verdict } from "../checkers/types.ts";
 import type { RunSettings } from "../config/scenarioSchema.ts";
 import type { HistoryProblem } from "../ledger/history.ts";
@@ -70,6 +71,11 @@ export interface RunResult {
     adapter: string;
     version: string;
     wiring: string;
+    /**
+     * How the scheduler claims (claimOrder.ts), as its adapter declares it; the recovery-time
+     * checker judges late recoveries by it. Absent in results written before: global-priority.
+     */
+    claimOrder?: ClaimOrder;
     effective: EffectiveSettings | null;
   };
   /** Jobs in the run's collection by final status, as the database held them when the run ended. */

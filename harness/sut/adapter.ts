@@ -1,4 +1,5 @@
 import type { Db } from "mongodb";
+import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import type { JobState } from "../checkers/types.ts";
 import type { JobControl } from "./jobsApi.ts";
 
@@ -130,6 +131,8 @@ export interface SchedulerAdapter {
   /** The npm package name. */
   readonly name: string;
   readonly capabilities: ReadonlySet<Capability>;
+  /** How it picks the next job to claim; the recovery-time checker explains late recoveries by it. */
+  readonly claimOrder: ClaimOrder;
   /** The installed version of the scheduler. */
   version(): string;
   /** Builds the scheduler (without starting it) and reads its effective settings. */

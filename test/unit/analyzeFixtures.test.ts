@@ -1,11 +1,13 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ANALYSIS_FILE, analyzeRun, writeAnalysis } from "../../harness/analyze/analyzeRun.ts";
+import { writeHistory } from "../../harness/ledger/history.ts";
 import type { RunResult } from "../../harness/report/result.ts";
 import { scenarios } from "../../scenarios/index.ts";
 import { projectRoot } from "../support/harnessCli.ts";
+import { HistoryBuilder, job } from "../support/histories.ts";
 
 // Saved runs of the harness (small ones, kept as they were written): analyze must reach the
 // verdict the live run reached, checker by checker.
@@ -27,5 +29,50 @@ describe("analyze of the saved runs in test/fixtures", () => {
     writeAnalysis(dir, analysis);
     expect(existsSync(join(dir, ANALYSIS_FILE))).toBe(true);
     expect(readFileSync(join(dir, "result.json"), "utf8")).toBe(before);
+  });
+});
+
+describe("analyze judges a saved run by the claim order its result.json records", () => {
+  // A late recovery behind a priority-9 job of another name: explained when the scheduler claims
+  // name by name (Agenda), a violation under mongo-job-scheduler's global priority order.
+  function savedRun(sut: Record<string, unknown>): string {
+    const dir = mkdtempSync(join(tmpdir(), "analyze-claim-order-"));
+    cpSync(join(fixtures, "crash-recovery-pass"), dir, { recursive: true });
+    const history = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .ready("w2", 2, 0)
+      .run("warm-up", "w2", 2, 50, 60, { ack: "success" })
+      .run("v", "w1", 1, 900, null)
+      .kill("w1", 1, 1000)
+      .run("busy", "w2", 2, 500, 2400, { priority: 1, ack: "success" })
+      .run("report-9", "w2", 2, 2450, 3250, { priority: 9, name: "report", ack: "success" })
+      .run("v", "w2", 2, 3300, 3400, { ack: "success" })
+      .history();
+    writeHistory(join(dir, "history.jsonl"), history);
+    const states = ["warm-up", "v", "busy", "report-9"].map((id) => job(id, "completed"));
+    writeFileSync(join(dir, "final-state.json"), JSON.stringify(states));
+    const result = JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
+    writeFileSync(join(dir, "result.json"), JSON.stringify({ ...result, runEndedAt: 10_000, sut }));
+    return dir;
+  }
+  // Bound 1100 ms, plus the saved run's tolerance of 1000 ms: the recovery (2300 ms) is late.
+  const timing = { lockTimeoutMs: 1000, pollIntervalMs: 100, heartbeatIntervalMs: null };
+  const effective = { timing, scheduler: {}, store: {}, collection: "agendaJobs" };
+  const sut = { adapter: "agenda", version: "6.2.6", wiring: "matched", effective };
+  const recovery = (dir: string) => analyzeRun(dir, scenarios).result.checkers["recovery-time"];
+
+  it("per-name: explained; global-priority, or none recorded: a violation", () => {
+    expect(recovery(savedRun({ ...sut, claimOrder: "per-name" }))?.verdict).toBe("pass");
+    expect(recovery(savedRun({ ...sut, claimOrder: "global-priority" }))?.verdict).toBe("fail");
+    expect(recovery(savedRun(sut))?.verdict).toBe("fail");
+  });
+
+  it("keeps the claim order in the re-checked result", () => {
+    const analysis = analyzeRun(savedRun({ ...sut, claimOrder: "per-name" }), scenarios);
+    expect(analysis.result.sut?.claimOrder).toBe("per-name");
+  });
+
+  it("refuses a claim order it does not know, instead of judging by the default", () => {
+    expect(() => analyzeRun(savedRun({ ...sut, claimOrder: "fifo" }), scenarios)).toThrow(/claimOrder/);
   });
 });

@@ -55,6 +55,7 @@ export function collectPhase(
         adapter: ctx.sutSpec.adapter,
         version: ctx.adapter.version(),
         wiring: ctx.sutSpec.wiring,
+        claimOrder: ctx.adapter.claimOrder,
         effective: ctx.effective ?? null,
       },
     },

@@ -14,7 +14,7 @@ import type {
   WorkerOptions,
 } from "../adapter.ts";
 import type { SutSpec } from "../wiring.ts";
-import { agendaCapabilities } from "./capabilities.ts";
+import { agendaCapabilities, agendaClaimOrder } from "./capabilities.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -94,6 +94,7 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
   return {
     name: "agenda",
     capabilities: capabilitySet,
+    claimOrder: agendaClaimOrder,
     version: () => versionNear(require.resolve("agenda")),
 
     async effective(db, slots) {

@@ -1,7 +1,8 @@
+import type { ClaimOrder } from "../../checkers/claimOrder.ts";
 import type { Capability } from "../adapter.ts";
 
-// Each scheduler's capabilities, declared once: the registry reads them before an adapter is
-// loaded (to refuse a scenario that does not apply), and the adapter reports the same list.
+// Each scheduler's capabilities and claim order, declared once: the registry reads them before an
+// adapter is loaded (to refuse a scenario that does not apply), and the adapter reports the same.
 
 /** What mongo-job-scheduler offers. */
 export const mongoJobSchedulerCapabilities: readonly Capability[] = [
@@ -23,3 +24,9 @@ export const agendaCapabilities: readonly Capability[] = [
   "cron-timezone",
   "dedupe",
 ];
+
+/** mongo-job-scheduler 1.x claims in one global order (findAndLockNext): see claimOrder.ts. */
+export const mongoJobSchedulerClaimOrder: ClaimOrder = "global-priority";
+
+/** Agenda 6 claims name by name (one query per defined name, each poll): see claimOrder.ts. */
+export const agendaClaimOrder: ClaimOrder = "per-name";

@@ -14,7 +14,7 @@ import type {
 } from "../adapter.ts";
 import { loadScheduler, schedulerEntry } from "../schedulerModule.ts";
 import { isPreset, loadBuilder, oneLine, type SutSpec } from "../wiring.ts";
-import { mongoJobSchedulerCapabilities } from "./capabilities.ts";
+import { mongoJobSchedulerCapabilities, mongoJobSchedulerClaimOrder } from "./capabilities.ts";
 
 /** The example application's Scheduler settings (its README, "Locking mechanism"). */
 export const EXAMPLE_POLL_INTERVAL_MS = 1000;
@@ -89,6 +89,7 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
   return {
     name: "mongo-job-scheduler",
     capabilities: capabilitySet,
+    claimOrder: mongoJobSchedulerClaimOrder,
     version: () => versionNear(schedulerEntry()),
 
     async effective(db, slots) {
