@@ -116,8 +116,8 @@ export class RunIndex {
     for (const [worker, list] of this.byWorker()) {
       const first = list[0] as Execution;
       const instance = first.instance;
-      const ready = this.readyAt.get(instance);
-      if (ready === undefined) continue;
+      // A process that executed a job was up, whether or not its ready record is in the history.
+      const ready = this.readyAt.get(instance) ?? first.start;
       const death = this.deaths.get(instance)?.[0] ?? Number.POSITIVE_INFINITY;
       const windows = this.unavailable.get(instance) ?? [];
       const consider = (a: number, b: number) => {
@@ -188,8 +188,7 @@ export class RunIndex {
       perWorker.set(e.workerId, list);
     }
     for (const [id, w] of workers) {
-      const ready = this.readyAt.get(w.instance);
-      if (ready === undefined) continue;
+      const ready = this.readyAt.get(w.instance) ?? w.first;
       const death = this.deaths.get(w.instance)?.[0] ?? Number.POSITIVE_INFINITY;
       const blocked: { t: number; d: number }[] = [...(perWorker.get(id) ?? [])];
       for (const u of this.unavailable.get(w.instance) ?? [])

@@ -16,7 +16,8 @@ export interface HistoryProblem {
     | "double-end"
     | "double-ack"
     | "duplicate-request"
-    | "after-death";
+    | "after-death"
+    | "unpaired-window";
   message: string;
   /** Where the line came from (file:line), for lines that could not be read. */
   where?: string;
@@ -92,7 +93,8 @@ function readLines(text: string, source: string, into: History): void {
 /**
  * Checks how the records fit together: every end and ack belongs to a start of the same
  * execution, comes after it, and comes once; every request is recorded once; no process instance
- * writes a record after the harness recorded its death (see DEATH_SLACK_MS).
+ * writes a record after the harness recorded its death (see DEATH_SLACK_MS); every fault window
+ * has one begin and one end.
  */
 export function structuralProblems(records: readonly LedgerRecord[]): HistoryProblem[] {
   const problems: HistoryProblem[] = [];
@@ -127,6 +129,23 @@ export function structuralProblems(records: readonly LedgerRecord[]): HistoryPro
   const acks = new Set<string>();
   const requests = new Set<string>();
   for (const r of records) if (r.type === "start" && !starts.has(r.execId)) starts.set(r.execId, r.t);
+  // Every fault window is healed, or says it could not be, before the history is read: a begin
+  // without its end (or an end without its begin) leaves the window's extent a guess.
+  const windows = new Map<string, { begins: number; ends: number; fault: string; t: number }>();
+  for (const r of records) {
+    if (r.type !== "fault" || (r.action !== "begin" && r.action !== "end")) continue;
+    const w = windows.get(r.window) ?? { begins: 0, ends: 0, fault: r.fault, t: r.t };
+    if (r.action === "begin") w.begins++;
+    else w.ends++;
+    windows.set(r.window, w);
+  }
+  for (const [window, w] of windows) {
+    if (w.begins === 1 && w.ends === 1) continue;
+    problems.push({
+      kind: "unpaired-window",
+      message: `fault window ${window} (${w.fault}, from ${w.t}) has ${w.begins} begin and ${w.ends} end record(s), not one of each`,
+    });
+  }
   const seenStart = new Set<string>();
   for (const r of records) {
     if (r.type === "start") {

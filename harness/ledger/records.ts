@@ -188,7 +188,8 @@ export const restartRecord = z.object({
  *
  * An `end` with `error` says the fault could not be injected or healed (it may still be in place):
  * the run's verdict is unknown at best, and the fault is named.
- * A window whose `end` is missing lasts until the end of the run.
+ * A window whose `end` is missing lasts until the end of the run, and is a history problem (every
+ * window is healed, or says it could not be, before the history is read).
  */
 export const windowRecord = z.object({
   type: z.literal("fault"),

@@ -92,3 +92,52 @@ describe("a process that outlived its recorded death", () => {
     expect(check(crashRecovery, slack, [job("a", "completed")]).verdict).toBe("pass");
   });
 });
+
+describe("a late recovery needs no ready record to be judged", () => {
+  // w1 is killed at 100 with a; w2 runs x and then stands idle until it takes a at 10 000.
+  const late = (ready: boolean, busy: boolean) => {
+    const b = new HistoryBuilder().accept("a").accept("x");
+    if (ready) b.ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("a", "w1", 1, 10, null, { lockUntil: 1000 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "a" }]);
+    // Busy: x, of a higher priority, holds w2 until a's recovery.
+    b.run("x", "w2", 1, 20, busy ? 9990 : 30, { priority: busy ? 1 : 5 });
+    return b.run("a", "w2", 1, 10_000, 10_100);
+  };
+
+  it("fails a recovery 10 s late behind an idle worker whose process has no ready record", () => {
+    const out = check(crashRecovery, late(false, false), [job("a", "completed"), job("x", "completed")]);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({ checker: "recovery-time", kind: "late-recovery", jobId: "a" });
+    expect(
+      check(crashRecovery, late(true, false), [job("a", "completed"), job("x", "completed")]).verdict,
+    ).toBe("fail");
+  });
+
+  it("passes its twin, late behind a worker busy with a job that comes first", () => {
+    const states = [job("a", "completed"), job("x", "completed", { priority: 1 })];
+    expect(check(crashRecovery, late(false, true), states).verdict).toBe("pass");
+  });
+});
+
+describe("a fault window without its end", () => {
+  // w1 is killed at 100 with a; w2 runs x, is frozen from 40, and takes a at 10 000.
+  const frozen = (endAt: number | null) => {
+    const b = new HistoryBuilder().accept("a").accept("x").ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("a", "w1", 1, 10, null, { lockUntil: 1000 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("x", "w2", 1, 20, 30).unavailable("p1", [["w2", 1]], 40, endAt);
+    return b.run("a", "w2", 1, 10_000, 10_100);
+  };
+  const states = [job("a", "completed"), job("x", "completed")];
+
+  it("does not pass a late recovery that an unending freeze of the only worker would explain", () => {
+    const b = frozen(null);
+    expect(b.history().problems).toContainEqual(expect.objectContaining({ kind: "unpaired-window" }));
+    expect(check(crashRecovery, b, states).verdict).toBe("unknown");
+  });
+
+  it("passes its twin, whose freeze is healed just before the recovery", () => {
+    expect(check(crashRecovery, frozen(9_990), states).verdict).toBe("pass");
+  });
+});
