@@ -13,7 +13,7 @@ import { decide } from "./verdicts.ts";
  * on the one while reporting the other as a known weakness.
  *
  * Contradictions: completed with no execution that ended well; failed with no execution that
- * failed; an attempt count no execution matches; not completed although the scheduler
+ * failed; an attempt count no execution matches (a failed job's must be its last failed attempt); not completed although the scheduler
  * acknowledged a completion. Repeating jobs are left out (their status cycles).
  */
 export const finalStateChecker: Checker<"final-state"> = {
@@ -96,10 +96,13 @@ function contradiction(
         text: `is failed in the database, but none of its ${runs.length} execution(s) failed${job.lastError ? ` (lastError: ${job.lastError})` : ""}`,
       };
     }
-    if (!failedRuns.some((e) => e.attempt === job.attempts)) {
+    // The count never goes back, and a run after the final failure is re-executions' to report:
+    // the last attempt that failed is the count, not any earlier one.
+    const last = Math.max(...failedRuns.map((e) => e.attempt));
+    if (job.attempts !== last) {
       return {
         kind: "attempts-mismatch",
-        text: `is failed after ${job.attempts} attempt(s) in the database, but its failed execution(s) ran attempt ${failedRuns.map((e) => e.attempt).join(", ")}`,
+        text: `is failed after ${job.attempts} attempt(s) in the database, but its failed execution(s) ran attempt ${failedRuns.map((e) => e.attempt).join(", ")}, the last ${last}`,
       };
     }
     return null;

@@ -16,16 +16,26 @@ function clocksOf(env: FaultEnv, procs: string[]): ClockControl {
   return clocks;
 }
 
-/** Asks each worker for its Date.now() and compares it with the reference clock: the fault's evidence. */
-async function observedOffsets(env: FaultEnv, procs: string[]): Promise<Record<string, number | null>> {
-  const out: Record<string, number | null> = {};
+/** What a worker's clocks read against the harness's reference clock, per worker (null: no answer). */
+interface Observed {
+  /** Its Date.now(): the moved wall clock, the fault's evidence. */
+  wall: Record<string, number | null>;
+  /** The clock its ledger records are stamped with: the reference clock, whatever the fault. */
+  ledger: Record<string, number | null>;
+}
+
+/** Asks each worker for its Date.now() and its ledger's clock, and compares both with the reference clock. */
+async function observedOffsets(env: FaultEnv, procs: string[]): Promise<Observed> {
+  const out: Observed = { wall: {}, ledger: {} };
   for (const proc of procs) {
     const before = env.now();
     const reply = (await env.processes.request(proc, { type: "clock" }).catch(() => undefined)) as
-      | { wallMs?: number }
+      | { wallMs?: number; referenceMs?: number }
       | undefined;
     const after = env.now();
-    out[proc] = typeof reply?.wallMs === "number" ? Math.round(reply.wallMs - (before + after) / 2) : null;
+    const offset = (v: unknown) => (typeof v === "number" ? Math.round(v - (before + after) / 2) : null);
+    out.wall[proc] = offset(reply?.wallMs);
+    out.ledger[proc] = offset(reply?.referenceMs);
   }
   return out;
 }
@@ -35,7 +45,9 @@ function healTo0(env: FaultEnv, clocks: ClockControl, procs: string[], stop?: ()
     stop?.();
     for (const proc of procs) clocks.setOffset(proc, 0);
     env.progress(`reset the clock of ${procs.join(", ")}`);
-    return early ? undefined : { observedAfterHealMs: await observedOffsets(env, procs) };
+    if (early) return undefined;
+    const after = await observedOffsets(env, procs);
+    return { observedAfterHealMs: after.wall, ledgerAfterHealMs: after.ledger };
   };
 }
 
@@ -51,11 +63,15 @@ export const clockOffsetFault: FaultType<"clock-offset"> = {
     await new Promise((r) => setTimeout(r, 50));
     const observed = await observedOffsets(env, procs);
     env.progress(
-      `set the clock of ${procs.join(", ")} ${Math.abs(fault.spec.offsetMs)} ms ${fault.spec.offsetMs > 0 ? "ahead" : "behind"} (observed ${Object.values(observed).join(", ")} ms)`,
+      `set the clock of ${procs.join(", ")} ${Math.abs(fault.spec.offsetMs)} ms ${fault.spec.offsetMs > 0 ? "ahead" : "behind"} (observed ${Object.values(observed.wall).join(", ")} ms)`,
     );
     return {
       offsetMs: fault.spec.offsetMs,
-      detail: { plannedOffsetMs: fault.spec.offsetMs, observedOffsetMs: observed },
+      detail: {
+        plannedOffsetMs: fault.spec.offsetMs,
+        observedOffsetMs: observed.wall,
+        ledgerOffsetMs: observed.ledger,
+      },
       heal: healTo0(env, clocks, procs),
     };
   },
@@ -74,6 +90,8 @@ export const clockDriftFault: FaultType<"clock-drift"> = {
       for (const proc of procs) clocks.setOffset(proc, offset);
     };
     const timer = setInterval(step, DRIFT_STEP_MS);
+    // The drift's evidence: the offset the worker reports as it starts, and again before the heal.
+    const atStart = await observedOffsets(env, procs);
     env.progress(`${procs.join(", ")}: clock drifting ${fault.spec.msPerSecond} ms per second`);
     return {
       detail: { msPerSecond: fault.spec.msPerSecond },
@@ -81,7 +99,12 @@ export const clockDriftFault: FaultType<"clock-drift"> = {
         clearInterval(timer);
         const before = early ? undefined : await observedOffsets(env, procs);
         const result = await healTo0(env, clocks, procs)(early);
-        return { observedBeforeHealMs: before ?? null, ...(result ?? {}) };
+        return {
+          observedAtStartMs: atStart.wall,
+          observedBeforeHealMs: before?.wall ?? null,
+          ledgerBeforeHealMs: before?.ledger ?? null,
+          ...(result ?? {}),
+        };
       },
     };
   },

@@ -57,3 +57,52 @@ describe("crash-recovery against schedulers that break the total queue (stand-in
     },
   );
 });
+
+// A broken build under a fault: the fault must still be injected, and the verdict must fail on the
+// promise the build breaks, naming the job. About 35 s each on a busy 2-core machine: HARNESS_SLOW=1.
+describe.skipIf(process.env.HARNESS_SLOW !== "1")(
+  "a claim that ignores live locks, under faults (HARNESS_SLOW=1)",
+  () => {
+    const lockNotHonoured = (result: RunResult) =>
+      result.checkers["re-executions"]?.violations.filter((v) =>
+        ["double-execution", "lock-not-honoured"].includes(v.kind),
+      ) ?? [];
+
+    it("graceful-stop: both SIGTERMs happen, and the run fails naming a job run twice at once", async () => {
+      const reports = tempReports();
+      const run = await runHarness(
+        ["scenario", "graceful-stop", "--jobs", "60", "--seed", "5", "--reports-dir", reports],
+        { HARNESS_SCHEDULER: buildBrokenScheduler("claim-ignores-lock") },
+      );
+      expect(run.code).toBe(1);
+      const result = latest(reports);
+      const stops = (result.faults?.windows ?? []).filter((w) => w.fault === "terminate");
+      expect(stops).toHaveLength(2);
+      expect(result.faults?.failed).toEqual([]);
+      expect(result.checkers["re-executions"]?.verdict).toBe("fail");
+      const found = lockNotHonoured(result);
+      expect(found.length).toBeGreaterThanOrEqual(1);
+      expect(run.stdout).toContain(String(found[0]?.jobId));
+    });
+
+    it("crash-recovery: the run fails naming a job whose live lock was taken", async () => {
+      const reports = tempReports();
+      const run = await runHarness(
+        [
+          "scenario",
+          "crash-recovery",
+          ...small.map((a, i) => (small[i - 1] === "--kills" ? "1" : a)),
+          "--seed",
+          "5",
+          "--reports-dir",
+          reports,
+        ],
+        { HARNESS_SCHEDULER: buildBrokenScheduler("claim-ignores-lock") },
+      );
+      expect(run.code).toBe(1);
+      const found = lockNotHonoured(latest(reports));
+      expect(found.length).toBeGreaterThanOrEqual(1);
+      expect(run.stdout).toContain(String(found[0]?.jobId));
+    });
+  },
+);

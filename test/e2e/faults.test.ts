@@ -1,46 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { findLibfaketime } from "../../harness/faults/faketime.ts";
-import { cachedToxiproxy } from "../../harness/faults/toxiproxy.ts";
-import type { LedgerRecord, WindowRecord } from "../../harness/ledger/records.ts";
-import { defaultCacheDir } from "../../harness/mongo/provision.ts";
+import { faultWindow, historyOf, missingFaultTools } from "../support/faultRuns.ts";
 import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
 import { killAll, marked } from "../support/markedProcesses.ts";
 
-/** Why the fault tools are missing here, or null when both are there. */
-function missingTools(): string | null {
-  const reasons: string[] = [];
-  try {
-    findLibfaketime();
-  } catch (e) {
-    reasons.push(String((e as Error).message));
-  }
-  const path = (process.env.PATH ?? "").split(":");
-  const onPath = (name: string) => path.some((d) => existsSync(join(d, name)));
-  if (!existsSync(cachedToxiproxy(defaultCacheDir())) && !onPath("toxiproxy-server") && !onPath("go"))
-    reasons.push("no Toxiproxy (neither Go nor toxiproxy-server)");
-  return reasons.length ? reasons.join("; ") : null;
-}
-const missing = missingTools();
+const missing = missingFaultTools();
 if (missing) process.stderr.write(`fault end-to-end tests skipped: ${missing}\n`);
-
-function history(runDir: string): LedgerRecord[] {
-  return readFileSync(join(runDir, "history.jsonl"), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as LedgerRecord);
-}
-
-function window(records: LedgerRecord[], fault: string, action: "begin" | "end"): WindowRecord {
-  const w = records.find(
-    (r): r is WindowRecord => r.type === "fault" && r.fault === fault && r.action === action,
-  );
-  if (!w) throw new Error(`no ${fault} ${action} in the history`);
-  return w;
-}
+const history = historyOf;
+const window = faultWindow;
 
 let leftovers: number[] = [];
 afterEach(() => {

@@ -111,4 +111,36 @@ describe("--wiring and --sut", () => {
     expect(result.counts.doubleExecutions).toBeGreaterThan(0);
     expect(run.stdout).toContain("ran while an earlier execution of the same job was still alive");
   });
+
+  it("retry-backoff under Agenda: jobs that fail then succeed, and exhausted ones, end with the counts the ledger shows", async () => {
+    const reports = tempReports();
+    const run = await runHarness([
+      "scenario",
+      "retry-backoff",
+      "--sut",
+      "agenda",
+      "--jobs",
+      "12",
+      "--seed",
+      "3",
+      "--reports-dir",
+      reports,
+    ]);
+    expect(run.code, run.all).toBe(0);
+    const result = readResult(reports);
+    expect(result.sut?.claimOrder).toBe("per-name");
+    expect(result.checkers["final-state"]?.figures).toMatchObject({ judged: 12, contradicted: 0 });
+    // Agenda resets its failCount when a job succeeds; the final state still counts the failures.
+    const states = JSON.parse(readFileSync(join(reports, "latest", "final-state.json"), "utf8")) as {
+      status: string;
+      attempts: number;
+    }[];
+    const completed = states.filter((s) => s.status === "completed");
+    const failed = states.filter((s) => s.status === "failed");
+    expect(completed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(completed.length + failed.length).toBe(12);
+    for (const s of completed) expect(s.attempts).toBe(2);
+    for (const s of failed) expect(s.attempts).toBe(3);
+  });
 });

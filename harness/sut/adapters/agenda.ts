@@ -184,7 +184,7 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
 
     async readFinalState(db) {
       const docs = await db.collection(AGENDA_COLLECTION).find({}).toArray();
-      return docs.map(toJobState);
+      return docs.map(agendaJobState);
     },
 
     async countFinished(db, ids) {
@@ -194,7 +194,7 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
         .collection(AGENDA_COLLECTION)
         .find({ _id: { $in: objectIds } })
         .toArray();
-      return docs.map(toJobState).filter((j) => j.status !== "pending" && j.status !== "running").length;
+      return docs.map(agendaJobState).filter((j) => j.status !== "pending" && j.status !== "running").length;
     },
   };
 }
@@ -248,7 +248,7 @@ function toExecution(job: Job, id: string, lockLifetimeMs: number): Execution {
  * repeat, or not yet run) → pending; finished with a success after the last failure → completed;
  * finished with a failure → failed.
  */
-function toJobState(d: Record<string, unknown>): JobState {
+export function agendaJobState(d: Record<string, unknown>): JobState {
   const data = d.data as Record<string, unknown> | undefined;
   const meta = metaOf(data);
   const date = (v: unknown) => (v instanceof Date ? v.getTime() : null);
