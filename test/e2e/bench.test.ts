@@ -102,4 +102,77 @@ describe("npm run bench (stand-in MongoDB)", () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain("warning: the baseline comes from another environment");
   });
+
+  // About 80 s on this 2-core machine (drains are short; the idle, open-loop and headroom steps of
+  // every variant are not): opt in with HARNESS_SLOW=1.
+  it.skipIf(process.env.HARNESS_SLOW !== "1")(
+    "bench --quick --sut mongo-job-scheduler,agenda: both systems interleaved, side by side, with their ratios (HARNESS_SLOW=1)",
+    async () => {
+      const reports = tempReports();
+      const repeats = 2;
+      const run = await runHarness(
+        [
+          "bench",
+          "--quick",
+          "--sut",
+          "mongo-job-scheduler,agenda",
+          "--repeats",
+          String(repeats),
+          "--backlog",
+          "40",
+          "--seed",
+          "11",
+          "--reports-dir",
+          reports,
+        ],
+        {},
+        300_000,
+      );
+      expect(run.code, run.all).toBe(0);
+      expect(run.stdout).toContain("agenda (ledger off)");
+      expect(run.stdout).toContain("agenda / mongo-job-scheduler (drain jobs/s)");
+      const resultPath = /result: (\S+)/.exec(run.stdout)?.[1] as string;
+      const result = JSON.parse(readFileSync(resultPath, "utf8")) as BenchResult;
+      const compared = result.variants.filter((v) => v.role === "compared").map((v) => v.id);
+      // The first system named is the reference the others are divided by.
+      expect(compared).toEqual(["mongo-job-scheduler", "agenda"]);
+      // Both drained in the one interleaved order, each repetition once.
+      for (const id of compared) {
+        expect(
+          result.order
+            .filter((o) => o.variant === id)
+            .map((o) => o.repetition)
+            .sort(),
+        ).toEqual([0, 1]);
+      }
+      const series = (variant: string, figure: string) =>
+        result.figures.find((f) => f.variant === variant && f.figure === figure);
+      for (const id of compared) {
+        for (const figure of ["drain jobs/s", "worker CPU ms/job", "commands/job"]) {
+          const f = series(id, figure);
+          expect(f?.runs, `${id} ${figure}`).toHaveLength(repeats);
+          for (const v of f?.runs ?? []) expect(v, `${id} ${figure}`).toBeGreaterThan(0);
+        }
+      }
+      // Each drain figure's ratio row, paired by repetition: the median of the per-pair ratios.
+      for (const figure of ["drain jobs/s", "worker CPU ms/job", "commands/job"] as const) {
+        const row = result.ratios.find((r) => r.variant === "agenda" && r.figure === figure);
+        expect(row, figure).toMatchObject({
+          label: "agenda / mongo-job-scheduler",
+          reference: "mongo-job-scheduler",
+        });
+        const a = series("agenda", figure)?.runs as number[];
+        const m = series("mongo-job-scheduler", figure)?.runs as number[];
+        const perPair = a.map((v, k) => v / (m[k] as number)).sort((x, y) => x - y);
+        expect(row?.estimate?.median, figure).toBeCloseTo(
+          ((perPair[0] as number) + (perPair[1] as number)) / 2,
+          6,
+        );
+        expect(row?.estimate?.n).toBe(repeats);
+      }
+      // Agenda goes through the trigger server too: its idle polling and its open-loop step.
+      expect(result.idle.find((i) => i.variant === "agenda")).toBeDefined();
+      expect(result.open.find((o) => o.variant === "agenda")?.step.accepted).toBeGreaterThan(0);
+    },
+  );
 });

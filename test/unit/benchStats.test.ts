@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { FigureName, FigureSeries } from "../../harness/bench/benchResult.ts";
 import { bootstrapMedian, bootstrapRatio, median } from "../../harness/bench/bootstrap.ts";
 import { type Fingerprint, fingerprintDifferences } from "../../harness/bench/fingerprint.ts";
 import { gateExact, gateRatio, noiseFloor } from "../../harness/bench/gate.ts";
 import { interleavedOrder } from "../../harness/bench/interleave.ts";
+import { benchRatios } from "../../harness/bench/summarize.ts";
+import { chooseVariants } from "../../harness/bench/variants.ts";
 import {
   arrivalOffsets,
   latencyFromIntended,
@@ -225,5 +228,52 @@ describe("environment fingerprints", () => {
       "cpuCount: 2 ≠ 8",
     ]);
     expect(fingerprintDifferences(undefined, base)).toHaveLength(1);
+  });
+});
+
+// The quick, default-tier side of `bench --sut mongo-job-scheduler,agenda` (the live run is in
+// test/e2e/bench.test.ts under HARNESS_SLOW=1): the variants it runs and the ratio rows it forms.
+describe("two systems side by side", () => {
+  const variants = chooseVariants({
+    suts: ["mongo-job-scheduler", "agenda"],
+    versusPath: null,
+    currentPath: null,
+  });
+
+  it("runs both systems ledger off, the first as the reference, beside the raw claim loops", () => {
+    expect(variants.map((v) => [v.id, v.role])).toEqual([
+      ["mongo-job-scheduler", "compared"],
+      ["agenda", "compared"],
+      ["mongo-job-scheduler+ledger", "diagnostic"],
+      ["raw-claim", "baseline"],
+      ["raw-claim+read", "baseline"],
+    ]);
+  });
+
+  it("divides every drain figure of the second by the first's, pair by pair, skipping a failed repetition", () => {
+    const series = (variant: string, figure: FigureName, runs: (number | null)[]): FigureSeries => ({
+      figure,
+      variant,
+      unit: "",
+      better: "higher",
+      exact: false,
+      runs,
+      estimate: null,
+    });
+    const figures = [
+      series("mongo-job-scheduler", "drain jobs/s", [50, 40, 60]),
+      series("agenda", "drain jobs/s", [20, null, 30]),
+      series("mongo-job-scheduler", "worker CPU ms/job", [6, 6, 6]),
+      series("agenda", "worker CPU ms/job", [9, 6, 7.5]),
+      series("mongo-job-scheduler", "commands/job", [3, 3, 3]),
+      series("agenda", "commands/job", [3, 3, 3]),
+    ];
+    const rows = benchRatios(figures, variants, 1).filter((r) => r.variant === "agenda");
+    expect(rows.map((r) => [r.label, r.figure, r.reference, r.estimate?.median, r.estimate?.n])).toEqual([
+      // Pairs (20/50, 30/60): the median of 0.4 and 0.5.
+      ["agenda / mongo-job-scheduler", "drain jobs/s", "mongo-job-scheduler", 0.45, 2],
+      ["agenda / mongo-job-scheduler", "worker CPU ms/job", "mongo-job-scheduler", 1.25, 3],
+      ["agenda / mongo-job-scheduler", "commands/job", "mongo-job-scheduler", 1, 3],
+    ]);
   });
 });
