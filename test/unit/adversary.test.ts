@@ -290,3 +290,28 @@ describe("repeating jobs: a first slot alone, a job that never ran, a slot run t
     expect(twice(20_040).verdict).toBe("pass");
   });
 });
+
+describe("one job name with different concurrency limits", () => {
+  // Three jobs of name lim alive at once from 30 to 500; `limits` are theirs, in start order.
+  const three = (limits: [number, number, number]) => {
+    const b = new HistoryBuilder().ready("w1", 1, 0, 3);
+    ["a", "b", "c"].forEach((id, i) =>
+      b.run(id, "w1", 1, 10 + i * 10, 500, { name: "lim", concurrency: limits[i] }),
+    );
+    return check(["concurrency-limit"], b);
+  };
+
+  it("fails jobs of limit 1 run three at once though the last job of the name says 5", () => {
+    const out = three([1, 1, 5]);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "concurrency-limit",
+      kind: "over-limit",
+      jobId: "b",
+    });
+  });
+
+  it("passes a limit-1 job claimed alone and then two limit-5 jobs beside it (each claim within its own limit)", () => {
+    expect(three([1, 5, 5]).verdict).toBe("pass");
+  });
+});
