@@ -98,9 +98,10 @@ export class RunIndex {
     if (this.workers) return this.workers;
     const out = new Map<string, Execution[]>();
     for (const e of this.executions) {
-      const list = out.get(e.workerId);
+      const key = workerKey(e);
+      const list = out.get(key);
       if (list) list.push(e);
-      else out.set(e.workerId, [e]);
+      else out.set(key, [e]);
     }
     this.workers = out;
     return out;
@@ -176,17 +177,17 @@ export class RunIndex {
     const workers = new Map<string, { instance: string; first: number }>();
     const events: { t: number; d: number }[] = [];
     for (const e of this.executions) {
-      const w = workers.get(e.workerId);
-      if (!w) workers.set(e.workerId, { instance: e.instance, first: e.start });
+      const w = workers.get(workerKey(e));
+      if (!w) workers.set(workerKey(e), { instance: e.instance, first: e.start });
       else w.first = Math.min(w.first, e.start);
     }
     // Each worker is free exactly when none of its blockers holds; a blocker-count per worker
     // would need per-worker state, so the free count is built from intervals instead.
     const perWorker = new Map<string, { t: number; d: number }[]>();
     for (const e of this.executions) {
-      const list = perWorker.get(e.workerId) ?? [];
+      const list = perWorker.get(workerKey(e)) ?? [];
       list.push({ t: e.start, d: 1 }, { t: e.stop, d: -1 });
-      perWorker.set(e.workerId, list);
+      perWorker.set(workerKey(e), list);
     }
     for (const [id, w] of workers) {
       const ready = this.readyAt.get(w.instance) ?? w.first;
@@ -332,6 +333,15 @@ export class RunIndex {
     if (gapStart !== null && to - gapStart > best.ms) best = { ms: to - gapStart, at: gapStart };
     return best;
   }
+}
+
+/**
+ * A scheduler worker, named so that it is unique on its own: its id within its process instance.
+ * A worker id is the scheduler's (mongo-job-scheduler: `<Scheduler id>-w<i>`), and a wiring may
+ * give every process's Scheduler the same id, so two processes can have workers of one id.
+ */
+export function workerKey(e: Pick<Execution, "workerId" | "instance">): string {
+  return `${e.workerId} on ${e.instance}`;
 }
 
 function firstAt(sorted: readonly number[], t: number): number {

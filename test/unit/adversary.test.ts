@@ -315,3 +315,30 @@ describe("one job name with different concurrency limits", () => {
     expect(three([1, 5, 5]).verdict).toBe("pass");
   });
 });
+
+describe("worker ids that collide across processes", () => {
+  // Every process's Scheduler built with one id (a user's wiring may), so w1's and w2's workers
+  // are both "app-w0". w1 is killed at 100 with a; w2 runs x and stands idle until 10 000.
+  const collide = (workerId: (proc: string) => string, busy = false) => {
+    const b = new HistoryBuilder().accept("a").accept("x").ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("a", "w1", 1, 10, null, { lockUntil: 1000 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("x", "w2", 1, 20, busy ? 9990 : 30, { priority: busy ? 1 : 5 }).run("a", "w2", 1, 10_000, 10_100);
+    for (const r of b.records) if (r.type === "start") r.workerId = workerId(r.proc);
+    return check(crashRecovery, b, [
+      job("a", "completed"),
+      job("x", "completed", { priority: busy ? 1 : 5 }),
+    ]);
+  };
+
+  it("fails a late recovery behind an idle worker whose id a killed process's worker also had", () => {
+    const out = collide(() => "app-w0");
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({ checker: "recovery-time", kind: "late-recovery", jobId: "a" });
+    expect(collide((proc) => `${proc}-w0`).verdict).toBe("fail");
+  });
+
+  it("passes its twin, whose worker of the shared id was busy with a job that comes first", () => {
+    expect(collide(() => "app-w0", true).verdict).toBe("pass");
+  });
+});
