@@ -11,7 +11,8 @@ type Event = { t: number; alive?: number; running?: number; waiting?: number; ex
 
 /**
  * One name's sweep over time: executions alive (handler running), running in the database's eyes
- * (until the acknowledgement), waiting (due for over a poll interval plus tolerance and not yet
+ * (until the acknowledgement, or for a run whose process died, while its lock may have been
+ * live), waiting (due for over a poll interval plus tolerance and not yet
  * started), and free worker slots. O(k log k) for the name's k executions, plus the free-slot
  * changes inside its active span.
  */
@@ -28,11 +29,19 @@ function sweepName(
   let hi = Number.NEGATIVE_INFINITY;
   for (const e of own) {
     events.push({ t: e.start, alive: 1, running: 1, exec: e }, { t: e.stop, alive: -1, exec: e });
-    events.push({ t: e.ackT ?? e.stop, running: -1 });
-    const due = e.nextRunAt + settings.pollIntervalMs + settings.timingToleranceMs;
+    // A run whose process died holds its name's slot while its lock may still be live (up to one
+    // lock timeout after the death): other jobs of the name are not claimable meanwhile. A stale
+    // lock kept past that is no reason to leave the name below its limit.
+    const released =
+      e.diedAt === undefined
+        ? index.releasedAt(e)
+        : Math.min(index.releasedAt(e), e.diedAt + index.lockTimeoutMs);
+    events.push({ t: released, running: -1 });
+    // Waiting from when the job was claimable for this run (not while a dead run's lock held it).
+    const due = index.claimableFrom(e) + settings.pollIntervalMs + settings.timingToleranceMs;
     if (due < e.start) events.push({ t: due, waiting: 1 }, { t: e.start, waiting: -1 });
     lo = Math.min(lo, e.start, due);
-    hi = Math.max(hi, e.stop, e.ackT ?? e.stop);
+    hi = Math.max(hi, e.stop, released);
   }
   for (const t of index.freeWorkers().changesIn(lo, hi)) events.push({ t });
   events.sort((a, b) => a.t - b.t);
