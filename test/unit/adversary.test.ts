@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { checkerRegistry } from "../../harness/checkers/index.ts";
-import type { AnyCheckerResult, Checker, CheckerName, JobState } from "../../harness/checkers/types.ts";
+import type {
+  AnyCheckerResult,
+  Checker,
+  CheckerName,
+  CheckSettings,
+  JobState,
+} from "../../harness/checkers/types.ts";
 import { overallVerdict, runCheckers } from "../../harness/checkers/verdicts.ts";
 import { HistoryBuilder, instanceOf, job, settings } from "../support/histories.ts";
 
@@ -13,7 +19,7 @@ function check(
   names: readonly CheckerName[],
   b: HistoryBuilder,
   finalState: JobState[] = [],
-  overrides: Partial<typeof settings> = {},
+  overrides: Partial<CheckSettings> = {},
 ): { verdict: string; results: AnyCheckerResult[] } {
   const results = runCheckers(
     names.map((n) => checkerRegistry[n] as Checker),
@@ -340,5 +346,36 @@ describe("worker ids that collide across processes", () => {
 
   it("passes its twin, whose worker of the shared id was busy with a job that comes first", () => {
     expect(collide(() => "app-w0", true).verdict).toBe("pass");
+  });
+});
+
+describe("a claim that wrote a lock shorter than lockTimeoutMs", () => {
+  // w1 finishes x at 100 (acknowledged at 101) and claims a next, with lockUntil `lockUntil`; w1
+  // is killed at 200 with a, and w2 runs a again at `rerun`. A mongo-job-scheduler worker claims
+  // one job at a time, so the poll that claimed a began at 101 at the earliest.
+  const shortLock = (lockUntil: number, rerun: number) => {
+    const b = new HistoryBuilder().accept("x").accept("a").ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("x", "w1", 1, 10, 100).run("a", "w1", 1, 110, null, { lockUntil });
+    b.kill("w1", 1, 200, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("a", "w2", 1, rerun, rerun + 50);
+    return check(crashRecovery, b, [job("x", "completed"), job("a", "completed")], {
+      claimOrder: "global-priority",
+    });
+  };
+
+  it("fails a job claimed with a 300 ms lock and taken again 400 ms after its worker died", () => {
+    const out = shortLock(400, 600);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toEqual(
+      expect.arrayContaining([
+        { checker: "re-executions", kind: "short-lock", jobId: "a" },
+        { checker: "re-executions", kind: "lock-not-honoured", jobId: "a" },
+        { checker: "recovery-time", kind: "lock-violation", jobId: "a" },
+      ]),
+    );
+  });
+
+  it("passes the twin whose claim locked the job for lockTimeoutMs, recovered after it", () => {
+    expect(shortLock(1101, 1200).verdict).toBe("pass");
   });
 });
