@@ -379,3 +379,30 @@ describe("a claim that wrote a lock shorter than lockTimeoutMs", () => {
     expect(shortLock(1101, 1200).verdict).toBe("pass");
   });
 });
+
+describe("an end or acknowledgement that names another job than its start", () => {
+  it("does not pass a's execution whose success is recorded as b's", () => {
+    const b = new HistoryBuilder().accept("a").accept("b").run("a", "w1", 1, 10, null);
+    const execId = b.lastExecId;
+    const w1 = instanceOf("w1", 1);
+    b.raw({ type: "end", t: 20, execId, jobId: "b", outcome: "ok", instance: w1, pid: 1 })
+      .raw({ type: "ack", t: 21, execId, jobId: "b", outcome: "success", instance: w1, pid: 1 })
+      .run("b", "w1", 1, 30, 40);
+    expect(b.history().problems).toContainEqual(
+      expect.objectContaining({ kind: "mismatched-execution", execId }),
+    );
+    const states = [job("a", "completed"), job("b", "completed")];
+    expect(check(["lost-jobs", "final-state", "re-executions"], b, states).verdict).toBe("unknown");
+  });
+
+  it("passes the twin whose records agree", () => {
+    const b = new HistoryBuilder()
+      .accept("a")
+      .accept("b")
+      .run("a", "w1", 1, 10, 20)
+      .run("b", "w1", 1, 30, 40);
+    expect(b.history().problems).toEqual([]);
+    const states = [job("a", "completed"), job("b", "completed")];
+    expect(check(["lost-jobs", "final-state", "re-executions"], b, states).verdict).toBe("pass");
+  });
+});
