@@ -406,3 +406,49 @@ describe("an end or acknowledgement that names another job than its start", () =
     expect(check(["lost-jobs", "final-state", "re-executions"], b, states).verdict).toBe("pass");
   });
 });
+
+describe("a job claimed, then held up before its handler began", () => {
+  // w1 claims hi (or a) at 100 (lockUntil 1100) or at 3000 (lockUntil 4000), and is frozen from
+  // 150 to 3000: its start record comes at 3000 either way. w2 runs other work meanwhile.
+  const frozenClaim = (lockUntil: number) => {
+    const b = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .ready("w2", 1, 0)
+      .unavailable("p", [["w1", 1]], 150, 3000);
+    b.run("hi", "w1", 1, 3000, 3050, { priority: 1, lockUntil });
+    for (let i = 0; i < 20; i++)
+      b.run(`lo${i}`, "w2", 1, 200 + i * 130, 300 + i * 130, { priority: 5, lockUntil: 1190 + i * 130 });
+    return check(["priority-order"], b);
+  };
+  const frozenLimited = (lockUntil: number) => {
+    const lim = { name: "lim", concurrency: 1 };
+    const b = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .ready("w2", 1, 0)
+      .unavailable("p", [["w1", 1]], 150, 3000);
+    b.run("x", "w2", 1, 20, 30).run("a", "w1", 1, 3000, 3050, { ...lim, lockUntil });
+    b.run("b", "w2", 1, 3100, 3150, { ...lim, lockUntil: 4100 });
+    return check(["concurrency-limit"], b);
+  };
+
+  it("passes lower-priority starts after a priority-1 job was claimed, though its handler began later", () => {
+    expect(frozenClaim(1100).verdict).toBe("pass");
+  });
+
+  it("fails lower-priority claims while the priority-1 job waited unclaimed", () => {
+    const out = frozenClaim(4000);
+    expect(out.verdict).toBe("fail");
+    expect(out.results[0]?.violations[0]?.evidence).toMatchObject({ waitingJob: "hi" });
+  });
+
+  it("passes a limited name whose slot a claimed, frozen job held; fails it when that job was not claimed", () => {
+    expect(frozenLimited(1100).verdict).toBe("pass");
+    const out = frozenLimited(4000);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "concurrency-limit",
+      kind: "starvation",
+      jobId: undefined,
+    });
+  });
+});
