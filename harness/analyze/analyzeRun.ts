@@ -51,9 +51,22 @@ export function analyzeRun(dir: string, scenarios: Readonly<Record<string, Scena
           : `${name}: informational in both, with another reason in the saved run`,
     );
   }
+  // The tolerances are the scenario's too (no flag sets them): an edited result.json cannot widen them.
+  for (const key of ["timingToleranceMs", "recoveryToleranceMs"] as const) {
+    if (savedCheck[key] !== defined[key])
+      differences.push(
+        `${key}: ${savedCheck[key]} in the saved run, ${defined[key]} by the scenario's definition: the definition is used`,
+      );
+  }
   const config = {
     ...run.meta.config,
-    check: { ...savedCheck, checkers: defined.checkers, informational: defined.informational },
+    check: {
+      ...savedCheck,
+      checkers: defined.checkers,
+      informational: defined.informational,
+      timingToleranceMs: defined.timingToleranceMs,
+      recoveryToleranceMs: defined.recoveryToleranceMs,
+    },
   };
   const result = buildResult({ ...run.meta, config }, run.history, run.finalState);
   differences.push(...verdictDifferences(run.saved, result));

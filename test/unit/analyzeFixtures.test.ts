@@ -76,3 +76,25 @@ describe("analyze judges a saved run by the claim order its result.json records"
     expect(() => analyzeRun(savedRun({ ...sut, claimOrder: "fifo" }), scenarios)).toThrow(/claimOrder/);
   });
 });
+
+describe("analyze takes the tolerances from the scenario's definition", () => {
+  it("says so and uses the definition's when an edited result.json widens them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "analyze-tolerance-"));
+    cpSync(join(fixtures, "crash-recovery-pass"), dir, { recursive: true });
+    const result = JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
+    const check = { ...result.config.check, recoveryToleranceMs: 3_600_000, timingToleranceMs: 3_600_000 };
+    writeFileSync(
+      join(dir, "result.json"),
+      JSON.stringify({ ...result, config: { ...result.config, check } }),
+    );
+    const analysis = analyzeRun(dir, scenarios);
+    expect(analysis.result.config.check.recoveryToleranceMs).toBe(result.config.check.recoveryToleranceMs);
+    expect(analysis.result.config.check.timingToleranceMs).toBe(result.config.check.timingToleranceMs);
+    expect(analysis.differences).toContainEqual(
+      expect.stringMatching(/^recoveryToleranceMs: 3600000 in the saved run/),
+    );
+    expect(analysis.differences).toContainEqual(
+      expect.stringMatching(/^timingToleranceMs: 3600000 in the saved run/),
+    );
+  });
+});
