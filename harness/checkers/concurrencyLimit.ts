@@ -11,28 +11,42 @@ type Event = { t: number; alive?: number; running?: number; waiting?: number; ex
 
 /**
  * One name's sweep over time: executions alive (handler running), running in the database's eyes
- * (until the acknowledgement), waiting (due for over a poll interval plus tolerance and not yet
+ * (until the acknowledgement, or for a run whose process died, while its lock may have been
+ * live), waiting (due for over a poll interval plus tolerance and not yet
  * started), and free worker slots. O(k log k) for the name's k executions, plus the free-slot
  * changes inside its active span.
  */
 function sweepName(
   name: string,
-  limit: number,
+  limits: { min: number; max: number },
   own: readonly Execution[],
   index: RunIndex,
   settings: Pick<CheckSettings, "pollIntervalMs" | "timingToleranceMs">,
   violations: Violation[],
 ): { figures: ConcurrencyNameFigures; episodes: number; starvation?: Violation } {
+  // Each claim checks the name's running count against the claimed job's own limit. With one limit
+  // per name (every scenario) that is the name's limit. Should jobs of one name carry different
+  // limits, a start over its own limit is a violation, any moment over the largest one is, and
+  // starvation is judged against the smallest (below it, every waiting job was claimable).
+  const limit = limits.max;
   const events: Event[] = [];
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const e of own) {
     events.push({ t: e.start, alive: 1, running: 1, exec: e }, { t: e.stop, alive: -1, exec: e });
-    events.push({ t: e.ackT ?? e.stop, running: -1 });
-    const due = e.nextRunAt + settings.pollIntervalMs + settings.timingToleranceMs;
+    // A run whose process died holds its name's slot while its lock may still be live (up to one
+    // lock timeout after the death): other jobs of the name are not claimable meanwhile. A stale
+    // lock kept past that is no reason to leave the name below its limit.
+    const released =
+      e.diedAt === undefined
+        ? index.releasedAt(e)
+        : Math.min(index.releasedAt(e), e.diedAt + index.lockTimeoutMs);
+    events.push({ t: released, running: -1 });
+    // Waiting from when the job was claimable for this run (not while a dead run's lock held it).
+    const due = index.claimableFrom(e) + settings.pollIntervalMs + settings.timingToleranceMs;
     if (due < e.start) events.push({ t: due, waiting: 1 }, { t: e.start, waiting: -1 });
     lo = Math.min(lo, e.start, due);
-    hi = Math.max(hi, e.stop, e.ackT ?? e.stop);
+    hi = Math.max(hi, e.stop, released);
   }
   for (const t of index.freeWorkers().changesIn(lo, hi)) events.push({ t });
   events.sort((a, b) => a.t - b.t);
@@ -48,18 +62,22 @@ function sweepName(
   let longest = { from: 0, to: 0 };
   for (let i = 0; i < events.length; ) {
     const t = (events[i] as Event).t;
+    const started: Execution[] = [];
     while (i < events.length && (events[i] as Event).t === t) {
       const ev = events[i++] as Event;
-      if (ev.alive === 1) aliveSet.add(ev.exec as Execution);
-      else if (ev.alive === -1) aliveSet.delete(ev.exec as Execution);
+      if (ev.alive === 1) {
+        aliveSet.add(ev.exec as Execution);
+        started.push(ev.exec as Execution);
+      } else if (ev.alive === -1) aliveSet.delete(ev.exec as Execution);
       running += ev.running ?? 0;
       waiting += ev.waiting ?? 0;
     }
     const next = i < events.length ? (events[i] as Event).t : t;
     const alive = aliveSet.size;
     peak = Math.max(peak, alive);
-    if (alive > limit) {
-      overMs += next - t;
+    const overOwn = started.find((e) => e.concurrency != null && alive > e.concurrency);
+    if (alive > limit || (overOwn && overSince === null)) {
+      if (alive > limit) overMs += next - t;
       if (overSince === null) {
         overSince = t;
         episodes++;
@@ -68,18 +86,19 @@ function sweepName(
           violations.push({
             kind: "over-limit",
             t,
-            jobId: list[0]?.jobId,
-            message: `${name}: ${alive} executions alive at ${new Date(t).toISOString()}, limit ${limit}: ${list.map((e) => `${e.jobId}@${e.proc}`).join(", ")}`,
+            jobId: alive > limit ? list[0]?.jobId : overOwn?.jobId,
+            message: `${name}: ${alive} executions alive at ${new Date(t).toISOString()}, limit ${alive > limit ? limit : overOwn?.concurrency}${alive > limit ? "" : ` (that of ${overOwn?.jobId}, which started then)`}: ${list.map((e) => `${e.jobId}@${e.proc}`).join(", ")}`,
             evidence: {
               name,
-              limit,
+              limit: alive > limit ? limit : overOwn?.concurrency,
               alive: list.map((e) => ({ jobId: e.jobId, execId: e.execId, proc: e.proc, start: e.start })),
             },
           });
         }
+        if (alive <= limit) overSince = null;
       }
     } else overSince = null;
-    if (running < limit && waiting > 0 && index.freeWorkersAt(t) > 0) {
+    if (running < limits.min && waiting > 0 && index.freeWorkersAt(t) > 0) {
       if (starveSince === null) starveSince = t;
       starvedMs += next - t;
       if (next - starveSince > longest.to - longest.from) longest = { from: starveSince, to: next };
@@ -91,8 +110,8 @@ function sweepName(
       ? {
           kind: "starvation",
           t: longest.from,
-          message: `${name}: below its limit of ${limit} with a job waiting and a worker slot free for ${longestMs} ms from ${new Date(longest.from).toISOString()} (${starvedMs} ms in all)`,
-          evidence: { name, limit, from: longest.from, to: longest.to, totalMs: starvedMs },
+          message: `${name}: below its limit of ${limits.min} with a job waiting and a worker slot free for ${longestMs} ms from ${new Date(longest.from).toISOString()} (${starvedMs} ms in all)`,
+          evidence: { name, limit: limits.min, from: longest.from, to: longest.to, totalMs: starvedMs },
         }
       : undefined;
   return {
@@ -112,11 +131,12 @@ export const concurrencyLimitChecker: Checker<"concurrency-limit"> = {
   name: "concurrency-limit",
   check({ history, settings }): CheckerResult<"concurrency-limit"> {
     const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
-    const byName = new Map<string, { limit: number; own: Execution[] }>();
+    const byName = new Map<string, { limits: { min: number; max: number }; own: Execution[] }>();
     for (const e of index.executions) {
       if (e.concurrency == null) continue;
-      const entry = byName.get(e.name) ?? { limit: e.concurrency, own: [] };
-      entry.limit = e.concurrency;
+      const entry = byName.get(e.name) ?? { limits: { min: e.concurrency, max: e.concurrency }, own: [] };
+      entry.limits.min = Math.min(entry.limits.min, e.concurrency);
+      entry.limits.max = Math.max(entry.limits.max, e.concurrency);
       byName.set(e.name, entry);
     }
     for (const e of index.executions) byName.get(e.name)?.own.push(e);
@@ -124,8 +144,8 @@ export const concurrencyLimitChecker: Checker<"concurrency-limit"> = {
     const violations: Violation[] = [];
     const starved: Violation[] = [];
     let episodes = 0;
-    for (const [name, { limit, own }] of byName) {
-      const swept = sweepName(name, limit, own, index, settings, violations);
+    for (const [name, { limits, own }] of byName) {
+      const swept = sweepName(name, limits, own, index, settings, violations);
       names[name] = swept.figures;
       episodes += swept.episodes;
       if (swept.starvation) starved.push(swept.starvation);

@@ -20,9 +20,12 @@ export const finalStateChecker: Checker<"final-state"> = {
   name: "final-state",
   check({ history, finalState, settings }): CheckerResult<"final-state"> {
     const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
-    const repeatingIds = new Set(
-      history.records.flatMap((r) => (r.type === "accept" && r.expect === "repeating" ? [r.jobId] : [])),
-    );
+    // Whether a job repeats is what its request asked for; the runs say so only for a job no
+    // request made (a stray repeat rule on a run of a one-shot job does not exempt it).
+    const expected = new Map<string, boolean>();
+    for (const r of history.records)
+      if (r.type === "accept")
+        expected.set(r.jobId, (expected.get(r.jobId) ?? false) || r.expect === "repeating");
     const violations: Violation[] = [];
     const byKind = Object.fromEntries(contradictionKinds.map((k) => [k, 0])) as Record<
       ContradictionKind,
@@ -31,7 +34,7 @@ export const finalStateChecker: Checker<"final-state"> = {
     let judged = 0;
     for (const job of finalState) {
       const runs = index.byJob.get(job.id) ?? [];
-      if (repeatingIds.has(job.id) || runs.some((e) => e.repeat)) continue;
+      if (expected.get(job.id) ?? runs.some((e) => e.repeat)) continue;
       judged++;
       const why = contradiction(job, runs, settings);
       if (!why) continue;

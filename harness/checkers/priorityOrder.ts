@@ -94,7 +94,8 @@ export const priorityOrderChecker: Checker<"priority-order"> = {
   name: "priority-order",
   check({ history, settings }): CheckerResult<"priority-order"> {
     const { pollIntervalMs, timingToleranceMs: tol, runEndedAt } = settings;
-    const executions = runIndexOf(history, runEndedAt, settings.lockTimeoutMs).executions;
+    const index = runIndexOf(history, runEndedAt, settings.lockTimeoutMs);
+    const executions = index.executions;
     const groups = new Map<string, Group>();
     const keyOf = (priority: number, limited: boolean) => `${priority}/${limited}`;
     for (const e of executions) {
@@ -118,8 +119,11 @@ export const priorityOrderChecker: Checker<"priority-order"> = {
       g.tree = new MaxTree(g.members.length);
     }
     const ids = new Map<Execution, number>(executions.map((e, i) => [e, i]));
-    // Executions become "due and waiting" once nextRunAt <= the start of the one judged - poll.
-    const byDue = [...executions].sort((a, b) => a.nextRunAt - b.nextRunAt);
+    // Executions become "due and waiting" once claimable (nextRunAt, or later while an earlier run
+    // of the job still held its lock) <= the start of the one judged - poll.
+    const due = new Map<Execution, number>(executions.map((e) => [e, index.claimableFrom(e)]));
+    const dueOf = (e: Execution) => due.get(e) as number;
+    const byDue = [...executions].sort((a, b) => dueOf(a) - dueOf(b));
     const byJudged = [...executions].sort((a, b) => a.start - b.start);
     let inserted = 0;
     let inversions = 0;
@@ -128,10 +132,10 @@ export const priorityOrderChecker: Checker<"priority-order"> = {
     const violations: Violation[] = [];
     for (const j of byJudged) {
       const dueBy = j.start - pollIntervalMs;
-      while (inserted < byDue.length && (byDue[inserted] as Execution).nextRunAt <= dueBy) {
+      while (inserted < byDue.length && dueOf(byDue[inserted] as Execution) <= dueBy) {
         const h = byDue[inserted++] as Execution;
         const g = groups.get(keyOf(h.priority, h.concurrency != null)) as Group;
-        g.tree.set(g.position.get(h) as number, h.start - h.nextRunAt, ids.get(h) as number);
+        g.tree.set(g.position.get(h) as number, h.start - dueOf(h), ids.get(h) as number);
       }
       let blocker: Execution | undefined;
       let blockerWait = Number.NEGATIVE_INFINITY;
@@ -165,7 +169,7 @@ export const priorityOrderChecker: Checker<"priority-order"> = {
           kind: "priority-inversion",
           jobId: j.jobId,
           t: j.start,
-          message: `job ${j.jobId} (priority ${j.priority}) started at ${new Date(j.start).toISOString()} while job ${blocker.jobId} (priority ${blocker.priority}) had waited ${j.start - blocker.nextRunAt} ms; it started ${blocker.start - j.start} ms later`,
+          message: `job ${j.jobId} (priority ${j.priority}) started at ${new Date(j.start).toISOString()} while job ${blocker.jobId} (priority ${blocker.priority}) had waited ${j.start - dueOf(blocker)} ms; it started ${blocker.start - j.start} ms later`,
           evidence: {
             started: j.execId,
             waiting: blocker.execId,

@@ -51,8 +51,12 @@ export function lockExpiryBound(p: Execution, timing: Timing): number {
 export function classifyExecutions(executions: readonly Execution[], timing: Timing): Classified[] {
   const out: Classified[] = new Array(executions.length);
   const groups = new Map<number | "all", number[]>();
+  // Runs are grouped by slot only when every run of the job carries its repeat rule: a job whose
+  // runs disagree on whether it repeats is judged as one job, so a stray rule on a re-run of a
+  // one-shot job cannot make a run after its success look like its next slot.
+  const repeating = executions.every((e) => e.repeat);
   executions.forEach((e, i) => {
-    const key = e.repeat ? e.nextRunAt : "all";
+    const key = repeating ? e.nextRunAt : "all";
     const g = groups.get(key);
     if (g) g.push(i);
     else groups.set(key, [i]);

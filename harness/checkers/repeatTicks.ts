@@ -7,10 +7,16 @@ import type { Checker, CheckerResult, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
 
 /** Cron ticks strictly after `from` and at or before `to`, in the rule's timezone. */
-function cronTicks(cron: string, timezone: string | undefined, from: number, to: number): number[] {
+function cronTicks(
+  cron: string,
+  timezone: string | undefined,
+  from: number,
+  to: number,
+  max = 100_000,
+): number[] {
   const it = cronParser.parseExpression(cron, { currentDate: new Date(from), tz: timezone ?? "UTC" });
   const ticks: number[] = [];
-  for (let i = 0; i < 100_000; i++) {
+  for (let i = 0; i < max; i++) {
     const t = it.next().getTime();
     if (t > to) break;
     ticks.push(t);
@@ -50,7 +56,10 @@ export const repeatTicksChecker: Checker<"repeat-ticks"> = {
       for (const [slot, list] of bySlot) {
         // The first slot is the creation time, due before the workers were up: no drift there.
         if (slot !== slots[0]) drifts.push((list[0] as Execution).start - slot);
-        const repeats = list.slice(1).filter((_, i) => (list[i] as Execution).diedAt === undefined);
+        // A slot run again is excused only as the recovery of a run whose process died before it.
+        const repeats = list
+          .slice(1)
+          .filter((e, i) => ((list[i] as Execution).diedAt ?? Number.POSITIVE_INFINITY) > e.start);
         if (repeats.length) {
           doubleTicks += repeats.length;
           violations.push({
@@ -64,6 +73,21 @@ export const repeatTicksChecker: Checker<"repeat-ticks"> = {
       // Ticks count from the second slot: the first run's own timing decides where the grid starts.
       const grid = slots.slice(1);
       const missing: number[] = [];
+      if (grid.length === 0) {
+        // Only the first slot ran. The scheduler sets the second after it: an interval job's at
+        // most one interval after its run ended, a cron job's at the rule's first tick after the
+        // claim (so at or before its first tick after the run's start).
+        const only = bySlot.get(slots[0] as number) ?? [];
+        const done = only.filter((e) => e.end !== undefined && e.diedAt === undefined).at(-1);
+        const second = !done
+          ? undefined
+          : rule.every
+            ? (done.end as number) + Math.max(rule.every, 100)
+            : rule.cron
+              ? cronTicks(rule.cron, rule.timezone, done.start, Number.POSITIVE_INFINITY, 1)[0]
+              : undefined;
+        if (second !== undefined && second <= cutoff) missing.push(second);
+      }
       if (rule.every) {
         const every = Math.max(rule.every, 100);
         for (let i = 0; i + 1 < grid.length; i++) {
@@ -92,8 +116,22 @@ export const repeatTicksChecker: Checker<"repeat-ticks"> = {
         });
       }
     }
+    // A job accepted as repeating that never ran: its rule and first slot are unknown (the request
+    // may have set a later start), so its ticks cannot be judged; never a pass.
+    const ran = executionsByJob(repeating);
+    const unknowns: Violation[] = [];
+    for (const r of history.records) {
+      if (r.type !== "accept" || r.expect !== "repeating" || ran.has(r.jobId)) continue;
+      if (unknowns.some((u) => u.jobId === r.jobId)) continue;
+      unknowns.push({
+        kind: "never-ran",
+        jobId: r.jobId,
+        t: r.t,
+        message: `job ${r.jobId} (${r.name}) was accepted as repeating at ${new Date(r.t).toISOString()} but never ran: its ticks cannot be judged`,
+      });
+    }
     const figures: RepeatFigures = {
-      jobs: executionsByJob(repeating).size,
+      jobs: ran.size,
       ticks: repeating.length,
       doubleTicks,
       missed,
@@ -104,8 +142,9 @@ export const repeatTicksChecker: Checker<"repeat-ticks"> = {
       summary:
         repeating.length === 0
           ? "no repeating job ran"
-          : `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms`,
+          : `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms${unknowns.length ? `; ${unknowns.length} accepted repeating job(s) never ran` : ""}`,
       violations,
+      unknowns,
       figures,
       nothingToJudge: repeating.length === 0,
     });

@@ -8,7 +8,8 @@ import { decide } from "./verdicts.ts";
 /**
  * Retries: for each job that asked for retries, the attempts run (1, 2, … without gaps), the wait
  * between a failed attempt and the next against the configured delay (not earlier than the delay
- * minus tolerance; not later than delay + poll interval + tolerance), and the final status and
+ * minus tolerance after the handler failed; not later than delay + poll interval + tolerance after
+ * the failure was acknowledged), and the final status and
  * lastError. `computed` selects jobs whose delay was a function (a computed backoff) or a number.
  */
 function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
@@ -57,17 +58,22 @@ function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
           const next = runs[i + 1] as Execution;
           if (prev.ack !== "retry" || prev.ackT === undefined) continue;
           const delay = delaysMs[prev.attempt - 1] ?? 0;
+          // The scheduler sets the retry's due time when it handles the failure: after the handler
+          // ended (the end record) and before the database confirmed it (the ack), which can be
+          // hundreds of ms later on a busy server. Early is judged from the earliest (the end),
+          // late from the latest (the ack), so neither verdict depends on where in between it was.
+          const fromEnd = next.start - prev.stop;
           const gap = next.start - prev.ackT;
           checked++;
-          if (gap < delay - tol) {
+          if (fromEnd < delay - tol) {
             early++;
-            worstEarlyMs = Math.max(worstEarlyMs, delay - gap);
+            worstEarlyMs = Math.max(worstEarlyMs, delay - fromEnd);
             violations.push({
               kind: "early-retry",
               jobId: a.jobId,
               t: next.start,
-              message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} started ${gap} ms after attempt ${prev.attempt} failed; the delay was ${delay} ms`,
-              evidence: { attempt: next.attempt, gapMs: gap, delayMs: delay },
+              message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} started ${fromEnd} ms after attempt ${prev.attempt}'s handler failed; the delay was ${delay} ms`,
+              evidence: { attempt: next.attempt, gapMs: fromEnd, fromAckMs: gap, delayMs: delay },
             });
           } else if (gap > delay + pollIntervalMs + tol) {
             late++;
@@ -76,8 +82,8 @@ function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
               kind: "late-retry",
               jobId: a.jobId,
               t: next.start,
-              message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} started ${gap} ms after attempt ${prev.attempt} failed; the delay was ${delay} ms (+${pollIntervalMs} ms poll)`,
-              evidence: { attempt: next.attempt, gapMs: gap, delayMs: delay },
+              message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} started ${gap} ms after attempt ${prev.attempt}'s failure was acknowledged; the delay was ${delay} ms (+${pollIntervalMs} ms poll)`,
+              evidence: { attempt: next.attempt, gapMs: gap, fromEndMs: fromEnd, delayMs: delay },
             });
           }
         }

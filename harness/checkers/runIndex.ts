@@ -31,6 +31,7 @@ export class RunIndex {
   readonly unavailable = new Map<string, Unavailable[]>();
   private readonly next = new Map<string, number>();
   private workers?: Map<string, Execution[]>;
+  private positions?: Map<Execution, number>;
   private free?: Steps;
   private readonly running = new Map<string, Steps>();
 
@@ -97,9 +98,10 @@ export class RunIndex {
     if (this.workers) return this.workers;
     const out = new Map<string, Execution[]>();
     for (const e of this.executions) {
-      const list = out.get(e.workerId);
+      const key = workerKey(e);
+      const list = out.get(key);
       if (list) list.push(e);
-      else out.set(e.workerId, [e]);
+      else out.set(key, [e]);
     }
     this.workers = out;
     return out;
@@ -175,17 +177,17 @@ export class RunIndex {
     const workers = new Map<string, { instance: string; first: number }>();
     const events: { t: number; d: number }[] = [];
     for (const e of this.executions) {
-      const w = workers.get(e.workerId);
-      if (!w) workers.set(e.workerId, { instance: e.instance, first: e.start });
+      const w = workers.get(workerKey(e));
+      if (!w) workers.set(workerKey(e), { instance: e.instance, first: e.start });
       else w.first = Math.min(w.first, e.start);
     }
     // Each worker is free exactly when none of its blockers holds; a blocker-count per worker
     // would need per-worker state, so the free count is built from intervals instead.
     const perWorker = new Map<string, { t: number; d: number }[]>();
     for (const e of this.executions) {
-      const list = perWorker.get(e.workerId) ?? [];
+      const list = perWorker.get(workerKey(e)) ?? [];
       list.push({ t: e.start, d: 1 }, { t: e.stop, d: -1 });
-      perWorker.set(e.workerId, list);
+      perWorker.set(workerKey(e), list);
     }
     for (const [id, w] of workers) {
       const ready = this.readyAt.get(w.instance) ?? w.first;
@@ -231,19 +233,24 @@ export class RunIndex {
     const events: { t: number; d: number }[] = [];
     for (const x of this.executions) {
       if (x.name !== name) continue;
-      let until: number;
-      if (x.diedAt === undefined) until = x.ackT ?? x.stop;
-      else {
-        const next = this.nextStart(x) ?? Number.POSITIVE_INFINITY;
-        const released = firstAt(this.readyTimes, x.diedAt + this.lockTimeoutMs);
-        until = Math.min(next, released);
-      }
+      const until = this.releasedAt(x);
       events.push({ t: x.start, d: 1 });
       if (until !== Number.POSITIVE_INFINITY) events.push({ t: until, d: -1 });
     }
     const steps = new Steps(events);
     this.running.set(name, steps);
     return steps;
+  }
+
+  /**
+   * When the database stopped holding x's job as running for x: its acknowledgement (or end), or,
+   * when its process died first, when the job was claimed again or a restarted process's start-up
+   * recovery released the expired lock (infinity if neither happened).
+   */
+  releasedAt(x: Execution): number {
+    if (x.diedAt === undefined) return x.ackT ?? x.stop;
+    const next = this.nextStart(x) ?? Number.POSITIVE_INFINITY;
+    return Math.min(next, firstAt(this.readyTimes, x.diedAt + this.lockTimeoutMs));
   }
 
   /** The database's running count of `name` at time t. */
@@ -257,6 +264,36 @@ export class RunIndex {
    */
   passesOver(j: Execution, v: Execution, order: ClaimOrder): boolean {
     return passesOver(order, j, v, this);
+  }
+
+  /**
+   * The latest time e's job could have become claimable for e: its nextRunAt, unless the job's
+   * previous run still held it then. A previous run whose process died before e held the lock up
+   * to one lock timeout after its death at most (its last renewal came at the latest at the death);
+   * one still alive and unfinished at e's start held it until e (e is a stall, never a wait).
+   * A job is waiting, for the priority and starvation checks, only from here on.
+   */
+  claimableFrom(e: Execution): number {
+    const prev = this.previous(e);
+    if (!prev || prev.ack !== undefined) return e.nextRunAt;
+    // A failed attempt the database recorded (the next attempt was claimed): released by the retry.
+    if (prev.endOutcome === "error" && e.attempt === prev.attempt + 1) return e.nextRunAt;
+    if (prev.diedAt !== undefined && prev.diedAt <= e.start)
+      return Math.max(e.nextRunAt, prev.diedAt + this.lockTimeoutMs);
+    if (prev.end === undefined || prev.stop > e.start) return Math.max(e.nextRunAt, e.start);
+    return e.nextRunAt;
+  }
+
+  /** The run of e's job just before e, if any. */
+  previous(e: Execution): Execution | undefined {
+    if (!this.positions) {
+      const positions = new Map<Execution, number>();
+      for (const list of this.byJob.values())
+        for (let i = 0; i < list.length; i++) positions.set(list[i] as Execution, i);
+      this.positions = positions;
+    }
+    const at = this.positions.get(e) ?? 0;
+    return at > 0 ? this.byJob.get(e.jobId)?.[at - 1] : undefined;
   }
 
   /** Whether e re-runs a job whose previous execution died before it was acknowledged. */
@@ -296,6 +333,15 @@ export class RunIndex {
     if (gapStart !== null && to - gapStart > best.ms) best = { ms: to - gapStart, at: gapStart };
     return best;
   }
+}
+
+/**
+ * A scheduler worker, named so that it is unique on its own: its id within its process instance.
+ * A worker id is the scheduler's (mongo-job-scheduler: `<Scheduler id>-w<i>`), and a wiring may
+ * give every process's Scheduler the same id, so two processes can have workers of one id.
+ */
+export function workerKey(e: Pick<Execution, "workerId" | "instance">): string {
+  return `${e.workerId} on ${e.instance}`;
 }
 
 function firstAt(sorted: readonly number[], t: number): number {

@@ -7,8 +7,8 @@ import { decide } from "./verdicts.ts";
 /**
  * Stall detection (maxExecutionMs): every execution that ran past maxExecutionMs plus one
  * heartbeat interval (lockTimeoutMs / 2) and the tolerance, and whose lock renewal did not fail
- * first, must have raised job:stalled; no job:stalled may come for an execution before it reached
- * maxExecutionMs.
+ * first, must have raised job:stalled; no job:stalled may come for an execution before
+ * maxExecutionMs has passed since its claim.
  */
 export const stalledEventsChecker: Checker<"stalled-events"> = {
   name: "stalled-events",
@@ -43,7 +43,9 @@ export const stalledEventsChecker: Checker<"stalled-events"> = {
     }
     const heartbeat = Math.max(50, settings.lockTimeoutMs / 2);
     const tol = settings.timingToleranceMs;
-    const executions = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs).executions;
+    const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
+    const executions = index.executions;
+    const unknowns: Violation[] = [];
     const executionsByJob = new Map<string, (typeof executions)[number][]>();
     for (const e of executions) executionsByJob.set(e.jobId, [...(executionsByJob.get(e.jobId) ?? []), e]);
     // Each job:stalled belongs to one execution: of the job's executions on that process that were
@@ -79,13 +81,28 @@ export const stalledEventsChecker: Checker<"stalled-events"> = {
           });
         }
       }
+      // The scheduler's stall clock starts when it begins the execution: after the claim, before the
+      // handler (and so before the ledger's start record) by a lock check against MongoDB, and by any
+      // freeze of the process in between. Only the claim bounds it from below: a stall is too early
+      // when it came before maxExecutionMs had passed since the claim.
       for (const s of own) {
-        if (s.t < e.start + max - tol) {
+        if (s.t >= e.start + max - tol) continue;
+        if (e.lockUntil === undefined) {
+          unknowns.push({
+            kind: "stall-unjudged",
+            jobId: e.jobId,
+            t: s.t,
+            message: `job ${e.jobId} (${e.name}) was reported stalled ${s.t - e.start} ms after its handler started, and the ledger does not say when it was claimed (no lockUntil): too early or not cannot be told`,
+          });
+          continue;
+        }
+        const claim = index.claimAt(e);
+        if (s.t < claim + max - tol) {
           violations.push({
             kind: "stall-too-early",
             jobId: e.jobId,
             t: s.t,
-            message: `job ${e.jobId} (${e.name}) was reported stalled ${s.t - e.start} ms into its execution, before maxExecutionMs ${max} ms`,
+            message: `job ${e.jobId} (${e.name}) was reported stalled ${s.t - claim} ms after its claim (${s.t - e.start} ms into its handler), before maxExecutionMs ${max} ms`,
           });
         }
       }
@@ -97,6 +114,7 @@ export const stalledEventsChecker: Checker<"stalled-events"> = {
           ? `no execution ran past maxExecutionMs (${max} ms)`
           : `${long} executions ran past maxExecutionMs ${max} ms; ${stalledEvents} job:stalled events; ${violations.length} violations`,
       violations,
+      unknowns,
       figures,
       nothingToJudge: long === 0,
     });

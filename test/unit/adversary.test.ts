@@ -28,7 +28,7 @@ function violationsOf(out: { results: AnyCheckerResult[] }) {
   );
 }
 
-const crashRecovery = ["lost-jobs", "re-executions", "recovery-time"] as const;
+const crashRecovery = ["lost-jobs", "final-state", "re-executions", "recovery-time"] as const;
 
 describe("a process that outlived its recorded death", () => {
   const w1 = instanceOf("w1", 1);
@@ -139,5 +139,206 @@ describe("a fault window without its end", () => {
 
   it("passes its twin, whose freeze is healed just before the recovery", () => {
     expect(check(crashRecovery, frozen(9_990), states).verdict).toBe("pass");
+  });
+});
+
+describe("a repeat rule on a run of a one-shot job", () => {
+  it("fails a one-shot job run again after its success, the re-run carrying a repeat rule", () => {
+    const b = new HistoryBuilder()
+      .accept("a")
+      .run("a", "w1", 1, 10, 20)
+      .run("a", "w2", 1, 2000, 2100, { repeat: { every: 1000 }, nextRunAt: 1500 });
+    const out = check(["lost-jobs", "final-state", "re-executions"], b, [job("a", "completed")]);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "re-executions",
+      kind: "run-after-success",
+      jobId: "a",
+    });
+  });
+
+  it("holds a one-shot job's final state against the ledger though its run carries a repeat rule", () => {
+    const b = new HistoryBuilder()
+      .accept("a")
+      .run("a", "w1", 1, 10, 20, { outcome: "error", repeat: { every: 1000 }, ack: null });
+    const out = check(["final-state"], b, [job("a", "completed")]);
+    expect(violationsOf(out)).toContainEqual({
+      checker: "final-state",
+      kind: "completed-without-success",
+      jobId: "a",
+    });
+  });
+
+  it("passes the twin: a job accepted as repeating, each slot run once", () => {
+    const b = new HistoryBuilder().accept("r", 0, { expect: "repeating" });
+    for (const slot of [0, 1000, 2000])
+      b.run("r", "w1", 1, slot + 10, slot + 20, { repeat: { every: 1000 }, nextRunAt: slot, ack: null });
+    const out = check(["lost-jobs", "final-state", "re-executions"], b, [job("r", "pending")]);
+    expect(violationsOf(out)).toEqual([]);
+    expect(out.results.find((r) => r.name === "re-executions")?.verdict).toBe("pass");
+  });
+});
+
+describe("priority order around a killed job", () => {
+  // hi (priority 1) is killed on w1 at 100; its lock lapses by 1100 at the latest. w2 runs
+  // priority-5 jobs from 200 on, 90 ms each; hi runs again at `rerun`.
+  const killedHi = (rerun: number, lows: number) => {
+    const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("hi", "w1", 1, 10, null, { priority: 1, lockUntil: 1005 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "hi" }]);
+    for (let i = 0; i < lows; i++) b.run(`lo${i}`, "w2", 1, 200 + i * 100, 290 + i * 100, { priority: 5 });
+    return b.run("hi", "w2", 1, rerun, rerun + 50, { priority: 1 });
+  };
+
+  it("passes priority-5 jobs that start while the killed priority-1 job's lock has not lapsed", () => {
+    const out = check(["priority-order"], killedHi(1100, 9));
+    expect(out.verdict).toBe("pass");
+  });
+
+  it("fails a priority-5 job started long after the killed priority-1 job's lock lapsed", () => {
+    const out = check(["priority-order"], killedHi(3000, 28));
+    expect(out.verdict).toBe("fail");
+    expect(out.results[0]?.violations[0]?.evidence).toMatchObject({ waitingJob: "hi" });
+  });
+});
+
+describe("starvation around a killed limited job", () => {
+  // a (name lim, limit 1) is killed on w1 at 100, its lock lapsing by 1100 at the latest; b (lim,
+  // due at 0) waits; w2 has a free slot throughout. a runs again at `rerun`, b right after it.
+  const killedLimited = (rerun: number) => {
+    const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 1, 0, 2);
+    const lim = { name: "lim", concurrency: 1 };
+    b.run("a", "w1", 1, 10, null, { ...lim, lockUntil: 1005 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("x", "w2", 1, 20, 30);
+    b.run("a", "w2", 1, rerun, rerun + 50, lim);
+    return b.run("b", "w2", 1, rerun + 100, rerun + 150, lim);
+  };
+
+  it("passes a name held at its limit by a dead run's lock until the lock lapsed", () => {
+    expect(check(["concurrency-limit"], killedLimited(1100)).verdict).toBe("pass");
+  });
+
+  it("fails a name left below its limit for 3 s after the dead run's lock lapsed, a job waiting and a slot free", () => {
+    const out = check(["concurrency-limit"], killedLimited(4100));
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "concurrency-limit",
+      kind: "starvation",
+      jobId: undefined,
+    });
+  });
+});
+
+describe("repeating jobs: a first slot alone, a job that never ran, a slot run twice", () => {
+  const every = { repeat: { every: 1000 }, ack: null } as const;
+  /** r runs its slots 0, 1000, … up to `slots` on w1 (10 ms after each, 10 ms long). */
+  const ticking = (slots: number, runEndedAt = slots * 1000) => {
+    const b = new HistoryBuilder().accept("r", 0, { expect: "repeating" });
+    for (let i = 0; i < slots; i++)
+      b.run("r", "w1", 1, i * 1000 + 10, i * 1000 + 20, { ...every, nextRunAt: i * 1000 });
+    return { b, runEndedAt };
+  };
+  const judge = (b: HistoryBuilder, runEndedAt: number) =>
+    check(["repeat-ticks", "lost-jobs"], b, [job("r", "pending")], { runEndedAt });
+
+  it("fails an interval job that ran its first slot and never again in 20 s", () => {
+    const { b } = ticking(1);
+    const out = judge(b, 20_000);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({ checker: "repeat-ticks", kind: "missed-tick", jobId: "r" });
+  });
+
+  it("fails a cron job that ran its first slot and never again", () => {
+    const b = new HistoryBuilder()
+      .accept("c", 0, { expect: "repeating" })
+      .run("c", "w1", 1, 10, 20, { repeat: { cron: "*/2 * * * * *", timezone: "Asia/Kolkata" }, ack: null });
+    const out = check(["repeat-ticks"], b, [], { runEndedAt: 20_000 });
+    expect(violationsOf(out)).toContainEqual({ checker: "repeat-ticks", kind: "missed-tick", jobId: "c" });
+  });
+
+  it("passes the twins: the second slot ran, or the run ended before the second slot was due", () => {
+    const { b, runEndedAt } = ticking(20);
+    expect(judge(b, runEndedAt).verdict).toBe("pass");
+    expect(judge(ticking(1).b, 1100).verdict).toBe("pass");
+  });
+
+  it("never passes a job accepted as repeating that never ran", () => {
+    const { b, runEndedAt } = ticking(20);
+    b.accept("q", 0, { expect: "repeating" });
+    const out = check(["repeat-ticks", "lost-jobs"], b, [job("r", "pending"), job("q", "pending")], {
+      runEndedAt,
+    });
+    expect(out.verdict).toBe("unknown");
+    expect(out.results[0]?.unknowns).toContainEqual(
+      expect.objectContaining({ kind: "never-ran", jobId: "q" }),
+    );
+  });
+
+  it("fails a slot run twice at once though the first run's process was killed afterwards; passes a re-run after the death", () => {
+    const twice = (killAt: number) => {
+      const { b } = ticking(20);
+      b.run("r", "w2", 1, 20_010, null, { ...every, nextRunAt: 20_000 }).kill("w2", 1, killAt);
+      b.run("r", "w3", 1, 20_050, 20_060, { ...every, nextRunAt: 20_000 });
+      for (let i = 21; i < 30; i++)
+        b.run("r", "w3", 1, i * 1000 + 10, i * 1000 + 20, { ...every, nextRunAt: i * 1000 });
+      return judge(b, 30_000);
+    };
+    const out = twice(20_100);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({ checker: "repeat-ticks", kind: "double-tick", jobId: "r" });
+    expect(twice(20_040).verdict).toBe("pass");
+  });
+});
+
+describe("one job name with different concurrency limits", () => {
+  // Three jobs of name lim alive at once from 30 to 500; `limits` are theirs, in start order.
+  const three = (limits: [number, number, number]) => {
+    const b = new HistoryBuilder().ready("w1", 1, 0, 3);
+    ["a", "b", "c"].forEach((id, i) =>
+      b.run(id, "w1", 1, 10 + i * 10, 500, { name: "lim", concurrency: limits[i] }),
+    );
+    return check(["concurrency-limit"], b);
+  };
+
+  it("fails jobs of limit 1 run three at once though the last job of the name says 5", () => {
+    const out = three([1, 1, 5]);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "concurrency-limit",
+      kind: "over-limit",
+      jobId: "b",
+    });
+  });
+
+  it("passes a limit-1 job claimed alone and then two limit-5 jobs beside it (each claim within its own limit)", () => {
+    expect(three([1, 5, 5]).verdict).toBe("pass");
+  });
+});
+
+describe("worker ids that collide across processes", () => {
+  // Every process's Scheduler built with one id (a user's wiring may), so w1's and w2's workers
+  // are both "app-w0". w1 is killed at 100 with a; w2 runs x and stands idle until 10 000.
+  const collide = (workerId: (proc: string) => string, busy = false) => {
+    const b = new HistoryBuilder().accept("a").accept("x").ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("a", "w1", 1, 10, null, { lockUntil: 1000 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("x", "w2", 1, 20, busy ? 9990 : 30, { priority: busy ? 1 : 5 }).run("a", "w2", 1, 10_000, 10_100);
+    for (const r of b.records) if (r.type === "start") r.workerId = workerId(r.proc);
+    return check(crashRecovery, b, [
+      job("a", "completed"),
+      job("x", "completed", { priority: busy ? 1 : 5 }),
+    ]);
+  };
+
+  it("fails a late recovery behind an idle worker whose id a killed process's worker also had", () => {
+    const out = collide(() => "app-w0");
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({ checker: "recovery-time", kind: "late-recovery", jobId: "a" });
+    expect(collide((proc) => `${proc}-w0`).verdict).toBe("fail");
+  });
+
+  it("passes its twin, whose worker of the shared id was busy with a job that comes first", () => {
+    expect(collide(() => "app-w0", true).verdict).toBe("pass");
   });
 });

@@ -64,11 +64,43 @@ describe("stalled-events checker", () => {
       stalledEventsChecker.check({ settings: withMax, history: silent.history(), finalState: [] })
         .violations[0]?.kind,
     ).toBe("stall-not-reported");
-    const early = new HistoryBuilder().run("a", "w1", 1, 0, 4000).stalled("a", "w1", 1, 500);
+    // Claimed at 0 (lockUntil = claim + lockTimeoutMs 1000), stalled 500 ms later.
+    const early = new HistoryBuilder()
+      .run("a", "w1", 1, 0, 4000, { lockUntil: 1000 })
+      .stalled("a", "w1", 1, 500);
     expect(
       stalledEventsChecker.check({ settings: withMax, history: early.history(), finalState: [] })
         .violations[0]?.kind,
     ).toBe("stall-too-early");
+  });
+
+  it("times a stall from the claim: a process frozen between claim and handler start is not reported early", () => {
+    // Claimed at 0, the process frozen until 2500, the handler's start record at 2500, the stall
+    // 2503 ms after the claim and 3 ms into the handler. The scheduler's stall clock started before
+    // the freeze: not too early.
+    const frozen = new HistoryBuilder()
+      .run("a", "w1", 1, 2500, 6000, { lockUntil: 1000 })
+      .stalled("a", "w1", 1, 2503);
+    expect(
+      stalledEventsChecker.check({ settings: withMax, history: frozen.history(), finalState: [] }).violations,
+    ).toEqual([]);
+    // The same stall 3 ms into a handler claimed only just before it is too early.
+    const broken = new HistoryBuilder()
+      .run("a", "w1", 1, 2500, 6000, { lockUntil: 3490 })
+      .stalled("a", "w1", 1, 2503);
+    expect(
+      stalledEventsChecker.check({ settings: withMax, history: broken.history(), finalState: [] })
+        .violations[0]?.kind,
+    ).toBe("stall-too-early");
+    // Without the claim time the ledger cannot tell: unknown, never pass.
+    const unclaimed = new HistoryBuilder().run("a", "w1", 1, 2500, 6000).stalled("a", "w1", 1, 2503);
+    const result = stalledEventsChecker.check({
+      settings: withMax,
+      history: unclaimed.history(),
+      finalState: [],
+    });
+    expect(result.verdict).toBe("unknown");
+    expect(result.unknowns[0]?.kind).toBe("stall-unjudged");
   });
 
   it("gives a stall to the execution that was running longest, not to a later one of the same job on that process", () => {
@@ -82,8 +114,8 @@ describe("stalled-events checker", () => {
     expect(result.violations).toEqual([]);
     // With the first execution short, the same stall can only be the second's, and is too early.
     const broken = new HistoryBuilder()
-      .run("a", "w1", 1, 0, 1000)
-      .run("a", "w1", 1, 2000, 3000)
+      .run("a", "w1", 1, 0, 1000, { lockUntil: 1000 })
+      .run("a", "w1", 1, 2000, 3000, { lockUntil: 3000 })
       .stalled("a", "w1", 1, 2600);
     expect(
       stalledEventsChecker.check({ settings: withMax, history: broken.history(), finalState: [] })

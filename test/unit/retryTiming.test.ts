@@ -36,6 +36,28 @@ describe("retry checkers", () => {
     expect(result.violations.map((v) => v.kind)).toEqual(["early-retry", "late-retry"]);
   });
 
+  it("time early from the handler's failure and late from its acknowledgement", () => {
+    // Attempt 1 fails at 20, the server confirms the retry only at 520 (ackAfter 500). Attempt 2 at
+    // 560 is 540 ms after the failure (delay 500: not early) though only 40 ms after the ack.
+    const slowAck = new HistoryBuilder()
+      .accept("r", 0, { retry })
+      .run("r", "w1", 1, 10, 20, { outcome: "error", attempt: 1, ackAfter: 500 })
+      .run("r", "w1", 1, 560, 570, { outcome: "error", attempt: 2 })
+      .run("r", "w1", 1, 1150, 1160, { attempt: 3 })
+      .history();
+    const ok = retryTimingChecker.check({ settings, history: slowAck, finalState: [job("r", "completed")] });
+    expect(ok.violations).toEqual([]);
+    // Its broken twin: attempt 2 at 400, 380 ms after the failure, is early however late the ack came.
+    const early = new HistoryBuilder()
+      .accept("r", 0, { retry })
+      .run("r", "w1", 1, 10, 20, { outcome: "error", attempt: 1, ackAfter: 300 })
+      .run("r", "w1", 1, 400, 410, { outcome: "error", attempt: 2 })
+      .run("r", "w1", 1, 1000, 1010, { attempt: 3 })
+      .history();
+    const bad = retryTimingChecker.check({ settings, history: early, finalState: [job("r", "completed")] });
+    expect(bad.violations.map((v) => [v.kind, v.jobId])).toEqual([["early-retry", "r"]]);
+  });
+
   it("fail a job with missing attempts or the wrong final state", () => {
     const b = new HistoryBuilder()
       .accept("x", 0, { retry: { ...retry, maxAttempts: 2, failUntilAttempt: 99, delaysMs: [500] } })
