@@ -33,7 +33,12 @@ function sweepName(
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const e of own) {
-    events.push({ t: e.start, alive: 1, running: 1, exec: e }, { t: e.stop, alive: -1, exec: e });
+    // The database counts a job running from its claim (the poll that claimed it, from lockUntil),
+    // though its handler may begin later (a process frozen in between): from then on it holds its
+    // name's slot and no longer waits.
+    const claimed = index.claimAt(e);
+    events.push({ t: e.start, alive: 1, exec: e }, { t: e.stop, alive: -1, exec: e });
+    events.push({ t: claimed, running: 1 });
     // A run whose process died holds its name's slot while its lock may still be live (up to one
     // lock timeout after the death): other jobs of the name are not claimable meanwhile. A stale
     // lock kept past that is no reason to leave the name below its limit.
@@ -44,8 +49,8 @@ function sweepName(
     events.push({ t: released, running: -1 });
     // Waiting from when the job was claimable for this run (not while a dead run's lock held it).
     const due = index.claimableFrom(e) + settings.pollIntervalMs + settings.timingToleranceMs;
-    if (due < e.start) events.push({ t: due, waiting: 1 }, { t: e.start, waiting: -1 });
-    lo = Math.min(lo, e.start, due);
+    if (due < claimed) events.push({ t: due, waiting: 1 }, { t: claimed, waiting: -1 });
+    lo = Math.min(lo, claimed, due);
     hi = Math.max(hi, e.stop, released);
   }
   for (const t of index.freeWorkers().changesIn(lo, hi)) events.push({ t });

@@ -30,6 +30,22 @@ export interface Execution {
   diedAt?: number;
   /** When the handler stopped being alive: its end, its process's death, or the end of the run. */
   stop: number;
+  /**
+   * When the same scheduler worker (its id within its process instance) released the job it ran
+   * before this one (that run's end, or its acknowledgement if later); absent for a worker's first
+   * run. Where a worker claims one job at a time (mongo-job-scheduler), the poll that claimed this
+   * run began after it.
+   */
+  workerFreeAt?: number;
+}
+
+/**
+ * A scheduler worker, named so that it is unique on its own: its id within its process instance.
+ * A worker id is the scheduler's (mongo-job-scheduler: `<Scheduler id>-w<i>`), and a wiring may
+ * give every process's Scheduler the same id, so two processes can have workers of one id.
+ */
+export function workerKey(e: Pick<Execution, "workerId" | "instance">): string {
+  return `${e.workerId} on ${e.instance}`;
 }
 
 /** Kills and exits, per process instance, in time order. */
@@ -89,8 +105,8 @@ function joinExecutions(history: History, runEndedAt: number): Execution[] {
     }
   }
   const deaths = deathsByInstance(history);
-  return starts
-    .map((s) => {
+  const executions: Execution[] = starts
+    .map((s): Execution => {
       const end = ends.get(s.execId);
       const ack = acks.get(s.execId);
       // A process that wrote this execution's end or ack after a recorded death did not die
@@ -124,6 +140,15 @@ function joinExecutions(history: History, runEndedAt: number): Execution[] {
       } satisfies Execution;
     })
     .sort((a, b) => a.start - b.start);
+  const lastOf = new Map<string, Execution>();
+  for (const e of executions) {
+    const key = workerKey(e);
+    const prev = lastOf.get(key);
+    if (prev?.end !== undefined && prev.diedAt === undefined)
+      e.workerFreeAt = Math.max(prev.end, prev.ackT ?? prev.end);
+    lastOf.set(key, e);
+  }
+  return executions;
 }
 
 /** Executions grouped by job id, each group in start order. */

@@ -78,6 +78,8 @@ export type ExecutionClass = (typeof executionClasses)[number];
 export interface ReexecutionFigures {
   executions: number;
   byClass: Record<ExecutionClass, number>;
+  /** Claims that wrote a lock shorter than lockTimeoutMs from the poll that made them. */
+  shortLocks?: number;
 }
 
 /** recovery-time: from each kill to the next start of every job the killed process was executing. */

@@ -64,9 +64,10 @@ class MaxTree {
   }
 }
 
-/** One (priority, limited) group of executions, sorted by start, with its tree. */
+/** One (priority, limited) group of executions, sorted by claim time, with its tree. */
 interface Group {
   members: Execution[];
+  /** The members' claim times, ascending. */
   starts: number[];
   position: Map<Execution, number>;
   tree: MaxTree;
@@ -110,9 +111,14 @@ export const priorityOrderChecker: Checker<"priority-order"> = {
       groups.set(key, g);
     }
     const priorities = [...new Set(executions.map((e) => e.priority))].sort((a, b) => a - b);
+    // Judged by claim times where the ledger has them (the poll that claimed, from lockUntil): a
+    // job claimed and then held up before its handler began (a frozen process, a slow round
+    // trip) was no longer waiting, and a job claimed first did not pass over anything later.
+    const claim = new Map<Execution, number>(executions.map((e) => [e, index.claimAt(e)]));
+    const claimOf = (e: Execution) => claim.get(e) as number;
     for (const g of groups.values()) {
-      g.members.sort((a, b) => a.start - b.start);
-      g.starts = g.members.map((e) => e.start);
+      g.members.sort((a, b) => claimOf(a) - claimOf(b));
+      g.starts = g.members.map(claimOf);
       g.members.forEach((e, i) => {
         g.position.set(e, i);
       });
@@ -124,18 +130,18 @@ export const priorityOrderChecker: Checker<"priority-order"> = {
     const due = new Map<Execution, number>(executions.map((e) => [e, index.claimableFrom(e)]));
     const dueOf = (e: Execution) => due.get(e) as number;
     const byDue = [...executions].sort((a, b) => dueOf(a) - dueOf(b));
-    const byJudged = [...executions].sort((a, b) => a.start - b.start);
+    const byJudged = [...executions].sort((a, b) => claimOf(a) - claimOf(b));
     let inserted = 0;
     let inversions = 0;
     let byDesign = 0;
     let maxWait = 0;
     const violations: Violation[] = [];
     for (const j of byJudged) {
-      const dueBy = j.start - pollIntervalMs;
+      const dueBy = claimOf(j) - pollIntervalMs;
       while (inserted < byDue.length && dueOf(byDue[inserted] as Execution) <= dueBy) {
         const h = byDue[inserted++] as Execution;
         const g = groups.get(keyOf(h.priority, h.concurrency != null)) as Group;
-        g.tree.set(g.position.get(h) as number, h.start - dueOf(h), ids.get(h) as number);
+        g.tree.set(g.position.get(h) as number, claimOf(h) - dueOf(h), ids.get(h) as number);
       }
       let blocker: Execution | undefined;
       let blockerWait = Number.NEGATIVE_INFINITY;
@@ -145,7 +151,7 @@ export const priorityOrderChecker: Checker<"priority-order"> = {
         for (const limited of [false, true]) {
           const g = groups.get(keyOf(p, limited));
           if (!g) continue;
-          const best = g.tree.suffix(upperBound(g.starts, j.start + tol));
+          const best = g.tree.suffix(upperBound(g.starts, claimOf(j) + tol));
           if (best.id < 0) continue;
           // A limited job waiting behind an unlimited one is the claim path's design.
           if (limited && j.concurrency == null) {
@@ -169,7 +175,7 @@ export const priorityOrderChecker: Checker<"priority-order"> = {
           kind: "priority-inversion",
           jobId: j.jobId,
           t: j.start,
-          message: `job ${j.jobId} (priority ${j.priority}) started at ${new Date(j.start).toISOString()} while job ${blocker.jobId} (priority ${blocker.priority}) had waited ${j.start - dueOf(blocker)} ms; it started ${blocker.start - j.start} ms later`,
+          message: `job ${j.jobId} (priority ${j.priority}) was claimed at ${new Date(claimOf(j)).toISOString()} (started ${j.start - claimOf(j)} ms later) while job ${blocker.jobId} (priority ${blocker.priority}) had waited ${claimOf(j) - dueOf(blocker)} ms; it was claimed ${claimOf(blocker) - claimOf(j)} ms later`,
           evidence: {
             started: j.execId,
             waiting: blocker.execId,

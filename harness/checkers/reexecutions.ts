@@ -25,15 +25,32 @@ const violationText: Partial<Record<ExecutionClass, string>> = {
   "run-after-failure": "ran again after the scheduler had marked it failed for good",
 };
 
-type Timing = Pick<CheckSettings, "lockTimeoutMs" | "timingToleranceMs">;
+type Timing = Pick<CheckSettings, "lockTimeoutMs" | "timingToleranceMs" | "claimOrder">;
+
+/**
+ * The earliest a poll that claimed e could have begun, where the ledger can tell: a
+ * mongo-job-scheduler worker (the adapter declares the global claim order) claims one job at a
+ * time, so it polled for e after it released the job it ran before (Execution.workerFreeAt).
+ * Undefined otherwise, and for a run that did not record its claim order (Agenda locks jobs ahead
+ * of its free slots, and older results do not say which scheduler claimed).
+ */
+export function claimedNoEarlierThan(e: Execution, timing: Pick<Timing, "claimOrder">): number | undefined {
+  return timing.claimOrder === "global-priority" ? e.workerFreeAt : undefined;
+}
 
 /**
  * The earliest time the earlier execution's lock could have expired: the lockUntil it was claimed
  * with (renewals only move it later), or, for a ledger without it, its start + lockTimeoutMs less
- * the tolerance (the claim came a round trip before the start).
+ * the tolerance (the claim came a round trip before the start); and never before one lock timeout
+ * after the poll that claimed it could have begun, less the tolerance (a claim that wrote a
+ * shorter lock does not make an early re-run honour it).
  */
 export function lockExpiryBound(p: Execution, timing: Timing): number {
-  return p.lockUntil ?? p.start + timing.lockTimeoutMs - timing.timingToleranceMs;
+  const recorded = p.lockUntil ?? p.start + timing.lockTimeoutMs - timing.timingToleranceMs;
+  const polled = claimedNoEarlierThan(p, timing);
+  return polled === undefined
+    ? recorded
+    : Math.max(recorded, polled + timing.lockTimeoutMs - timing.timingToleranceMs);
 }
 
 /**
@@ -177,12 +194,33 @@ export const reexecutionsChecker: Checker<"re-executions"> = {
         });
       });
     }
-    const figures: ReexecutionFigures = { executions: index.executions.length, byClass };
+    // A claim must lock the job for lockTimeoutMs from the poll that claimed it: a shorter lock
+    // lets another worker take a live or barely dead job early.
+    let shortLocks = 0;
+    for (const e of index.executions) {
+      const polled = claimedNoEarlierThan(e, settings);
+      if (e.lockUntil === undefined || polled === undefined) continue;
+      const atLeast = polled + settings.lockTimeoutMs - settings.timingToleranceMs;
+      if (e.lockUntil >= atLeast) continue;
+      shortLocks++;
+      violations.push({
+        kind: "short-lock",
+        jobId: e.jobId,
+        t: e.start,
+        message: `job ${e.jobId} (${e.name}) was claimed by ${e.execId} on ${e.proc} with a lock until ${new Date(e.lockUntil).toISOString()}, ${polled + settings.lockTimeoutMs - e.lockUntil} ms short of lockTimeoutMs (${settings.lockTimeoutMs} ms) after its worker was free to claim at ${new Date(polled).toISOString()}`,
+        evidence: {
+          execution: describeExecution(e),
+          workerFreeAt: polled,
+          lockTimeoutMs: settings.lockTimeoutMs,
+        },
+      });
+    }
+    const figures: ReexecutionFigures = { executions: index.executions.length, byClass, shortLocks };
     return decide("re-executions", {
       summary:
         index.executions.length === 0
           ? "no execution was recorded"
-          : `${index.executions.length} executions: ${byClass.recovery} recovery re-runs, ${byClass.retry} retries, ${byClass["double-execution"]} double executions, ${byClass.stall} re-runs under a live owner, ${byClass["lock-not-honoured"]} before the lock could expire, ${byClass["run-after-success"] + byClass["run-after-failure"]} runs after a final outcome`,
+          : `${index.executions.length} executions: ${byClass.recovery} recovery re-runs, ${byClass.retry} retries, ${byClass["double-execution"]} double executions, ${byClass.stall} re-runs under a live owner, ${byClass["lock-not-honoured"]} before the lock could expire, ${byClass["run-after-success"] + byClass["run-after-failure"]} runs after a final outcome${shortLocks ? `; ${shortLocks} claims with a lock shorter than lockTimeoutMs` : ""}`,
       violations,
       figures,
       nothingToJudge: index.executions.length === 0,

@@ -1,7 +1,16 @@
 import type { History } from "../ledger/history.ts";
 import type { WindowRecord } from "../ledger/records.ts";
 import { type ClaimOrder, passesOver } from "./claimOrder.ts";
-import { buildExecutions, deathsByInstance, type Execution, executionsByJob } from "./executions.ts";
+import {
+  buildExecutions,
+  deathsByInstance,
+  type Execution,
+  executionsByJob,
+  workerKey,
+} from "./executions.ts";
+
+export { workerKey } from "./executions.ts";
+
 import { Steps } from "./steps.ts";
 
 /** An unavailable stretch of one process instance (a fault window: frozen, partitioned, …). */
@@ -333,15 +342,6 @@ export class RunIndex {
     if (gapStart !== null && to - gapStart > best.ms) best = { ms: to - gapStart, at: gapStart };
     return best;
   }
-}
-
-/**
- * A scheduler worker, named so that it is unique on its own: its id within its process instance.
- * A worker id is the scheduler's (mongo-job-scheduler: `<Scheduler id>-w<i>`), and a wiring may
- * give every process's Scheduler the same id, so two processes can have workers of one id.
- */
-export function workerKey(e: Pick<Execution, "workerId" | "instance">): string {
-  return `${e.workerId} on ${e.instance}`;
 }
 
 function firstAt(sorted: readonly number[], t: number): number {

@@ -17,7 +17,8 @@ export interface HistoryProblem {
     | "double-ack"
     | "duplicate-request"
     | "after-death"
-    | "unpaired-window";
+    | "unpaired-window"
+    | "mismatched-execution";
   message: string;
   /** Where the line came from (file:line), for lines that could not be read. */
   where?: string;
@@ -92,7 +93,7 @@ function readLines(text: string, source: string, into: History): void {
 
 /**
  * Checks how the records fit together: every end and ack belongs to a start of the same
- * execution, comes after it, and comes once; every request is recorded once; no process instance
+ * execution (the same job, on the same process instance), comes after it, and comes once; every request is recorded once; no process instance
  * writes a record after the harness recorded its death (see DEATH_SLACK_MS); every fault window
  * has one begin and one end.
  */
@@ -125,10 +126,15 @@ export function structuralProblems(records: readonly LedgerRecord[]): HistoryPro
     });
   }
   const starts = new Map<string, number>();
+  const startOf = new Map<string, { jobId: string; instance: string }>();
   const ends = new Set<string>();
   const acks = new Set<string>();
   const requests = new Set<string>();
-  for (const r of records) if (r.type === "start" && !starts.has(r.execId)) starts.set(r.execId, r.t);
+  for (const r of records)
+    if (r.type === "start" && !starts.has(r.execId)) {
+      starts.set(r.execId, r.t);
+      startOf.set(r.execId, { jobId: r.jobId, instance: r.instance });
+    }
   // Every fault window is healed, or says it could not be, before the history is read: a begin
   // without its end (or an end without its begin) leaves the window's extent a guess.
   const windows = new Map<string, { begins: number; ends: number; fault: string; t: number }>();
@@ -166,6 +172,14 @@ export function structuralProblems(records: readonly LedgerRecord[]): HistoryPro
           execId: r.execId,
           jobId: r.jobId,
           message: `the ${what} of execution ${r.execId} (job ${r.jobId}) has no start record`,
+        });
+      } else if (startOf.get(r.execId)?.jobId !== r.jobId || startOf.get(r.execId)?.instance !== r.instance) {
+        const of = startOf.get(r.execId);
+        problems.push({
+          kind: "mismatched-execution",
+          execId: r.execId,
+          jobId: r.jobId,
+          message: `the ${what} of execution ${r.execId} names job ${r.jobId} on ${r.instance}, its start job ${of?.jobId} on ${of?.instance}`,
         });
       } else if (r.t < start) {
         problems.push({

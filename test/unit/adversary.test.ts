@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { checkerRegistry } from "../../harness/checkers/index.ts";
-import type { AnyCheckerResult, Checker, CheckerName, JobState } from "../../harness/checkers/types.ts";
+import type {
+  AnyCheckerResult,
+  Checker,
+  CheckerName,
+  CheckSettings,
+  JobState,
+} from "../../harness/checkers/types.ts";
 import { overallVerdict, runCheckers } from "../../harness/checkers/verdicts.ts";
 import { HistoryBuilder, instanceOf, job, settings } from "../support/histories.ts";
 
@@ -13,7 +19,7 @@ function check(
   names: readonly CheckerName[],
   b: HistoryBuilder,
   finalState: JobState[] = [],
-  overrides: Partial<typeof settings> = {},
+  overrides: Partial<CheckSettings> = {},
 ): { verdict: string; results: AnyCheckerResult[] } {
   const results = runCheckers(
     names.map((n) => checkerRegistry[n] as Checker),
@@ -340,5 +346,109 @@ describe("worker ids that collide across processes", () => {
 
   it("passes its twin, whose worker of the shared id was busy with a job that comes first", () => {
     expect(collide(() => "app-w0", true).verdict).toBe("pass");
+  });
+});
+
+describe("a claim that wrote a lock shorter than lockTimeoutMs", () => {
+  // w1 finishes x at 100 (acknowledged at 101) and claims a next, with lockUntil `lockUntil`; w1
+  // is killed at 200 with a, and w2 runs a again at `rerun`. A mongo-job-scheduler worker claims
+  // one job at a time, so the poll that claimed a began at 101 at the earliest.
+  const shortLock = (lockUntil: number, rerun: number) => {
+    const b = new HistoryBuilder().accept("x").accept("a").ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("x", "w1", 1, 10, 100).run("a", "w1", 1, 110, null, { lockUntil });
+    b.kill("w1", 1, 200, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("a", "w2", 1, rerun, rerun + 50);
+    return check(crashRecovery, b, [job("x", "completed"), job("a", "completed")], {
+      claimOrder: "global-priority",
+    });
+  };
+
+  it("fails a job claimed with a 300 ms lock and taken again 400 ms after its worker died", () => {
+    const out = shortLock(400, 600);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toEqual(
+      expect.arrayContaining([
+        { checker: "re-executions", kind: "short-lock", jobId: "a" },
+        { checker: "re-executions", kind: "lock-not-honoured", jobId: "a" },
+        { checker: "recovery-time", kind: "lock-violation", jobId: "a" },
+      ]),
+    );
+  });
+
+  it("passes the twin whose claim locked the job for lockTimeoutMs, recovered after it", () => {
+    expect(shortLock(1101, 1200).verdict).toBe("pass");
+  });
+});
+
+describe("an end or acknowledgement that names another job than its start", () => {
+  it("does not pass a's execution whose success is recorded as b's", () => {
+    const b = new HistoryBuilder().accept("a").accept("b").run("a", "w1", 1, 10, null);
+    const execId = b.lastExecId;
+    const w1 = instanceOf("w1", 1);
+    b.raw({ type: "end", t: 20, execId, jobId: "b", outcome: "ok", instance: w1, pid: 1 })
+      .raw({ type: "ack", t: 21, execId, jobId: "b", outcome: "success", instance: w1, pid: 1 })
+      .run("b", "w1", 1, 30, 40);
+    expect(b.history().problems).toContainEqual(
+      expect.objectContaining({ kind: "mismatched-execution", execId }),
+    );
+    const states = [job("a", "completed"), job("b", "completed")];
+    expect(check(["lost-jobs", "final-state", "re-executions"], b, states).verdict).toBe("unknown");
+  });
+
+  it("passes the twin whose records agree", () => {
+    const b = new HistoryBuilder()
+      .accept("a")
+      .accept("b")
+      .run("a", "w1", 1, 10, 20)
+      .run("b", "w1", 1, 30, 40);
+    expect(b.history().problems).toEqual([]);
+    const states = [job("a", "completed"), job("b", "completed")];
+    expect(check(["lost-jobs", "final-state", "re-executions"], b, states).verdict).toBe("pass");
+  });
+});
+
+describe("a job claimed, then held up before its handler began", () => {
+  // w1 claims hi (or a) at 100 (lockUntil 1100) or at 3000 (lockUntil 4000), and is frozen from
+  // 150 to 3000: its start record comes at 3000 either way. w2 runs other work meanwhile.
+  const frozenClaim = (lockUntil: number) => {
+    const b = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .ready("w2", 1, 0)
+      .unavailable("p", [["w1", 1]], 150, 3000);
+    b.run("hi", "w1", 1, 3000, 3050, { priority: 1, lockUntil });
+    for (let i = 0; i < 20; i++)
+      b.run(`lo${i}`, "w2", 1, 200 + i * 130, 300 + i * 130, { priority: 5, lockUntil: 1190 + i * 130 });
+    return check(["priority-order"], b);
+  };
+  const frozenLimited = (lockUntil: number) => {
+    const lim = { name: "lim", concurrency: 1 };
+    const b = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .ready("w2", 1, 0)
+      .unavailable("p", [["w1", 1]], 150, 3000);
+    b.run("x", "w2", 1, 20, 30).run("a", "w1", 1, 3000, 3050, { ...lim, lockUntil });
+    b.run("b", "w2", 1, 3100, 3150, { ...lim, lockUntil: 4100 });
+    return check(["concurrency-limit"], b);
+  };
+
+  it("passes lower-priority starts after a priority-1 job was claimed, though its handler began later", () => {
+    expect(frozenClaim(1100).verdict).toBe("pass");
+  });
+
+  it("fails lower-priority claims while the priority-1 job waited unclaimed", () => {
+    const out = frozenClaim(4000);
+    expect(out.verdict).toBe("fail");
+    expect(out.results[0]?.violations[0]?.evidence).toMatchObject({ waitingJob: "hi" });
+  });
+
+  it("passes a limited name whose slot a claimed, frozen job held; fails it when that job was not claimed", () => {
+    expect(frozenLimited(1100).verdict).toBe("pass");
+    const out = frozenLimited(4000);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "concurrency-limit",
+      kind: "starvation",
+      jobId: undefined,
+    });
   });
 });
