@@ -3,7 +3,7 @@ import { percentile, round } from "../util/stats.ts";
 import { claimOrderPhrase, DEFAULT_CLAIM_ORDER } from "./claimOrder.ts";
 import type { Execution } from "./executions.ts";
 import type { RecoveryFigures } from "./figures.ts";
-import { lockExpiryBound, retriedInDatabase } from "./reexecutions.ts";
+import { claimedAt, lockExpiryBound, retriedInDatabase } from "./reexecutions.ts";
 import { type RunIndex, runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, CheckSettings, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
@@ -118,13 +118,14 @@ export const recoveryTimeChecker: Checker<"recovery-time"> = {
           continue;
         }
         const lockBound = lockExpiryBound(v, settings);
-        if (next.start < lockBound) {
+        const claimed = claimedAt(next, settings);
+        if (claimed < lockBound) {
           lockViolations++;
           violations.push({
             kind: "lock-violation",
             jobId: v.jobId,
             t: next.start,
-            message: `job ${v.jobId} (${v.name}) ran again on ${next.proc} at ${iso(next.start)}, ${lockBound - next.start} ms before the lock of its killed execution ${v.execId} could have expired`,
+            message: `job ${v.jobId} (${v.name}) was claimed again on ${next.proc} at ${iso(claimed)} (started ${iso(next.start)}), ${lockBound - claimed} ms before the lock of its killed execution ${v.execId} could have expired`,
             evidence: { killedAt: kill.t, killed: v.execId, rerun: next.execId, lockExpiresAt: lockBound },
           });
         }

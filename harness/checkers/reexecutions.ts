@@ -54,6 +54,15 @@ export function lockExpiryBound(p: Execution, timing: Timing): number {
 }
 
 /**
+ * When the claim of e was made, where the ledger can tell: the poll time its lockUntil was written
+ * from (lockUntil less the lock timeout), else its start. A claim must come after the earlier
+ * lock's expiry, whenever the handler then began.
+ */
+export function claimedAt(e: Execution, timing: Pick<Timing, "lockTimeoutMs">): number {
+  return e.lockUntil !== undefined ? Math.min(e.start, e.lockUntil - timing.lockTimeoutMs) : e.start;
+}
+
+/**
  * Classifies every execution of one job (in start order). A repeating job's runs are grouped by
  * the slot they ran for (nextRunAt): the first run of a later slot is a repeat, not a re-run.
  * Within a group, a re-run is judged against the runs before it:
@@ -102,7 +111,7 @@ function classifyRerun(e: Execution, prev: Execution, longest: Execution, timing
   const tol = timing.timingToleranceMs;
   if (longest.stop > e.start) {
     const cause =
-      e.start < lockExpiryBound(longest, timing)
+      claimedAt(e, timing) < lockExpiryBound(longest, timing)
         ? "the lock was not honoured: it could not have expired yet"
         : "the lock expired while its owner was still running the job (a stall)";
     return { cls: "double-execution", against: longest, cause };
@@ -114,7 +123,7 @@ function classifyRerun(e: Execution, prev: Execution, longest: Execution, timing
   // The failed attempt was written to the database (attempts counts it, which only the retry
   // path does, releasing the lock as it goes), but the process died before the ack event.
   if (retriedInDatabase(prev, e)) return { cls: "retry", against: prev };
-  const honoured = e.start >= lockExpiryBound(prev, timing);
+  const honoured = claimedAt(e, timing) >= lockExpiryBound(prev, timing);
   if (prev.diedAt !== undefined && prev.diedAt <= e.start) {
     return honoured
       ? { cls: "recovery", against: prev }

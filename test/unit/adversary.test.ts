@@ -452,3 +452,30 @@ describe("a job claimed, then held up before its handler began", () => {
     });
   });
 });
+
+describe("a re-run claimed before the lock expired, though its handler began after", () => {
+  // a is killed on w1 at 100 with a lock until 1000; w2 claims it at `claimAt` (its lockUntil is
+  // that + 1000) and its start record comes at 1200.
+  const early = (claimAt: number) => {
+    const b = new HistoryBuilder().accept("a").ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("a", "w1", 1, 10, null, { lockUntil: 1000 });
+    b.kill("w1", 1, 100, [{ execId: b.lastExecId, jobId: "a" }]);
+    b.run("a", "w2", 1, 1200, 1250, { lockUntil: claimAt + 1000 });
+    return check(crashRecovery, b, [job("a", "completed")]);
+  };
+
+  it("fails a claim 200 ms before the dead run's lock expired", () => {
+    const out = early(800);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toEqual(
+      expect.arrayContaining([
+        { checker: "re-executions", kind: "lock-not-honoured", jobId: "a" },
+        { checker: "recovery-time", kind: "lock-violation", jobId: "a" },
+      ]),
+    );
+  });
+
+  it("passes the twin claimed as the lock expired", () => {
+    expect(early(1000).verdict).toBe("pass");
+  });
+});
