@@ -301,9 +301,9 @@ describe("one job name with different concurrency limits", () => {
   // Three jobs of name lim alive at once from 30 to 500; `limits` are theirs, in start order.
   const three = (limits: [number, number, number]) => {
     const b = new HistoryBuilder().ready("w1", 1, 0, 3);
-    ["a", "b", "c"].forEach((id, i) =>
-      b.run(id, "w1", 1, 10 + i * 10, 500, { name: "lim", concurrency: limits[i] }),
-    );
+    ["a", "b", "c"].forEach((id, i) => {
+      b.run(id, "w1", 1, 10 + i * 10, 500, { name: "lim", concurrency: limits[i] });
+    });
     return check(["concurrency-limit"], b);
   };
 
