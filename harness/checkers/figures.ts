@@ -80,6 +80,8 @@ export interface ReexecutionFigures {
   byClass: Record<ExecutionClass, number>;
   /** Claims that wrote a lock shorter than lockTimeoutMs from the poll that made them. */
   shortLocks?: number;
+  /** Claims made before the job's nextRunAt. */
+  early?: number;
 }
 
 /** recovery-time: from each kill to the next start of every job the killed process was executing. */

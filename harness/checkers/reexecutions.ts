@@ -224,12 +224,30 @@ export const reexecutionsChecker: Checker<"re-executions"> = {
         },
       });
     }
-    const figures: ReexecutionFigures = { executions: index.executions.length, byClass, shortLocks };
+    // A job is claimable once due: a claim before its nextRunAt (a retry before its delay, a job
+    // scheduled for later) ran it early. The claim's poll time and nextRunAt are both the
+    // scheduler's own clock values, so only mongo-job-scheduler's claims (global claim order,
+    // lockUntil recorded) are judged.
+    let early = 0;
+    for (const e of index.executions) {
+      if (settings.claimOrder !== "global-priority" || e.lockUntil === undefined) continue;
+      const claimed = claimedAt(e, settings);
+      if (claimed >= e.nextRunAt - settings.timingToleranceMs) continue;
+      early++;
+      violations.push({
+        kind: "ran-before-due",
+        jobId: e.jobId,
+        t: e.start,
+        message: `job ${e.jobId} (${e.name}) was claimed by ${e.execId} on ${e.proc} at ${new Date(claimed).toISOString()}, ${e.nextRunAt - claimed} ms before it was due (nextRunAt ${new Date(e.nextRunAt).toISOString()}, attempt ${e.attempt})`,
+        evidence: { execution: describeExecution(e), nextRunAt: e.nextRunAt, claimedAt: claimed },
+      });
+    }
+    const figures: ReexecutionFigures = { executions: index.executions.length, byClass, shortLocks, early };
     return decide("re-executions", {
       summary:
         index.executions.length === 0
           ? "no execution was recorded"
-          : `${index.executions.length} executions: ${byClass.recovery} recovery re-runs, ${byClass.retry} retries, ${byClass["double-execution"]} double executions, ${byClass.stall} re-runs under a live owner, ${byClass["lock-not-honoured"]} before the lock could expire, ${byClass["run-after-success"] + byClass["run-after-failure"]} runs after a final outcome${shortLocks ? `; ${shortLocks} claims with a lock shorter than lockTimeoutMs` : ""}`,
+          : `${index.executions.length} executions: ${byClass.recovery} recovery re-runs, ${byClass.retry} retries, ${byClass["double-execution"]} double executions, ${byClass.stall} re-runs under a live owner, ${byClass["lock-not-honoured"]} before the lock could expire, ${byClass["run-after-success"] + byClass["run-after-failure"]} runs after a final outcome${shortLocks ? `; ${shortLocks} claims with a lock shorter than lockTimeoutMs` : ""}${early ? `; ${early} claims before the job was due` : ""}`,
       violations,
       figures,
       nothingToJudge: index.executions.length === 0,

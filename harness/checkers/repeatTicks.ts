@@ -2,6 +2,7 @@ import cronParser from "cron-parser";
 import { percentile, round } from "../util/stats.ts";
 import { type Execution, executionsByJob } from "./executions.ts";
 import type { RepeatFigures } from "./figures.ts";
+import { claimedAt } from "./reexecutions.ts";
 import { runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
@@ -43,6 +44,7 @@ export const repeatTicksChecker: Checker<"repeat-ticks"> = {
     const drifts: number[] = [];
     let doubleTicks = 0;
     let missed = 0;
+    let earlyTicks = 0;
     for (const [jobId, runs] of executionsByJob(repeating)) {
       const first = runs[0] as Execution;
       const rule = first.repeat ?? {};
@@ -56,6 +58,21 @@ export const repeatTicksChecker: Checker<"repeat-ticks"> = {
       for (const [slot, list] of bySlot) {
         // The first slot is the creation time, due before the workers were up: no drift there.
         if (slot !== slots[0]) drifts.push((list[0] as Execution).start - slot);
+        // A tick claimed before its slot ran early (mongo-job-scheduler's claims only: the claim's
+        // poll time, from lockUntil, and the slot are both its own clock values).
+        const opener = list[0] as Execution;
+        if (settings.claimOrder === "global-priority" && opener.lockUntil !== undefined) {
+          const claimed = claimedAt(opener, settings);
+          if (claimed < slot - tol) {
+            earlyTicks++;
+            violations.push({
+              kind: "early-tick",
+              jobId,
+              t: slot,
+              message: `job ${jobId} (${opener.name}) ran its ${new Date(slot).toISOString()} tick ${slot - claimed} ms early (claimed ${new Date(claimed).toISOString()} by ${opener.execId} on ${opener.proc})`,
+            });
+          }
+        }
         // A slot run again is excused only as the recovery of a run whose process died before it.
         const repeats = list
           .slice(1)
@@ -142,7 +159,7 @@ export const repeatTicksChecker: Checker<"repeat-ticks"> = {
       summary:
         repeating.length === 0
           ? "no repeating job ran"
-          : `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms${unknowns.length ? `; ${unknowns.length} accepted repeating job(s) never ran` : ""}`,
+          : `${figures.jobs} repeating jobs ran ${repeating.length} ticks: ${doubleTicks} run twice, ${missed} missed${earlyTicks ? `, ${earlyTicks} early` : ""}; drift p50 ${figures.driftP50Ms} ms, p99 ${figures.driftP99Ms} ms${unknowns.length ? `; ${unknowns.length} accepted repeating job(s) never ran` : ""}`,
       violations,
       unknowns,
       figures,

@@ -479,3 +479,60 @@ describe("a re-run claimed before the lock expired, though its handler began aft
     expect(early(1000).verdict).toBe("pass");
   });
 });
+
+describe("a job claimed before it was due", () => {
+  // a fails its first attempt at 100 (retry acknowledged at 101); the retry is due at 600 (a
+  // 500 ms delay) and is claimed at `claimAt`.
+  const retried = (claimAt: number) => {
+    const b = new HistoryBuilder().accept("a").ready("w1", 1, 0).ready("w2", 1, 0);
+    b.run("a", "w1", 1, 10, 100, { outcome: "error", lockUntil: 1010 });
+    b.run("a", "w2", 1, claimAt + 5, claimAt + 50, { attempt: 2, nextRunAt: 600, lockUntil: claimAt + 1000 });
+    return check(["lost-jobs", "final-state", "re-executions"], b, [job("a", "completed", { attempts: 1 })], {
+      claimOrder: "global-priority",
+    });
+  };
+
+  it("fails a retry claimed 490 ms before its delay was over (a scheduler that ignores nextRunAt)", () => {
+    const out = retried(110);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "re-executions",
+      kind: "ran-before-due",
+      jobId: "a",
+    });
+  });
+
+  it("passes the twin claimed when it was due", () => {
+    expect(retried(600).verdict).toBe("pass");
+  });
+});
+
+describe("a repeat tick run before its slot", () => {
+  // r ticks every 1000 ms; its 5000 tick is claimed at `claimAt`.
+  const ticks = (claimAt: number) => {
+    const b = new HistoryBuilder().accept("r", 0, { expect: "repeating" });
+    for (let i = 0; i < 10; i++) {
+      const at = i === 5 ? claimAt : i * 1000;
+      b.run("r", "w1", 1, at + 10, at + 20, {
+        repeat: { every: 1000 },
+        ack: null,
+        nextRunAt: i * 1000,
+        lockUntil: at + 1000,
+      });
+    }
+    return check(["repeat-ticks", "lost-jobs"], b, [job("r", "pending")], {
+      runEndedAt: 10_000,
+      claimOrder: "global-priority",
+    });
+  };
+
+  it("fails a tick claimed 400 ms before its slot", () => {
+    const out = ticks(4600);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({ checker: "repeat-ticks", kind: "early-tick", jobId: "r" });
+  });
+
+  it("passes the twin claimed at its slot", () => {
+    expect(ticks(5000).verdict).toBe("pass");
+  });
+});
