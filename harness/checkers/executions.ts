@@ -17,8 +17,16 @@ export interface Execution {
   instance: string;
   pid: number;
   workerId: string;
-  /** The lock expiry it was claimed with, when the ledger has it. */
+  /**
+   * The lock expiry it was claimed with, on the harness's reference clock, when the ledger has it.
+   * The scheduler writes it from the claiming process's own clock: under a clock fault that is
+   * taken back to the reference clock (see onReferenceClock), or left out where it cannot be.
+   */
   lockUntil?: number;
+  /** The claiming process's clock offset that lockUntil was corrected by (a clock fault), ms. */
+  clockOffsetMs?: number;
+  /** lockUntil was left out: a clock fault changed the process's clock around the claim. */
+  clockUnknown?: boolean;
   start: number;
   end?: number;
   endOutcome?: EndRecord["outcome"];
@@ -148,7 +156,69 @@ function joinExecutions(history: History, runEndedAt: number): Execution[] {
       e.workerFreeAt = Math.max(prev.end, prev.ackT ?? prev.end);
     lastOf.set(key, e);
   }
+  onReferenceClock(history, executions);
   return executions;
+}
+
+/** How far from a clock window's recorded begin or end its offset may already or still apply. */
+export const CLOCK_BOUNDARY_MS = 1000;
+
+/**
+ * Takes every lockUntil back to the reference clock. A process under a clock fault (a window with
+ * `effect: "clock"`) computed its lock deadlines from its own shifted clock; the checkers must
+ * never read a skewed time. Where the claim (between the worker's previous release, or its
+ * process's ready record, and the start) fell wholly inside a window with a constant `offsetMs`,
+ * the offset is taken off; where it may have straddled a window's begin or end, or the offset was
+ * not constant (a drift), lockUntil is left out: the checkers then judge without it, or say unknown.
+ */
+function onReferenceClock(history: History, executions: Execution[]): void {
+  const windows = new Map<string, { from: number; to: number; offsetMs?: number }[]>();
+  const open = new Map<string, { t: number; instances: string[]; offsetMs?: number }>();
+  const readyAt = new Map<string, number>();
+  for (const r of history.records) {
+    if (r.type === "process" && r.event === "ready" && !readyAt.has(r.instance)) readyAt.set(r.instance, r.t);
+    if (r.type !== "fault" || (r.action !== "begin" && r.action !== "end") || r.effect !== "clock") continue;
+    if (r.action === "begin") open.set(r.window, { t: r.t, instances: r.instances, offsetMs: r.offsetMs });
+    else {
+      const begin = open.get(r.window);
+      open.delete(r.window);
+      if (begin) add(begin, r.t);
+    }
+  }
+  for (const begin of open.values()) add(begin, Number.POSITIVE_INFINITY);
+  function add(begin: { t: number; instances: string[]; offsetMs?: number }, to: number) {
+    for (const instance of begin.instances) {
+      const list = windows.get(instance) ?? [];
+      list.push({ from: begin.t, to, offsetMs: begin.offsetMs });
+      windows.set(instance, list);
+    }
+  }
+  if (windows.size === 0) return;
+  for (const e of executions) {
+    const list = windows.get(e.instance);
+    if (!list || e.lockUntil === undefined) continue;
+    const claimFrom = e.workerFreeAt ?? readyAt.get(e.instance) ?? Number.NEGATIVE_INFINITY;
+    let offset = 0;
+    let unknown = false;
+    let matched = 0;
+    for (const w of list) {
+      const lo = w.from - CLOCK_BOUNDARY_MS;
+      const hi = w.to + CLOCK_BOUNDARY_MS;
+      if (e.start < lo || claimFrom > hi) continue; // the claim was wholly outside this window
+      // Two windows over one claim: the later setting replaced the earlier; which one held is unknown.
+      if (++matched > 1) unknown = true;
+      const inside = claimFrom > w.from + CLOCK_BOUNDARY_MS && e.start < w.to - CLOCK_BOUNDARY_MS;
+      if (!inside || w.offsetMs === undefined) unknown = true;
+      else offset += w.offsetMs;
+    }
+    if (unknown) {
+      e.lockUntil = undefined;
+      e.clockUnknown = true;
+    } else if (offset !== 0) {
+      e.lockUntil -= offset;
+      e.clockOffsetMs = offset;
+    }
+  }
 }
 
 /** Executions grouped by job id, each group in start order. */

@@ -107,13 +107,32 @@ export function classifyExecutions(executions: readonly Execution[], timing: Tim
   return out;
 }
 
+/**
+ * Whether e's claim honoured p's lock by the clocks the two processes had: the deadline was written
+ * from p's clock and read against e's (lockUntil is on the reference clock, see executions.ts), so
+ * under a clock fault a claim can be early by the reference clock and on time by its own.
+ */
+function honouredByTheirClocks(e: Execution, p: Execution, timing: Timing): boolean {
+  if (e.clockUnknown || p.clockUnknown) return true;
+  return claimedAt(e, timing) + (e.clockOffsetMs ?? 0) >= lockExpiryBound(p, timing) + (p.clockOffsetMs ?? 0);
+}
+
+/** Why a claim that looks early by the reference clock may not have been, under a clock fault. */
+function skewed(e: Execution, p: Execution): string {
+  if (e.clockUnknown || p.clockUnknown)
+    return "whether the lock had expired cannot be told: a clock fault changed a process's clock around the claim";
+  return `the clocks disagreed: by the claiming process's clock (${(e.clockOffsetMs ?? 0) - (p.clockOffsetMs ?? 0)} ms off the owner's, a clock fault) the lock had expired`;
+}
+
 function classifyRerun(e: Execution, prev: Execution, longest: Execution, timing: Timing): Classified {
   const tol = timing.timingToleranceMs;
   if (longest.stop > e.start) {
     const cause =
-      claimedAt(e, timing) < lockExpiryBound(longest, timing)
-        ? "the lock was not honoured: it could not have expired yet"
-        : "the lock expired while its owner was still running the job (a stall)";
+      claimedAt(e, timing) >= lockExpiryBound(longest, timing)
+        ? "the lock expired while its owner was still running the job (a stall)"
+        : honouredByTheirClocks(e, longest, timing)
+          ? skewed(e, longest)
+          : "the lock was not honoured: it could not have expired yet";
     return { cls: "double-execution", against: longest, cause };
   }
   if (prev.ack !== undefined && (prev.ackT as number) <= e.start + tol) {
@@ -124,7 +143,9 @@ function classifyRerun(e: Execution, prev: Execution, longest: Execution, timing
   // path does, releasing the lock as it goes), but the process died before the ack event.
   if (retriedInDatabase(prev, e)) return { cls: "retry", against: prev };
   const honoured = claimedAt(e, timing) >= lockExpiryBound(prev, timing);
+  const byClocks = !honoured && honouredByTheirClocks(e, prev, timing);
   if (prev.diedAt !== undefined && prev.diedAt <= e.start) {
+    if (byClocks) return { cls: "recovery", against: prev, cause: skewed(e, prev) };
     return honoured
       ? { cls: "recovery", against: prev }
       : {
@@ -133,6 +154,7 @@ function classifyRerun(e: Execution, prev: Execution, longest: Execution, timing
           cause: "its process had died, but the lock could not have expired yet",
         };
   }
+  if (byClocks) return { cls: "stall", against: prev, cause: skewed(e, prev) };
   return honoured
     ? {
         cls: "stall",

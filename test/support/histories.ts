@@ -161,6 +161,26 @@ export class HistoryBuilder {
     return this;
   }
 
+  /** A clock fault window: the listed incarnations' own clocks were `offsetMs` off (none: a drift). */
+  clock(window: string, procs: [string, number][], from: number, to: number | null, offsetMs?: number): this {
+    const common = {
+      type: "fault" as const,
+      fault: offsetMs === undefined ? "clock-drift" : "clock-offset",
+      window,
+      effect: "clock" as const,
+      instances: procs.map(([p, n]) => instanceOf(p, n)),
+      procs: procs.map(([p]) => p),
+    };
+    this.records.push({
+      ...common,
+      t: from,
+      action: "begin",
+      ...(offsetMs === undefined ? {} : { offsetMs }),
+    });
+    if (to !== null) this.records.push({ ...common, t: to, action: "end" });
+    return this;
+  }
+
   stalled(jobId: string, proc: string, n: number, t: number): this {
     this.records.push({ type: "stalled", t, jobId, proc, instance: instanceOf(proc, n), pid: n });
     return this;
