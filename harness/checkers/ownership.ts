@@ -23,8 +23,9 @@ export const ownershipChecker: Checker<"ownership"> = {
     let stale = 0;
     let refused = 0;
     for (const [jobId, runs] of index.byJob) {
-      // Runs are in start order: e is stale when the next run after its start began before it stopped.
-      const staleRuns = runs.filter((e) => (index.nextStart(e) ?? Number.POSITIVE_INFINITY) < e.stop);
+      // Runs are in start order: e is stale when the run after it began before it stopped (two runs
+      // that began in the same millisecond included: only one of them can have held the lock).
+      const staleRuns = runs.filter((e, i) => (runs[i + 1]?.start ?? Number.POSITIVE_INFINITY) < e.stop);
       stale += staleRuns.length;
       for (const e of staleRuns) {
         if (e.ack === "success") {

@@ -536,3 +536,29 @@ describe("a repeat tick run before its slot", () => {
     expect(ticks(5000).verdict).toBe("pass");
   });
 });
+
+describe("two executions of one job that began in the same millisecond", () => {
+  it("fails the completion of the one that lost the lock, accepted though the other ran on", () => {
+    const b = new HistoryBuilder()
+      .accept("a")
+      .run("a", "w1", 1, 10, 500)
+      .run("a", "w2", 1, 10, 600, { outcome: "error", ack: "fail" });
+    const out = check(["ownership"], b, [job("a", "completed")]);
+    expect(out.verdict).toBe("fail");
+    expect(violationsOf(out)).toContainEqual({
+      checker: "ownership",
+      kind: "stale-completion-accepted",
+      jobId: "a",
+    });
+  });
+
+  it("passes the twin whose second execution began after the first had been acknowledged", () => {
+    const b = new HistoryBuilder()
+      .accept("a")
+      .run("a", "w1", 1, 10, 500, { outcome: "error", ack: "retry" })
+      .run("a", "w2", 1, 600, 700, { attempt: 2 });
+    expect(check(["ownership"], b, [job("a", "completed", { attempts: 1 })]).results[0]?.violations).toEqual(
+      [],
+    );
+  });
+});
