@@ -114,6 +114,8 @@ export interface BenchResult {
   figures: FigureSeries[];
   ratios: RatioRow[];
   idle: ({ variant: string } & IdleTrial)[];
+  /** Each variant's unmeasured warm-up drains (worker CPU ms per job), and whether they settled. */
+  warmup?: { variant: string; cpuMsPerJob: number[]; settled: boolean }[];
   open: { variant: string; step: OpenStep }[];
   headroom: Headroom | null;
   sweep: SweepResult | null;

@@ -26,6 +26,7 @@ import {
 import { type DrainTrial, drainTrial, idleTrial, type OpenStep, openStep, plainJobs } from "./trials.ts";
 import { VariantGroup } from "./variantGroup.ts";
 import { type BenchVariant, benchSuts } from "./variants.ts";
+import { settled, WARMUP, warmedUp } from "./warmup.ts";
 
 export interface BenchOptions {
   plan: BenchPlan;
@@ -67,6 +68,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const environment = describeEnvironment();
   const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 10_000 });
   const problems: string[] = [];
+  const warmup: BenchResult["warmup"] = [];
   const groups = new Map<string, VariantGroup>();
   const idle: BenchResult["idle"] = [];
   const trials = new Map<string, (DrainTrial | null)[]>();
@@ -105,10 +107,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       groups.set(v.id, g);
       reporter.progress(`${v.id}: starting ${matrix.processes} × ${matrix.workersPerProcess} workers…`);
       await g.start();
-      // Unmeasured drains of a full backlog: the first jobs of a fresh process (and of a fresh
-      // server) pay for compiling code, which is not what is measured.
-      for (let w = 0; w < 2; w++)
-        await drainTrial(g, plainJobs(matrix.backlog, matrix.jobDurationMs), 0, signal);
+      // Unmeasured drains of a full backlog until the worker CPU per job settles: the first
+      // thousands of jobs of a fresh process (and of a fresh server) pay for compiling code, which
+      // is not what is measured. Recorded in result.json (warmup), so the cut is visible.
+      const cpu: number[] = [];
+      while (!signal.aborted && !warmedUp(cpu)) {
+        const w = await drainTrial(g, plainJobs(matrix.backlog, matrix.jobDurationMs), 0, signal);
+        if (typeof w === "string") break;
+        cpu.push(w.cpuMsPerJob);
+      }
+      warmup.push({ variant: v.id, cpuMsPerJob: cpu, settled: settled(cpu) });
+      reporter.progress(
+        `${v.id}: warmed up over ${cpu.length} drains (CPU ms/job ${cpu.join(", ")})${settled(cpu) ? "" : `; not settled within ${WARMUP.max} drains`}`,
+      );
       const i = await idleTrial(g, matrix.idleMs, signal);
       if (typeof i === "string") problems.push(`${v.id} idle: ${i}`);
       else idle.push({ variant: v.id, ...i });
@@ -265,6 +276,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     figures,
     ratios: benchRatios(figures, options.variants, seed),
     idle,
+    warmup,
     open,
     headroom,
     sweep,

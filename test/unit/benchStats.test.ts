@@ -6,6 +6,7 @@ import { gateExact, gateRatio, noiseFloor } from "../../harness/bench/gate.ts";
 import { interleavedOrder } from "../../harness/bench/interleave.ts";
 import { benchRatios } from "../../harness/bench/summarize.ts";
 import { chooseVariants } from "../../harness/bench/variants.ts";
+import { settled, WARMUP, warmedUp } from "../../harness/bench/warmup.ts";
 import {
   arrivalOffsets,
   latencyFromIntended,
@@ -275,5 +276,18 @@ describe("two systems side by side", () => {
       ["agenda / mongo-job-scheduler", "worker CPU ms/job", "mongo-job-scheduler", 1.25, 3],
       ["agenda / mongo-job-scheduler", "commands/job", "mongo-job-scheduler", 1, 3],
     ]);
+  });
+});
+
+describe("warm-up until CPU per job settles", () => {
+  it("runs at least the minimum, stops once two drains agree within 5%, and never past the maximum", () => {
+    expect(warmedUp([2.0, 1.99])).toBe(false); // agree, but fewer than WARMUP.min
+    expect(warmedUp([2.4, 2.0, 1.8])).toBe(false); // still falling by 10%
+    expect(warmedUp([2.4, 2.0, 1.8, 1.75])).toBe(true);
+    expect(settled([2.4, 2.0, 1.8, 1.75])).toBe(true);
+    const falling = Array.from({ length: WARMUP.max }, (_, i) => 3 * 0.9 ** i);
+    expect(warmedUp(falling.slice(0, -1))).toBe(false);
+    expect(warmedUp(falling)).toBe(true);
+    expect(settled(falling)).toBe(false);
   });
 });
