@@ -136,6 +136,8 @@ export interface RetryFigures {
   late: number;
   worstEarlyMs: number;
   worstLateMs: number;
+  /** What a late retry was allowed beyond delay + poll interval: the run's p99 claim-to-start, ms. */
+  pollAllowanceMs?: number;
 }
 
 /** ownership. */

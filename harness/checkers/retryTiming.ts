@@ -8,8 +8,8 @@ import { decide } from "./verdicts.ts";
 /**
  * Retries: for each job that asked for retries, the attempts run (1, 2, … without gaps), the wait
  * between a failed attempt and the next against the configured delay (not earlier than the delay
- * minus tolerance after the handler failed; not later than delay + poll interval + tolerance after
- * the failure was acknowledged), and the final status and
+ * minus tolerance after the handler failed; claimed not later than delay + poll interval + tolerance
+ * after the failure was acknowledged), and the final status and
  * lastError. `computed` selects jobs whose delay was a function (a computed backoff) or a number.
  */
 function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
@@ -31,7 +31,8 @@ function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
             .map((r) => [r.jobId, r]),
         ).values(),
       ];
-      const byJob = runIndexOf(history, runEndedAt, settings.lockTimeoutMs).byJob;
+      const index = runIndexOf(history, runEndedAt, settings.lockTimeoutMs);
+      const byJob = index.byJob;
       const states = new Map(finalState.map((j) => [j.id, j]));
       const violations: Violation[] = [];
       let checked = 0;
@@ -39,6 +40,10 @@ function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
       let late = 0;
       let worstEarlyMs = 0;
       let worstLateMs = 0;
+      // A retry is claimed by a poll: one that began before it was due may still be on its way to
+      // the server. Late allows a poll interval and one poll's round trips on this server (the
+      // run's p99 claim-to-start), besides the tolerance.
+      const pollAllowanceMs = index.claimLatencyP99();
       for (const a of accepted) {
         const runs = (byJob.get(a.jobId) ?? []).filter((e) => e.diedAt === undefined);
         const { maxAttempts, delaysMs, failUntilAttempt } = a.retry;
@@ -62,8 +67,10 @@ function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
           // ended (the end record) and before the database confirmed it (the ack), which can be
           // hundreds of ms later on a busy server. Early is judged from the earliest (the end),
           // late from the latest (the ack), so neither verdict depends on where in between it was.
+          // Late is judged by the claim (the poll that took the retry, from its lockUntil), not by
+          // the handler's start, which a busy server can delay by seconds after the claim.
           const fromEnd = next.start - prev.stop;
-          const gap = next.start - prev.ackT;
+          const gap = index.claimAt(next) - prev.ackT;
           checked++;
           if (fromEnd < delay - tol) {
             early++;
@@ -73,16 +80,16 @@ function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
               jobId: a.jobId,
               t: next.start,
               message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} started ${fromEnd} ms after attempt ${prev.attempt}'s handler failed; the delay was ${delay} ms`,
-              evidence: { attempt: next.attempt, gapMs: fromEnd, fromAckMs: gap, delayMs: delay },
+              evidence: { attempt: next.attempt, gapMs: fromEnd, claimFromAckMs: gap, delayMs: delay },
             });
-          } else if (gap > delay + pollIntervalMs + tol) {
+          } else if (gap > delay + pollIntervalMs + pollAllowanceMs + tol) {
             late++;
             worstLateMs = Math.max(worstLateMs, gap - delay);
             violations.push({
               kind: "late-retry",
               jobId: a.jobId,
               t: next.start,
-              message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} started ${gap} ms after attempt ${prev.attempt}'s failure was acknowledged; the delay was ${delay} ms (+${pollIntervalMs} ms poll)`,
+              message: `job ${a.jobId} (${a.name}) attempt ${next.attempt} was claimed ${gap} ms after attempt ${prev.attempt}'s failure was acknowledged; the delay was ${delay} ms (+${pollIntervalMs} ms poll, +${pollAllowanceMs} ms for a poll's round trips: the run's p99 claim-to-start)`,
               evidence: { attempt: next.attempt, gapMs: gap, fromEndMs: fromEnd, delayMs: delay },
             });
           }
@@ -111,6 +118,7 @@ function retryChecker<N extends "retry-timing" | "retry-computed-delay">(
         late,
         worstEarlyMs,
         worstLateMs,
+        pollAllowanceMs,
       };
       const wrong = violations.filter((v) => v.kind === "attempts" || v.kind === "final-state").length;
       return decide(name, {

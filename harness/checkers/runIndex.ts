@@ -42,6 +42,7 @@ export class RunIndex {
   private workers?: Map<string, Execution[]>;
   private positions?: Map<Execution, number>;
   private free?: Steps;
+  private claimP99?: number;
   private readonly running = new Map<string, Steps>();
 
   constructor(
@@ -224,6 +225,22 @@ export class RunIndex {
     }
     this.free = new Steps(events);
     return this.free;
+  }
+
+  /**
+   * How long a poll took on this server in this run: the p99 of claim-to-start (the poll's start,
+   * from lockUntil, to the handler's start record) over every execution whose ledger has lockUntil;
+   * 0 when none has. A late-start bound that ignores it calls a slow database a slow scheduler.
+   */
+  claimLatencyP99(): number {
+    if (this.claimP99 !== undefined) return this.claimP99;
+    const lat = this.executions
+      .filter((e) => e.lockUntil !== undefined)
+      .map((e) => e.start - this.claimAt(e))
+      .sort((a, b) => a - b);
+    this.claimP99 =
+      lat.length === 0 ? 0 : (lat[Math.min(lat.length - 1, Math.ceil(lat.length * 0.99) - 1)] as number);
+    return this.claimP99;
   }
 
   /** Free worker slots at time t (see freeWorkers). */

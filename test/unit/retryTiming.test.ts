@@ -58,6 +58,38 @@ describe("retry checkers", () => {
     expect(bad.violations.map((v) => [v.kind, v.jobId])).toEqual([["early-retry", "r"]]);
   });
 
+  it("allow a late retry the run's own poll round trips, and fail it where polls were quick", () => {
+    // lockTimeoutMs 1000: lockUntil = claim + 1000. Attempt 1 fails at 20 (ack 21); attempt 2 is
+    // claimed at 1021, 1000 ms after the ack (delay 500 + poll 100 + tolerance 50 = 650).
+    const run = (claimToStart: number) =>
+      new HistoryBuilder()
+        .accept("r", 0, { retry })
+        .run("r", "w1", 1, 10, 20, { outcome: "error", attempt: 1, lockUntil: 10 - claimToStart + 1000 })
+        .run("r", "w1", 1, 1021 + claimToStart, 1100 + claimToStart, {
+          outcome: "error",
+          attempt: 2,
+          lockUntil: 1021 + 1000,
+        })
+        // Attempt 3 claimed 600 ms after attempt 2's ack (at 1101 + claimToStart): on time.
+        .run("r", "w1", 1, 1701 + 2 * claimToStart, 1710 + 2 * claimToStart, {
+          attempt: 3,
+          lockUntil: 1701 + claimToStart + 1000,
+        })
+        .history();
+    const input = (claimToStart: number) => ({
+      settings,
+      history: run(claimToStart),
+      finalState: [job("r", "completed")],
+    });
+    // Every poll took 400 ms to reach its job: the 350 ms over the bound is the server's, not the scheduler's.
+    const slowServer = retryTimingChecker.check(input(400));
+    expect(slowServer.violations).toEqual([]);
+    expect(slowServer.figures?.pollAllowanceMs).toBe(400);
+    // Polls took 10 ms: the same claim is late.
+    const quick = retryTimingChecker.check(input(10));
+    expect(quick.violations.map((v) => [v.kind, v.jobId])).toEqual([["late-retry", "r"]]);
+  });
+
   it("fail a job with missing attempts or the wrong final state", () => {
     const b = new HistoryBuilder()
       .accept("x", 0, { retry: { ...retry, maxAttempts: 2, failUntilAttempt: 99, delaysMs: [500] } })
