@@ -281,13 +281,15 @@ describe("two systems side by side", () => {
 
 describe("warm-up until CPU per job settles", () => {
   it("runs at least the minimum, stops once two drains agree within 5%, and never past the maximum", () => {
-    expect(warmedUp([2.0, 1.99])).toBe(false); // agree, but fewer than WARMUP.min
-    expect(warmedUp([2.4, 2.0, 1.8])).toBe(false); // still falling by 10%
-    expect(warmedUp([2.4, 2.0, 1.8, 1.75])).toBe(true);
-    expect(settled([2.4, 2.0, 1.8, 1.75])).toBe(true);
-    const falling = Array.from({ length: WARMUP.max }, (_, i) => 3 * 0.9 ** i);
-    expect(warmedUp(falling.slice(0, -1))).toBe(false);
-    expect(warmedUp(falling)).toBe(true);
-    expect(settled(falling)).toBe(false);
+    const early = Array.from({ length: WARMUP.min - 1 }, () => 2.0);
+    expect(warmedUp(early)).toBe(false); // they agree, but fewer than WARMUP.min
+    const falling = [...early, 1.8]; // at the minimum, but still falling by 10%
+    expect(warmedUp(falling)).toBe(false);
+    expect(warmedUp([...falling, 1.75])).toBe(true);
+    expect(settled([...falling, 1.75])).toBe(true);
+    const neverSettles = Array.from({ length: WARMUP.max }, (_, i) => 3 * 0.9 ** i);
+    expect(warmedUp(neverSettles.slice(0, -1))).toBe(false);
+    expect(warmedUp(neverSettles)).toBe(true);
+    expect(settled(neverSettles)).toBe(false);
   });
 });
