@@ -1,7 +1,7 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ANALYSIS_FILE, analyzeRun, writeAnalysis } from "../../harness/analyze/analyzeRun.ts";
 import { writeHistory } from "../../harness/ledger/history.ts";
 import type { RunResult } from "../../harness/report/result.ts";
@@ -13,9 +13,20 @@ import { HistoryBuilder, job } from "../support/histories.ts";
 // verdict the live run reached, checker by checker.
 const fixtures = join(projectRoot, "test", "fixtures", "runs");
 
+// Every run folder these tests copy into the temp directory, removed when the file is done.
+const made: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("analyze of the saved runs in test/fixtures", () => {
   it.each(readdirSync(fixtures))("%s: the live run's verdict", (name) => {
-    const dir = mkdtempSync(join(tmpdir(), "analyze-fixture-"));
+    const dir = tempDir("analyze-fixture-");
     cpSync(join(fixtures, name), dir, { recursive: true });
     const saved = JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
     const before = readFileSync(join(dir, "result.json"), "utf8");
@@ -36,7 +47,7 @@ describe("analyze judges a saved run by the claim order its result.json records"
   // A late recovery behind a priority-9 job of another name: explained when the scheduler claims
   // name by name (Agenda), a violation under mongo-job-scheduler's global priority order.
   function savedRun(sut: Record<string, unknown>): string {
-    const dir = mkdtempSync(join(tmpdir(), "analyze-claim-order-"));
+    const dir = tempDir("analyze-claim-order-");
     cpSync(join(fixtures, "crash-recovery-pass"), dir, { recursive: true });
     const history = new HistoryBuilder()
       .ready("w1", 1, 0)
@@ -79,7 +90,7 @@ describe("analyze judges a saved run by the claim order its result.json records"
 
 describe("analyze takes the tolerances from the scenario's definition", () => {
   it("says so and uses the definition's when an edited result.json widens them", () => {
-    const dir = mkdtempSync(join(tmpdir(), "analyze-tolerance-"));
+    const dir = tempDir("analyze-tolerance-");
     cpSync(join(fixtures, "crash-recovery-pass"), dir, { recursive: true });
     const result = JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
     const check = { ...result.config.check, recoveryToleranceMs: 3_600_000, timingToleranceMs: 3_600_000 };
