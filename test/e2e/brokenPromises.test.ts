@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/report/result.ts";
 import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
+import { latestResult } from "../support/runResults.ts";
 
 // Cheap runs (no kills, 40 jobs) against builds that break the promises in ways only a check of
 // the final state against the requests and the ledger can see: no id is missing from the database.
@@ -20,10 +19,6 @@ const small = [
   "200",
 ];
 
-function latest(reports: string): RunResult {
-  return JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
-}
-
 describe("crash-recovery against schedulers that break the total queue (stand-in MongoDB)", () => {
   it("fails when the store answers two requests with one job, naming the job", async () => {
     const reports = tempReports();
@@ -33,7 +28,8 @@ describe("crash-recovery against schedulers that break the total queue (stand-in
     );
     expect(run.code).toBe(1);
     const merged =
-      latest(reports).checkers["lost-jobs"]?.violations.filter((v) => v.kind === "merged-requests") ?? [];
+      latestResult(reports).checkers["lost-jobs"]?.violations.filter((v) => v.kind === "merged-requests") ??
+      [];
     expect(merged.length).toBeGreaterThanOrEqual(1);
     expect(run.stdout).toContain(String(merged[0]?.jobId));
   });
@@ -49,7 +45,7 @@ describe("crash-recovery against schedulers that break the total queue (stand-in
       );
       expect(run.code).toBe(1);
       const unrun =
-        latest(reports).checkers["final-state"]?.violations.filter(
+        latestResult(reports).checkers["final-state"]?.violations.filter(
           (v) => v.kind === "completed-without-success",
         ) ?? [];
       expect(unrun.length).toBeGreaterThanOrEqual(1);
@@ -75,7 +71,7 @@ describe.skipIf(process.env.HARNESS_SLOW !== "1")(
         { HARNESS_SCHEDULER: buildBrokenScheduler("claim-ignores-lock") },
       );
       expect(run.code).toBe(1);
-      const result = latest(reports);
+      const result = latestResult(reports);
       const stops = (result.faults?.windows ?? []).filter((w) => w.fault === "terminate");
       expect(stops).toHaveLength(2);
       expect(result.faults?.failed).toEqual([]);
@@ -100,7 +96,7 @@ describe.skipIf(process.env.HARNESS_SLOW !== "1")(
         { HARNESS_SCHEDULER: buildBrokenScheduler("claim-ignores-lock") },
       );
       expect(run.code).toBe(1);
-      const found = lockNotHonoured(latest(reports));
+      const found = lockNotHonoured(latestResult(reports));
       expect(found.length).toBeGreaterThanOrEqual(1);
       expect(run.stdout).toContain(String(found[0]?.jobId));
     });

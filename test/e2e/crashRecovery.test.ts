@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkerList, type RunResult } from "../../harness/report/result.ts";
+import { checkerList } from "../../harness/report/result.ts";
 import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
 import { launchBrowser, noBrowserReason } from "../support/browser.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
 import { parseJunit } from "../support/junitXml.ts";
+import { latestResult } from "../support/runResults.ts";
 
 // Small enough to finish in well under a minute on two cores, large enough that kills land mid-job.
 const small = [
@@ -20,10 +21,6 @@ const small = [
   "--poll-interval",
   "200",
 ];
-
-function latest(reports: string): RunResult {
-  return JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
-}
 
 describe("crash-recovery end to end (stand-in MongoDB)", () => {
   let passingRun = "";
@@ -44,7 +41,7 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
     ]);
     expect(run.all).toContain("verdict: PASS");
     expect(run.code).toBe(0);
-    const result = latest(reports);
+    const result = latestResult(reports);
     expect(result).toMatchObject({ schemaVersion: 2, scenario: "crash-recovery", verdict: "pass", seed: 7 });
     expect(result.counts.kills).toBeGreaterThanOrEqual(1);
     expect(result.counts.recovered).toBeGreaterThanOrEqual(1);
@@ -136,7 +133,7 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("verdict: FAIL");
     expect(run.stdout).toContain("stuck running with an expired lock");
-    const result = latest(reports);
+    const result = latestResult(reports);
     expect(result.counts.lost).toBeGreaterThanOrEqual(1);
     const lost = result.checkers["lost-jobs"];
     expect(lost?.verdict).toBe("fail");
@@ -172,7 +169,7 @@ describe("crash-recovery end to end (stand-in MongoDB)", () => {
       },
     );
     expect(run.code).toBe(1);
-    const result = latest(reports);
+    const result = latestResult(reports);
     expect(result.counts.doubleExecutions).toBeGreaterThanOrEqual(1);
     const doubles = result.checkers["re-executions"]?.violations ?? [];
     expect(doubles[0]?.kind).toBe("double-execution");

@@ -1,13 +1,7 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../../harness/report/result.ts";
 import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
-
-function latest(reports: string): RunResult {
-  return JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
-}
+import { latestResult } from "../support/runResults.ts";
 
 // Each scenario against a scheduler with the promise it guards removed must fail and name evidence.
 describe("scenario suite against broken schedulers (stand-in MongoDB)", () => {
@@ -20,7 +14,7 @@ describe("scenario suite against broken schedulers (stand-in MongoDB)", () => {
       },
     );
     expect(run.code).toBe(1);
-    const result = latest(reports);
+    const result = latestResult(reports);
     expect(result.checkers["priority-order"]?.figures?.inversions).toBeGreaterThan(10);
     const violation = result.checkers["priority-order"]?.violations[0];
     expect(violation?.kind).toBe("priority-inversion");
@@ -36,7 +30,7 @@ describe("scenario suite against broken schedulers (stand-in MongoDB)", () => {
       },
     );
     expect(run.code).toBe(1);
-    const result = latest(reports);
+    const result = latestResult(reports);
     const limit1 = result.checkers["concurrency-limit"]?.figures?.names["limit-1"];
     expect(limit1?.peak).toBeGreaterThan(1);
     expect(limit1?.msOverLimit).toBeGreaterThan(0);
@@ -56,7 +50,7 @@ describe("scenario suite against broken schedulers (stand-in MongoDB)", () => {
       reports,
     ]);
     expect(run.code).toBe(0);
-    const result = latest(reports);
+    const result = latestResult(reports);
     expect(result.checkers["retry-timing"]?.figures?.checked).toBeGreaterThan(0);
     expect(result.checkers["retry-timing"]?.figures?.early).toBe(0);
     const computed = result.checkers["retry-computed-delay"];

@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { MongoClient, ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../../harness/report/result.ts";
 import { launchBrowser, noBrowserReason } from "../support/browser.ts";
 import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
+import { latestResult } from "../support/runResults.ts";
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -32,7 +31,7 @@ describe.skipIf(noBrowserReason !== null)("the Scheduler UI on a finished run (h
       reports,
     ]);
     expect(run.code).toBe(0);
-    const result = JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
+    const result = latestResult(reports);
     expect(result.finalStatuses.failed).toBeGreaterThan(0);
 
     const ui = execa(

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunResult } from "../../harness/report/result.ts";
 import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
 import { killAll, marked } from "../support/markedProcesses.ts";
+import { latestResult } from "../support/runResults.ts";
 
 const wiring = (file: string) => join(projectRoot, "test", "support", "wiring", file);
 /** A process's command line, or "" once it is gone. */
@@ -20,8 +20,6 @@ afterEach(() => {
   killAll(leftovers);
   leftovers = [];
 });
-const readResult = (reports: string) =>
-  JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
 
 describe("--wiring and --sut", () => {
   it.each([
@@ -86,7 +84,7 @@ describe("--wiring and --sut", () => {
     const reports = tempReports();
     const run = await runHarness(["scenario", "long-jobs", "--seed", "5", "--reports-dir", reports]);
     expect(run.code, run.all).toBe(0);
-    const result = readResult(reports);
+    const result = latestResult(reports);
     expect(result.counts.doubleExecutions).toBe(0);
     expect(result.sut?.effective?.timing.lockTimeoutMs).toBe(2000);
   });
@@ -104,7 +102,7 @@ describe("--wiring and --sut", () => {
       reports,
     ]);
     expect(run.code, run.all).toBe(1);
-    const result = readResult(reports);
+    const result = latestResult(reports);
     // The timing came from the built Scheduler (4 s), not from the scenario (2 s).
     expect(result.sut?.effective?.timing.lockTimeoutMs).toBe(4000);
     expect(result.sut?.effective?.store.lockTimeoutMs).toBe(1000);
@@ -127,7 +125,7 @@ describe("--wiring and --sut", () => {
       reports,
     ]);
     expect(run.code, run.all).toBe(0);
-    const result = readResult(reports);
+    const result = latestResult(reports);
     expect(result.sut?.claimOrder).toBe("per-name");
     expect(result.checkers["final-state"]?.figures).toMatchObject({ judged: 12, contradicted: 0 });
     // Agenda resets its failCount when a job succeeds; the final state still counts the failures.

@@ -1,9 +1,16 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CheckerResult } from "../../harness/checkers/types.ts";
 import { resolveSettings } from "../../harness/config/resolveSettings.ts";
 import { buildResult } from "../../harness/report/buildResult.ts";
 import { checkerList, type RunResult } from "../../harness/report/result.ts";
 import { scenarios } from "../../scenarios/index.ts";
 import { HistoryBuilder, job } from "./histories.ts";
+
+/** The result.json of the newest run under a reports folder (its `latest` link). */
+export function latestResult(reports: string): RunResult {
+  return JSON.parse(readFileSync(join(reports, "latest", "result.json"), "utf8")) as RunResult;
+}
 
 /**
  * A crash-recovery run whose scheduler broke two promises: job "lost-1" was accepted and never ran,
