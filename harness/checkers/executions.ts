@@ -1,5 +1,5 @@
 import { DEATH_SLACK_MS, type History } from "../ledger/history.ts";
-import type { AckRecord, EndRecord, StartRecord } from "../ledger/records.ts";
+import type { AckRecord, EndRecord, StartRecord, WindowRecord } from "../ledger/records.ts";
 
 /** One execution of a job's handler, joined from its start, end and ack records. */
 export interface Execution {
@@ -67,6 +67,42 @@ export function deathsByInstance(history: History): Map<string, number[]> {
     deaths.set(r.instance, list);
   }
   return deaths;
+}
+
+/** One fault window over one process instance (see WindowRecord). */
+export interface InstanceWindow {
+  from: number;
+  /** Its end record's time; a window never ended lasts forever. */
+  to: number;
+  fault: string;
+  offsetMs?: number;
+}
+
+/** The fault windows of one effect, paired begin to end, per process instance. */
+export function windowsByInstance(
+  history: History,
+  effect: WindowRecord["effect"],
+): Map<string, InstanceWindow[]> {
+  const out = new Map<string, InstanceWindow[]>();
+  const open = new Map<string, WindowRecord>();
+  const add = (begin: WindowRecord, to: number) => {
+    for (const instance of begin.instances) {
+      const list = out.get(instance) ?? [];
+      list.push({ from: begin.t, to, fault: begin.fault, offsetMs: begin.offsetMs });
+      out.set(instance, list);
+    }
+  };
+  for (const r of history.records) {
+    if (r.type !== "fault" || (r.action !== "begin" && r.action !== "end") || r.effect !== effect) continue;
+    if (r.action === "begin") open.set(r.window, r);
+    else {
+      const begin = open.get(r.window);
+      open.delete(r.window);
+      if (begin) add(begin, r.t);
+    }
+  }
+  for (const begin of open.values()) add(begin, Number.POSITIVE_INFINITY);
+  return out;
 }
 
 /** The first of `sorted` at or after t (binary search). */
@@ -172,27 +208,10 @@ export const CLOCK_BOUNDARY_MS = 1000;
  * not constant (a drift), lockUntil is left out: the checkers then judge without it, or say unknown.
  */
 function onReferenceClock(history: History, executions: Execution[]): void {
-  const windows = new Map<string, { from: number; to: number; offsetMs?: number }[]>();
-  const open = new Map<string, { t: number; instances: string[]; offsetMs?: number }>();
+  const windows = windowsByInstance(history, "clock");
   const readyAt = new Map<string, number>();
-  for (const r of history.records) {
+  for (const r of history.records)
     if (r.type === "process" && r.event === "ready" && !readyAt.has(r.instance)) readyAt.set(r.instance, r.t);
-    if (r.type !== "fault" || (r.action !== "begin" && r.action !== "end") || r.effect !== "clock") continue;
-    if (r.action === "begin") open.set(r.window, { t: r.t, instances: r.instances, offsetMs: r.offsetMs });
-    else {
-      const begin = open.get(r.window);
-      open.delete(r.window);
-      if (begin) add(begin, r.t);
-    }
-  }
-  for (const begin of open.values()) add(begin, Number.POSITIVE_INFINITY);
-  function add(begin: { t: number; instances: string[]; offsetMs?: number }, to: number) {
-    for (const instance of begin.instances) {
-      const list = windows.get(instance) ?? [];
-      list.push({ from: begin.t, to, offsetMs: begin.offsetMs });
-      windows.set(instance, list);
-    }
-  }
   if (windows.size === 0) return;
   for (const e of executions) {
     const list = windows.get(e.instance);

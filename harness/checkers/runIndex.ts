@@ -1,11 +1,11 @@
 import type { History } from "../ledger/history.ts";
-import type { WindowRecord } from "../ledger/records.ts";
 import { type ClaimOrder, passesOver } from "./claimOrder.ts";
 import {
   buildExecutions,
   deathsByInstance,
   type Execution,
   executionsByJob,
+  windowsByInstance,
   workerKey,
 } from "./executions.ts";
 
@@ -37,7 +37,7 @@ export class RunIndex {
   readonly readyTimes: number[];
   readonly deaths: Map<string, number[]>;
   /** Unavailable windows per instance (see WindowRecord). */
-  readonly unavailable = new Map<string, Unavailable[]>();
+  readonly unavailable: Map<string, Unavailable[]>;
   private readonly next = new Map<string, number>();
   private workers?: Map<string, Execution[]>;
   private positions?: Map<Execution, number>;
@@ -67,32 +67,15 @@ export class RunIndex {
       }
     }
     const readyTimes: number[] = [];
-    const open = new Map<string, WindowRecord>();
     for (const r of history.records) {
       if (r.type === "process" && r.event === "ready") {
         if (!this.readyAt.has(r.instance)) this.readyAt.set(r.instance, r.t);
         readyTimes.push(r.t);
-      } else if (r.type === "fault" && (r.action === "begin" || r.action === "end")) {
-        if (r.effect !== "unavailable") continue;
-        if (r.action === "begin") open.set(r.window, r);
-        else {
-          const begin = open.get(r.window);
-          open.delete(r.window);
-          if (begin) this.addWindow(begin, r.t);
-        }
       }
     }
-    for (const begin of open.values()) this.addWindow(begin, Number.POSITIVE_INFINITY);
+    this.unavailable = windowsByInstance(history, "unavailable");
     this.readyTimes = readyTimes.sort((a, b) => a - b);
     this.deaths = deathsByInstance(history);
-  }
-
-  private addWindow(begin: WindowRecord, to: number): void {
-    for (const instance of begin.instances) {
-      const list = this.unavailable.get(instance) ?? [];
-      list.push({ from: begin.t, to, fault: begin.fault });
-      this.unavailable.set(instance, list);
-    }
   }
 
   /**
