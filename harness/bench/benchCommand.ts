@@ -23,9 +23,14 @@ const require = createRequire(import.meta.url);
 /** The bench's flags, for yargs: one schema, one default each. */
 export const benchFlags = {
   quick: { type: "boolean", describe: "the small matrix (a minute or two on the stand-in)" },
+  forks: {
+    type: "number",
+    describe: "fresh worker processes per variant, each warmed up and measured in turn (default 3)",
+  },
   repeats: {
     type: "number",
-    describe: "interleaved repetitions of each gated figure (default 5; a gate needs 5 or more)",
+    describe:
+      "interleaved repetitions of each gated figure per fork (default 5; a gate needs forks × repeats ≥ 5)",
   },
   backlog: { type: "number", describe: "jobs per drain (default 400 with --quick)" },
   seed: {
@@ -119,6 +124,9 @@ function validate(argv: Record<string, unknown>) {
   const repeats = argv.repeats === undefined ? base.repeats : Number(argv.repeats);
   if (!Number.isInteger(repeats) || repeats < 1 || repeats > 50)
     errors.push(`--repeats ${argv.repeats}: give a whole number from 1 to 50`);
+  const forks = argv.forks === undefined ? base.forks : Number(argv.forks);
+  if (!Number.isInteger(forks) || forks < 1 || forks > 20)
+    errors.push(`--forks ${argv.forks}: give a whole number from 1 to 20`);
   const backlog = argv.backlog === undefined ? base.backlog : Number(argv.backlog);
   if (!Number.isInteger(backlog) || backlog < 20 || backlog > 1_000_000)
     errors.push(`--backlog ${argv.backlog}: give a whole number from 20 to 1000000`);
@@ -139,13 +147,15 @@ function validate(argv: Record<string, unknown>) {
     errors.push("give --versus or --baseline, not both");
   if (typeof argv.versus === "string" && suts.length > 1)
     errors.push("--versus compares builds of one system: give one --sut");
-  if (gating && Number.isInteger(repeats) && repeats < 5)
-    errors.push(`--repeats ${repeats}: a gate needs 5 or more repetitions for its intervals`);
+  if (gating && Number.isInteger(repeats) && Number.isInteger(forks) && forks * repeats < 5)
+    errors.push(
+      `--forks ${forks} --repeats ${repeats}: a gate needs 5 or more repetitions (forks × repeats) for its intervals`,
+    );
   const seed = argv.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(argv.seed);
   if (!Number.isInteger(seed) || seed < 0) errors.push(`--seed ${argv.seed}: give a whole number ≥ 0`);
   if (errors.length) throw new HarnessError(errors.join("; "));
   const plan: BenchPlan = {
-    matrix: { ...base, repeats, backlog },
+    matrix: { ...base, forks, repeats, backlog },
     seed,
     arrivals: argv.arrivals === "poisson" ? "poisson" : "constant",
     sweep: Boolean(argv.sweep),

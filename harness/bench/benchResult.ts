@@ -14,6 +14,13 @@ export const BENCH_SCHEMA_VERSION = 2;
 export const drainFigures = [
   { figure: "drain jobs/s", key: "jobsPerSec", unit: "jobs/s", better: "higher", exact: false },
   { figure: "worker CPU ms/job", key: "cpuMsPerJob", unit: "ms", better: "lower", exact: false },
+  {
+    figure: "main-thread CPU ms/job",
+    key: "mainCpuMsPerJob",
+    unit: "ms",
+    better: "lower",
+    exact: false,
+  },
   { figure: "commands/job", key: "commandsPerJob", unit: "commands", better: "lower", exact: true },
 ] as const;
 export type FigureName = (typeof drainFigures)[number]["figure"];
@@ -26,8 +33,10 @@ export interface FigureSeries {
   better: Better;
   /** Compared by value (no interval): does not depend on the machine's load. */
   exact: boolean;
-  /** Repetition k at index k (null: that repetition failed). */
+  /** Repetition k at index k (null: that repetition failed, or the figure cannot be read here). */
   runs: (number | null)[];
+  /** The fork (fresh worker processes) repetition k ran in; absent in results before forks. */
+  forks?: number[];
   estimate: Estimate | null;
 }
 
@@ -109,13 +118,13 @@ export interface BenchResult {
   server: RunResult["server"];
   fingerprint: Fingerprint;
   variants: BenchVariant[];
-  /** The order the drain trials ran in. */
-  order: { variant: string; repetition: number }[];
+  /** The order the drain trials ran in (fork: the set of fresh processes it ran on). */
+  order: { variant: string; repetition: number; fork?: number }[];
   figures: FigureSeries[];
   ratios: RatioRow[];
   idle: ({ variant: string } & IdleTrial)[];
   /** Each variant's unmeasured warm-up drains (worker CPU ms per job), and whether they settled. */
-  warmup?: { variant: string; cpuMsPerJob: number[]; settled: boolean }[];
+  warmup?: { variant: string; fork?: number; cpuMsPerJob: number[]; settled: boolean }[];
   open: { variant: string; step: OpenStep }[];
   headroom: Headroom | null;
   sweep: SweepResult | null;

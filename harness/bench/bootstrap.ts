@@ -28,6 +28,14 @@ export interface BootstrapOptions {
   iterations?: number;
   /** 0.95 by default. */
   confidence?: number;
+  /**
+   * The fork (fresh set of worker processes) each value was measured in, same length as the values.
+   * Values of one fork share that process's state (its compiled code, its heap, its place in
+   * memory), so they are not independent draws: the bootstrap resamples forks first, then values
+   * within each drawn fork (a two-stage cluster bootstrap), and the interval covers process-to-
+   * process variance. Without it every value is its own fork.
+   */
+  clusters?: readonly number[];
 }
 
 function interval(stats: number[], confidence: number): [number, number] {
@@ -36,30 +44,51 @@ function interval(stats: number[], confidence: number): [number, number] {
   return [quantile(stats, tail), quantile(stats, 1 - tail)];
 }
 
+/** The values' indices grouped by cluster, in first-seen order; every value its own group without clusters. */
+function groupsOf(n: number, clusters: readonly number[] | undefined): number[][] {
+  if (!clusters) return Array.from({ length: n }, (_, i) => [i]);
+  if (clusters.length !== n) throw new Error(`${clusters.length} cluster ids for ${n} values`);
+  const byId = new Map<number, number[]>();
+  clusters.forEach((c, i) => {
+    const g = byId.get(c);
+    if (g) g.push(i);
+    else byId.set(c, [i]);
+  });
+  return [...byId.values()];
+}
+
+/** One two-stage resample: clusters with replacement, then members of each drawn cluster with replacement. */
+function resample(values: readonly number[], groups: readonly number[][], random: () => number): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < groups.length; c++) {
+    const g = groups[Math.floor(random() * groups.length)] as number[];
+    for (let j = 0; j < g.length; j++)
+      out.push(values[g[Math.floor(random() * g.length)] as number] as number);
+  }
+  return out;
+}
+
 /** The median of `values` with a seeded percentile-bootstrap interval; null when there are none. */
 export function bootstrapMedian(values: readonly number[], options: BootstrapOptions): Estimate | null {
   if (values.length === 0) return null;
   const random = seededRandom(options.seed);
+  const groups = groupsOf(values.length, options.clusters);
   const stats: number[] = [];
-  const sample = new Array<number>(values.length);
-  for (let i = 0; i < (options.iterations ?? 2000); i++) {
-    for (let j = 0; j < values.length; j++)
-      sample[j] = values[Math.floor(random() * values.length)] as number;
-    stats.push(median(sample));
-  }
+  for (let i = 0; i < (options.iterations ?? 2000); i++) stats.push(median(resample(values, groups, random)));
   return { median: median(values), ci: interval(stats, options.confidence ?? 0.95), n: values.length };
 }
 
 /**
  * The ratio current / reference with a seeded bootstrap interval. Paired (equal counts, repetition k
- * of both run side by side in one block): the median of the per-pair ratios, resampling pairs, so a
- * load swing that hit both halves of a pair cancels. Unpaired (a saved baseline): the ratio of the
- * medians, resampling each side on its own.
+ * of both run side by side in one block): the median of the per-pair ratios, resampling pairs (by
+ * fork, then within it), so a load swing that hit both halves of a pair cancels. Unpaired (a saved
+ * baseline): the ratio of the medians, resampling each side on its own (`referenceClusters` are the
+ * reference's forks).
  */
 export function bootstrapRatio(
   current: readonly number[],
   reference: readonly number[],
-  options: BootstrapOptions & { paired: boolean },
+  options: BootstrapOptions & { paired: boolean; referenceClusters?: readonly number[] },
 ): Estimate | null {
   if (current.length === 0 || reference.length === 0) return null;
   if (reference.some((v) => v === 0)) return null;
@@ -72,10 +101,13 @@ export function bootstrapRatio(
     );
   }
   const random = seededRandom(options.seed);
+  const currentGroups = groupsOf(current.length, options.clusters);
+  const referenceGroups = groupsOf(reference.length, options.referenceClusters);
   const stats: number[] = [];
-  const draw = (values: readonly number[]) =>
-    median(Array.from(values, () => values[Math.floor(random() * values.length)] as number));
-  for (let i = 0; i < (options.iterations ?? 2000); i++) stats.push(draw(current) / draw(reference));
+  for (let i = 0; i < (options.iterations ?? 2000); i++)
+    stats.push(
+      median(resample(current, currentGroups, random)) / median(resample(reference, referenceGroups, random)),
+    );
   return {
     median: median(current) / median(reference),
     ci: interval(stats, options.confidence ?? 0.95),

@@ -22,3 +22,21 @@ export function interleavedOrder(
   }
   return order;
 }
+
+/**
+ * The drain order of a forked bench: fork by fork, each fork's repetitions interleaved as above
+ * (seed + fork), numbered on from the forks before it (repetition k of every variant is in fork
+ * ⌊k / repeats⌋, so the pairs of a fork stay together).
+ */
+export function forkedOrder(
+  variants: readonly string[],
+  forks: number,
+  repeats: number,
+  seed: number,
+): { variant: string; repetition: number; fork: number }[] {
+  const order: { variant: string; repetition: number; fork: number }[] = [];
+  for (let fork = 0; fork < forks; fork++)
+    for (const o of interleavedOrder(variants, repeats, seed + fork))
+      order.push({ variant: o.variant, repetition: fork * repeats + o.repetition, fork });
+  return order;
+}

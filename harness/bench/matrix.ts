@@ -8,8 +8,21 @@ export interface BenchMatrix {
   workersPerProcess: number;
   /** Plain jobs per drain trial. */
   backlog: number;
-  /** Repetitions of every gated figure per variant (interleaved); at least 5 for a gate. */
+  /**
+   * Forks: fresh sets of worker processes per variant, each warmed up and measured in turn (JMH's
+   * forks). Two Node processes running the same code settle at steady states a few percent apart
+   * (compiled code, heap, memory layout), so one process per variant cannot tell that apart from
+   * the build; the intervals resample forks.
+   */
+  forks: number;
+  /** Repetitions per fork of every gated figure per variant (interleaved); forks × repeats ≥ 5 for a gate. */
   repeats: number;
+  /**
+   * Node flags of every bench worker process, the same for every variant. A fixed young generation
+   * (like JMH's -Xms = -Xmx) keeps V8 from sizing it per process from early allocation, which
+   * measured here moved a process's steady-state CPU per job by several percent.
+   */
+  workerNodeArgs: string[];
   /** The open loop of every variant with a trigger server. */
   openLoop: { ratePerSec: number; durationMs: number; graceMs: number; repeats: number };
   /** --sweep: offered rates as fractions of the measured drain rate, each step this long. */
@@ -41,7 +54,9 @@ export const quickMatrix: BenchMatrix = {
   processes: 1,
   workersPerProcess: 2,
   backlog: 400,
+  forks: 3,
   repeats: 5,
+  workerNodeArgs: ["--min-semi-space-size=16", "--max-semi-space-size=16"],
   openLoop: { ratePerSec: 40, durationMs: 5000, graceMs: 2000, repeats: 1 },
   sweep: { factors: [0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.25], durationMs: 5000, graceMs: 2000 },
   scaling: { processes: [1, 2, 4], repeats: 3, backlogs: [100, 1000, 10_000] },
@@ -58,7 +73,9 @@ export const fullMatrix: BenchMatrix = {
   processes: 4,
   workersPerProcess: 4,
   backlog: 10_000,
-  repeats: 7,
+  forks: 3,
+  repeats: 5,
+  workerNodeArgs: ["--min-semi-space-size=16", "--max-semi-space-size=16"],
   openLoop: { ratePerSec: 200, durationMs: 30_000, graceMs: 5000, repeats: 3 },
   sweep: { factors: [0.1, 0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.25, 1.5, 2], durationMs: 30_000, graceMs: 5000 },
   scaling: { processes: [1, 2, 4, 8, 16], repeats: 5, backlogs: [100, 1000, 10_000, 100_000, 1_000_000] },

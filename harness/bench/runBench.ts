@@ -11,7 +11,7 @@ import { BENCH_SCHEMA_VERSION } from "./benchResult.ts";
 import { currentFingerprint } from "./fingerprint.ts";
 import { noiseFloor } from "./gate.ts";
 import { measureHeadroom } from "./headroom.ts";
-import { interleavedOrder } from "./interleave.ts";
+import { forkedOrder, interleavedOrder } from "./interleave.ts";
 import type { BenchPlan } from "./matrix.ts";
 import { claimCost, scalingCurve } from "./scaling.ts";
 import {
@@ -73,8 +73,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const idle: BenchResult["idle"] = [];
   const trials = new Map<string, (DrainTrial | null)[]>();
   const open: BenchResult["open"] = [];
-  const order = interleavedOrder(
+  const order = forkedOrder(
     options.variants.map((v) => v.id),
+    matrix.forks,
     matrix.repeats,
     seed,
   );
@@ -88,7 +89,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     pollIntervalMs: matrix.pollIntervalMs,
     lockTimeoutMs: matrix.lockTimeoutMs,
     dir: options.dir,
+    nodeArgs: matrix.workerNodeArgs,
   };
+  /** Every group started, forks included: all are stopped, and every ledger checked, at the end. */
+  const everyGroup: VariantGroup[] = [];
   const perEmptyPoll = (id: string) => idle.find((i) => i.variant === id)?.commandsPerEmptyPoll ?? 0;
   const medianRate = (id: string) => {
     const runs = (trials.get(id) ?? []).filter((r): r is DrainTrial => r !== null).map((r) => r.jobsPerSec);
@@ -96,51 +100,74 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   };
   try {
     await client.connect();
-    for (const v of options.variants) {
-      if (signal.aborted) break;
-      const sut = benchSuts[v.sut];
-      const g = new VariantGroup(
-        v,
-        { ...settings, withTrigger: Boolean(sut?.trigger) && v.role !== "baseline" },
-        client,
-      );
-      groups.set(v.id, g);
-      reporter.progress(`${v.id}: starting ${matrix.processes} × ${matrix.workersPerProcess} workers…`);
-      await g.start();
+    for (const v of options.variants) trials.set(v.id, []);
+    for (let fork = 0; fork < matrix.forks && !signal.aborted; fork++) {
+      // The last fork's processes stay up for the open loop, the headroom split and the sweep.
+      if (fork > 0) await Promise.all([...groups.values()].map((g) => g.stop()));
+      groups.clear();
+      const tag = matrix.forks > 1 ? `fork${fork + 1}` : undefined;
+      const forkLabel = matrix.forks > 1 ? ` (fork ${fork + 1}/${matrix.forks})` : "";
+      for (const v of options.variants) {
+        if (signal.aborted) break;
+        const sut = benchSuts[v.sut];
+        const g = new VariantGroup(
+          v,
+          {
+            ...settings,
+            withTrigger: fork === matrix.forks - 1 && Boolean(sut?.trigger) && v.role !== "baseline",
+            ...(tag ? { tag } : {}),
+          },
+          client,
+        );
+        groups.set(v.id, g);
+        everyGroup.push(g);
+        reporter.progress(
+          `${v.id}: starting ${matrix.processes} × ${matrix.workersPerProcess} workers${forkLabel}…`,
+        );
+        await g.start();
+      }
       // Unmeasured drains of a full backlog until the worker CPU per job settles: the first
       // thousands of jobs of a fresh process (and of a fresh server) pay for compiling code, which
-      // is not what is measured. Recorded in result.json (warmup), so the cut is visible.
-      const cpu: number[] = [];
-      while (!signal.aborted && !warmedUp(cpu)) {
-        const w = await drainTrial(g, plainJobs(matrix.backlog, matrix.jobDurationMs), 0, signal);
-        if (typeof w === "string") break;
-        cpu.push(w.cpuMsPerJob);
+      // is not what is measured. The variants of a fork warm up side by side (nothing is measured
+      // yet). Recorded in result.json (warmup), so the cut is visible.
+      await Promise.all(
+        [...groups.values()].map(async (g) => {
+          const cpu: number[] = [];
+          while (!signal.aborted && !warmedUp(cpu)) {
+            const w = await drainTrial(g, plainJobs(matrix.backlog, matrix.jobDurationMs), 0, signal);
+            if (typeof w === "string") break;
+            cpu.push(w.cpuMsPerJob);
+          }
+          warmup.push({ variant: g.variant.id, fork, cpuMsPerJob: cpu, settled: settled(cpu) });
+          reporter.progress(
+            `${g.variant.id}: warmed up over ${cpu.length} drains${forkLabel} (CPU ms/job ${cpu.join(", ")})${settled(cpu) ? "" : `; not settled within ${WARMUP.max} drains`}`,
+          );
+        }),
+      );
+      if (fork === 0)
+        for (const g of groups.values()) {
+          if (signal.aborted) break;
+          const i = await idleTrial(g, matrix.idleMs, signal);
+          if (typeof i === "string") problems.push(`${g.variant.id} idle: ${i}`);
+          else idle.push({ variant: g.variant.id, ...i });
+        }
+      for (const { variant, repetition } of order.filter((o) => o.fork === fork)) {
+        if (signal.aborted) break;
+        const g = groups.get(variant) as VariantGroup;
+        const r = await drainTrial(
+          g,
+          plainJobs(matrix.backlog, matrix.jobDurationMs),
+          perEmptyPoll(variant),
+          signal,
+        );
+        (trials.get(variant) as (DrainTrial | null)[])[repetition] = typeof r === "string" ? null : r;
+        if (typeof r === "string") {
+          if (!signal.aborted) problems.push(`${variant} drain #${repetition + 1}: ${r}`);
+        }
+        reporter.progress(
+          `${variant} drain #${repetition + 1}${forkLabel}: ${typeof r === "string" ? r : `${r.jobsPerSec} jobs/s, ${r.cpuMsPerJob} CPU ms/job (main thread ${r.mainCpuMsPerJob ?? "n/a"}), ${r.commandsPerJob} commands/job`}`,
+        );
       }
-      warmup.push({ variant: v.id, cpuMsPerJob: cpu, settled: settled(cpu) });
-      reporter.progress(
-        `${v.id}: warmed up over ${cpu.length} drains (CPU ms/job ${cpu.join(", ")})${settled(cpu) ? "" : `; not settled within ${WARMUP.max} drains`}`,
-      );
-      const i = await idleTrial(g, matrix.idleMs, signal);
-      if (typeof i === "string") problems.push(`${v.id} idle: ${i}`);
-      else idle.push({ variant: v.id, ...i });
-      trials.set(v.id, []);
-    }
-    for (const { variant, repetition } of order) {
-      if (signal.aborted) break;
-      const g = groups.get(variant) as VariantGroup;
-      const r = await drainTrial(
-        g,
-        plainJobs(matrix.backlog, matrix.jobDurationMs),
-        perEmptyPoll(variant),
-        signal,
-      );
-      (trials.get(variant) as (DrainTrial | null)[])[repetition] = typeof r === "string" ? null : r;
-      if (typeof r === "string") {
-        if (!signal.aborted) problems.push(`${variant} drain #${repetition + 1}: ${r}`);
-      }
-      reporter.progress(
-        `${variant} drain #${repetition + 1}: ${typeof r === "string" ? r : `${r.jobsPerSec} jobs/s, ${r.cpuMsPerJob} CPU ms/job, ${r.commandsPerJob} commands/job`}`,
-      );
     }
     const withTrigger = options.variants.filter((v) => (groups.get(v.id)?.port ?? 0) > 0).map((v) => v.id);
     for (const { variant, repetition } of interleavedOrder(withTrigger, matrix.openLoop.repeats, seed + 1)) {
@@ -223,8 +250,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       scaling = { variant: first.id, workersPerProcess: matrix.workersPerProcess, points, ...cost };
     }
   } finally {
-    await Promise.all([...groups.values()].map((g) => g.stop().catch(() => {})));
-    for (const g of groups.values()) {
+    await Promise.all(everyGroup.map((g) => g.stop().catch(() => {})));
+    for (const g of everyGroup) {
       if (!g.variant.ledger) continue;
       const check = reexecutionsChecker.check({
         settings: {
@@ -243,7 +270,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await client.close().catch(() => {});
     await target.stop().catch(() => {});
   }
-  const figures = figureSeries(trials, seed);
+  const figures = figureSeries(
+    trials,
+    seed,
+    Array.from({ length: matrix.forks * matrix.repeats }, (_, k) => Math.floor(k / matrix.repeats)),
+  );
   const gates =
     options.versus && options.variants[1]
       ? gateVersus(

@@ -5,47 +5,69 @@ import { type GateResult, gateExact, gateRatio, gateUndecided } from "./gate.ts"
 import type { DrainTrial, OpenStep } from "./trials.ts";
 import type { BenchVariant } from "./variants.ts";
 
-/** The drain figures of every variant: repetition k at index k, with seeded bootstrap intervals. */
+/**
+ * The drain figures of every variant: repetition k at index k, with seeded bootstrap intervals that
+ * resample forks (`forks[k]` is the fork repetition k ran in) and repetitions within them.
+ */
 export function figureSeries(
   trials: ReadonlyMap<string, (DrainTrial | null)[]>,
   seed: number,
+  forks: readonly number[],
 ): FigureSeries[] {
   const out: FigureSeries[] = [];
   for (const [variant, runs] of trials) {
     for (const f of drainFigures) {
       const values = runs.map((r) => (r ? r[f.key] : null));
-      out.push({
+      const series: FigureSeries = {
         figure: f.figure,
         variant,
         unit: f.unit,
         better: f.better,
         exact: f.exact,
         runs: values,
-        estimate: bootstrapMedian(
-          values.filter((v): v is number => v !== null),
-          { seed },
-        ),
-      });
+        forks: runs.map((_, k) => forks[k] ?? 0),
+        estimate: null,
+      };
+      const [x, clusters] = present(series);
+      series.estimate = bootstrapMedian(x, { seed, clusters });
+      out.push(series);
     }
   }
   return out;
+}
+
+/** The fork of repetition k; a result saved before forks counts each repetition as its own. */
+const forkOf = (s: FigureSeries, k: number) => s.forks?.[k] ?? k;
+
+/** A series' values that were measured, with the fork of each. */
+function present(s: FigureSeries): [number[], number[]] {
+  const x: number[] = [];
+  const clusters: number[] = [];
+  s.runs.forEach((v, k) => {
+    if (v === null) return;
+    x.push(v);
+    clusters.push(forkOf(s, k));
+  });
+  return [x, clusters];
 }
 
 function series(figures: readonly FigureSeries[], variant: string, figure: string) {
   return figures.find((f) => f.variant === variant && f.figure === figure);
 }
 
-/** Repetitions where both series have a value, in pairs (repetition k with repetition k). */
-function pairs(a: FigureSeries, b: FigureSeries): [number[], number[]] {
+/** Repetitions where both series have a value, in pairs (repetition k with repetition k), with their fork. */
+function pairs(a: FigureSeries, b: FigureSeries): [number[], number[], number[]] {
   const x: number[] = [];
   const y: number[] = [];
+  const clusters: number[] = [];
   for (let k = 0; k < Math.min(a.runs.length, b.runs.length); k++) {
     if (a.runs[k] != null && b.runs[k] != null) {
       x.push(a.runs[k] as number);
       y.push(b.runs[k] as number);
+      clusters.push(forkOf(a, k));
     }
   }
-  return [x, y];
+  return [x, y, clusters];
 }
 
 /** current / reference for one figure, paired by repetition. */
@@ -60,8 +82,14 @@ export function pairedRatio(
   const a = series(figures, variant, figure);
   const b = series(figures, reference, figure);
   if (!a || !b) return null;
-  const [x, y] = pairs(a, b);
-  return { label, figure, variant, reference, estimate: bootstrapRatio(x, y, { seed, paired: true }) };
+  const [x, y, clusters] = pairs(a, b);
+  return {
+    label,
+    figure,
+    variant,
+    reference,
+    estimate: bootstrapRatio(x, y, { seed, paired: true, clusters }),
+  };
 }
 
 /**
@@ -148,8 +176,20 @@ export function gateVersus(
       );
       continue;
     }
-    const [x, y] = paired ? pairs(a, b) : [numbers(a), numbers(b)];
-    const estimate = bootstrapRatio(x, y, { seed, paired });
+    let estimate: ReturnType<typeof bootstrapRatio>;
+    let x: number[];
+    let y: number[];
+    if (paired) {
+      let clusters: number[];
+      [x, y, clusters] = pairs(a, b);
+      estimate = bootstrapRatio(x, y, { seed, paired, clusters });
+    } else {
+      let clusters: number[];
+      let referenceClusters: number[];
+      [x, clusters] = present(a);
+      [y, referenceClusters] = present(b);
+      estimate = bootstrapRatio(x, y, { seed, paired, clusters, referenceClusters });
+    }
     out.push(
       estimate
         ? gateRatio(f.figure, current, reference, f.better, estimate, maxRegression)
@@ -160,7 +200,6 @@ export function gateVersus(
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-const numbers = (s: FigureSeries) => s.runs.filter((v): v is number => v !== null);
 
 /**
  * The sustainable throughput of a sweep: the highest offered rate whose step completed at least

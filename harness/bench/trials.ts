@@ -25,6 +25,8 @@ export interface DrainTrial {
   jobsPerSec: number;
   /** Worker processes' CPU time (user + system) per completed job, ms. */
   cpuMsPerJob: number;
+  /** The worker processes' main threads alone (JavaScript), ms per job; null where it cannot be read. */
+  mainCpuMsPerJob: number | null;
   /** MongoDB commands per completed job, idle polls taken out (see commandsPerJob). */
   commandsPerJob: number;
   completed: number;
@@ -110,6 +112,8 @@ export async function drainTrial(
     return {
       jobsPerSec: Math.round(rate * 10) / 10,
       cpuMsPerJob: Math.round((delta.cpuMs / jobs.length) * 1000) / 1000,
+      mainCpuMsPerJob:
+        delta.mainCpuMs === null ? null : Math.round((delta.mainCpuMs / jobs.length) * 1000) / 1000,
       commandsPerJob: commandsPerJob(delta, perEmptyPoll, jobs.length),
       completed: jobs.length,
     };

@@ -11,6 +11,8 @@ import { type BenchSut, type BenchVariant, benchSuts } from "./variants.ts";
 /** Counters summed over a group's worker processes at one moment. */
 export interface GroupStats {
   cpuMs: number;
+  /** The main threads alone; null when a process could not read it (see mainThreadCpuUs). */
+  mainCpuMs: number | null;
   commands: number;
   emptyClaims: number;
   claims: number;
@@ -27,8 +29,10 @@ export interface GroupSettings {
   /** The bench's folder; the group writes under `<dir>/<variant>/`. */
   dir: string;
   withTrigger: boolean;
-  /** Distinguishes groups of one variant (the scaling curve runs several). */
+  /** Distinguishes groups of one variant (forks, and the scaling curve, run several). */
   tag?: string;
+  /** Node flags of the worker processes. */
+  nodeArgs?: readonly string[];
 }
 
 /**
@@ -101,6 +105,7 @@ export class VariantGroup {
           config(`w${i + 1}`),
           s.workersPerProcess,
           this.sut.worker.raw,
+          { nodeArgs: s.nodeArgs ?? [] },
         ),
       ),
     ]);
@@ -138,10 +143,20 @@ export class VariantGroup {
   /** The worker processes' counters, summed; throws when one does not answer. */
   async stats(): Promise<GroupStats> {
     const replies = await Promise.all(this.supervisor.workerProcs().map((p) => this.supervisor.stats(p)));
-    const out: GroupStats = { cpuMs: 0, commands: 0, emptyClaims: 0, claims: 0, claimMs: 0, byName: {} };
+    const out: GroupStats = {
+      cpuMs: 0,
+      mainCpuMs: 0,
+      commands: 0,
+      emptyClaims: 0,
+      claims: 0,
+      claimMs: 0,
+      byName: {},
+    };
     for (const r of replies as (WorkerStats | null)[]) {
       if (!r) throw new Error(`a worker process of ${this.variant.id} did not report its counters`);
       out.cpuMs += (r.cpuUserUs + r.cpuSystemUs) / 1000;
+      out.mainCpuMs =
+        out.mainCpuMs === null || r.mainThreadUs === null ? null : out.mainCpuMs + r.mainThreadUs / 1000;
       out.emptyClaims += r.emptyClaims;
       out.claims += r.claims;
       out.claimMs += r.claimMs;
@@ -166,6 +181,8 @@ export function statsDelta(before: GroupStats, after: GroupStats): GroupStats {
   for (const [k, v] of Object.entries(after.byName)) byName[k] = v - (before.byName[k] ?? 0);
   return {
     cpuMs: after.cpuMs - before.cpuMs,
+    mainCpuMs:
+      after.mainCpuMs === null || before.mainCpuMs === null ? null : after.mainCpuMs - before.mainCpuMs,
     commands: after.commands - before.commands,
     emptyClaims: after.emptyClaims - before.emptyClaims,
     claims: after.claims - before.claims,

@@ -1,4 +1,23 @@
+import { readFileSync } from "node:fs";
 import type { MongoClient } from "mongodb";
+
+/**
+ * The CPU time of this process's main thread (the JavaScript thread), in µs, from Linux's
+ * /proc/self/schedstat (nanoseconds on the CPU of the thread-group leader); null where the file
+ * does not exist (other systems, or a kernel without scheduler statistics). process.cpuUsage()
+ * adds V8's background threads (concurrent compiler and GC helpers), whose bursts land at random
+ * in a measured window.
+ */
+export function mainThreadCpuUs(
+  read: () => string = () => readFileSync("/proc/self/schedstat", "utf8"),
+): number | null {
+  try {
+    const ns = Number(read().split(" ")[0]);
+    return Number.isFinite(ns) && ns > 0 ? ns / 1000 : null;
+  } catch {
+    return null;
+  }
+}
 
 /** What a worker process answers to `{ type: "stats" }`: counters since it started. */
 export interface WorkerStats {
@@ -7,6 +26,8 @@ export interface WorkerStats {
   /** process.cpuUsage() of this process, in µs. */
   cpuUserUs: number;
   cpuSystemUs: number;
+  /** The main thread's CPU time, µs (see mainThreadCpuUs); null where it cannot be read. */
+  mainThreadUs: number | null;
   /** MongoDB commands this process sent (driver command monitoring), by command name. */
   commands: Record<string, number>;
   /** findAndModify commands that matched no document: a poll that found nothing to claim. */
@@ -46,6 +67,7 @@ export function installStatsResponder(client: MongoClient): void {
       pid: process.pid,
       cpuUserUs: cpu.user,
       cpuSystemUs: cpu.system,
+      mainThreadUs: mainThreadCpuUs(),
       commands: { ...commands },
       emptyClaims,
       claims,

@@ -188,6 +188,7 @@ describe("bench figures", () => {
   it("takes idle polls out of commands per job", () => {
     const delta = {
       cpuMs: 0,
+      mainCpuMs: 0,
       commands: 3 * 400 + 2 * 7,
       emptyClaims: 7,
       claims: 400,
