@@ -46,6 +46,7 @@ export function benchJunit(result: BenchResult): string {
       .className(className)
       .name(`${r.figure} (${gateSubject(r, g.mode)})`);
     if (!r.pass) c.failure(gateLine(r, g.mode), "regression");
+    else if (!Number.isFinite(r.ratio)) skipWithReason(c, r.reason);
   }
   if (g.mode !== "none" && g.results.length === 0) {
     skipWithReason(
@@ -89,7 +90,9 @@ export function benchSummaryMarkdown(result: BenchResult, reportHtmlPath: string
     out.push(`Gate against \`${g.against ?? ""}\`:`, "");
     for (const w of g.warnings) out.push(`- warning: ${mdCell(w)}`);
     for (const r of g.results)
-      out.push(`- ${r.pass ? "ok" : "**REGRESSED**"} ${mdCell(gateLine(r, g.mode))}`);
+      out.push(
+        `- ${!r.pass ? "**REGRESSED**" : Number.isFinite(r.ratio) ? "ok" : "not gated"} ${mdCell(gateLine(r, g.mode))}`,
+      );
     if (g.results.length === 0) out.push("- no figure was gated");
     out.push("");
   }

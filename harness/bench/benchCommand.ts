@@ -64,8 +64,9 @@ export const benchFlags = {
   force: { type: "boolean", describe: "gate on a baseline from another environment anyway" },
   "max-regression": {
     type: "number",
-    default: 0.1,
-    describe: "allowed slowdown of a gated figure (fraction)",
+    default: 0.05,
+    describe:
+      "allowed slowdown of a gated figure (fraction); fails only when the whole 95% interval is beyond it",
   },
   scheduler: {
     type: "string",
@@ -132,7 +133,7 @@ function validate(argv: Record<string, unknown>) {
     errors.push(`--backlog ${argv.backlog}: give a whole number from 20 to 1000000`);
   const maxRegression = Number(argv["max-regression"]);
   if (!(maxRegression > 0 && maxRegression < 1))
-    errors.push(`--max-regression ${argv["max-regression"]}: give a fraction between 0 and 1, e.g. 0.1`);
+    errors.push(`--max-regression ${argv["max-regression"]}: give a fraction between 0 and 1, e.g. 0.05`);
   const suts = String(argv.sut ?? "mongo-job-scheduler")
     .split(",")
     .map((s) => s.trim())
@@ -240,7 +241,7 @@ export function compareCommand(argv: Record<string, unknown>, print: (line: stri
   const maxRegression = Number(argv["max-regression"]);
   if (!(maxRegression > 0 && maxRegression < 1))
     throw new HarnessError(
-      `--max-regression ${argv["max-regression"]}: give a fraction between 0 and 1, e.g. 0.1`,
+      `--max-regression ${argv["max-regression"]}: give a fraction between 0 and 1, e.g. 0.05`,
     );
   const c = compareWithBaseline(
     readBench(resolve(String(argv.baseline))),

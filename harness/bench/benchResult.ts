@@ -20,6 +20,8 @@ export const drainFigures = [
     unit: "ms",
     better: "lower",
     exact: false,
+    /** Read from Linux's /proc only; results saved before it have none. */
+    optional: true,
   },
   { figure: "commands/job", key: "commandsPerJob", unit: "commands", better: "lower", exact: true },
 ] as const;
@@ -113,7 +115,9 @@ export interface BenchResult {
   problems: string[];
   startedAt: string;
   durationMs: number;
-  settings: BenchMatrix & { arrivals: Arrivals };
+  /** forks and workerNodeArgs are absent in results saved before forks (one fork, no flags). */
+  settings: Omit<BenchMatrix, "forks" | "workerNodeArgs"> &
+    Partial<Pick<BenchMatrix, "forks" | "workerNodeArgs">> & { arrivals: Arrivals };
   environment: RunResult["environment"];
   server: RunResult["server"];
   fingerprint: Fingerprint;

@@ -21,6 +21,14 @@ function ratio(e: Estimate | null): string {
   return `${p(e.median)} [${p(e.ci[0])}–${p(e.ci[1])}]`;
 }
 
+/** "3 forks × 5 interleaved repetitions" (results saved before forks: one fork). */
+function repetitions(s: BenchResult["settings"]): string {
+  const forks = s.forks ?? 1;
+  return forks > 1
+    ? `${forks} forks × ${s.repeats} interleaved repetitions`
+    : `${s.repeats} interleaved repetitions`;
+}
+
 const pcts = (p: Percentiles | null) => (p ? `${p.p50} / ${p.p99} / ${p.p999}` : "n/a");
 
 function figureOf(result: BenchResult, variant: string, figure: FigureSeries["figure"]) {
@@ -34,13 +42,14 @@ export function renderBench(result: BenchResult): string {
   const lines = [
     `bench ${result.matrix}  server ${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`,
     `scheduler ${e.scheduler}  driver ${e.driver}  node ${e.node}  ${result.fingerprint.cpuCount} × ${result.fingerprint.cpuModel}  seed ${result.seed}`,
-    `${s.processes} × ${s.workersPerProcess} workers, backlog ${s.backlog}, ${s.repeats} interleaved repetitions, poll ${s.pollIntervalMs} ms; medians [bootstrap 95% CI]`,
+    `${s.processes} × ${s.workersPerProcess} workers, backlog ${s.backlog}, ${repetitions(s)}, poll ${s.pollIntervalMs} ms${s.workerNodeArgs?.length ? `, workers run with ${s.workerNodeArgs.join(" ")}` : ""}; medians [bootstrap 95% CI${(s.forks ?? 1) > 1 ? ", forks resampled" : ""}]`,
   ];
   const figures = new Table({
     head: [
       "variant",
       "drain jobs/s (10–90%)",
       "worker CPU ms/job",
+      "main thread CPU ms/job",
       "commands/job",
       "idle commands/s per worker",
     ],
@@ -53,6 +62,7 @@ export function renderBench(result: BenchResult): string {
       `${v.id}${v.ledger ? "" : " (ledger off)"}`,
       withCi(figureOf(result, v.id, "drain jobs/s")),
       withCi(figureOf(result, v.id, "worker CPU ms/job"), 3),
+      withCi(figureOf(result, v.id, "main-thread CPU ms/job"), 3),
       figureOf(result, v.id, "commands/job")?.median.toFixed(2) ?? "n/a",
       idle ? String(idle.commandsPerSecPerWorker) : "n/a",
     ]);
@@ -179,7 +189,7 @@ export function actionBenchmarkEntries(result: BenchResult): {
 } {
   const bigger: ActionBenchmarkEntry[] = [];
   const smaller: ActionBenchmarkEntry[] = [];
-  const extra = `${result.server.provider} ${result.server.version}, ${result.settings.repeats} repeats`;
+  const extra = `${result.server.provider} ${result.server.version}, ${repetitions(result.settings)}`;
   for (const f of result.figures) {
     if (!f.estimate) continue;
     const entry = {

@@ -63,7 +63,13 @@ export function renderGate(
       : g.exact
         ? `${pct(g.ratio)} (exact)`
         : `${pct(g.ratio)} [95% CI ${pct(g.ci[0])} … ${pct(g.ci[1])}]`;
-    const mark = g.pass ? "ok       " : Number.isFinite(g.ratio) ? "REGRESSED" : "UNDECIDED";
+    const mark = !Number.isFinite(g.ratio)
+      ? g.pass
+        ? "NOT GATED"
+        : "UNDECIDED"
+      : g.pass
+        ? "ok       "
+        : "REGRESSED";
     lines.push(`${mark} ${g.variant} vs ${g.reference} ${g.figure}: ${what}`);
   }
   const failed = results.filter((g) => !g.pass);

@@ -119,12 +119,38 @@ export function gateUndecided(
 }
 
 /**
+ * A figure one side could not measure (the main thread's CPU outside Linux, or a baseline saved
+ * before the figure existed): not gated, and said so in every view rather than left out.
+ */
+export function gateNotMeasured(
+  figure: string,
+  variant: string,
+  reference: string,
+  better: Better,
+  missingIn: string,
+  maxRegression: number,
+): GateResult {
+  return {
+    figure,
+    variant,
+    reference,
+    better,
+    ratio: Number.NaN,
+    ci: [Number.NaN, Number.NaN],
+    exact: false,
+    maxRegression,
+    pass: true,
+    reason: `${figure}: not measured in ${missingIn} (it needs Linux's /proc/self/schedstat), not gated`,
+  };
+}
+
+/**
  * The noise floor an A/A run shows: for each figure, the largest distance of its ratio interval
  * from 1. A regression smaller than this cannot be told from noise on this machine.
  */
 export function noiseFloor(gates: readonly GateResult[]): { figure: string; pct: number }[] {
   return gates
-    .filter((g) => !g.exact)
+    .filter((g) => !g.exact && Number.isFinite(g.ratio))
     .map((g) => ({
       figure: g.figure,
       pct: Math.round(Math.max(Math.abs(1 - g.ci[0]), Math.abs(g.ci[1] - 1)) * 1000) / 10,

@@ -9,6 +9,7 @@ import type { Reporter } from "../run/reporter.ts";
 import type { BenchResult, Headroom, ScalingResult, SweepResult } from "./benchResult.ts";
 import { BENCH_SCHEMA_VERSION } from "./benchResult.ts";
 import { currentFingerprint } from "./fingerprint.ts";
+import { runForks } from "./forks.ts";
 import { noiseFloor } from "./gate.ts";
 import { measureHeadroom } from "./headroom.ts";
 import { forkedOrder, interleavedOrder } from "./interleave.ts";
@@ -23,10 +24,9 @@ import {
   sweepCriterion,
   sweepRates,
 } from "./summarize.ts";
-import { type DrainTrial, drainTrial, idleTrial, type OpenStep, openStep, plainJobs } from "./trials.ts";
-import { VariantGroup } from "./variantGroup.ts";
-import { type BenchVariant, benchSuts } from "./variants.ts";
-import { settled, WARMUP, warmedUp } from "./warmup.ts";
+import { type DrainTrial, type OpenStep, openStep } from "./trials.ts";
+import type { VariantGroup } from "./variantGroup.ts";
+import type { BenchVariant } from "./variants.ts";
 
 export interface BenchOptions {
   plan: BenchPlan;
@@ -101,74 +101,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     await client.connect();
     for (const v of options.variants) trials.set(v.id, []);
-    for (let fork = 0; fork < matrix.forks && !signal.aborted; fork++) {
-      // The last fork's processes stay up for the open loop, the headroom split and the sweep.
-      if (fork > 0) await Promise.all([...groups.values()].map((g) => g.stop()));
-      groups.clear();
-      const tag = matrix.forks > 1 ? `fork${fork + 1}` : undefined;
-      const forkLabel = matrix.forks > 1 ? ` (fork ${fork + 1}/${matrix.forks})` : "";
-      for (const v of options.variants) {
-        if (signal.aborted) break;
-        const sut = benchSuts[v.sut];
-        const g = new VariantGroup(
-          v,
-          {
-            ...settings,
-            withTrigger: fork === matrix.forks - 1 && Boolean(sut?.trigger) && v.role !== "baseline",
-            ...(tag ? { tag } : {}),
-          },
-          client,
-        );
-        groups.set(v.id, g);
-        everyGroup.push(g);
-        reporter.progress(
-          `${v.id}: starting ${matrix.processes} × ${matrix.workersPerProcess} workers${forkLabel}…`,
-        );
-        await g.start();
-      }
-      // Unmeasured drains of a full backlog until the worker CPU per job settles: the first
-      // thousands of jobs of a fresh process (and of a fresh server) pay for compiling code, which
-      // is not what is measured. The variants of a fork warm up side by side (nothing is measured
-      // yet). Recorded in result.json (warmup), so the cut is visible.
-      await Promise.all(
-        [...groups.values()].map(async (g) => {
-          const cpu: number[] = [];
-          while (!signal.aborted && !warmedUp(cpu)) {
-            const w = await drainTrial(g, plainJobs(matrix.backlog, matrix.jobDurationMs), 0, signal);
-            if (typeof w === "string") break;
-            cpu.push(w.cpuMsPerJob);
-          }
-          warmup.push({ variant: g.variant.id, fork, cpuMsPerJob: cpu, settled: settled(cpu) });
-          reporter.progress(
-            `${g.variant.id}: warmed up over ${cpu.length} drains${forkLabel} (CPU ms/job ${cpu.join(", ")})${settled(cpu) ? "" : `; not settled within ${WARMUP.max} drains`}`,
-          );
-        }),
-      );
-      if (fork === 0)
-        for (const g of groups.values()) {
-          if (signal.aborted) break;
-          const i = await idleTrial(g, matrix.idleMs, signal);
-          if (typeof i === "string") problems.push(`${g.variant.id} idle: ${i}`);
-          else idle.push({ variant: g.variant.id, ...i });
-        }
-      for (const { variant, repetition } of order.filter((o) => o.fork === fork)) {
-        if (signal.aborted) break;
-        const g = groups.get(variant) as VariantGroup;
-        const r = await drainTrial(
-          g,
-          plainJobs(matrix.backlog, matrix.jobDurationMs),
-          perEmptyPoll(variant),
-          signal,
-        );
-        (trials.get(variant) as (DrainTrial | null)[])[repetition] = typeof r === "string" ? null : r;
-        if (typeof r === "string") {
-          if (!signal.aborted) problems.push(`${variant} drain #${repetition + 1}: ${r}`);
-        }
-        reporter.progress(
-          `${variant} drain #${repetition + 1}${forkLabel}: ${typeof r === "string" ? r : `${r.jobsPerSec} jobs/s, ${r.cpuMsPerJob} CPU ms/job (main thread ${r.mainCpuMsPerJob ?? "n/a"}), ${r.commandsPerJob} commands/job`}`,
-        );
-      }
-    }
+    await runForks({
+      variants: options.variants,
+      matrix,
+      order,
+      settings,
+      client,
+      groups,
+      everyGroup,
+      trials,
+      warmup,
+      idle,
+      problems,
+      perEmptyPoll,
+      reporter,
+      signal,
+    });
     const withTrigger = options.variants.filter((v) => (groups.get(v.id)?.port ?? 0) > 0).map((v) => v.id);
     for (const { variant, repetition } of interleavedOrder(withTrigger, matrix.openLoop.repeats, seed + 1)) {
       if (signal.aborted) break;

@@ -1,7 +1,7 @@
 import type { BenchResult, FigureSeries, RatioRow, SweepResult } from "./benchResult.ts";
 import { drainFigures } from "./benchResult.ts";
 import { bootstrapMedian, bootstrapRatio, median } from "./bootstrap.ts";
-import { type GateResult, gateExact, gateRatio, gateUndecided } from "./gate.ts";
+import { type GateResult, gateExact, gateNotMeasured, gateRatio, gateUndecided } from "./gate.ts";
 import type { DrainTrial, OpenStep } from "./trials.ts";
 import type { BenchVariant } from "./variants.ts";
 
@@ -161,6 +161,20 @@ export function gateVersus(
   for (const f of drainFigures) {
     const a = series(figures, current, f.figure);
     const b = series(referenceFigures, reference, f.figure);
+    if ("optional" in f && !(a?.estimate && b?.estimate)) {
+      // Not measured on one side (no /proc here, or a result saved before the figure): said, not gated.
+      out.push(
+        gateNotMeasured(
+          f.figure,
+          current,
+          reference,
+          f.better,
+          a?.estimate ? "the reference" : "this run",
+          maxRegression,
+        ),
+      );
+      continue;
+    }
     if (!a?.estimate || !b?.estimate) continue;
     if (f.exact) {
       out.push(

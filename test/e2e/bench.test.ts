@@ -6,12 +6,14 @@ import { runHarness, tempReports } from "../support/harnessCli.ts";
 import { parseJunit } from "../support/junitXml.ts";
 
 describe("npm run bench (stand-in MongoDB)", () => {
-  it("runs a tiny interleaved bench with an open loop, writes its files, and gates: itself passes, a faster baseline fails, another environment is refused", async () => {
+  it("runs a tiny interleaved bench in two forks with an open loop, writes its files, and gates: itself passes, a faster baseline fails, another environment is refused", async () => {
     const reports = tempReports();
     const run = await runHarness(
       [
         "bench",
         "--quick",
+        "--forks",
+        "2",
         "--repeats",
         "2",
         "--backlog",
@@ -33,13 +35,30 @@ describe("npm run bench (stand-in MongoDB)", () => {
     const result = JSON.parse(readFileSync(resultPath, "utf8")) as BenchResult;
     expect(result.kind).toBe("bench");
     expect(result.seed).toBe(7);
-    // Every variant ran twice, interleaved: never both repetitions of one variant first.
-    expect(result.order).toHaveLength(8);
+    // Every variant ran twice in each of two forks, interleaved: never both repetitions of one
+    // variant first; the second fork on fresh processes, warmed up again.
+    expect(result.order).toHaveLength(16);
     expect(result.order[0]?.variant).not.toBe(result.order[1]?.variant);
+    expect(result.order.map((o) => o.fork)).toEqual([...Array(8).fill(0), ...Array(8).fill(1)]);
     for (const f of result.figures.filter((x) => x.figure === "drain jobs/s")) {
-      expect(f.runs).toHaveLength(2);
+      expect(f.runs).toHaveLength(4);
+      expect(f.forks).toEqual([0, 0, 1, 1]);
       expect(f.estimate?.median).toBeGreaterThan(0);
     }
+    expect(result.warmup?.filter((w) => w.variant === "mongo-job-scheduler").map((w) => w.fork)).toEqual([
+      0, 1,
+    ]);
+    // The main thread's own CPU is read on Linux, and is part of the whole process's.
+    if (process.platform === "linux")
+      for (const v of ["mongo-job-scheduler", "raw-claim"]) {
+        const main = result.figures.find((f) => f.variant === v && f.figure === "main-thread CPU ms/job");
+        const all = result.figures.find((f) => f.variant === v && f.figure === "worker CPU ms/job");
+        main?.runs.forEach((m, k) => {
+          expect(m).toBeGreaterThan(0);
+          expect(m).toBeLessThanOrEqual(all?.runs[k] as number);
+        });
+      }
+    expect(run.stdout).toContain("2 forks × 2 interleaved repetitions");
     const commands = (v: string) =>
       result.figures.find((f) => f.variant === v && f.figure === "commands/job");
     expect(commands("raw-claim")?.estimate?.median).toBeCloseTo(2, 1);
@@ -116,6 +135,8 @@ describe("npm run bench (stand-in MongoDB)", () => {
           "--quick",
           "--sut",
           "mongo-job-scheduler,agenda",
+          "--forks",
+          "1",
           "--repeats",
           String(repeats),
           "--backlog",

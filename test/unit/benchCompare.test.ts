@@ -8,6 +8,7 @@ import { hdrPercentiles } from "../../harness/bench/stats.ts";
 import { benchRatios, gateVersus, sustainableRate, sweepRates } from "../../harness/bench/summarize.ts";
 import { commandsPerJob, type OpenStep, rate10to90 } from "../../harness/bench/trials.ts";
 import { chooseVariants } from "../../harness/bench/variants.ts";
+import { mainThreadCpuUs } from "../../harness/sut/workerStats.ts";
 
 function series(variant: string, figure: FigureSeries["figure"], runs: number[]): FigureSeries {
   const better = figure === "drain jobs/s" ? "higher" : "lower";
@@ -87,7 +88,29 @@ describe("gating on a saved baseline", () => {
   it("passes a run compared with itself", () => {
     const c = compareWithBaseline(base, base, 0.1, false);
     expect(c.refused).toBeNull();
-    expect(c.results.map((g) => g.pass)).toEqual([true, true, true]);
+    expect(c.results.map((g) => g.pass)).toEqual([true, true, true, true]);
+  });
+
+  it("says a figure one side did not measure is not gated, instead of leaving it out", () => {
+    const withMain = structuredClone(base);
+    withMain.figures.push(series(mjs, "main-thread CPU ms/job", [1.2, 1.25, 1.21, 1.3, 1.22]));
+    const c = compareWithBaseline(base, withMain, 0.1, false);
+    const main = c.results.find((g) => g.figure === "main-thread CPU ms/job");
+    expect(main?.pass).toBe(true);
+    expect(main?.reason).toMatch(/not measured in the reference .*not gated/);
+    expect(renderGate(c.results, c.warnings, 0.1)).toContain("NOT GATED mongo-job-scheduler vs");
+    const both = compareWithBaseline(withMain, withMain, 0.1, false);
+    expect(both.results.find((g) => g.figure === "main-thread CPU ms/job")?.ratio).toBe(1);
+    const slower = structuredClone(withMain);
+    (slower.figures.at(-1) as FigureSeries).runs = [1.5, 1.55, 1.52, 1.6, 1.51];
+    (slower.figures.at(-1) as FigureSeries).estimate = bootstrapMedian([1.5, 1.55, 1.52, 1.6, 1.51], {
+      seed: 1,
+    });
+    expect(
+      compareWithBaseline(withMain, slower, 0.1, false).results.find(
+        (g) => g.figure === "main-thread CPU ms/job",
+      )?.pass,
+    ).toBe(false);
   });
 
   it("fails a clearly slower run on throughput and CPU, and a run with one more command per job exactly", () => {
@@ -136,8 +159,13 @@ describe("A/B gating in one run", () => {
       series("a", "drain jobs/s", [300, 310, 290]),
       series("b", "drain jobs/s", [300, 0, 290]),
     ];
-    const gates = gateVersus(figures, "a", "b", 0.1, 1, true);
-    expect(gates).toHaveLength(1);
+    const all = gateVersus(figures, "a", "b", 0.1, 1, true);
+    // The main thread's figure, absent from both, is said to be not gated; throughput is undecided.
+    expect(all.map((g) => [g.figure, g.pass])).toEqual([
+      ["drain jobs/s", false],
+      ["main-thread CPU ms/job", true],
+    ]);
+    const gates = all.slice(0, 1);
     expect(gates[0]?.pass).toBe(false);
     expect(gates[0]?.reason).toMatch(/not compared \(the reference's value is 0 in 1 of 3 runs\)/);
     expect(renderGate(gates, [], 0.1)).toMatch(/UNDECIDED a vs b drain jobs\/s: .*not compared/);
@@ -196,6 +224,22 @@ describe("bench figures", () => {
       byName: {},
     };
     expect(commandsPerJob(delta, 2, 400)).toBe(3);
+  });
+
+  it("reads the main thread's CPU time from schedstat, and says null where it cannot", () => {
+    expect(mainThreadCpuUs(() => "2500000 1000 7\n")).toBe(2500);
+    expect(mainThreadCpuUs(() => "")).toBeNull();
+    expect(
+      mainThreadCpuUs(() => {
+        throw new Error("ENOENT");
+      }),
+    ).toBeNull();
+    if (process.platform !== "linux") return;
+    const before = mainThreadCpuUs() as number;
+    let x = 0;
+    for (let i = 0; i < 5e6; i++) x += Math.sqrt(i);
+    expect(x).toBeGreaterThan(0);
+    expect((mainThreadCpuUs() as number) - before).toBeGreaterThan(1000);
   });
 
   it("reads percentiles from an HDR histogram, zero included, and throws on a negative latency", () => {

@@ -3,7 +3,8 @@ import type { FigureName, FigureSeries } from "../../harness/bench/benchResult.t
 import { bootstrapMedian, bootstrapRatio, median } from "../../harness/bench/bootstrap.ts";
 import { type Fingerprint, fingerprintDifferences } from "../../harness/bench/fingerprint.ts";
 import { gateExact, gateRatio, noiseFloor } from "../../harness/bench/gate.ts";
-import { interleavedOrder } from "../../harness/bench/interleave.ts";
+import { forkedOrder, interleavedOrder } from "../../harness/bench/interleave.ts";
+import { seededRandom } from "../../harness/bench/random.ts";
 import { benchRatios } from "../../harness/bench/summarize.ts";
 import { chooseVariants } from "../../harness/bench/variants.ts";
 import { settled, WARMUP, warmedUp } from "../../harness/bench/warmup.ts";
@@ -44,6 +45,55 @@ describe("bootstrap intervals", () => {
     expect((unpaired?.ci[1] ?? 0) - (unpaired?.ci[0] ?? 0)).toBeGreaterThan(0.5);
   });
 
+  // A/A runs with a fork effect: each fork's processes settle 5% (sd) apart, each drain adds 3% of
+  // noise. Resampling drains alone reads the forks' offsets as a real difference; resampling forks
+  // first keeps the 95% interval around 1 far more often.
+  it("covers process-to-process variance when it resamples forks, and does not when it ignores them", () => {
+    const random = seededRandom(99);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    let coveredForks = 0;
+    let coveredDrains = 0;
+    const runs = 200;
+    for (let r = 0; r < runs; r++) {
+      const ratios: number[] = [];
+      const clusters: number[] = [];
+      for (let f = 0; f < 3; f++) {
+        const offset = Math.exp(0.05 * Math.SQRT2 * normal());
+        for (let k = 0; k < 5; k++) {
+          ratios.push(offset * Math.exp(0.03 * normal()));
+          clusters.push(f);
+        }
+      }
+      const ones = ratios.map(() => 1);
+      const byFork = bootstrapRatio(ratios, ones, { seed: r, paired: true, clusters, iterations: 500 });
+      const byDrain = bootstrapRatio(ratios, ones, { seed: r, paired: true, iterations: 500 });
+      if ((byFork?.ci[0] ?? 2) <= 1 && 1 <= (byFork?.ci[1] ?? 0)) coveredForks++;
+      if ((byDrain?.ci[0] ?? 2) <= 1 && 1 <= (byDrain?.ci[1] ?? 0)) coveredDrains++;
+    }
+    expect(coveredDrains / runs).toBeLessThan(0.7);
+    console.log(coveredForks, coveredDrains);
+    expect(coveredForks / runs).toBeGreaterThan(0.85);
+  });
+
+  it("resamples forks of unequal size and the two sides of an unpaired ratio by their own forks", () => {
+    const values = [1, 1.1, 0.9, 2, 2.1, 1.9, 2];
+    const clusters = [0, 0, 0, 1, 1, 1, 1];
+    const e = bootstrapMedian(values, { seed: 4, clusters });
+    expect(e?.median).toBe(1.9);
+    expect(e?.ci[0]).toBeLessThan(1.2);
+    expect(e?.ci[1]).toBeGreaterThan(1.9);
+    expect(() => bootstrapMedian(values, { seed: 4, clusters: [0, 1] })).toThrow(
+      "2 cluster ids for 7 values",
+    );
+    const u = bootstrapRatio(values, [1, 1, 1], {
+      seed: 4,
+      paired: false,
+      clusters,
+      referenceClusters: [0, 1, 2],
+    });
+    expect(u?.median).toBe(1.9);
+  });
+
   it("refuses a median of nothing and a ratio over zero", () => {
     expect(() => median([])).toThrow();
     expect(bootstrapRatio([1], [0], { seed: 1, paired: true })).toBeNull();
@@ -61,6 +111,17 @@ describe("interleaved order", () => {
     }
     expect(order.slice(0, 6).map((o) => o.variant)).not.toEqual(["A", "A", "A", "A", "A", "A"]);
     expect(order.map((o) => o.repetition)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+  });
+
+  it("runs the forks one after another, each interleaved, numbering repetitions on across forks", () => {
+    const order = forkedOrder(["A", "B"], 3, 2, 42);
+    expect(order).toHaveLength(12);
+    expect(order.map((o) => o.fork)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
+    expect(order.map((o) => o.repetition)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    for (const o of order) expect(Math.floor(o.repetition / 2)).toBe(o.fork);
+    expect(order.slice(0, 4).map((o) => o.variant)).toEqual(
+      interleavedOrder(["A", "B"], 2, 42).map((o) => o.variant),
+    );
   });
 
   it("is chosen by the seed", () => {
