@@ -104,18 +104,20 @@ export function gateUndecided(
     current.length === 0 || baseline.length === 0
       ? `no values on ${current.length === 0 ? "the current" : "the reference"} side`
       : `the reference's value is 0 in ${baseline.filter((v) => v === 0).length} of ${baseline.length} runs`;
-  return {
-    figure,
-    variant,
-    reference,
-    better,
-    ratio: Number.NaN,
-    ci: [Number.NaN, Number.NaN],
-    exact: false,
-    maxRegression,
-    pass: false,
-    reason: `${figure}: not compared (${why}); the gate cannot show this build is no slower`,
-  };
+  return withoutRatio(
+    { figure, variant, reference, better, maxRegression },
+    false,
+    `${figure}: not compared (${why}); the gate cannot show this build is no slower`,
+  );
+}
+
+/** A decision with no ratio to show (NaN, null once in JSON): `pass` and `reason` say what it means. */
+function withoutRatio(
+  what: Pick<GateResult, "figure" | "variant" | "reference" | "better" | "maxRegression">,
+  pass: boolean,
+  reason: string,
+): GateResult {
+  return { ...what, ratio: Number.NaN, ci: [Number.NaN, Number.NaN], exact: false, pass, reason };
 }
 
 /**
@@ -130,18 +132,11 @@ export function gateNotMeasured(
   missingIn: string,
   maxRegression: number,
 ): GateResult {
-  return {
-    figure,
-    variant,
-    reference,
-    better,
-    ratio: Number.NaN,
-    ci: [Number.NaN, Number.NaN],
-    exact: false,
-    maxRegression,
-    pass: true,
-    reason: `${figure}: not measured in ${missingIn} (it needs Linux's /proc/self/schedstat), not gated`,
-  };
+  return withoutRatio(
+    { figure, variant, reference, better, maxRegression },
+    true,
+    `${figure}: not measured in ${missingIn} (it needs Linux's /proc/self/schedstat), not gated`,
+  );
 }
 
 /**
