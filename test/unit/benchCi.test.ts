@@ -122,7 +122,9 @@ describe("JUnit XML and summary of a bench", () => {
     );
     expect(md).toMatch(/\| mongo-job-scheduler( \(ledger off\))? \| \d+\.\d \[/);
     expect(md).toContain("Report: `reports/bench/x/report.html`");
-    expect(md).toContain("- not gated mongo-job-scheduler vs baseline mongo-job-scheduler: main-thread CPU ms/job");
+    expect(md).toContain(
+      "- not gated mongo-job-scheduler vs baseline mongo-job-scheduler: main-thread CPU ms/job",
+    );
   });
 
   it("passes every gated figure of an unchanged run", () => {
