@@ -85,7 +85,7 @@ export async function waitCompleted(
   });
 }
 
-/** The plain bench job `i` (the mixes of the full matrix add priorities and a concurrency limit). */
+/** The plain bench job `i`: no priority, no concurrency limit (BenchJobSpec can carry both; no drain uses them yet). */
 export function plainJobs(count: number, durationMs: number): BenchJobSpec[] {
   return Array.from({ length: count }, (_, i) => ({ name: "bench", data: { durationMs, seq: i } }));
 }
