@@ -135,7 +135,7 @@ export function gateNotMeasured(
   return withoutRatio(
     { figure, variant, reference, better, maxRegression },
     true,
-    `${figure}: not measured in ${missingIn} (it needs Linux's /proc/self/schedstat), not gated`,
+    `${figure}: not measured in ${missingIn} (it is read from Linux's /proc/self/schedstat, and results saved before it have none), not gated`,
   );
 }
 
