@@ -218,11 +218,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await client.close().catch(() => {});
     await target.stop().catch(() => {});
   }
-  const figures = figureSeries(
-    trials,
-    seed,
-    Array.from({ length: matrix.forks * matrix.repeats }, (_, k) => Math.floor(k / matrix.repeats)),
-  );
+  // The fork of every repetition, as the order ran it.
+  const forkOfRepetition: number[] = [];
+  for (const o of order) forkOfRepetition[o.repetition] = o.fork;
+  const figures = figureSeries(trials, seed, forkOfRepetition);
   const gates =
     options.versus && options.variants[1]
       ? gateVersus(

@@ -70,6 +70,25 @@ function pairs(a: FigureSeries, b: FigureSeries): [number[], number[], number[]]
   return [x, y, clusters];
 }
 
+/** The two sides of a ratio with the forks of their values: pairs share one fork each. */
+interface Sides {
+  x: number[];
+  y: number[];
+  clusters: number[];
+  referenceClusters: number[];
+}
+
+function pairedSides(a: FigureSeries, b: FigureSeries): Sides {
+  const [x, y, clusters] = pairs(a, b);
+  return { x, y, clusters, referenceClusters: clusters };
+}
+
+function unpairedSides(a: FigureSeries, b: FigureSeries): Sides {
+  const [x, clusters] = present(a);
+  const [y, referenceClusters] = present(b);
+  return { x, y, clusters, referenceClusters };
+}
+
 /** current / reference for one figure, paired by repetition. */
 export function pairedRatio(
   figures: readonly FigureSeries[],
@@ -82,7 +101,7 @@ export function pairedRatio(
   const a = series(figures, variant, figure);
   const b = series(figures, reference, figure);
   if (!a || !b) return null;
-  const [x, y, clusters] = pairs(a, b);
+  const { x, y, clusters } = pairedSides(a, b);
   return {
     label,
     figure,
@@ -190,20 +209,8 @@ export function gateVersus(
       );
       continue;
     }
-    let estimate: ReturnType<typeof bootstrapRatio>;
-    let x: number[];
-    let y: number[];
-    if (paired) {
-      let clusters: number[];
-      [x, y, clusters] = pairs(a, b);
-      estimate = bootstrapRatio(x, y, { seed, paired, clusters });
-    } else {
-      let clusters: number[];
-      let referenceClusters: number[];
-      [x, clusters] = present(a);
-      [y, referenceClusters] = present(b);
-      estimate = bootstrapRatio(x, y, { seed, paired, clusters, referenceClusters });
-    }
+    const { x, y, clusters, referenceClusters } = paired ? pairedSides(a, b) : unpairedSides(a, b);
+    const estimate = bootstrapRatio(x, y, { seed, paired, clusters, referenceClusters });
     out.push(
       estimate
         ? gateRatio(f.figure, current, reference, f.better, estimate, maxRegression)

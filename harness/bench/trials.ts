@@ -109,11 +109,11 @@ export async function drainTrial(
     const delta = statsDelta(before, await group.stats());
     const rate = rate10to90(await group.sut.completionTimes(group.db));
     if (rate === null) return "too few completions to time";
+    const perJob = (ms: number) => Math.round((ms / jobs.length) * 1000) / 1000;
     return {
       jobsPerSec: Math.round(rate * 10) / 10,
-      cpuMsPerJob: Math.round((delta.cpuMs / jobs.length) * 1000) / 1000,
-      mainCpuMsPerJob:
-        delta.mainCpuMs === null ? null : Math.round((delta.mainCpuMs / jobs.length) * 1000) / 1000,
+      cpuMsPerJob: perJob(delta.cpuMs),
+      mainCpuMsPerJob: delta.mainCpuMs === null ? null : perJob(delta.mainCpuMs),
       commandsPerJob: commandsPerJob(delta, perEmptyPoll, jobs.length),
       completed: jobs.length,
     };
