@@ -69,7 +69,7 @@ export function renderBench(result: BenchResult): string {
   }
   lines.push(figures.toString());
   if (result.ratios.length) {
-    const ratios = new Table({ head: ["ratio", "median [95% CI]"], style, chars });
+    const ratios = new Table({ head: ["ratio", "pseudo-median of paired ratios [95% CI]"], style, chars });
     for (const row of result.ratios) ratios.push([`${row.label} (${row.figure})`, ratio(row.estimate)]);
     lines.push(ratios.toString());
   }
@@ -122,7 +122,9 @@ export function renderBench(result: BenchResult): string {
   }
   const g = result.gate;
   if (g.mode !== "none") {
-    lines.push(`gate: ${result.variants[0]?.id} against ${g.against}`);
+    lines.push(
+      `gate: ${result.variants[0]?.id} against ${g.against} (${g.mode === "versus" ? "pseudo-median of the paired ratios" : "ratio of the medians"}, bootstrap 95% CI)`,
+    );
     lines.push(renderGate(g.results, g.warnings, g.maxRegression));
     if (g.noiseFloor.length)
       lines.push(

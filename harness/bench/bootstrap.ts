@@ -1,8 +1,14 @@
 import { seededRandom } from "./random.ts";
 
-/** A median with its bootstrap confidence interval. */
+/** A point estimate with its bootstrap confidence interval. */
 export interface Estimate {
+  /**
+   * The point estimate: the median of the values, or for a paired ratio its pseudo-median (see
+   * `estimator`). Named `median` because every saved result reads it so.
+   */
   median: number;
+  /** Absent: the plain median. "pseudo-median": the Hodges–Lehmann estimate of paired ratios. */
+  estimator?: "pseudo-median";
   /** Lower and upper bound of the interval (percentile bootstrap). */
   ci: [number, number];
   n: number;
@@ -13,6 +19,27 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * The Hodges–Lehmann estimate of location: the median of the means of every pair of values (each
+ * value paired with itself too), the pseudo-median that Wilcoxon's signed-rank test estimates.
+ * Robust like the median (29% of the values can be wild before it follows them) but nearly as
+ * precise as the mean on well-behaved data (95% of its efficiency under normal noise, against the
+ * median's 64%), so its interval from the same repetitions is about a fifth narrower.
+ */
+export function pseudoMedian(values: readonly number[]): number {
+  const n = values.length;
+  if (n === 0) throw new Error("pseudo-median of no values");
+  const walsh = new Float64Array((n * (n + 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = i; j < n; j++) walsh[k++] = ((values[i] as number) + (values[j] as number)) / 2;
+  walsh.sort();
+  const mid = walsh.length >> 1;
+  return walsh.length % 2
+    ? (walsh[mid] as number)
+    : ((walsh[mid - 1] as number) + (walsh[mid] as number)) / 2;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -77,23 +104,32 @@ function resample(values: readonly number[], groups: readonly number[][], random
   return out;
 }
 
-/** The median of `values` with a seeded percentile-bootstrap interval; null when there are none. */
-export function bootstrapMedian(values: readonly number[], options: BootstrapOptions): Estimate | null {
-  if (values.length === 0) return null;
+/** `statistic` of `values` with a seeded (cluster) percentile-bootstrap interval. */
+function bootstrapStatistic(
+  values: readonly number[],
+  statistic: (v: readonly number[]) => number,
+  options: BootstrapOptions,
+): Estimate {
   const random = seededRandom(options.seed);
   const groups = groupsOf(values.length, options.clusters);
   const stats: number[] = [];
-  for (let i = 0; i < (options.iterations ?? 2000); i++) stats.push(median(resample(values, groups, random)));
-  const m = median(values);
+  for (let i = 0; i < (options.iterations ?? 2000); i++)
+    stats.push(statistic(resample(values, groups, random)));
+  const m = statistic(values);
   return { median: m, ci: interval(stats, options.confidence ?? 0.95, m, groups.length), n: values.length };
+}
+
+/** The median of `values` with a seeded percentile-bootstrap interval; null when there are none. */
+export function bootstrapMedian(values: readonly number[], options: BootstrapOptions): Estimate | null {
+  return values.length === 0 ? null : bootstrapStatistic(values, median, options);
 }
 
 /**
  * The ratio current / reference with a seeded bootstrap interval. Paired (equal counts, repetition k
- * of both run side by side in one block): the median of the per-pair ratios, resampling pairs (by
- * fork, then within it), so a load swing that hit both halves of a pair cancels. Unpaired (a saved
- * baseline): the ratio of the medians, resampling each side on its own (`referenceClusters` are the
- * reference's forks).
+ * of both run side by side in one block): the pseudo-median of the per-pair ratios, taken on their
+ * logarithms (so A/B and B/A are exact reciprocals), resampling pairs (by fork, then within it), so
+ * a load swing that hit both halves of a pair cancels. Unpaired (a saved baseline): the ratio of
+ * the medians, resampling each side on its own (`referenceClusters` are the reference's forks).
  */
 export function bootstrapRatio(
   current: readonly number[],
@@ -105,10 +141,17 @@ export function bootstrapRatio(
   if (options.paired) {
     if (current.length !== reference.length)
       throw new Error(`paired ratio of ${current.length} and ${reference.length} values`);
-    return bootstrapMedian(
-      current.map((c, i) => c / (reference[i] as number)),
+    const logs = bootstrapStatistic(
+      current.map((c, i) => Math.log(c / (reference[i] as number))),
+      pseudoMedian,
       options,
     );
+    return {
+      median: Math.exp(logs.median),
+      estimator: "pseudo-median",
+      ci: [Math.exp(logs.ci[0]), Math.exp(logs.ci[1])],
+      n: logs.n,
+    };
   }
   const random = seededRandom(options.seed);
   const currentGroups = groupsOf(current.length, options.clusters);

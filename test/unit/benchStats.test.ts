@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FigureName, FigureSeries } from "../../harness/bench/benchResult.ts";
-import { bootstrapMedian, bootstrapRatio, median } from "../../harness/bench/bootstrap.ts";
+import { bootstrapMedian, bootstrapRatio, median, pseudoMedian } from "../../harness/bench/bootstrap.ts";
 import { type Fingerprint, fingerprintDifferences } from "../../harness/bench/fingerprint.ts";
 import { gateExact, gateRatio, noiseFloor } from "../../harness/bench/gate.ts";
 import { forkedOrder, interleavedOrder } from "../../harness/bench/interleave.ts";
@@ -45,9 +45,11 @@ describe("bootstrap intervals", () => {
     expect((unpaired?.ci[1] ?? 0) - (unpaired?.ci[0] ?? 0)).toBeGreaterThan(0.5);
   });
 
-  // A/A runs with a fork effect: each fork's processes settle 5% (sd) apart, each drain adds 3% of
-  // noise. Resampling drains alone reads the forks' offsets as a real difference; resampling forks
-  // first keeps the 95% interval around 1 far more often.
+  // A/A runs with a strong fork effect: each fork's processes settle 5% (sd) apart, each drain adds
+  // 3% of noise. Resampling drains alone reads the forks' offsets as a real difference; resampling
+  // forks first keeps the 95% interval around 1 far more often. Three forks cannot reach the full
+  // 95% when forks dominate like this (simulated: 83% for the pseudo-median, 85% for the median);
+  // with the fork effect measured here (≈3.5% against 12.5% per pair) it is 97–98%.
   it("covers process-to-process variance when it resamples forks, and does not when it ignores them", () => {
     const random = seededRandom(99);
     const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -71,8 +73,7 @@ describe("bootstrap intervals", () => {
       if ((byDrain?.ci[0] ?? 2) <= 1 && 1 <= (byDrain?.ci[1] ?? 0)) coveredDrains++;
     }
     expect(coveredDrains / runs).toBeLessThan(0.7);
-    console.log(coveredForks, coveredDrains);
-    expect(coveredForks / runs).toBeGreaterThan(0.85);
+    expect(coveredForks / runs).toBeGreaterThan(0.78);
   });
 
   it("resamples forks of unequal size and the two sides of an unpaired ratio by their own forks", () => {
@@ -92,6 +93,41 @@ describe("bootstrap intervals", () => {
       referenceClusters: [0, 1, 2],
     });
     expect(u?.median).toBe(1.9);
+  });
+
+  it("takes the pseudo-median (Hodges–Lehmann) of paired ratios: robust, and narrower than the median's interval", () => {
+    // Walsh averages of [0, 0, 10]: 0 0 5 0 5 10, so 2.5 (the median says 0, the mean 3.3).
+    expect(pseudoMedian([0, 0, 10])).toBe(2.5);
+    expect(pseudoMedian([1, 2, 3])).toBe(2);
+    expect(pseudoMedian([1, 1.01, 0.99, 1.02, 0.98, 1, 50])).toBeCloseTo(1.005, 3);
+    expect(() => pseudoMedian([])).toThrow();
+    const a = [1.2, 0.9, 1.4, 1.1, 1.3, 1.05];
+    const b = [1, 1, 1.1, 0.95, 1.2, 0.9];
+    const ab = bootstrapRatio(a, b, { seed: 5, paired: true });
+    const ba = bootstrapRatio(b, a, { seed: 5, paired: true });
+    expect(ab?.estimator).toBe("pseudo-median");
+    expect((ab?.median ?? 0) * (ba?.median ?? 0)).toBeCloseTo(1, 12);
+    // 200 simulated A/A runs (3 forks × 8 blocks, 12% per-pair noise as measured here): the
+    // pseudo-median's intervals are narrower than the median's and still hold 1 about 95% of the time.
+    const random = seededRandom(17);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    let covered = 0;
+    let widthHl = 0;
+    let widthMedian = 0;
+    const runs = 200;
+    for (let r = 0; r < runs; r++) {
+      const ratios = Array.from({ length: 24 }, () => Math.exp(0.12 * normal()));
+      const clusters = ratios.map((_, i) => Math.floor(i / 8));
+      const ones = ratios.map(() => 1);
+      const hl = bootstrapRatio(ratios, ones, { seed: r, paired: true, clusters, iterations: 400 });
+      const med = bootstrapMedian(ratios, { seed: r, clusters, iterations: 400 });
+      if (!hl || !med) throw new Error("no estimate");
+      if (hl.ci[0] <= 1 && 1 <= hl.ci[1]) covered++;
+      widthHl += Math.log(hl.ci[1] / hl.ci[0]);
+      widthMedian += Math.log(med.ci[1] / med.ci[0]);
+    }
+    expect(widthHl / widthMedian).toBeLessThan(0.9);
+    expect(covered / runs).toBeGreaterThan(0.9);
   });
 
   it("refuses a median of nothing and a ratio over zero", () => {
@@ -332,9 +368,22 @@ describe("two systems side by side", () => {
     ];
     const rows = benchRatios(figures, variants, 1).filter((r) => r.variant === "agenda");
     expect(rows.map((r) => [r.label, r.figure, r.reference, r.estimate?.median, r.estimate?.n])).toEqual([
-      // Pairs (20/50, 30/60): the median of 0.4 and 0.5.
-      ["agenda / mongo-job-scheduler", "drain jobs/s", "mongo-job-scheduler", 0.45, 2],
-      ["agenda / mongo-job-scheduler", "worker CPU ms/job", "mongo-job-scheduler", 1.25, 3],
+      // Pairs (20/50, 30/60): the pseudo-median of 0.4 and 0.5 on a log scale, their geometric mean.
+      [
+        "agenda / mongo-job-scheduler",
+        "drain jobs/s",
+        "mongo-job-scheduler",
+        expect.closeTo(Math.sqrt(0.2), 12),
+        2,
+      ],
+      // Pairs 1.5, 1, 1.25: the middle two of the six Walsh averages of their logarithms (ln 1.5 / 2, ln 1.25).
+      [
+        "agenda / mongo-job-scheduler",
+        "worker CPU ms/job",
+        "mongo-job-scheduler",
+        expect.closeTo(Math.exp((Math.log(1.5) / 2 + Math.log(1.25)) / 2), 12),
+        3,
+      ],
       ["agenda / mongo-job-scheduler", "commands/job", "mongo-job-scheduler", 1, 3],
     ]);
   });
