@@ -2,7 +2,15 @@ import { type Builder, JUNIT_ROOT, junitBuilder, skipWithReason } from "../repor
 import { mdCell, mdTable, serverText } from "../report/stepSummary.ts";
 import type { BenchResult } from "./benchResult.ts";
 import { withCi } from "./benchViews.ts";
-import type { GateResult } from "./gate.ts";
+import { type GateResult, gateStatus } from "./gate.ts";
+
+/** The step summary's words for each decision (bold where the gate failed). */
+const markdownStatus: Record<ReturnType<typeof gateStatus>, string> = {
+  ok: "ok",
+  REGRESSED: "**REGRESSED**",
+  UNDECIDED: "**UNDECIDED**",
+  "NOT GATED": "not gated",
+};
 
 /** What a gate decision compared: `variant vs reference`, the reference marked when it is a baseline. */
 export function gateSubject(g: GateResult, mode: BenchResult["gate"]["mode"]): string {
@@ -45,7 +53,7 @@ export function benchJunit(result: BenchResult): string {
       .testCase()
       .className(className)
       .name(`${r.figure} (${gateSubject(r, g.mode)})`);
-    if (!r.pass) c.failure(gateLine(r, g.mode), "regression");
+    if (!r.pass) c.failure(gateLine(r, g.mode), gateStatus(r) === "UNDECIDED" ? "undecided" : "regression");
     else if (!Number.isFinite(r.ratio)) skipWithReason(c, r.reason);
   }
   if (g.mode !== "none" && g.results.length === 0) {
@@ -89,10 +97,7 @@ export function benchSummaryMarkdown(result: BenchResult, reportHtmlPath: string
   if (g.mode !== "none") {
     out.push(`Gate against \`${g.against ?? ""}\`:`, "");
     for (const w of g.warnings) out.push(`- warning: ${mdCell(w)}`);
-    for (const r of g.results)
-      out.push(
-        `- ${!r.pass ? "**REGRESSED**" : Number.isFinite(r.ratio) ? "ok" : "not gated"} ${mdCell(gateLine(r, g.mode))}`,
-      );
+    for (const r of g.results) out.push(`- ${markdownStatus[gateStatus(r)]} ${mdCell(gateLine(r, g.mode))}`);
     if (g.results.length === 0) out.push("- no figure was gated");
     out.push("");
   }

@@ -12,6 +12,7 @@ import { benchJunit, benchSummaryMarkdown } from "./benchCi.ts";
 import { BENCH_SCHEMA_VERSION, type BenchResult } from "./benchResult.ts";
 import { renderBench } from "./benchViews.ts";
 import { compareWithBaseline, renderGate } from "./compare.ts";
+import { MIN_GATED } from "./gate.ts";
 import { type BenchPlan, fullMatrix, quickMatrix } from "./matrix.ts";
 import { runBench } from "./runBench.ts";
 import { benchVerdict } from "./summarize.ts";
@@ -30,7 +31,7 @@ export const benchFlags = {
   repeats: {
     type: "number",
     describe:
-      "interleaved repetitions of each gated figure per fork (default 5; a gate needs forks × repeats ≥ 5)",
+      "interleaved repetitions of each gated figure per fork (default 5, 8 with --quick; a gate needs forks × repeats ≥ 5)",
   },
   backlog: { type: "number", describe: "jobs per drain (default 400 with --quick)" },
   seed: {
@@ -148,9 +149,9 @@ function validate(argv: Record<string, unknown>) {
     errors.push("give --versus or --baseline, not both");
   if (typeof argv.versus === "string" && suts.length > 1)
     errors.push("--versus compares builds of one system: give one --sut");
-  if (gating && Number.isInteger(repeats) && Number.isInteger(forks) && forks * repeats < 5)
+  if (gating && Number.isInteger(repeats) && Number.isInteger(forks) && forks * repeats < MIN_GATED)
     errors.push(
-      `--forks ${forks} --repeats ${repeats}: a gate needs 5 or more repetitions (forks × repeats) for its intervals`,
+      `--forks ${forks} --repeats ${repeats}: a gate needs ${MIN_GATED} or more repetitions (forks × repeats) for its intervals`,
     );
   const seed = argv.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(argv.seed);
   if (!Number.isInteger(seed) || seed < 0) errors.push(`--seed ${argv.seed}: give a whole number ≥ 0`);

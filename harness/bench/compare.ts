@@ -1,6 +1,6 @@
 import type { BenchResult } from "./benchResult.ts";
 import { fingerprintDifferences } from "./fingerprint.ts";
-import type { GateResult } from "./gate.ts";
+import { type GateResult, gateStatus } from "./gate.ts";
 import { gateVersus } from "./summarize.ts";
 
 /** A saved baseline against a run: the gate's decisions and what makes the comparison doubtful. */
@@ -63,14 +63,7 @@ export function renderGate(
       : g.exact
         ? `${pct(g.ratio)} (exact)`
         : `${pct(g.ratio)} [95% CI ${pct(g.ci[0])} … ${pct(g.ci[1])}]`;
-    const mark = !Number.isFinite(g.ratio)
-      ? g.pass
-        ? "NOT GATED"
-        : "UNDECIDED"
-      : g.pass
-        ? "ok       "
-        : "REGRESSED";
-    lines.push(`${mark} ${g.variant} vs ${g.reference} ${g.figure}: ${what}`);
+    lines.push(`${gateStatus(g).padEnd(9)} ${g.variant} vs ${g.reference} ${g.figure}: ${what}`);
   }
   const failed = results.filter((g) => !g.pass);
   lines.push(

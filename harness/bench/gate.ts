@@ -1,5 +1,8 @@
 import type { Estimate } from "./bootstrap.ts";
 
+/** The fewest repetitions (pairs, in an A/B run) a figure's interval is formed from. */
+export const MIN_GATED = 5;
+
 /** Which way a figure improves. */
 export type Better = "higher" | "lower";
 
@@ -39,6 +42,12 @@ export function gateRatio(
   maxRegression: number,
 ): GateResult {
   const [lo, hi] = estimate.ci;
+  if (!(Number.isFinite(estimate.median) && Number.isFinite(lo) && Number.isFinite(hi)))
+    return withoutRatio(
+      { figure, variant, reference, better, maxRegression },
+      false,
+      `${figure}: the interval could not be formed (${estimate.median} [${lo}, ${hi}]); the gate cannot show this build is no slower`,
+    );
   const regressed = better === "higher" ? hi < 1 - maxRegression : lo > 1 + maxRegression;
   const bound = better === "higher" ? 1 - maxRegression : 1 + maxRegression;
   return {
@@ -87,7 +96,8 @@ export function gateExact(
 }
 
 /**
- * A figure whose ratio cannot be formed (no values on one side, or a reference value of 0): the
+ * A figure whose ratio cannot be formed (no values on one side, or a value that is 0, negative or
+ * not a number, which no working drain gives): the
  * comparison is not made, and that is said, never dropped. It fails the gate, because a gate that
  * could not compare a figure has not shown the build is no slower.
  */
@@ -100,10 +110,13 @@ export function gateUndecided(
   baseline: readonly number[],
   maxRegression: number,
 ): GateResult {
+  const bad = (xs: readonly number[]) => xs.filter((v) => !(Number.isFinite(v) && v > 0)).length;
   const why =
     current.length === 0 || baseline.length === 0
       ? `no values on ${current.length === 0 ? "the current" : "the reference"} side`
-      : `the reference's value is 0 in ${baseline.filter((v) => v === 0).length} of ${baseline.length} runs`;
+      : bad(current) + bad(baseline) > 0
+        ? `a value of 0, below 0 or not a number in ${bad(current)} of ${current.length} runs of the current side and ${bad(baseline)} of ${baseline.length} of the reference`
+        : `only ${Math.min(current.length, baseline.length)} repetitions measured (failed ones are dropped), and an interval needs ${MIN_GATED}`;
   return withoutRatio(
     { figure, variant, reference, better, maxRegression },
     false,
@@ -137,6 +150,12 @@ export function gateNotMeasured(
     true,
     `${figure}: not measured in ${missingIn} (it is read from Linux's /proc/self/schedstat, and results saved before it have none), not gated`,
   );
+}
+
+/** A decision's word, the same in every view: a ratio that could not be formed is not "REGRESSED". */
+export function gateStatus(g: GateResult): "ok" | "REGRESSED" | "UNDECIDED" | "NOT GATED" {
+  if (!Number.isFinite(g.ratio)) return g.pass ? "NOT GATED" : "UNDECIDED";
+  return g.pass ? "ok" : "REGRESSED";
 }
 
 /**

@@ -50,8 +50,8 @@ export interface BenchPlan {
 
 /**
  * Two to three minutes on a 2-core machine against the stand-in server. 3 forks × 8 pairs: with the
- * per-pair noise measured here (≈12% sd) that keeps an A/B interval within about ±9%, which a build
- * 15% slower per job must clear to fail a 5% gate.
+ * per-pair noise measured here (≈12.5% sd, forks ≈3.5% apart) an A/B interval reaches about ±7%
+ * (simulated), which a build 15% slower per job clears beyond a 5% gate most of the time.
  */
 export const quickMatrix: BenchMatrix = {
   name: "quick",

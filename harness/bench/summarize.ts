@@ -1,7 +1,7 @@
 import type { BenchResult, FigureSeries, RatioRow, SweepResult } from "./benchResult.ts";
 import { drainFigures } from "./benchResult.ts";
 import { bootstrapMedian, bootstrapRatio, median } from "./bootstrap.ts";
-import { type GateResult, gateExact, gateNotMeasured, gateRatio, gateUndecided } from "./gate.ts";
+import { type GateResult, gateExact, gateNotMeasured, gateRatio, gateUndecided, MIN_GATED } from "./gate.ts";
 import type { DrainTrial, OpenStep } from "./trials.ts";
 import type { BenchVariant } from "./variants.ts";
 
@@ -194,7 +194,12 @@ export function gateVersus(
       );
       continue;
     }
-    if (!a?.estimate || !b?.estimate) continue;
+    if (!a?.estimate || !b?.estimate) {
+      // No values on a side (every repetition failed): not compared, and said, never left out.
+      const values = (s: FigureSeries | undefined) => (s ? present(s)[0] : []);
+      out.push(gateUndecided(f.figure, current, reference, f.better, values(a), values(b), maxRegression));
+      continue;
+    }
     if (f.exact) {
       out.push(
         gateExact(
@@ -210,7 +215,11 @@ export function gateVersus(
       continue;
     }
     const { x, y, clusters, referenceClusters } = paired ? pairedSides(a, b) : unpairedSides(a, b);
-    const estimate = bootstrapRatio(x, y, { seed, paired, clusters, referenceClusters });
+    // Failed repetitions are dropped: what is left must still be enough for an interval.
+    const estimate =
+      Math.min(x.length, y.length) >= MIN_GATED
+        ? bootstrapRatio(x, y, { seed, paired, clusters, referenceClusters })
+        : null;
     out.push(
       estimate
         ? gateRatio(f.figure, current, reference, f.better, estimate, maxRegression)

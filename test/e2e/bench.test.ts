@@ -15,7 +15,7 @@ describe("npm run bench (stand-in MongoDB)", () => {
         "--forks",
         "2",
         "--repeats",
-        "2",
+        "3",
         "--backlog",
         "100",
         "--seed",
@@ -35,14 +35,15 @@ describe("npm run bench (stand-in MongoDB)", () => {
     const result = JSON.parse(readFileSync(resultPath, "utf8")) as BenchResult;
     expect(result.kind).toBe("bench");
     expect(result.seed).toBe(7);
-    // Every variant ran twice in each of two forks, interleaved: never both repetitions of one
-    // variant first; the second fork on fresh processes, warmed up again.
-    expect(result.order).toHaveLength(16);
+    // Every variant ran three times in each of two forks, interleaved: never all repetitions of one
+    // variant first; the second fork on fresh processes, warmed up again. Six repetitions: enough
+    // for `compare` to gate them (five or more).
+    expect(result.order).toHaveLength(24);
     expect(result.order[0]?.variant).not.toBe(result.order[1]?.variant);
-    expect(result.order.map((o) => o.fork)).toEqual([...Array(8).fill(0), ...Array(8).fill(1)]);
+    expect(result.order.map((o) => o.fork)).toEqual([...Array(12).fill(0), ...Array(12).fill(1)]);
     for (const f of result.figures.filter((x) => x.figure === "drain jobs/s")) {
-      expect(f.runs).toHaveLength(4);
-      expect(f.forks).toEqual([0, 0, 1, 1]);
+      expect(f.runs).toHaveLength(6);
+      expect(f.forks).toEqual([0, 0, 0, 1, 1, 1]);
       expect(f.estimate?.median).toBeGreaterThan(0);
     }
     expect(result.warmup?.filter((w) => w.variant === "mongo-job-scheduler").map((w) => w.fork)).toEqual([
@@ -58,7 +59,7 @@ describe("npm run bench (stand-in MongoDB)", () => {
           expect(m).toBeLessThanOrEqual(all?.runs[k] as number);
         });
       }
-    expect(run.stdout).toContain("2 forks × 2 interleaved repetitions");
+    expect(run.stdout).toContain("2 forks × 3 interleaved repetitions");
     const commands = (v: string) =>
       result.figures.find((f) => f.variant === v && f.figure === "commands/job");
     expect(commands("raw-claim")?.estimate?.median).toBeCloseTo(2, 1);

@@ -127,6 +127,23 @@ describe("JUnit XML and summary of a bench", () => {
     );
   });
 
+  it("calls a figure that could not be compared UNDECIDED, not REGRESSED, in the summary and the JUnit case", () => {
+    const zero = bench(fast);
+    zero.figures = zero.figures.map((f) =>
+      f.figure === "worker CPU ms/job" ? series(f.variant, f.figure, [0, 0, 0, 0, 0]) : f,
+    );
+    const result = gated(zero, bench(fast));
+    const undecided = result.gate.results.filter((g) => !g.pass);
+    expect(undecided.map((g) => g.figure)).toEqual(["worker CPU ms/job"]);
+    const md = benchSummaryMarkdown(result, "r.html");
+    expect(md).toContain(
+      `- **UNDECIDED** mongo-job-scheduler vs baseline mongo-job-scheduler: ${undecided[0]?.reason}`,
+    );
+    expect(md).not.toContain("REGRESSED");
+    const cases = parseJunit(benchJunit(result)).testsuites.testsuite[0]?.testcase ?? [];
+    expect(cases.filter((c) => c.failure).map((c) => c.failure?.type)).toEqual(["undecided"]);
+  });
+
   it("passes every gated figure of an unchanged run", () => {
     const result = gated(bench(fast), bench(fast));
     const suite = parseJunit(benchJunit(result)).testsuites.testsuite[0];

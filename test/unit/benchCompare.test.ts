@@ -154,23 +154,32 @@ describe("A/B gating in one run", () => {
     expect(unpaired[0]?.pass).toBe(true);
   });
 
-  it("never drops a figure whose reference is 0: it is named and fails the gate", () => {
+  it("never drops a figure whose reference is 0, that has too few repetitions, or that is missing: it is named and fails the gate", () => {
     const figures = [
-      series("a", "drain jobs/s", [300, 310, 290]),
-      series("b", "drain jobs/s", [300, 0, 290]),
+      series("a", "drain jobs/s", [300, 310, 290, 305, 295]),
+      series("b", "drain jobs/s", [300, 0, 290, 300, 300]),
+      series("a", "worker CPU ms/job", [2, 2, 2]),
+      series("b", "worker CPU ms/job", [2, 2, 2]),
     ];
     const all = gateVersus(figures, "a", "b", 0.1, 1, true);
-    // The main thread's figure, absent from both, is said to be not gated; throughput is undecided.
+    // The main thread's figure, absent from both, is said to be not gated; the rest are undecided.
     expect(all.map((g) => [g.figure, g.pass])).toEqual([
       ["drain jobs/s", false],
+      ["worker CPU ms/job", false],
       ["main-thread CPU ms/job", true],
+      ["commands/job", false],
     ]);
-    const gates = all.slice(0, 1);
-    expect(gates[0]?.pass).toBe(false);
-    expect(gates[0]?.reason).toMatch(/not compared \(the reference's value is 0 in 1 of 3 runs\)/);
-    expect(renderGate(gates, [], 0.1)).toMatch(/UNDECIDED a vs b drain jobs\/s: .*not compared/);
+    expect(all[0]?.reason).toMatch(
+      /not compared \(a value of 0, below 0 or not a number in 0 of 5 runs of the current side and 1 of 5 of the reference\)/,
+    );
+    expect(all[1]?.reason).toMatch(/only 3 repetitions measured .* an interval needs 5/);
+    expect(all[3]?.reason).toMatch(/no values on the current side/);
+    expect(renderGate(all.slice(0, 1), [], 0.1)).toMatch(/UNDECIDED a vs b drain jobs\/s: .*not compared/);
     const twin = gateVersus(
-      [series("a", "drain jobs/s", [300, 310, 290]), series("b", "drain jobs/s", [300, 305, 290])],
+      [
+        series("a", "drain jobs/s", [300, 310, 290, 305, 295]),
+        series("b", "drain jobs/s", [300, 305, 290, 300, 300]),
+      ],
       "a",
       "b",
       0.1,
