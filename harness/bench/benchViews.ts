@@ -69,7 +69,11 @@ export function renderBench(result: BenchResult): string {
   }
   lines.push(figures.toString());
   if (result.ratios.length) {
-    const ratios = new Table({ head: ["ratio", "pseudo-median of paired ratios [95% CI]"], style, chars });
+    // Results saved before the pseudo-median carry the median of the paired ratios.
+    const estimator = result.ratios.some((r) => r.estimate?.estimator === "pseudo-median")
+      ? "pseudo-median"
+      : "median";
+    const ratios = new Table({ head: ["ratio", `${estimator} of paired ratios [95% CI]`], style, chars });
     for (const row of result.ratios) ratios.push([`${row.label} (${row.figure})`, ratio(row.estimate)]);
     lines.push(ratios.toString());
   }

@@ -266,6 +266,26 @@ describe("bench figures", () => {
   it("renders without a sweep, scaling or gate", () => {
     expect(renderBench(bench(mjs, [400], [2]))).toContain("verdict: PASS");
   });
+
+  it("names the ratio's estimator: the pseudo-median now, the median in a result saved before it", () => {
+    const row = (estimator?: "pseudo-median") => ({
+      label: "ledger on / off",
+      figure: "drain jobs/s" as const,
+      variant: `${mjs}+ledger`,
+      reference: mjs,
+      estimate: {
+        median: 0.9,
+        ci: [0.85, 0.95] as [number, number],
+        n: 15,
+        ...(estimator ? { estimator } : {}),
+      },
+    });
+    const now = { ...bench(mjs, [400], [2]), ratios: [row("pseudo-median")] };
+    expect(renderBench(now)).toContain("pseudo-median of paired ratios [95% CI]");
+    const old = { ...bench(mjs, [400], [2]), ratios: [row()] };
+    expect(renderBench(old)).toMatch(/ median of paired ratios \[95% CI\]/);
+    expect(renderBench(old)).not.toContain("pseudo-median");
+  });
 });
 
 describe("the sweep", () => {
