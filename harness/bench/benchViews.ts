@@ -132,7 +132,7 @@ export function renderBench(result: BenchResult): string {
     lines.push(renderGate(g.results, g.warnings, g.maxRegression));
     if (g.noiseFloor.length)
       lines.push(
-        `${g.aa ? "noise floor (A/A: the same build on both sides)" : "interval half-widths (the noise floor when run A/A)"}: ${g.noiseFloor.map((n) => `${n.figure} ±${n.pct}%`).join(", ")}`,
+        `${g.aa ? "noise floor (A/A: the same build on both sides)" : "each interval's largest distance from 1 (the noise floor, when run A/A)"}: ${g.noiseFloor.map((n) => `${n.figure} ±${n.pct}%`).join(", ")}`,
       );
   }
   for (const p of result.problems) lines.push(`problem: ${p}`);
