@@ -23,6 +23,12 @@ import {
   sendLateness,
 } from "../../harness/load/openLoop.ts";
 
+/** Seeded standard normal draws (Box–Muller). */
+function gaussian(seed: number): () => number {
+  const random = seededRandom(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
 describe("bootstrap intervals", () => {
   it("gives the median and an interval that contains it, the same for the same seed", () => {
     const values = [100, 104, 98, 101, 130, 99, 102];
@@ -57,8 +63,7 @@ describe("bootstrap intervals", () => {
   // 95% when forks dominate like this (simulated: about 81%); with the fork effect measured here
   // (≈3.5% against 12.5% per pair) it is 94%.
   it("covers process-to-process variance when it resamples forks, and does not when it ignores them", () => {
-    const random = seededRandom(99);
-    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const normal = gaussian(99);
     let coveredForks = 0;
     let coveredDrains = 0;
     const runs = 200;
@@ -115,8 +120,7 @@ describe("bootstrap intervals", () => {
     expect((ab?.median ?? 0) * (ba?.median ?? 0)).toBeCloseTo(1, 12);
     // 200 simulated A/A runs (3 forks × 8 blocks, 12% per-pair noise as measured here): the
     // pseudo-median's intervals are narrower than the median's and still hold 1 about 95% of the time.
-    const random = seededRandom(17);
-    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const normal = gaussian(17);
     let covered = 0;
     let widthHl = 0;
     let widthMedian = 0;
@@ -141,8 +145,7 @@ describe("bootstrap intervals", () => {
   // 2 × 1.96 × 12% / √(24 × 0.955)). The variance-matched resample must come close to that width
   // and still hold 1 in most A/A runs.
   it("matches the interval to the estimate's true spread instead of counting drain noise twice", () => {
-    const random = seededRandom(23);
-    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const normal = gaussian(23);
     const runs = 200;
     let covered = 0;
     let halfWidth = 0;
