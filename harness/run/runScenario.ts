@@ -150,7 +150,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   }
 
   async function stopEveryProcess(): Promise<void> {
-    reporter.progress("teardown: stopping workers and the trigger server…");
+    // Said only when something was started: a run refused before its first process has nothing to stop.
+    if (ctx.supervisor || ctx.rig) reporter.progress("teardown: stopping workers and the trigger server…");
     await ctx.supervisor?.stopAll();
     await ctx.rig?.stop().catch((e) => reporter.warn(`could not stop the fault rig: ${String(e)}`));
     ctx.harnessLedger?.close();

@@ -50,7 +50,7 @@ describe("harness CLI", () => {
     expectOneLineError(await runHarness(["scenario", "crash-recovery", "--wrokers", "3"]), /wrokers/);
   });
 
-  it("gives up on an unreachable --mongo-uri within 15 seconds, with one line and exit 3", async () => {
+  it("gives up on an unreachable --mongo-uri within 15 seconds, with one line and exit 3, and no teardown of what never started", async () => {
     const run = await runHarness([
       "scenario",
       "crash-recovery",
@@ -61,6 +61,8 @@ describe("harness CLI", () => {
     ]);
     expectOneLineError(run, /cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:1/);
     expect(run.ms).toBeLessThan(15_000);
+    // Nothing was started, so nothing is said to be stopped.
+    expect(run.stderr).not.toContain("teardown");
   });
 
   it("asks for a command when given none", async () => {
