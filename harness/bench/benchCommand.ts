@@ -10,6 +10,7 @@ import { schedulerEntry } from "../sut/schedulerModule.ts";
 import { selectScheduler } from "../sut/selectScheduler.ts";
 import { benchJunit, benchSummaryMarkdown } from "./benchCi.ts";
 import { BENCH_SCHEMA_VERSION, type BenchResult } from "./benchResult.ts";
+import { benchShapeProblems } from "./benchShape.ts";
 import { renderBench } from "./benchViews.ts";
 import { compareWithBaseline, renderGate } from "./compare.ts";
 import { MIN_GATED } from "./gate.ts";
@@ -110,6 +111,11 @@ export function readBench(given: string): BenchResult {
   if (result.schemaVersion !== BENCH_SCHEMA_VERSION)
     throw new HarnessError(
       `${path} has bench schema ${result.schemaVersion}, this harness reads ${BENCH_SCHEMA_VERSION}: rerun the baseline`,
+    );
+  const problems = benchShapeProblems(result);
+  if (problems.length)
+    throw new HarnessError(
+      `${path} is not a well-formed bench result (${problems.join("; ")}): give the result.json a bench run wrote, unedited`,
     );
   return result;
 }
@@ -252,5 +258,7 @@ export function compareCommand(argv: Record<string, unknown>, print: (line: stri
   );
   if (c.refused) throw new HarnessError(c.refused);
   print(renderGate(c.results, c.warnings, maxRegression));
-  return c.results.some((g) => !g.pass) ? ExitCode.Fail : ExitCode.Pass;
+  if (c.results.some((g) => !g.pass)) return ExitCode.Fail;
+  // Nothing judged is not a pass: the baseline and the run share no compared variant.
+  return c.results.length === 0 ? ExitCode.Unknown : ExitCode.Pass;
 }

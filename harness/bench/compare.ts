@@ -34,8 +34,19 @@ export function compareWithBaseline(
     differences.length && !force
       ? `${warnings[0]}; rerun the baseline here, or pass --force to gate anyway`
       : null;
+  // compare judges speed only: a run whose own checks failed is said to have, not hidden.
+  for (const [which, r] of [
+    ["baseline", baseline],
+    ["current run", current],
+  ] as const)
+    if (r.verdict !== "pass")
+      warnings.push(
+        `the ${which}'s own verdict is ${r.verdict.toUpperCase()}${r.problems.length ? ` (${r.problems.join("; ")})` : ""}; compare gates its speed only`,
+      );
   const results: GateResult[] = [];
-  for (const v of current.variants.filter((x) => x.role === "compared")) {
+  const compared = current.variants.filter((x) => x.role === "compared");
+  if (compared.length === 0) warnings.push("the current run has no compared variant: nothing to gate");
+  for (const v of compared) {
     if (!baseline.variants.some((b) => b.id === v.id)) {
       warnings.push(`${v.id}: not in the baseline, not gated`);
       continue;
@@ -65,11 +76,19 @@ export function renderGate(
         : `${pct(g.ratio)} [95% CI ${pct(g.ci[0])} … ${pct(g.ci[1])}]`;
     lines.push(`${gateStatus(g).padEnd(9)} ${g.variant} vs ${g.reference} ${g.figure}: ${what}`);
   }
-  const failed = results.filter((g) => !g.pass);
-  lines.push(
-    failed.length
-      ? `${failed.length} figure(s) regressed beyond ${(maxRegression * 100).toFixed(0)}%: ${failed.map((g) => `${g.variant} ${g.figure}`).join(", ")}`
-      : `no gated figure regressed beyond ${(maxRegression * 100).toFixed(0)}% (commands/job: any rise)`,
-  );
+  const bound = `${Number((maxRegression * 100).toFixed(2))}%`;
+  const named = (status: string) =>
+    results.filter((g) => gateStatus(g) === status).map((g) => `${g.variant} ${g.figure}`);
+  const regressed = named("REGRESSED");
+  const undecided = named("UNDECIDED");
+  if (regressed.length)
+    lines.push(`${regressed.length} figure(s) regressed beyond ${bound}: ${regressed.join(", ")}`);
+  if (undecided.length)
+    lines.push(
+      `${undecided.length} figure(s) could not be compared, which fails the gate: ${undecided.join(", ")}`,
+    );
+  if (results.length === 0) lines.push("nothing was gated");
+  else if (!regressed.length && !undecided.length)
+    lines.push(`no gated figure regressed beyond ${bound} (commands/job: any rise)`);
   return lines.join("\n");
 }

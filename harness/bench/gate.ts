@@ -80,7 +80,9 @@ export function gateExact(
   maxRegression: number,
 ): GateResult {
   const ratio = baseline === 0 ? (current === 0 ? 1 : Number.POSITIVE_INFINITY) : current / baseline;
-  const regressed = current - baseline >= resolution;
+  // Both are rounded to the resolution: a rise of one step (3 → 3.01) must fail, and 3.01 − 3 is
+  // 0.00999… in floating point.
+  const regressed = current - baseline >= resolution * (1 - 1e-9);
   return {
     figure,
     variant,

@@ -1,6 +1,6 @@
 import type { BenchResult, FigureSeries, RatioRow, SweepResult } from "./benchResult.ts";
 import { drainFigures } from "./benchResult.ts";
-import { bootstrapMedian, bootstrapRatio, median } from "./bootstrap.ts";
+import { bootstrapMedian, bootstrapRatio, median, usable } from "./bootstrap.ts";
 import { type GateResult, gateExact, gateNotMeasured, gateRatio, gateUndecided, MIN_GATED } from "./gate.ts";
 import type { DrainTrial, OpenStep } from "./trials.ts";
 import type { BenchVariant } from "./variants.ts";
@@ -180,7 +180,10 @@ export function gateVersus(
   for (const f of drainFigures) {
     const a = series(figures, current, f.figure);
     const b = series(referenceFigures, reference, f.figure);
-    if ("optional" in f && !(a?.estimate && b?.estimate)) {
+    // Decided from the repetitions themselves, never from a stored estimate that may disagree with them.
+    const values = (s: FigureSeries | undefined) => (s ? present(s)[0] : []);
+    const measured = (s: FigureSeries | undefined) => values(s).length > 0;
+    if ("optional" in f && !(measured(a) && measured(b))) {
       // Not measured on one side (no /proc here, or a result saved before the figure): said, not gated.
       out.push(
         gateNotMeasured(
@@ -188,29 +191,23 @@ export function gateVersus(
           current,
           reference,
           f.better,
-          a?.estimate ? "the reference" : "this run",
+          measured(a) ? "the reference" : "this run",
           maxRegression,
         ),
       );
       continue;
     }
-    if (!a?.estimate || !b?.estimate) {
+    if (!a || !b || !measured(a) || !measured(b)) {
       // No values on a side (every repetition failed): not compared, and said, never left out.
-      const values = (s: FigureSeries | undefined) => (s ? present(s)[0] : []);
       out.push(gateUndecided(f.figure, current, reference, f.better, values(a), values(b), maxRegression));
       continue;
     }
     if (f.exact) {
+      const [x, y] = [values(a), values(b)];
       out.push(
-        gateExact(
-          f.figure,
-          current,
-          reference,
-          round2(a.estimate.median),
-          round2(b.estimate.median),
-          0.01,
-          maxRegression,
-        ),
+        Math.min(x.length, y.length) >= MIN_GATED && usable(x) && usable(y)
+          ? gateExact(f.figure, current, reference, round2(median(x)), round2(median(y)), 0.01, maxRegression)
+          : gateUndecided(f.figure, current, reference, f.better, x, y, maxRegression),
       );
       continue;
     }
@@ -264,7 +261,9 @@ export function benchVerdict(
 ): BenchResult["verdict"] {
   if (interrupted) return "unknown";
   if (result.problems.length) return "fail";
-  return result.gate.results.some((g) => !g.pass) ? "fail" : "pass";
+  if (result.gate.results.some((g) => !g.pass)) return "fail";
+  // A gate asked for that judged nothing has not shown the build is no slower.
+  return result.gate.mode !== "none" && result.gate.results.length === 0 ? "unknown" : "pass";
 }
 
 export { median };

@@ -5,7 +5,13 @@ import { bootstrapMedian } from "../../harness/bench/bootstrap.ts";
 import { compareWithBaseline, renderGate } from "../../harness/bench/compare.ts";
 import { quickMatrix } from "../../harness/bench/matrix.ts";
 import { hdrPercentiles } from "../../harness/bench/stats.ts";
-import { benchRatios, gateVersus, sustainableRate, sweepRates } from "../../harness/bench/summarize.ts";
+import {
+  benchRatios,
+  benchVerdict,
+  gateVersus,
+  sustainableRate,
+  sweepRates,
+} from "../../harness/bench/summarize.ts";
 import { commandsPerJob, type OpenStep, rate10to90 } from "../../harness/bench/trials.ts";
 import { chooseVariants } from "../../harness/bench/variants.ts";
 import { mainThreadCpuUs } from "../../harness/sut/workerStats.ts";
@@ -121,6 +127,64 @@ describe("gating on a saved baseline", () => {
       "worker CPU ms/job",
       "commands/job",
     ]);
+  });
+
+  it("judges commands per job from its repetitions, not a stored estimate, and fails a rise of exactly 0.01", () => {
+    const withCommands = (runs: number[], stale?: number) => {
+      const r = structuredClone(base);
+      const f = r.figures.find((x) => x.figure === "commands/job") as FigureSeries;
+      f.runs = runs;
+      if (stale !== undefined) f.estimate = { median: stale, ci: [stale, stale], n: runs.length };
+      return r;
+    };
+    const commands = (r: BenchResult) =>
+      compareWithBaseline(base, r, 0.1, false).results.find((g) => g.figure === "commands/job");
+    // The estimate still says 3; the repetitions say 4.
+    expect(commands(withCommands([4, 4, 4, 4, 4], 3))?.pass).toBe(false);
+    expect(commands(withCommands([3.01, 3.01, 3.01, 3.01, 3.01]))?.pass).toBe(false);
+    expect(commands(withCommands([3.004, 3.004, 3.004, 3.004, 3.004]))?.pass).toBe(true);
+    for (const runs of [
+      [0, 0, 0, 0, 0],
+      [-1, -1, -1, -1, -1],
+      [3, 3, 3],
+    ]) {
+      expect(commands(withCommands(runs))?.pass).toBe(false);
+      expect(commands(withCommands(runs))?.reason).toMatch(/not compared/);
+    }
+  });
+
+  it("gates an optional figure whose repetitions are there even if its stored estimate is not", () => {
+    const withMain = (runs: number[]) => {
+      const r = structuredClone(base);
+      r.figures.push({ ...series(mjs, "main-thread CPU ms/job", runs), estimate: null });
+      return r;
+    };
+    const c = compareWithBaseline(
+      withMain([1, 1.02, 0.99, 1, 1.01]),
+      withMain([10, 10.2, 9.9, 10, 10.1]),
+      0.1,
+      false,
+    );
+    expect(c.results.find((g) => g.figure === "main-thread CPU ms/job")?.pass).toBe(false);
+  });
+
+  it("says when nothing was gated, and when a run's own verdict failed", () => {
+    const none = { ...structuredClone(base), variants: [] };
+    const c = compareWithBaseline(base, none, 0.1, false);
+    expect(c.results).toEqual([]);
+    expect(c.warnings).toContain("the current run has no compared variant: nothing to gate");
+    expect(renderGate(c.results, c.warnings, 0.1)).toMatch(/nothing was gated$/);
+    const gate = { ...base.gate, mode: "baseline" as const, results: [] };
+    expect(benchVerdict({ problems: [], gate }, false)).toBe("unknown");
+    expect(benchVerdict({ problems: [], gate: base.gate }, false)).toBe("pass");
+    const failed = {
+      ...structuredClone(base),
+      verdict: "fail" as const,
+      problems: ["2 jobs executed twice"],
+    };
+    expect(compareWithBaseline(base, failed, 0.1, false).warnings).toContain(
+      "the current run's own verdict is FAIL (2 jobs executed twice); compare gates its speed only",
+    );
   });
 
   it("refuses a baseline from another environment unless forced, and warns either way", () => {
