@@ -163,10 +163,10 @@ describe("harness CLI flags, as a new user gives them", () => {
 });
 
 describe("harness CLI setup messages", () => {
-  it("compare takes a bench run's folder, and says what it expects of any other folder", async () => {
+  it("compare takes a bench run's folder, says when nothing was gated, and what it expects of any other folder", async () => {
     const run = join(tempReports(), "bench-run");
     mkdirSync(run);
-    // The least a bench result holds for compare: an environment, no variants, no figures.
+    // The least a bench result holds for compare: an environment, a verdict, no variants, no figures.
     const fingerprint = {
       provider: "standin",
       serverVersion: "5.0.0",
@@ -179,15 +179,25 @@ describe("harness CLI setup messages", () => {
       schemaVersion: BENCH_SCHEMA_VERSION,
       kind: "bench",
       seed: 1,
+      verdict: "pass",
+      problems: [],
       fingerprint,
       variants: [],
       figures: [],
     };
     writeFileSync(join(run, "result.json"), JSON.stringify(bench));
-    const ok = await runHarness(["compare", run, join(run, "result.json")]);
-    expect(ok.stderr).toBe("");
-    expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain("no gated figure regressed");
+    // Read from the folder; with no compared variant nothing is gated, which is not a pass.
+    const none = await runHarness(["compare", run, join(run, "result.json")]);
+    expect(none.stderr).toBe("");
+    expect(none.code).toBe(2);
+    expect(none.stdout).toContain("nothing was gated");
+    const { figures: _figures, ...malformed } = bench;
+    const malformedPath = join(run, "malformed.json");
+    writeFileSync(malformedPath, JSON.stringify(malformed));
+    expectOneLineError(
+      await runHarness(["compare", malformedPath, join(run, "result.json")]),
+      /is not a well-formed bench result \(figures: .*\): give the result\.json a bench run wrote, unedited/,
+    );
     const empty = tempReports();
     expectOneLineError(
       await runHarness(["compare", empty, run]),
