@@ -113,8 +113,8 @@ const mean = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0) / xs.lengt
 type Resampler = (random: () => number) => number[];
 
 /**
- * How the values are resampled. Without clusters (every value its own fork): the plain bootstrap,
- * values with replacement.
+ * How the values are resampled. Without fork information (every value its own fork): the plain
+ * bootstrap, values with replacement, their deviations from the mean scaled by √(n/(n−1)).
  *
  * With forks: a two-stage resample whose spread matches the data's two sources of variance
  * (Davison & Hinkley, *Bootstrap Methods and their Application*, 1997, §3.8). Drawing forks with
@@ -195,9 +195,12 @@ export function bootstrapMedian(values: readonly number[], options: BootstrapOpt
   return values.length === 0 ? null : bootstrapStatistic(values, median, options);
 }
 
-/** Every value a finite number above 0: what a ratio of two figures needs. */
+/** A finite number above 0: what every figure of a working drain is, and what a ratio needs. */
+export const usableValue = (v: number): boolean => Number.isFinite(v) && v > 0;
+
+/** Every value usable (see `usableValue`). */
 export function usable(values: readonly number[]): boolean {
-  return values.every((v) => Number.isFinite(v) && v > 0);
+  return values.every(usableValue);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Estimate } from "./bootstrap.ts";
+import { type Estimate, usableValue } from "./bootstrap.ts";
 
 /** The fewest repetitions (pairs, in an A/B run) a figure's interval is formed from. */
 export const MIN_GATED = 5;
@@ -112,7 +112,7 @@ export function gateUndecided(
   baseline: readonly number[],
   maxRegression: number,
 ): GateResult {
-  const bad = (xs: readonly number[]) => xs.filter((v) => !(Number.isFinite(v) && v > 0)).length;
+  const bad = (xs: readonly number[]) => xs.filter((v) => !usableValue(v)).length;
   const why =
     current.length === 0 || baseline.length === 0
       ? `no values on ${current.length === 0 ? "the current" : "the reference"} side`

@@ -181,9 +181,9 @@ export function gateVersus(
     const a = series(figures, current, f.figure);
     const b = series(referenceFigures, reference, f.figure);
     // Decided from the repetitions themselves, never from a stored estimate that may disagree with them.
-    const values = (s: FigureSeries | undefined) => (s ? present(s)[0] : []);
-    const measured = (s: FigureSeries | undefined) => values(s).length > 0;
-    if ("optional" in f && !(measured(a) && measured(b))) {
+    const measuredA = a ? present(a)[0] : [];
+    const measuredB = b ? present(b)[0] : [];
+    if ("optional" in f && !(measuredA.length && measuredB.length)) {
       // Not measured on one side (no /proc here, or a result saved before the figure): said, not gated.
       out.push(
         gateNotMeasured(
@@ -191,19 +191,19 @@ export function gateVersus(
           current,
           reference,
           f.better,
-          measured(a) ? "the reference" : "this run",
+          measuredA.length ? "the reference" : "this run",
           maxRegression,
         ),
       );
       continue;
     }
-    if (!a || !b || !measured(a) || !measured(b)) {
+    if (!a || !b || !measuredA.length || !measuredB.length) {
       // No values on a side (every repetition failed): not compared, and said, never left out.
-      out.push(gateUndecided(f.figure, current, reference, f.better, values(a), values(b), maxRegression));
+      out.push(gateUndecided(f.figure, current, reference, f.better, measuredA, measuredB, maxRegression));
       continue;
     }
     if (f.exact) {
-      const [x, y] = [values(a), values(b)];
+      const [x, y] = [measuredA, measuredB];
       out.push(
         Math.min(x.length, y.length) >= MIN_GATED && usable(x) && usable(y)
           ? gateExact(f.figure, current, reference, round2(median(x)), round2(median(y)), 0.01, maxRegression)
