@@ -29,6 +29,7 @@ import { ensureUiBuilt } from "./sut/buildUi.ts";
 import { selectScheduler } from "./sut/selectScheduler.ts";
 import { sutSpecOf } from "./sut/sutSpec.ts";
 import { serveUi, viewRun } from "./ui/serveUi.ts";
+import { killEveryOwnedChild } from "./util/ownedChild.ts";
 
 const verdictExit = { pass: ExitCode.Pass, fail: ExitCode.Fail, unknown: ExitCode.Unknown } as const;
 
@@ -62,26 +63,37 @@ function unknownScenario(name: string): HarnessError {
   );
 }
 
+/** How people know a signal: Ctrl-C is what they pressed. */
+function signalName(sig: NodeJS.Signals): string {
+  return sig === "SIGINT" ? "Ctrl-C (SIGINT)" : sig;
+}
+
 /**
- * Runs `work` with an AbortSignal that the first SIGINT or SIGTERM aborts (a second one quits at
- * once), so every command stops what it started before it exits.
+ * Runs `work` with an AbortSignal that the first SIGINT, SIGTERM or SIGHUP aborts: every command
+ * stops what it started, saves what it can and exits. A second one aborts at once: every process
+ * the harness started is SIGKILLed (their process groups, synchronously) and nothing more is saved.
  */
 async function withInterrupt<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  let interrupts = 0;
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(ExitCode.Unknown);
-    stderrReporter.warn(`${sig}: stopping ${what} (again to quit at once)…`);
+    if (controller.signal.aborted) {
+      const killed = killEveryOwnedChild();
+      process.stderr.write(
+        `! ${signalName(sig)} again: aborted at once, ${killed} process${killed === 1 ? "" : "es"} killed; nothing more was saved\n`,
+      );
+      process.exit(ExitCode.Unknown);
+    }
+    stderrReporter.warn(
+      `${signalName(sig)}: stopping ${what} and saving what ran so far (${sig === "SIGINT" ? "Ctrl-C" : sig} again to abort at once)…`,
+    );
     controller.abort();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const sig of signals) process.on(sig, onSignal);
   try {
     return await work(controller.signal);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const sig of signals) process.off(sig, onSignal);
   }
 }
 
@@ -167,6 +179,13 @@ async function scenarioCommand(argv: Record<string, unknown>): Promise<ExitCode>
         : undefined,
     });
     show(outcome.result, outcome.resultPath);
+    if (outcome.stopped) {
+      const what =
+        outcome.stopped.reason === "interrupted"
+          ? `interrupted ${outcome.stopped.where}`
+          : `run stopped: ${outcome.stopped.reason}`;
+      stderrReporter.warn(`${what}; partial result (verdict unknown) saved in ${outcome.resultPath}`);
+    }
     return verdictExit[outcome.result.verdict];
   });
 }
@@ -447,6 +466,8 @@ export async function main(args: string[]): Promise<ExitCode> {
 
 /** Runs the CLI and exits with its code; user mistakes print one line, never a stack. */
 export async function runCli(args: string[]): Promise<void> {
+  // Whatever ends this process, no child of it is left running.
+  process.on("exit", () => killEveryOwnedChild());
   try {
     process.exitCode = await main(args);
   } catch (error) {

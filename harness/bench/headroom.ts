@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { execa } from "execa";
+import type { ResultPromise } from "execa";
+import { spawnOwned } from "../util/ownedChild.ts";
 import type { Headroom } from "./benchResult.ts";
 import type { VariantGroup } from "./variantGroup.ts";
 
@@ -42,21 +43,17 @@ export async function measureHeadroom(
   signal: AbortSignal,
 ): Promise<Headroom> {
   const body = { name: "bench", data: { durationMs: 0, intendedAt: Date.now() } };
-  const noop = execa(process.execPath, ["--import", tsxLoader, noopEntry], {
-    ipc: true,
-    serialization: "json",
-    stdin: "ignore",
-    reject: false,
-    cleanup: true,
-    forceKillAfterDelay: 2000,
+  const noop = spawnOwned(process.execPath, ["--import", tsxLoader, noopEntry], {
+    name: "no-op endpoint",
+    lifeline: "ipc",
   });
   let generator: number | null = null;
   try {
-    const ready = (await noop.getOneMessage()) as { port: number };
+    const ipc = noop.process as ResultPromise<{ ipc: true }>;
+    const ready = (await ipc.getOneMessage()) as { port: number };
     generator = (await closedLoop(`http://127.0.0.1:${ready.port}/jobs`, body, durationSec, signal)).perSec;
   } finally {
-    noop.kill("SIGTERM");
-    await noop;
+    await noop.stop({ graceMs: 2000 });
   }
   let enqueue: Awaited<ReturnType<typeof closedLoop>> | null = null;
   if (group.port) {

@@ -6,9 +6,9 @@
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, dirname, join } from "node:path";
-import { execa } from "execa";
 import { Toxiproxy, type Proxy as ToxiproxyProxy } from "toxiproxy-node-client";
 import { HarnessError } from "../exitCodes.ts";
+import { type OwnedChild, runOwned, spawnOwned } from "../util/ownedChild.ts";
 import type { ProxyControl, ToxicSpec } from "./faultType.ts";
 
 export const TOXIPROXY_VERSION = "2.5.0";
@@ -70,14 +70,15 @@ export async function ensureToxiproxy(ctx: ToxiproxyContext): Promise<string> {
   mkdirSync(join(staging, "bin"), { recursive: true });
   ctx.progress(`building Toxiproxy ${TOXIPROXY_VERSION} with Go into ${home}, once…`);
   try {
-    await execa(go, ["install", MODULE], {
+    await runOwned(go, ["install", MODULE], {
+      name: "go install",
       env: { GOBIN: join(staging, "bin"), CGO_ENABLED: "0" },
-      timeout: 600_000,
+      timeoutMs: 600_000,
     });
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    const e = error as { shortMessage?: string; stderr?: string };
-    const why = (e.stderr || e.shortMessage || String(error)).trim().split("\n").pop();
+    const e = error as { message?: string; stderr?: string };
+    const why = (e.stderr || e.message || String(error)).trim().split("\n").pop();
     throw new HarnessError(
       `network faults need Toxiproxy ${TOXIPROXY_VERSION}, and "go install ${MODULE}" failed (${why}): put toxiproxy-server on the PATH`,
     );
@@ -110,38 +111,27 @@ export interface ToxiproxyServer extends ProxyControl {
   addWorkerProxy(proc: string, upstream: string): Promise<string>;
   /** Whether the server still answers (a fault that cannot be healed makes the verdict unknown). */
   alive(): Promise<boolean>;
+  /** The server's process: a run watches it, since a proxy that dies mid-run ends the run. */
+  process: OwnedChild;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the server on a free loopback port. It runs under a shell that stops it when its stdin
- * (a pipe from this process) closes, so it cannot outlive the harness, even one killed with SIGKILL.
+ * Starts the server on a free loopback port, as an owned child under the shell watchdog (see
+ * ownedChild.ts): it cannot outlive the harness, even one killed with SIGKILL.
  */
 export async function startToxiproxy(bin: string, logFile: string): Promise<ToxiproxyServer> {
   mkdirSync(dirname(logFile), { recursive: true });
   const port = await freePort();
-  const child = execa(
-    "/bin/sh",
-    [
-      "-c",
-      '"$0" -host 127.0.0.1 -port "$1" & p=$!; trap \'kill $p 2>/dev/null\' EXIT INT TERM HUP; read _ || true',
-      bin,
-      String(port),
-    ],
-    {
-      env: { LOG_LEVEL: "warn" },
-      stdin: "pipe",
-      stdout: { file: logFile, append: true },
-      stderr: { file: logFile, append: true },
-      reject: false,
-    },
-  );
+  const child = spawnOwned(bin, ["-host", "127.0.0.1", "-port", String(port)], {
+    name: "proxy server (toxiproxy)",
+    lifeline: "watchdog",
+    env: { LOG_LEVEL: "warn" },
+    logFile,
+  });
   const client = new Toxiproxy(`http://127.0.0.1:${port}`);
   const stop = async () => {
-    child.stdin?.end();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await child;
-    clearTimeout(timer);
+    await child.stop({ graceMs: 3000 });
   };
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -149,7 +139,7 @@ export async function startToxiproxy(bin: string, logFile: string): Promise<Toxi
       await client.getVersion();
       break;
     } catch {
-      if (Date.now() > deadline || child.exitCode !== null) {
+      if (Date.now() > deadline || child.exit) {
         await stop();
         throw new HarnessError(`Toxiproxy (${bin}) did not start within 15 s: see ${logFile}`);
       }
@@ -185,6 +175,7 @@ export async function startToxiproxy(bin: string, logFile: string): Promise<Toxi
         .then(() => true)
         .catch(() => false);
     },
+    process: child,
     stop,
   };
 }

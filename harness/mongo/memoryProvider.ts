@@ -1,4 +1,5 @@
 import { lookup } from "node:dns/promises";
+import type { ChildExit, WatchedProcess } from "../util/ownedChild.ts";
 import { type MongoServerHandle, type ProviderContext, ProviderUnavailable } from "./target.ts";
 
 /** How long the download host may take to resolve before the host counts as unreachable. */
@@ -38,11 +39,36 @@ export async function startMemory(ctx: ProviderContext): Promise<MongoServerHand
     ctx.progress(`downloading mongod ${options.version} (once; cached in ${options.downloadDir})…`);
   }
   try {
-    const server = await MongoMemoryServer.create({ instance: { ip: "127.0.0.1" } });
+    // Its own process group, so that a terminal's Ctrl-C reaches the harness alone (which reads the
+    // final state before it stops the server); mongodb-memory-server's killer process still stops
+    // mongod if the harness dies.
+    const server = await MongoMemoryServer.create({
+      instance: { ip: "127.0.0.1" },
+      spawn: { detached: true },
+    });
+    const mongod = server.instanceInfo?.instance.mongodProcess;
+    let stopping = false;
+    const watched: WatchedProcess | null =
+      mongod?.pid !== undefined
+        ? {
+            name: "mongo server (memory)",
+            pid: mongod.pid,
+            get stopping() {
+              return stopping;
+            },
+            exited: new Promise<ChildExit>((resolve) => {
+              if (mongod.exitCode !== null || mongod.signalCode !== null)
+                resolve({ code: mongod.exitCode, signal: mongod.signalCode });
+              else mongod.once("exit", (code, signal) => resolve({ code, signal }));
+            }),
+          }
+        : null;
     return {
       provider: "memory",
       uri: server.getUri().replace(/\/$/, ""),
+      processes: watched ? [watched] : [],
       async stop() {
+        stopping = true;
         await server.stop({ doCleanup: true, force: true });
       },
     };

@@ -25,6 +25,8 @@ export interface ProvisionOptions {
   /** From --mongo-uri or MONGO_URL. */
   mongoUri?: string;
   progress(message: string): void;
+  /** Aborted by Ctrl-C: a server being started is stopped again. */
+  signal?: AbortSignal;
 }
 
 /** Where downloaded artifacts (the stand-in's jars) are cached between runs. */
@@ -40,7 +42,11 @@ export function defaultCacheDir(): string {
  * tried), else the forced provider, else auto: memory (a real mongod), then the Java stand-in.
  */
 export async function provisionMongo(options: ProvisionOptions): Promise<MongoTarget> {
-  const ctx: ProviderContext = { progress: options.progress, cacheDir: defaultCacheDir() };
+  const ctx: ProviderContext = {
+    progress: options.progress,
+    cacheDir: defaultCacheDir(),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   if (options.mongoUri || options.choice === "uri") {
     if (!options.mongoUri) {
       throw new HarnessError(
@@ -63,12 +69,13 @@ export async function provisionMongo(options: ProvisionOptions): Promise<MongoTa
     try {
       handle = await start();
     } catch (error) {
-      if (!(error instanceof ProviderUnavailable)) throw error;
+      if (!(error instanceof ProviderUnavailable) || options.signal?.aborted) throw error;
       failures.push(error);
       if (order.length > 1) options.progress(`MongoDB target ${error.message}; trying the next`);
       continue;
     }
     try {
+      if (options.signal?.aborted) throw new Error("interrupted");
       return await identify(handle);
     } catch (error) {
       await handle.stop().catch(() => {});

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
+import { describeExit, runOwned, spawnOwned } from "../util/ownedChild.ts";
 import { type MongoServerHandle, type ProviderContext, ProviderUnavailable } from "./target.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,7 +17,7 @@ export async function ensureStandinInstalled(ctx: ProviderContext): Promise<stri
   mkdirSync(staging, { recursive: true });
   try {
     ctx.progress(`fetching the MongoDB stand-in (mongo-java-server ${STANDIN_VERSION}) with Maven, once…`);
-    await execa(
+    await runOwned(
       "mvn",
       [
         "-q",
@@ -27,9 +27,9 @@ export async function ensureStandinInstalled(ctx: ProviderContext): Promise<stri
         "dependency:copy-dependencies",
         `-DoutputDirectory=${join(staging, "jars")}`,
       ],
-      { timeout: 300_000 },
+      { name: "mvn (the stand-in's jars)", timeoutMs: 300_000, signal: ctx.signal },
     );
-    await execa(
+    await runOwned(
       "javac",
       [
         "-cp",
@@ -38,19 +38,14 @@ export async function ensureStandinInstalled(ctx: ProviderContext): Promise<stri
         join(staging, "classes"),
         join(here, "standin", "StandinServer.java"),
       ],
-      {
-        timeout: 120_000,
-      },
+      { name: "javac (the stand-in's launcher)", timeoutMs: 120_000, signal: ctx.signal },
     );
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    const e = error as { code?: string; shortMessage?: string };
+    const e = error as { code?: string; message?: string };
     if (e.code === "ENOENT")
       throw new ProviderUnavailable("standin", "needs Java 17+ (java, javac) and Maven (mvn) on the PATH");
-    throw new ProviderUnavailable(
-      "standin",
-      `could not fetch or build it: ${firstLine(e.shortMessage ?? String(error))}`,
-    );
+    throw new ProviderUnavailable("standin", `could not fetch or build it: ${e.message ?? String(error)}`);
   }
   if (!existsSync(join(home, "classes", "StandinServer.class"))) {
     try {
@@ -64,8 +59,9 @@ export async function ensureStandinInstalled(ctx: ProviderContext): Promise<stri
 }
 
 /**
- * Starts the Java stand-in server on a free loopback port. Its stdin stays a pipe from us: when
- * this process dies for any reason the pipe closes and the JVM exits, so it cannot be orphaned.
+ * Starts the Java stand-in server on a free loopback port, in a process group of its own. Its stdin
+ * is its lifeline: when this process dies for any reason the pipe closes and the JVM exits, so it
+ * cannot be orphaned.
  */
 export async function startStandin(ctx: ProviderContext): Promise<MongoServerHandle> {
   const home = await ensureStandinInstalled(ctx);
@@ -73,13 +69,11 @@ export async function startStandin(ctx: ProviderContext): Promise<MongoServerHan
     join(home, "classes"),
     ...readdirSync(join(home, "jars")).map((j) => join(home, "jars", j)),
   ].join(":");
-  const child = execa("java", ["-Xmx1g", "-XX:+UseSerialGC", "-cp", classpath, "StandinServer", "0"], {
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
-    reject: false,
-    forceKillAfterDelay: 3000,
+  const server = spawnOwned("java", ["-Xmx1g", "-XX:+UseSerialGC", "-cp", classpath, "StandinServer", "0"], {
+    name: "mongo server (standin)",
+    lifeline: "stdin",
   });
+  const child = server.process;
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(
@@ -94,26 +88,26 @@ export async function startStandin(ctx: ProviderContext): Promise<MongoServerHan
         resolve(Number(m[1]));
       }
     });
-    child.on("exit", (code) => {
+    void server.exited.then((exit) => {
       clearTimeout(timer);
-      reject(new ProviderUnavailable("standin", `java exited with code ${code} before listening`));
+      reject(new ProviderUnavailable("standin", `java ${describeExit(exit)} before listening`));
+    });
+    ctx.signal?.addEventListener("abort", () => reject(new ProviderUnavailable("standin", "interrupted")), {
+      once: true,
     });
   }).catch((error) => {
-    child.kill("SIGKILL");
+    server.kill();
     throw error;
   });
+  // Its output is not read after the port: keep the pipes from filling.
+  child.stdout?.resume();
+  child.stderr?.resume();
   return {
     provider: "standin",
     uri: `mongodb://127.0.0.1:${port}`,
+    processes: [server],
     async stop() {
-      child.stdin?.end();
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await child;
-      clearTimeout(timer);
+      await server.stop({ graceMs: 3000 });
     },
   };
-}
-
-function firstLine(text: string): string {
-  return text.split("\n").find((l) => l.trim() !== "") ?? text;
 }

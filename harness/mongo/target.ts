@@ -1,3 +1,5 @@
+import type { WatchedProcess } from "../util/ownedChild.ts";
+
 /** Where a run's MongoDB-speaking server came from. */
 export type ProviderName = "uri" | "memory" | "standin" | "docker";
 /** What `--mongo` accepts: a provider, or auto (uri, else memory, else standin). */
@@ -9,6 +11,11 @@ export interface MongoServerHandle {
   provider: ProviderName;
   /** A connection string without a database name. */
   uri: string;
+  /**
+   * The processes the provider started and owns (none for an external server): a run watches them,
+   * since one that dies mid-run ends the run as incomplete.
+   */
+  processes?: readonly WatchedProcess[];
   /** Stops what the provider started; a no-op for an external server. */
   stop(): Promise<void>;
 }
@@ -19,6 +26,8 @@ export interface ProviderContext {
   progress(message: string): void;
   /** Where downloaded artifacts are kept between runs. */
   cacheDir: string;
+  /** Aborted by Ctrl-C: a start or a build in progress is called off. */
+  signal?: AbortSignal;
 }
 
 /** A provider that cannot give a server here says why, so auto can try the next one. */

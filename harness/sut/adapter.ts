@@ -143,8 +143,12 @@ export interface SchedulerAdapter {
   client(db: Db): Promise<SchedulerClient>;
   /** Builds and starts a worker in this process. */
   startWorker(db: Db, options: WorkerOptions): Promise<RunningWorker>;
-  /** Every job's final state, its status mapped to the harness's vocabulary. */
-  readFinalState(db: Db): Promise<JobState[]>;
+  /**
+   * Every job's final state, its status mapped to the harness's vocabulary. With the collection
+   * (read from the built scheduler: `EffectiveSettings.collection`) it builds nothing, so a read
+   * after the load starts no index build on a server that may be gone.
+   */
+  readFinalState(db: Db, collection?: string): Promise<JobState[]>;
   /** How many of the given jobs are in a final status (completed, failed, cancelled). */
-  countFinished(db: Db, ids: Iterable<string>): Promise<number>;
+  countFinished(db: Db, ids: Iterable<string>, collection?: string): Promise<number>;
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 import { HarnessError } from "../exitCodes.ts";
+import { runOwned } from "../util/ownedChild.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -20,7 +20,7 @@ export async function ensureUiBuilt(cacheDir: string, progress: (m: string) => v
   progress(`building the Scheduler UI (mongo-scheduler-ui ${version}) with Vite, once…`);
   try {
     // Vite and Tailwind read their configs relative to the working folder: build from the package.
-    await execa(
+    await runOwned(
       process.execPath,
       [
         join(dirname(require.resolve("vite/package.json")), "bin", "vite.js"),
@@ -31,17 +31,13 @@ export async function ensureUiBuilt(cacheDir: string, progress: (m: string) => v
         "--logLevel",
         "warn",
       ],
-      {
-        cwd: pkgDir,
-        env: { VITE_API_URL: "/" },
-        timeout: 300_000,
-      },
+      { name: "vite build", cwd: pkgDir, env: { VITE_API_URL: "/" }, timeoutMs: 300_000 },
     );
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    const e = error as { shortMessage?: string; stderr?: string };
+    const e = error as { message?: string; stderr?: string };
     throw new HarnessError(
-      `could not build the Scheduler UI: ${(e.stderr || e.shortMessage || String(error)).split("\n")[0]}`,
+      `could not build the Scheduler UI: ${(e.stderr || e.message || String(error)).split("\n")[0]}`,
     );
   }
   if (!existsSync(join(out, "index.html"))) {

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { execa } from "execa";
 import { HarnessError } from "../exitCodes.ts";
+import { runOwned } from "../util/ownedChild.ts";
 
 /**
  * Resolves --scheduler to a folder holding a build of mongo-job-scheduler: a path as given, or a
@@ -39,15 +39,14 @@ export async function selectScheduler(
   mkdirSync(prefix, { recursive: true });
   progress(`installing mongo-job-scheduler@${spec} into ${prefix}, once…`);
   try {
-    await execa(
+    await runOwned(
       "npm",
       ["install", "--prefix", prefix, "--no-audit", "--no-fund", `mongo-job-scheduler@${spec}`, "mongodb@^6"],
-      { timeout: 300_000 },
+      { name: "npm install", timeoutMs: 300_000 },
     );
   } catch (error) {
-    const failed = error as { stderr?: unknown; shortMessage?: string };
-    const why =
-      npmReason(String(failed.stderr ?? "")) ?? failed.shortMessage?.split("\n")[0] ?? String(error);
+    const failed = error as { stderr?: unknown; message?: string };
+    const why = npmReason(String(failed.stderr ?? "")) ?? failed.message?.split("\n")[0] ?? String(error);
     throw new HarnessError(`--scheduler ${spec}: npm refused to install it: ${why}`);
   }
   await checkSchedulerLoads(spec, path);

@@ -1,10 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
+import type { ResultPromise } from "execa";
 import { HarnessError } from "../exitCodes.ts";
 import { newInstanceId } from "../ledger/identity.ts";
 import type { ProcessRecord } from "../ledger/records.ts";
+import { type ChildExit, type OwnedChild, spawnOwned } from "../util/ownedChild.ts";
 import { CLOCK_ANCHOR_ENV, takeAnchor } from "../util/referenceClock.ts";
 import type { WorkerStats } from "./workerStats.ts";
 
@@ -17,26 +18,26 @@ const READY_TIMEOUT_MS = 60_000;
 /** How long a worker may take to answer a request over IPC. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Starts a child Node process running a TypeScript entry, with IPC, its output appended to a log. */
+/**
+ * Starts a child Node process running a TypeScript entry, with IPC (its lifeline: it exits when the
+ * channel closes), in a process group of its own, its output appended to a log.
+ */
 function spawnChild(
+  name: string,
   entry: string,
   env: Record<string, string>,
   logFile: string,
   nodeArgs: readonly string[],
-) {
-  return execa(process.execPath, [...nodeArgs, "--import", tsxLoader, entry], {
-    ipc: true,
-    serialization: "json",
+): OwnedChild {
+  return spawnOwned(process.execPath, [...nodeArgs, "--import", tsxLoader, entry], {
+    name,
+    lifeline: "ipc",
     env,
-    stdin: "ignore",
-    stdout: { file: logFile, append: true },
-    stderr: { file: logFile, append: true },
-    reject: false,
-    cleanup: true,
-    forceKillAfterDelay: 3000,
+    logFile,
   });
 }
-type Child = ReturnType<typeof spawnChild>;
+/** The subprocess with its IPC methods (spawned with `ipc: true`). */
+type Child = ResultPromise<{ ipc: true; serialization: "json" }>;
 
 /**
  * A start that was called off before the child said it was ready: the run is stopping (stopAll)
@@ -57,6 +58,7 @@ interface Managed {
   env: Record<string, string>;
   nodeArgs: readonly string[];
   slots: number;
+  owned: OwnedChild;
   child: Child;
   pid: number;
   /** This run of the process (HARNESS_INSTANCE in its environment): unique without the pid. */
@@ -75,6 +77,11 @@ export interface SupervisorOptions {
   onProcess(record: ProcessRecord): void;
   /** Extra environment for every child (the bench sets HARNESS_SCHEDULER per build this way). */
   env?: Record<string, string>;
+  /**
+   * Called when the trigger server exits without being asked to: a dependency of the run died
+   * (its crash, the OOM killer, someone's kill), which ends the run as incomplete.
+   */
+  onTriggerExit?(exit: ChildExit & { pid: number }): void;
 }
 
 /** How a worker process is started besides its config: extra environment (libfaketime) and Node flags. */
@@ -147,7 +154,8 @@ export class Supervisor {
     const cancel = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
     if (this.stopped || cancel.aborted) throw new StartCancelled(proc);
     const instance = newInstanceId();
-    const child = spawnChild(
+    const owned = spawnChild(
+      kind === "trigger" ? "trigger server" : `worker ${proc}`,
       entry,
       {
         ...this.options.env,
@@ -160,8 +168,13 @@ export class Supervisor {
       join(this.options.logDir, `${proc}.log`),
       nodeArgs,
     );
-    const pid = child.pid as number;
-    const exited = child.then(() => undefined);
+    const child = owned.process as Child;
+    const pid = owned.pid;
+    const exited = owned.exited.then(() => undefined);
+    if (kind === "trigger")
+      void owned.exited.then((exit) => {
+        if (!owned.stopping && !this.stopped) this.options.onTriggerExit?.({ ...exit, pid });
+      });
     const managed: Managed = {
       proc,
       kind,
@@ -169,6 +182,7 @@ export class Supervisor {
       env,
       nodeArgs,
       slots,
+      owned,
       child,
       pid,
       instance,
@@ -187,11 +201,7 @@ export class Supervisor {
     let onCancel = () => {};
     const cancelled = new Promise<never>((_, reject) => {
       onCancel = () => {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // Already gone.
-        }
+        owned.kill();
         void exited.then(() => reject(new StartCancelled(proc)));
       };
       cancel.addEventListener("abort", onCancel, { once: true });
@@ -358,33 +368,33 @@ export class Supervisor {
   }
 
   /**
-   * Stops every child: continues paused ones, asks all to stop (SIGTERM), and SIGKILLs whatever is
-   * still there after `graceMs`. Safe to call more than once; the later calls wait for the first.
+   * Stops every child, the workers first (so that nothing changes the jobs while the trigger server
+   * finishes its requests), then the trigger server: continues paused ones, asks each to stop
+   * (SIGTERM), and SIGKILLs whatever is still there after `graceMs`. Safe to call more than once;
+   * the later calls wait for the first.
    */
-  async stopAll(graceMs = 5000): Promise<void> {
+  stopAll(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.stopping.abort();
-    const all = [...this.children.values()];
-    for (const m of all) {
-      if (m.child.exitCode !== null || m.child.signalCode !== null) continue;
-      try {
-        if (m.paused) process.kill(m.pid, "SIGCONT");
-        process.kill(m.pid, "SIGTERM");
-      } catch {
-        // Already gone.
-      }
-    }
-    const timer = setTimeout(() => {
-      for (const m of all) {
-        try {
-          process.kill(m.pid, "SIGKILL");
-        } catch {
-          // Already gone.
-        }
-      }
-    }, graceMs);
-    await Promise.all(all.map((m) => m.exited));
-    clearTimeout(timer);
+    this.stoppingAll ??= (async () => {
+      const all = [...this.children.values()];
+      const stop = (m: Managed) => {
+        if (m.paused) m.owned.signal("SIGCONT");
+        return m.owned.stop({ graceMs });
+      };
+      await Promise.all(all.filter((m) => m.kind === "worker").map(stop));
+      await Promise.all(all.filter((m) => m.kind !== "worker").map(stop));
+    })();
+    return this.stoppingAll;
+  }
+
+  private stoppingAll: Promise<void> | undefined;
+
+  /** SIGKILLs every child at once (a second Ctrl-C). */
+  killAll(): void {
+    this.stopped = true;
+    this.stopping.abort();
+    for (const m of this.children.values()) m.owned.kill();
   }
 
   private require(proc: string): Managed {

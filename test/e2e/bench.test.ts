@@ -95,16 +95,18 @@ describe("npm run bench (stand-in MongoDB)", () => {
     const self = await runHarness(["compare", resultPath, resultPath]);
     expect(self.code).toBe(0);
 
+    // A baseline faster than every drain of this run, three times over, with no spread of its own:
+    // however noisy this run's drains were (on a loaded machine they ranged 5× within one fork, and
+    // a 3× copy of them left an interval of −94% … +92%), a resample of this run's median would have
+    // to reach nearly three times its fastest drain for the ratio to clear the gate, so a gate that
+    // works must fail it.
     const faster = structuredClone(result);
     for (const f of faster.figures)
-      if (f.figure === "drain jobs/s") f.runs = f.runs.map((v) => (v === null ? null : v * 3));
-    for (const f of faster.figures)
-      if (f.figure === "drain jobs/s" && f.estimate)
-        f.estimate = {
-          ...f.estimate,
-          median: f.estimate.median * 3,
-          ci: [f.estimate.ci[0] * 3, f.estimate.ci[1] * 3],
-        };
+      if (f.figure === "drain jobs/s") {
+        const top = 3 * Math.max(...f.runs.filter((v): v is number => v !== null));
+        f.runs = f.runs.map((v) => (v === null ? null : top));
+        if (f.estimate) f.estimate = { ...f.estimate, median: top, ci: [top, top] };
+      }
     const fasterPath = join(reports, "faster.json");
     writeFileSync(fasterPath, JSON.stringify(faster));
     const gate = await runHarness(["compare", fasterPath, resultPath]);

@@ -16,8 +16,9 @@ import { type RunContext, required } from "./runContext.ts";
  */
 export async function readJobsPhase(ctx: RunContext): Promise<void> {
   const db = required(ctx.client, "the client").db(ctx.dbName);
-  ctx.finalState = await ctx.adapter.readFinalState(db);
-  await dumpJobs(db, join(ctx.runDir, JOBS_SNAPSHOT), ctx.effective?.collection);
+  const collection = required(ctx.effective, "the scheduler's effective settings").collection;
+  ctx.finalState = await ctx.adapter.readFinalState(db, collection);
+  await dumpJobs(db, join(ctx.runDir, JOBS_SNAPSHOT), collection);
 }
 
 /**

@@ -5,6 +5,7 @@ import { runBulkLoad } from "../../load/bulkLoad.ts";
 import { Supervisor } from "../../sut/supervisor.ts";
 import { jobNamesOf } from "../../sut/sutSpec.ts";
 import type { WorkerConfig } from "../../sut/workerMain.ts";
+import type { ChildExit } from "../../util/ownedChild.ts";
 import { checkInterrupt, type RunContext, required } from "./runContext.ts";
 
 /**
@@ -12,7 +13,10 @@ import { checkInterrupt, type RunContext, required } from "./runContext.ts";
  * server (HTTP load) and the worker processes start, each with its own MongoDB address and launch
  * from the fault rig; the live ledger follows them from here on.
  */
-export async function deployPhase(ctx: RunContext): Promise<void> {
+export async function deployPhase(
+  ctx: RunContext,
+  onTriggerExit: (exit: ChildExit & { pid: number }) => void,
+): Promise<void> {
   const target = required(ctx.target, "the MongoDB target");
   const rig = required(ctx.rig, "the fault rig");
   const ledger = required(ctx.harnessLedger, "the harness ledger");
@@ -26,6 +30,7 @@ export async function deployPhase(ctx: RunContext): Promise<void> {
     logDir: join(ctx.runDir, "logs"),
     runTag: `${ctx.scenario.name}-${ctx.startedAt}-${process.pid}`,
     onProcess: (record) => ledger.append(record),
+    onTriggerExit,
   });
   ctx.supervisor = supervisor;
   const http = load.mode === "http";

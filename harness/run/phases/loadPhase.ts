@@ -6,6 +6,7 @@ import { checkInterrupt, type RunContext, required } from "./runContext.ts";
 export async function loadPhase(ctx: RunContext): Promise<void> {
   const { load } = ctx.settings;
   if (load.mode !== "http") return;
+  ctx.stage = "load";
   const total = ctx.jobs.length;
   ctx.reporter.progress(`load: ${total} jobs over HTTP with ${load.connections} connections…`);
   const result = await runHttpLoad({

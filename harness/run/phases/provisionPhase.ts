@@ -28,6 +28,7 @@ export async function provisionPhase(
     choice: mongo.choice,
     mongoUri: mongo.uri,
     progress: ctx.reporter.progress,
+    signal: ctx.signal,
   });
   ctx.target = target;
   ctx.reporter.progress(

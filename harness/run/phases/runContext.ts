@@ -30,8 +30,13 @@ export interface RunContext {
   ledgerDir: string;
   dbName: string;
   reporter: Reporter;
-  /** The user's signal (Ctrl-C). */
+  /**
+   * Aborted when the run must stop early: the user's Ctrl-C, or a process the run depends on (the
+   * database server, the trigger server, the proxy) dying on its own. Its reason is a RunStopped.
+   */
   signal: AbortSignal;
+  /** Where the run is, for the line that says where it stopped. */
+  stage: RunStage;
   /** Aborted when the load and the fault schedule must stop: at the end of the drain, or by the user. */
   phase: AbortController;
   plan: readonly PlannedFault[];
@@ -59,7 +64,23 @@ export interface RunContext {
   finalState: JobState[];
 }
 
-/** Thrown by a phase that sees the user's signal: the run ends as interrupted. */
+/** The part of a run in progress. */
+export type RunStage = "starting" | "load" | "drain" | "observe" | "settle" | "teardown";
+
+/** Why a run stopped early: the reason saved as `incomplete`, and whether its server is gone. */
+export class RunStopped extends Error {
+  constructor(
+    /** "interrupted", or the line naming a dependency that died. */
+    readonly reason: string,
+    /** The database server is gone: nothing can be read from it any more. */
+    readonly serverGone = false,
+  ) {
+    super(reason);
+    this.name = "RunStopped";
+  }
+}
+
+/** Thrown by a phase that sees the run's stop signal: the run ends as incomplete. */
 export class Interrupted extends Error {}
 
 /** Throws Interrupted when the user has asked the run to stop. */

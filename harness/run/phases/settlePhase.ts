@@ -11,6 +11,7 @@ export async function settlePhase(ctx: RunContext): Promise<void> {
   const { settings, reporter, signal } = ctx;
   const live = required(ctx.live, "the live ledger");
   if (settings.load.runForMs !== undefined) {
+    ctx.stage = "observe";
     const until = Date.now() + settings.load.runForMs;
     await waitFor(() => Date.now() >= until, {
       everyMs: 100,
@@ -22,6 +23,7 @@ export async function settlePhase(ctx: RunContext): Promise<void> {
       ),
     });
   } else {
+    ctx.stage = "drain";
     await drain(ctx);
   }
   checkInterrupt(ctx);
@@ -32,6 +34,7 @@ export async function settlePhase(ctx: RunContext): Promise<void> {
   const timing = required(ctx.effective, "the scheduler's effective settings").timing;
   const fullSettleMs = timing.lockTimeoutMs + timing.pollIntervalMs + 500;
   const settleMs = Math.min(fullSettleMs, ctx.drainTimeoutMs);
+  ctx.stage = "settle";
   reporter.progress(
     `settle: watching ${(settleMs / 1000).toFixed(1)} s more for late re-executions${settleMs < fullSettleMs ? ` (one lock timeout would be ${(fullSettleMs / 1000).toFixed(1)} s; the drain timeout bounds it)` : ""}…`,
   );
@@ -54,12 +57,14 @@ async function drain(ctx: RunContext): Promise<void> {
   // database update, so once a second the database is asked too.
   let dbFinished = 0;
   const askDb = throttle(1000, () => {
-    void ctx.adapter.countFinished(db, live.accepted).then(
-      (n) => {
-        dbFinished = n;
-      },
-      () => {},
-    );
+    void ctx.adapter
+      .countFinished(db, live.accepted, required(ctx.effective, "the effective settings").collection)
+      .then(
+        (n) => {
+          dbFinished = n;
+        },
+        () => {},
+      );
   });
   const drained = await waitFor(
     () => ctx.faultsDone && Math.max(live.finishedCount(), dbFinished) >= live.accepted.size,

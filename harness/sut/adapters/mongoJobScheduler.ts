@@ -136,15 +136,14 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
       };
     },
 
-    async readFinalState(db) {
-      const { collection } = internals(await buildIdle(db));
-      return readJobStates(db, collection);
+    async readFinalState(db, known) {
+      return readJobStates(db, known ?? internals(await buildIdle(db)).collection);
     },
 
-    async countFinished(db, ids) {
+    async countFinished(db, ids, known) {
       const objectIds = [...ids].filter((id) => ObjectId.isValid(id)).map((id) => new ObjectId(id));
       if (objectIds.length === 0) return 0;
-      const { collection } = internals(await buildIdle(db));
+      const collection = known ?? internals(await buildIdle(db)).collection;
       return db.collection(collection).countDocuments({
         _id: { $in: objectIds },
         status: { $in: ["completed", "failed", "cancelled"] },
