@@ -10,5 +10,5 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
-const { runCli } = await import("../harness/cli.ts");
+const { runCli } = await import("../harness/cli/main.ts");
 await runCli(process.argv.slice(2));

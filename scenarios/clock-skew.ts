@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
  * One worker's wall clock 5 s ahead and another's 5 s behind (the lock timeout is 2 s), through

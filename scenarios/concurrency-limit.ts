@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
  * Names limited to 1, 2 and 5 concurrent executions, claimed by more worker slots (12) than the

@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 
 /** Many concurrent HTTP requests scheduling the same few dedupe keys: one job per key, run once. */
 export const dedupe: Scenario = {

@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
  * SIGTERM to a worker process in the middle of its jobs, twice; the worker stops its scheduler

@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 import { clockSkew } from "./clock-skew.ts";
 import { concurrencyLimit } from "./concurrency-limit.ts";
 import { crashRecovery } from "./crash-recovery.ts";

@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
  * A worker process runs out of heap (96 MB: every worker of this run gets --max-old-space-size=96)

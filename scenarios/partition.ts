@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
  * One worker process cut off from MongoDB (its Toxiproxy proxy disabled) in the middle of its jobs,

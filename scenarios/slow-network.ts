@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
  * 100 ± 30 ms of added latency on every reply from MongoDB to every worker for most of the run,

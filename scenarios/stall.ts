@@ -1,4 +1,4 @@
-import type { Scenario } from "../harness/config/scenarioSchema.ts";
+import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
  * Workers frozen with SIGSTOP for longer than the lock timeout and then continued, handlers that

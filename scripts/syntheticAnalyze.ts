@@ -14,7 +14,7 @@ import { analyzeRun } from "../harness/analyze/analyzeRun.ts";
 import { checkerRegistry } from "../harness/checkers/index.ts";
 import type { JobState } from "../harness/checkers/types.ts";
 import { runCheckers } from "../harness/checkers/verdicts.ts";
-import { resolveSettings } from "../harness/config/resolveSettings.ts";
+import { resolveSettings } from "../harness/scenario/settings.ts";
 import { historyOf, writeHistory } from "../harness/ledger/history.ts";
 import type { LedgerRecord } from "../harness/ledger/records.ts";
 import { buildResult, checkSettings } from "../harness/report/buildResult.ts";

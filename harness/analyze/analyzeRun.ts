@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { resolveSettings } from "../config/resolveSettings.ts";
-import type { Scenario } from "../config/scenarioSchema.ts";
-import { HarnessError } from "../exitCodes.ts";
 import { buildResult } from "../report/buildResult.ts";
 import { checkerList, type RunResult } from "../report/result.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { resolveSettings } from "../scenario/settings.ts";
+import { HarnessError } from "../util/exitCodes.ts";
 import { readSavedRun, type SavedResult } from "./savedRun.ts";
 
 /** Where analyze writes its result in the run folder (result.json is evidence and stays as it was). */

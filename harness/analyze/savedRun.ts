@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { z } from "zod";
 import { claimOrders } from "../checkers/claimOrder.ts";
 import type { JobState } from "../checkers/types.ts";
-import { type RunSettings, runSettingsSchema } from "../config/scenarioSchema.ts";
-import { HarnessError } from "../exitCodes.ts";
 import { type History, parseLedgerText } from "../ledger/history.ts";
 import type { RunMeta } from "../report/buildResult.ts";
 import { type RunResult, SCHEMA_VERSION } from "../report/result.ts";
+import { type RunSettings, runSettingsSchema } from "../scenario/schema.ts";
+import { HarnessError } from "../util/exitCodes.ts";
 import { describeIssues } from "../util/zodErrors.ts";
 
 /** The files of a run folder that `analyze` reads. */

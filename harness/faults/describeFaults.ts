@@ -1,8 +1,8 @@
-import type { RunSettings } from "../config/scenarioSchema.ts";
 import { faultEntries } from "./planFaults.ts";
+import type { FaultSettings } from "./settings.ts";
 
 /** One short phrase per fault entry of a run, for `harness list` and the run's first lines. */
-export function describeFaults(faults: RunSettings["faults"]): string {
+export function describeFaults(faults: FaultSettings): string {
   return faultEntries(faults)
     .map(({ spec }) => {
       const count = spec.count > 1 ? `${spec.count} × ` : "";

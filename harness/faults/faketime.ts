@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HarnessError } from "../exitCodes.ts";
+import { HarnessError } from "../util/exitCodes.ts";
 import type { ClockControl } from "./faultType.ts";
 
 /** Where Debian and other distributions put the library; HARNESS_LIBFAKETIME overrides. */

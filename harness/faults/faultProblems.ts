@@ -3,8 +3,6 @@
  * with the schema's: an entry the schema rejects does not hide another entry's unknown worker, a
  * window longer than the run, or a fault the machine or the MongoDB target cannot support.
  */
-import type { z } from "zod";
-import type { runSettingsSchema } from "../config/scenarioSchema.ts";
 import { faultSpec } from "./faultSpecs.ts";
 import type { FaultNeed } from "./faultType.ts";
 import { faultRegistry } from "./index.ts";
@@ -12,33 +10,30 @@ import { faultRegistry } from "./index.ts";
 /** Says, for the needs of a run's faults, what this machine or MongoDB target lacks (one line each). */
 export type FaultSupportCheck = (needs: ReadonlySet<FaultNeed>) => string[];
 
-type Shape = typeof runSettingsSchema.shape;
-
-/** A setting's value if it is valid by its own schema (its default when unset), else undefined. */
-function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
-  const r = schema.safeParse(value);
-  return r.success ? r.data : undefined;
+/** The run's bounds a fault list is held to, each where it is valid (an invalid one is the schema's). */
+export interface FaultBounds {
+  processes?: number;
+  /** The observation time of a run that observes for a fixed time. */
+  runForMs?: number;
+  drainTimeoutMs?: number;
 }
 
 /**
- * The problems of the merged (not yet validated) settings' fault list beyond its schema. `label`
- * names entry i as the user wrote it (a `--fault` flag, or the scenario's list). The bounds come
- * from the run's own settings where those are valid; an invalid one is the schema's to report.
+ * The problems of a (not yet validated) fault list beyond its schema. `label` names entry i as the
+ * user wrote it (a `--fault` flag, or the scenario's list). The bounds come from the run's own
+ * settings where those are valid; an invalid one is the schema's to report.
  */
 export function faultListProblems(
-  merged: { sut?: unknown; load?: unknown; check?: unknown; faults?: unknown },
-  shape: Shape,
+  list: unknown,
+  bounds: FaultBounds,
   label: (i: number, type: string) => string,
   support?: FaultSupportCheck,
 ): string[] {
   const field = (part: unknown, key: string) =>
     typeof part === "object" && part !== null ? (part as Record<string, unknown>)[key] : undefined;
-  const list = field(merged.faults, "list");
   const entries = Array.isArray(list) ? (list as unknown[]) : [];
-  const processes = valid(shape.sut.shape.processes, field(merged.sut, "processes"));
-  const runForMs = valid(shape.load.shape.runForMs, field(merged.load, "runForMs"));
-  const drainMs = valid(shape.check.shape.drainTimeoutMs, field(merged.check, "drainTimeoutMs"));
-  const runMs = runForMs ?? drainMs;
+  const { processes, runForMs } = bounds;
+  const runMs = runForMs ?? bounds.drainTimeoutMs;
   const what = runForMs !== undefined ? "the run's observation time" : "the drain timeout";
 
   const problems: string[] = [];

@@ -5,8 +5,8 @@
  * and no moved clock outlives the run.
  */
 import { join } from "node:path";
-import { HarnessError } from "../exitCodes.ts";
-import type { WorkerLaunch } from "../sut/supervisor.ts";
+import type { WorkerLaunch } from "../processes/supervisor.ts";
+import { HarnessError } from "../util/exitCodes.ts";
 import { FaketimeClocks, findLibfaketime } from "./faketime.ts";
 import type { FaultNeed, PlannedFault } from "./faultType.ts";
 import { clockTargets, faultNeeds, workerHeapMb } from "./planFaults.ts";

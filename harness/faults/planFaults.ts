@@ -3,11 +3,11 @@
  * `pauses` shorthands, each with its point and (where it is planned) its target fixed from the seed.
  * The same settings and seed always give the same schedule.
  */
-import type { RunSettings } from "../config/scenarioSchema.ts";
 import { createRng } from "../util/rng.ts";
 import type { FaultKind, FaultSpec } from "./faultSpecs.ts";
 import type { FaultNeed, PlannedFault } from "./faultType.ts";
 import { faultRegistry } from "./index.ts";
+import type { FaultSettings } from "./settings.ts";
 
 /** Evenly spread fault points: 2 faults → after 1/3 and 2/3 of the jobs have finished. */
 export function evenPoints(count: number, from = 0): number[] {
@@ -15,7 +15,7 @@ export function evenPoints(count: number, from = 0): number[] {
 }
 
 /** The fault entries of a run: the shorthands first, then the list, as written. */
-export function faultEntries(faults: RunSettings["faults"]): { spec: FaultSpec; points?: number[] }[] {
+export function faultEntries(faults: FaultSettings): { spec: FaultSpec; points?: number[] }[] {
   const out: { spec: FaultSpec; points?: number[] }[] = [];
   if (faults.kills > 0) {
     out.push({
@@ -40,7 +40,10 @@ export function workerNames(processes: number): string[] {
  * `busy` targets are picked when the fault strikes, by the same generator, among the workers then
  * executing a job.
  */
-export function planFaults(settings: RunSettings, seed: number): PlannedFault[] {
+export function planFaults(
+  settings: { faults: FaultSettings; sut: { processes: number } },
+  seed: number,
+): PlannedFault[] {
   // A generator of its own, so that the fault plan does not move when the load plan changes.
   const rng = createRng(seed ^ 0x5eed_fa17);
   const workers = workerNames(settings.sut.processes);

@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from
 import { createServer } from "node:net";
 import { delimiter, dirname, join } from "node:path";
 import { Toxiproxy, type Proxy as ToxiproxyProxy } from "toxiproxy-node-client";
-import { HarnessError } from "../exitCodes.ts";
+import { HarnessError } from "../util/exitCodes.ts";
 import { type OwnedChild, runOwned, spawnOwned } from "../util/ownedChild.ts";
 import type { ProxyControl, ToxicSpec } from "./faultType.ts";
 

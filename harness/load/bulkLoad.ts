@@ -1,6 +1,6 @@
 import type { Db } from "mongodb";
+import type { SchedulerAdapter } from "../adapters/adapter.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
-import type { SchedulerAdapter } from "../sut/adapter.ts";
 import { acceptExtras, type PlannedJob, retryDelayMs } from "./jobMix.ts";
 
 /**

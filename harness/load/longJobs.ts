@@ -1,5 +1,5 @@
-import { HarnessError } from "../exitCodes.ts";
-import type { TimingSettings } from "../sut/adapter.ts";
+import type { TimingSettings } from "../adapters/adapter.ts";
+import { HarnessError } from "../util/exitCodes.ts";
 import type { PlannedJob } from "./jobMix.ts";
 
 /** How long jobs are sized, from the load settings. */

@@ -1,4 +1,4 @@
-import { seededRandom } from "../bench/random.ts";
+import { seededRandom } from "../util/rng.ts";
 
 /** How requests are spaced: evenly, or as a Poisson process (exponential gaps) of the same mean rate. */
 export type Arrivals = "constant" | "poisson";

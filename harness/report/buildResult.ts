@@ -1,11 +1,11 @@
+import type { TimingSettings } from "../adapters/adapter.ts";
 import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import { checkerRegistry, isCheckerName } from "../checkers/index.ts";
 import type { AnyCheckerResult, Checker, CheckInput, CheckSettings } from "../checkers/types.ts";
 import { keyByName, overallVerdict, runCheckers } from "../checkers/verdicts.ts";
-import type { RunSettings } from "../config/scenarioSchema.ts";
 import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
-import type { TimingSettings } from "../sut/adapter.ts";
+import type { RunSettings } from "../scenario/schema.ts";
 import { round } from "../util/stats.ts";
 import { failedFaults, faultWindows } from "./faultWindows.ts";
 import { type HistorySummary, type RunConfig, type RunResult, SCHEMA_VERSION } from "./result.ts";

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative } from "node:path";
-import { HarnessError } from "../exitCodes.ts";
+import { HarnessError } from "../util/exitCodes.ts";
 import { writeJunit } from "./junit.ts";
 import { writeSummaryMarkdown } from "./stepSummary.ts";
 

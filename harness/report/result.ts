@@ -1,9 +1,9 @@
+import type { EffectiveSettings } from "../adapters/adapter.ts";
 import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import type { CheckerName, CheckerResult, CheckerResults, Verdict } from "../checkers/types.ts";
-import type { RunSettings } from "../config/scenarioSchema.ts";
 import type { HistoryProblem } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
-import type { EffectiveSettings } from "../sut/adapter.ts";
+import type { RunSettings } from "../scenario/schema.ts";
 import type { FaultWindow } from "./faultWindows.ts";
 import type { Timeline } from "./timeline.ts";
 

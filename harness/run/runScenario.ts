@@ -1,24 +1,24 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import type { RunSettings, Scenario } from "../config/scenarioSchema.ts";
-import { ExitCode, HarnessError } from "../exitCodes.ts";
+import { createAdapter } from "../adapters/registry.ts";
 import { planFaults } from "../faults/planFaults.ts";
 import { planJobs } from "../load/jobMix.ts";
-import type { ProviderChoice } from "../mongo/target.ts";
 import type { RunResult } from "../report/result.ts";
 import { runDirFor } from "../report/writeReport.ts";
-import { createAdapter } from "../sut/adapters/index.ts";
-import { sutSpecOf } from "../sut/sutSpec.ts";
+import type { RunSettings, Scenario } from "../scenario/schema.ts";
+import { sutSpecOf } from "../scenario/sutSpec.ts";
+import type { ProviderChoice } from "../servers/target.ts";
+import { ExitCode, HarnessError } from "../util/exitCodes.ts";
 import { type ChildExit, describeExit, type WatchedProcess } from "../util/ownedChild.ts";
+import type { Reporter } from "../util/reporter.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
-import { collectPhase, readJobsPhase } from "./phases/collectPhase.ts";
-import { deployPhase } from "./phases/deployPhase.ts";
-import { faultPhase, stopFaults } from "./phases/faultPhase.ts";
-import { loadPhase } from "./phases/loadPhase.ts";
-import { provisionPhase } from "./phases/provisionPhase.ts";
-import { checkInterrupt, Interrupted, type RunContext, RunStopped, required } from "./phases/runContext.ts";
-import { settlePhase } from "./phases/settlePhase.ts";
-import type { Reporter } from "./reporter.ts";
+import { collectPhase, readJobsPhase } from "./collectPhase.ts";
+import { deployPhase } from "./deployPhase.ts";
+import { faultPhase, stopFaults } from "./faultPhase.ts";
+import { loadPhase } from "./loadPhase.ts";
+import { provisionPhase } from "./provisionPhase.ts";
+import { checkInterrupt, Interrupted, type RunContext, RunStopped, required } from "./runContext.ts";
+import { settlePhase } from "./settlePhase.ts";
 
 export interface RunOptions {
   scenario: Scenario;

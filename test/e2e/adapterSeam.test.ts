@@ -1,9 +1,9 @@
 import { type Db, MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MongoTarget, provisionMongo } from "../../harness/mongo/provision.ts";
-import type { Execution, SchedulerAdapter } from "../../harness/sut/adapter.ts";
-import { adapterRegistry, createAdapter } from "../../harness/sut/adapters/index.ts";
-import { performSimulatedWork, readSimulatedWork } from "../../harness/sut/simulatedWork.ts";
+import type { Execution, SchedulerAdapter } from "../../harness/adapters/adapter.ts";
+import { adapterRegistry, createAdapter } from "../../harness/adapters/registry.ts";
+import { performSimulatedWork, readSimulatedWork } from "../../harness/processes/simulatedWork.ts";
+import { type MongoTarget, provisionMongo } from "../../harness/servers/provision.ts";
 
 let target: MongoTarget;
 let client: MongoClient;

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { BenchResult } from "../../harness/bench/benchResult.ts";
+import type { BenchResult } from "../../harness/bench/result.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
 import { parseJunit } from "../support/junitXml.ts";
 

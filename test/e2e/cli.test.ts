@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BENCH_SCHEMA_VERSION } from "../../harness/bench/benchResult.ts";
+import { BENCH_SCHEMA_VERSION } from "../../harness/bench/result.ts";
 import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
 
 /** A user mistake gets exactly one line on stderr, no stack trace, and exit code 3. */

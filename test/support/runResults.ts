@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CheckerResult } from "../../harness/checkers/types.ts";
-import { resolveSettings } from "../../harness/config/resolveSettings.ts";
 import { buildResult } from "../../harness/report/buildResult.ts";
 import { checkerList, type RunResult } from "../../harness/report/result.ts";
+import { resolveSettings } from "../../harness/scenario/settings.ts";
 import { scenarios } from "../../scenarios/index.ts";
 import { HistoryBuilder, job } from "./histories.ts";
 

@@ -1,7 +1,7 @@
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
+import { agendaJobState } from "../../harness/adapters/agenda.ts";
 import { finalStateChecker } from "../../harness/checkers/finalState.ts";
-import { agendaJobState } from "../../harness/sut/adapters/agenda.ts";
 import { HistoryBuilder, settings } from "../support/histories.ts";
 
 // Job documents as Agenda 6 leaves them (Job.run, fail() and saveJobState of its MongoDB backend):

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { benchJunit, benchSummaryMarkdown } from "../../harness/bench/benchCi.ts";
-import type { BenchResult, FigureSeries } from "../../harness/bench/benchResult.ts";
-import { bootstrapMedian } from "../../harness/bench/bootstrap.ts";
-import { compareWithBaseline } from "../../harness/bench/compare.ts";
-import { quickMatrix } from "../../harness/bench/matrix.ts";
-import { chooseVariants } from "../../harness/bench/variants.ts";
+import { quickMatrix } from "../../harness/bench/model/matrix.ts";
+import { chooseVariants } from "../../harness/bench/model/variants.ts";
+import type { BenchResult, FigureSeries } from "../../harness/bench/result.ts";
+import { bootstrapMedian } from "../../harness/bench/stats/bootstrap.ts";
+import { compareWithBaseline } from "../../harness/bench/stats/compare.ts";
+import { benchJunit, benchSummaryMarkdown } from "../../harness/bench/views/benchCi.ts";
 import { parseJunit } from "../support/junitXml.ts";
 
 function series(variant: string, figure: FigureSeries["figure"], runs: number[]): FigureSeries {

@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
-import type { BenchResult, FigureSeries } from "../../harness/bench/benchResult.ts";
-import { actionBenchmarkEntries, renderBench } from "../../harness/bench/benchViews.ts";
-import { bootstrapMedian } from "../../harness/bench/bootstrap.ts";
-import { compareWithBaseline, renderGate } from "../../harness/bench/compare.ts";
-import { quickMatrix } from "../../harness/bench/matrix.ts";
-import { hdrPercentiles } from "../../harness/bench/stats.ts";
+import { commandsPerJob, type OpenStep, rate10to90 } from "../../harness/bench/measure/trials.ts";
+import { quickMatrix } from "../../harness/bench/model/matrix.ts";
+import { chooseVariants } from "../../harness/bench/model/variants.ts";
+import type { BenchResult, FigureSeries } from "../../harness/bench/result.ts";
+import { bootstrapMedian } from "../../harness/bench/stats/bootstrap.ts";
+import { compareWithBaseline, renderGate } from "../../harness/bench/stats/compare.ts";
+import { hdrPercentiles } from "../../harness/bench/stats/percentiles.ts";
 import {
   benchRatios,
   benchVerdict,
   gateVersus,
   sustainableRate,
   sweepRates,
-} from "../../harness/bench/summarize.ts";
-import { commandsPerJob, type OpenStep, rate10to90 } from "../../harness/bench/trials.ts";
-import { chooseVariants } from "../../harness/bench/variants.ts";
-import { mainThreadCpuUs } from "../../harness/sut/workerStats.ts";
+} from "../../harness/bench/stats/summarize.ts";
+import { actionBenchmarkEntries, renderBench } from "../../harness/bench/views/benchViews.ts";
+import { mainThreadCpuUs } from "../../harness/processes/workerStats.ts";
 
 function series(variant: string, figure: FigureSeries["figure"], runs: number[]): FigureSeries {
   const better = figure === "drain jobs/s" ? "higher" : "lower";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { benchShapeProblems } from "../../harness/bench/benchShape.ts";
+import { benchShapeProblems } from "../../harness/bench/resultShape.ts";
 
 const good = {
   seed: 1,

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { FigureName, FigureSeries } from "../../harness/bench/benchResult.ts";
+import { settled, WARMUP, warmedUp } from "../../harness/bench/measure/warmup.ts";
+import { type Fingerprint, fingerprintDifferences } from "../../harness/bench/model/fingerprint.ts";
+import { forkedOrder, interleavedOrder } from "../../harness/bench/model/interleave.ts";
+import { chooseVariants } from "../../harness/bench/model/variants.ts";
+import type { FigureName, FigureSeries } from "../../harness/bench/result.ts";
 import {
   bootstrapMedian,
   bootstrapRatio,
@@ -7,14 +11,9 @@ import {
   median,
   pseudoMedian,
   usable,
-} from "../../harness/bench/bootstrap.ts";
-import { type Fingerprint, fingerprintDifferences } from "../../harness/bench/fingerprint.ts";
-import { gateExact, gateRatio, noiseFloor } from "../../harness/bench/gate.ts";
-import { forkedOrder, interleavedOrder } from "../../harness/bench/interleave.ts";
-import { seededRandom } from "../../harness/bench/random.ts";
-import { benchRatios } from "../../harness/bench/summarize.ts";
-import { chooseVariants } from "../../harness/bench/variants.ts";
-import { settled, WARMUP, warmedUp } from "../../harness/bench/warmup.ts";
+} from "../../harness/bench/stats/bootstrap.ts";
+import { gateExact, gateRatio, noiseFloor } from "../../harness/bench/stats/gate.ts";
+import { benchRatios } from "../../harness/bench/stats/summarize.ts";
 import {
   arrivalOffsets,
   latencyFromIntended,
@@ -23,6 +22,7 @@ import {
   runOpenLoop,
   sendLateness,
 } from "../../harness/load/openLoop.ts";
+import { seededRandom } from "../../harness/util/rng.ts";
 
 /** Seeded standard normal draws (Box–Muller). */
 function gaussian(seed: number): () => number {

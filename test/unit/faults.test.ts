@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { resolveSettings } from "../../harness/config/resolveSettings.ts";
-import type { Scenario } from "../../harness/config/scenarioSchema.ts";
-import { HarnessError } from "../../harness/exitCodes.ts";
 import { parseFaultFlag } from "../../harness/faults/faultFlag.ts";
 import { faultSupportProblems } from "../../harness/faults/faultRig.ts";
 import { planFaults } from "../../harness/faults/planFaults.ts";
 import { runFaults } from "../../harness/faults/runFaults.ts";
 import type { LedgerRecord, WindowRecord } from "../../harness/ledger/records.ts";
 import { failedFaults, faultWindows } from "../../harness/report/faultWindows.ts";
+import type { Scenario } from "../../harness/scenario/schema.ts";
+import { resolveSettings } from "../../harness/scenario/settings.ts";
+import { HarnessError } from "../../harness/util/exitCodes.ts";
 import { referenceClock } from "../../harness/util/referenceClock.ts";
 import { busy, FakeClocks, FakeProcesses, FakeProxies, fakeEnv } from "../support/faultFakes.ts";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { runSettingsSchema } from "../../harness/config/scenarioSchema.ts";
 import { buildResult, type RunMeta } from "../../harness/report/buildResult.ts";
 import { figureRows } from "../../harness/report/figureRows.ts";
 import { renderHtml } from "../../harness/report/html.ts";
 import { runSummaryMarkdown } from "../../harness/report/stepSummary.ts";
 import { renderSummary } from "../../harness/report/terminal.ts";
+import { runSettingsSchema } from "../../harness/scenario/schema.ts";
 import { HistoryBuilder, job } from "../support/histories.ts";
 
 function meta(informational: Record<string, string>): RunMeta {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { runSettingsSchema } from "../../harness/config/scenarioSchema.ts";
 import { buildResult, type RunMeta } from "../../harness/report/buildResult.ts";
 import { renderHtml } from "../../harness/report/html.ts";
 import { renderSummary } from "../../harness/report/terminal.ts";
+import { runSettingsSchema } from "../../harness/scenario/schema.ts";
 import { HistoryBuilder, job } from "../support/histories.ts";
 
 const config = runSettingsSchema.parse({ sut: {}, load: {}, faults: {}, check: {} });

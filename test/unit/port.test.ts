@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:net";
 import { describe, expect, it } from "vitest";
-import { ensurePortFree, portProblem } from "../../harness/config/port.ts";
-import { HarnessError } from "../../harness/exitCodes.ts";
+import { HarnessError } from "../../harness/util/exitCodes.ts";
+import { ensurePortFree, portProblem } from "../../harness/util/port.ts";
 
 describe("--port", () => {
   it("accepts 0 to 65535 and names anything else", () => {

@@ -1,7 +1,7 @@
 import { MongoJobStore } from "mongo-job-scheduler";
 import type { Db } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { rawClaimCommand, rawCompleteCommand } from "../../harness/sut/rawClaim.ts";
+import { rawClaimCommand, rawCompleteCommand } from "../../harness/adapters/rawClaim.ts";
 
 /** A collection that records the commands the installed store sends and answers with one job. */
 function recordingDb() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { resolveSettings } from "../../harness/config/resolveSettings.ts";
-import { HarnessError } from "../../harness/exitCodes.ts";
+import { resolveSettings } from "../../harness/scenario/settings.ts";
+import { HarnessError } from "../../harness/util/exitCodes.ts";
 import { scenarios } from "../../scenarios/index.ts";
 
 const scenario = scenarios["crash-recovery"];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { noServerMessage } from "../../harness/mongo/provision.ts";
-import { ProviderUnavailable } from "../../harness/mongo/target.ts";
-import { npmReason } from "../../harness/sut/selectScheduler.ts";
+import { npmReason } from "../../harness/adapters/selectScheduler.ts";
+import { noServerMessage } from "../../harness/servers/provision.ts";
+import { ProviderUnavailable } from "../../harness/servers/target.ts";
 
 describe("no MongoDB server: the one line says what failed and what to try", () => {
   const offline = new ProviderUnavailable(

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AnyCheckerResult } from "../../harness/checkers/types.ts";
 import { keyByName } from "../../harness/checkers/verdicts.ts";
-import { HarnessError } from "../../harness/exitCodes.ts";
 import { ciOutputsFrom, writeCiOutputs } from "../../harness/report/ciOutputs.ts";
 import { figureRows } from "../../harness/report/figureRows.ts";
 import { checkerList } from "../../harness/report/result.ts";
 import { mdCell, runSummaryMarkdown } from "../../harness/report/stepSummary.ts";
+import { HarnessError } from "../../harness/util/exitCodes.ts";
 import { brokenRun, checkerOf } from "../support/runResults.ts";
 
 describe("markdown summary of a run", () => {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTriggerApp, type JobScheduler } from "../../harness/sut/triggerApp.ts";
+import { createTriggerApp, type JobScheduler } from "../../harness/trigger/triggerApp.ts";
 
 const scheduled: Parameters<JobScheduler["schedule"]>[0][] = [];
 const fake: JobScheduler = {

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkSut } from "../../harness/sut/adapters/index.ts";
-import { dryDatabase } from "../../harness/sut/dryDb.ts";
-import type { SutSpec } from "../../harness/sut/wiring.ts";
+import { dryDatabase } from "../../harness/adapters/dryDb.ts";
+import { checkSut } from "../../harness/adapters/registry.ts";
+import type { SutSpec } from "../../harness/adapters/wiring.ts";
 import { projectRoot } from "../support/harnessCli.ts";
 
 const fixture = (file: string) => join(projectRoot, "test", "support", "wiring", file);

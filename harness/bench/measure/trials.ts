@@ -1,0 +1,313 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readLedgerDir } from "../../ledger/history.ts";
+import {
+  type Arrivals,
+  arrivalOffsets,
+  type Lateness,
+  latencyFromIntended,
+  realClock,
+  runOpenLoop,
+  sendLateness,
+} from "../../load/openLoop.ts";
+import { createUndiciSender } from "../../load/undiciSender.ts";
+import { sleep, waitFor } from "../../util/wait.ts";
+import type { BenchJobSpec } from "../model/variants.ts";
+import { hdrPercentiles, type Percentiles } from "../stats/percentiles.ts";
+import { type GroupStats, statsDelta, type VariantGroup } from "./variantGroup.ts";
+
+/** How long one backlog may take to drain before the trial counts as failed. */
+export const DRAIN_TIMEOUT_MS = 300_000;
+
+/** The figures of one drain of a backlog. */
+export interface DrainTrial {
+  /** Completions per second between the 10% and the 90% completion (database timestamps). */
+  jobsPerSec: number;
+  /** Worker processes' CPU time (user + system) per completed job, ms. */
+  cpuMsPerJob: number;
+  /** The worker processes' main threads alone (JavaScript), ms per job; null where it cannot be read. */
+  mainCpuMsPerJob: number | null;
+  /** MongoDB commands per completed job, idle polls taken out (see commandsPerJob). */
+  commandsPerJob: number;
+  completed: number;
+}
+
+/**
+ * Completions per second from the ⌈10%⌉-th to the ⌈90%⌉-th completion time: the start (processes
+ * waking from a poll) and the tail (the last slots finishing) are left out, and the window is read
+ * from the jobs' own timestamps, never from the harness's polling.
+ */
+export function rate10to90(times: readonly number[]): number | null {
+  if (times.length < 10) return null;
+  const s = [...times].sort((a, b) => a - b);
+  const i10 = Math.ceil(s.length * 0.1) - 1;
+  const i90 = Math.ceil(s.length * 0.9) - 1;
+  const ms = (s[i90] as number) - (s[i10] as number);
+  return ms > 0 ? ((i90 - i10) * 1000) / ms : null;
+}
+
+/**
+ * Commands per completed job: the commands the workers sent in the window less those of polls that
+ * found nothing (each empty poll costs `perEmptyPoll` commands, measured while the group idled),
+ * so the figure is the same however long the workers waited at either end of the drain.
+ */
+export function commandsPerJob(delta: GroupStats, perEmptyPoll: number, completed: number): number {
+  return Math.round(((delta.commands - delta.emptyClaims * perEmptyPoll) / completed) * 1000) / 1000;
+}
+
+/** Waits until `expected` jobs are completed; false on timeout or abort. */
+export async function waitCompleted(
+  group: VariantGroup,
+  expected: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+) {
+  let done = 0;
+  let asking = false;
+  return waitFor(() => done >= expected, {
+    everyMs: 50,
+    timeoutMs,
+    signal,
+    onTick: () => {
+      if (asking) return;
+      asking = true;
+      void group.sut
+        .completedCount(group.db)
+        .then((n) => {
+          done = n;
+        })
+        // A failed count is asked again on the next tick; after an interrupt the server may be gone.
+        .catch(() => {})
+        .finally(() => {
+          asking = false;
+        });
+    },
+  });
+}
+
+/** The plain bench job `i`: no priority, no concurrency limit (BenchJobSpec can carry both; no drain uses them yet). */
+export function plainJobs(count: number, durationMs: number): BenchJobSpec[] {
+  return Array.from({ length: count }, (_, i) => ({ name: "bench", data: { durationMs, seq: i } }));
+}
+
+/** Drains a backlog seeded in bulk on a resumed group; the group is paused again afterwards. */
+export async function drainTrial(
+  group: VariantGroup,
+  jobs: readonly BenchJobSpec[],
+  perEmptyPoll: number,
+  signal: AbortSignal,
+): Promise<DrainTrial | string> {
+  await group.resume(signal);
+  try {
+    await group.collection.deleteMany({});
+    const before = await group.stats();
+    await group.sut.seed(group.db, jobs);
+    if (!(await waitCompleted(group, jobs.length, DRAIN_TIMEOUT_MS, signal)))
+      return signal.aborted
+        ? "interrupted"
+        : `${jobs.length} jobs did not drain within ${DRAIN_TIMEOUT_MS / 1000} s`;
+    const delta = statsDelta(before, await group.stats());
+    const rate = rate10to90(await group.sut.completionTimes(group.db));
+    if (rate === null) return "too few completions to time";
+    const perJob = (ms: number) => Math.round((ms / jobs.length) * 1000) / 1000;
+    return {
+      jobsPerSec: Math.round(rate * 10) / 10,
+      cpuMsPerJob: perJob(delta.cpuMs),
+      mainCpuMsPerJob: delta.mainCpuMs === null ? null : perJob(delta.mainCpuMs),
+      commandsPerJob: commandsPerJob(delta, perEmptyPoll, jobs.length),
+      completed: jobs.length,
+    };
+  } finally {
+    await group.collection.deleteMany({}).catch(() => {});
+    group.pause();
+  }
+}
+
+/** What an idle group costs MongoDB. */
+export interface IdleTrial {
+  /** Commands per second per worker slot with an empty queue. */
+  commandsPerSecPerWorker: number;
+  /** Commands one empty poll sends (findAndModify, and the scheduler's concurrency query). */
+  commandsPerEmptyPoll: number;
+  byName: Record<string, number>;
+}
+
+/** Lets a resumed group idle on an empty queue for `ms` and counts what it sends. */
+export async function idleTrial(
+  group: VariantGroup,
+  ms: number,
+  signal: AbortSignal,
+): Promise<IdleTrial | string> {
+  await group.resume(signal);
+  try {
+    await group.collection.deleteMany({});
+    const before = await group.stats();
+    const t0 = Date.now();
+    await sleep(ms, signal);
+    const delta = statsDelta(before, await group.stats());
+    const seconds = (Date.now() - t0) / 1000;
+    if (delta.emptyClaims === 0) return "no empty poll was seen while idle";
+    return {
+      commandsPerSecPerWorker: Math.round((delta.commands / seconds / group.slots) * 100) / 100,
+      commandsPerEmptyPoll: Math.round(delta.commands / delta.emptyClaims),
+      byName: delta.byName,
+    };
+  } finally {
+    group.pause();
+  }
+}
+
+/** One open-loop step: a rate offered over HTTP for a duration, judged at the window's end. */
+export interface OpenStep {
+  offeredPerSec: number;
+  arrivals: Arrivals;
+  durationMs: number;
+  /** Send duration + grace: completions after it count as not done. */
+  windowMs: number;
+  planned: number;
+  accepted: number;
+  rejected: number;
+  /** Requests accepted (201) per second, from the first intended send to the last accepted reply. */
+  acceptedPerSec: number;
+  /** Jobs completed by the window's end, per second of sending (the achieved rate). */
+  completedPerSec: number;
+  /** Planned jobs not completed by the window's end (rejected ones included), percent. */
+  notDonePct: number;
+  /** Actual − intended send time, ms. */
+  lateness: Lateness | null;
+  /** False when the generator fell behind by more than the poll interval (lateness max). */
+  valid: boolean;
+  /** From the intended send time: to the claim (lastRunAt) and to completion (updatedAt), all accepted jobs. */
+  enqueueToStart: Percentiles | null;
+  enqueueToComplete: Percentiles | null;
+  /** The same start latency from the ledger's own start records, when the ledger is on. */
+  ledgerStart: Percentiles | null;
+  /** Accepted jobs still not completed when the harness stopped waiting. */
+  neverCompleted: number;
+  /** One JSON line per request: intended, actual send and reply times, its job's claim and completion times. */
+  recordsFile: string;
+}
+
+export interface OpenStepSettings {
+  ratePerSec: number;
+  durationMs: number;
+  graceMs: number;
+  arrivals: Arrivals;
+  seed: number;
+  jobDurationMs: number;
+  pollIntervalMs: number;
+}
+
+/**
+ * Offers jobs over HTTP to the group's trigger server at the step's rate (undici, open loop), then
+ * reads the jobs' own timestamps: completions by the window's end, and every accepted job's
+ * latency from its intended send time once all are done (or the drain timeout passes).
+ */
+export async function openStep(
+  group: VariantGroup,
+  s: OpenStepSettings,
+  signal: AbortSignal,
+): Promise<OpenStep> {
+  await group.resume(signal);
+  const sender = createUndiciSender(`http://127.0.0.1:${group.port}`);
+  try {
+    await group.collection.deleteMany({});
+    const offsets = arrivalOffsets(s.ratePerSec, s.durationMs, s.arrivals, s.seed);
+    const startAt = realClock.now() + 200;
+    const records = await runOpenLoop({
+      offsets,
+      startAt,
+      clock: realClock,
+      signal,
+      send: (_, intendedAt) =>
+        sender.post("/jobs", { name: "bench", data: { durationMs: s.jobDurationMs, intendedAt } }),
+    });
+    const windowEnd = startAt + s.durationMs + s.graceMs;
+    const accepted = new Map<string, number>();
+    const jobOf = new Map<number, string>();
+    for (const r of records) {
+      if (r.status !== 201 || !r.body) continue;
+      const id = (JSON.parse(r.body) as { id: string }).id;
+      accepted.set(id, r.intendedAt);
+      jobOf.set(r.i, id);
+    }
+    await sleep(Math.max(0, windowEnd - Date.now()), signal);
+    await waitCompleted(group, accepted.size, DRAIN_TIMEOUT_MS, signal);
+    const times = await group.sut.jobTimes(group.db, [...accepted.keys()]);
+    const toStart: number[] = [];
+    const toComplete: number[] = [];
+    let inWindow = 0;
+    let neverCompleted = accepted.size;
+    for (const [id, t] of times) {
+      const intended = accepted.get(id) as number;
+      if (t.startedAt !== undefined) toStart.push(latencyFromIntended(intended, t.startedAt, "claim"));
+      if (t.completedAt === undefined) continue;
+      neverCompleted--;
+      const done = t.completedAt;
+      toComplete.push(latencyFromIntended(intended, done, "completion"));
+      if (done <= windowEnd) inWindow++;
+    }
+    let ledgerStart: Percentiles | null = null;
+    if (group.variant.ledger) {
+      const starts: number[] = [];
+      for (const r of readLedgerDir(group.ledgerDir).records) {
+        if (r.type !== "start" || !accepted.has(r.jobId)) continue;
+        starts.push(latencyFromIntended(accepted.get(r.jobId) as number, r.t, "ledger start"));
+      }
+      ledgerStart = hdrPercentiles(starts);
+    }
+    // Every request as sent and every job as the database kept it, so each figure can be re-derived.
+    const file = join(group.dir, `open-${s.ratePerSec}rps-${Math.round(startAt)}.jsonl`);
+    mkdirSync(group.dir, { recursive: true });
+    writeFileSync(
+      file,
+      `${records
+        .map((r) => {
+          const jobId = jobOf.get(r.i) ?? null;
+          const at = jobId ? times.get(jobId) : undefined;
+          return JSON.stringify({
+            i: r.i,
+            intendedAt: r.intendedAt,
+            intendedExact: startAt + (offsets[r.i] as number),
+            sentAt: r.sentAt,
+            respondedAt: r.respondedAt,
+            status: r.status,
+            error: r.error,
+            jobId,
+            claimedAt: at?.startedAt ?? null,
+            completedAt: at?.completedAt ?? null,
+          });
+        })
+        .join("\n")}\n`,
+    );
+    const lateness = sendLateness(records, offsets, startAt);
+    // Accepted per second from the first intended send to the last accepted reply.
+    let lastReply = startAt;
+    for (const r of records)
+      if (r.status === 201 && r.respondedAt) lastReply = Math.max(lastReply, r.respondedAt);
+    const planned = offsets.length;
+    return {
+      offeredPerSec: s.ratePerSec,
+      arrivals: s.arrivals,
+      durationMs: s.durationMs,
+      windowMs: s.durationMs + s.graceMs,
+      planned,
+      accepted: accepted.size,
+      rejected: records.length - accepted.size,
+      acceptedPerSec: Math.round((accepted.size / Math.max(0.001, (lastReply - startAt) / 1000)) * 10) / 10,
+      completedPerSec: Math.round((inWindow / (s.durationMs / 1000)) * 10) / 10,
+      notDonePct: planned ? Math.round(((planned - inWindow) / planned) * 1000) / 10 : 0,
+      lateness,
+      valid: lateness !== null && lateness.max <= s.pollIntervalMs,
+      enqueueToStart: hdrPercentiles(toStart),
+      enqueueToComplete: hdrPercentiles(toComplete),
+      ledgerStart,
+      neverCompleted,
+      recordsFile: file,
+    };
+  } finally {
+    await sender.close().catch(() => {});
+    await group.collection.deleteMany({}).catch(() => {});
+    group.pause();
+  }
+}

@@ -1,0 +1,220 @@
+import Table from "cli-table3";
+import type { BenchResult, FigureSeries } from "../result.ts";
+import type { Estimate } from "../stats/bootstrap.ts";
+import { renderGate } from "../stats/compare.ts";
+import type { Percentiles } from "../stats/percentiles.ts";
+
+const style = { head: [], border: [] };
+const chars = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** A median with its interval, e.g. "412 [398–430]". */
+export function withCi(e: Estimate | null | undefined, digits = 1): string {
+  if (!e) return "n/a";
+  const f = (x: number) => x.toFixed(digits);
+  return `${f(e.median)} [${f(e.ci[0])}–${f(e.ci[1])}]`;
+}
+
+function ratio(e: Estimate | null): string {
+  if (!e) return "n/a";
+  const p = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return `${p(e.median)} [${p(e.ci[0])}–${p(e.ci[1])}]`;
+}
+
+/** "3 forks × 5 interleaved repetitions" (results saved before forks: one fork). */
+function repetitions(s: BenchResult["settings"]): string {
+  const forks = s.forks ?? 1;
+  return forks > 1
+    ? `${forks} forks × ${s.repeats} interleaved repetitions`
+    : `${s.repeats} interleaved repetitions`;
+}
+
+const pcts = (p: Percentiles | null) => (p ? `${p.p50} / ${p.p99} / ${p.p999}` : "n/a");
+
+function figureOf(result: BenchResult, variant: string, figure: FigureSeries["figure"]) {
+  return result.figures.find((f) => f.variant === variant && f.figure === figure)?.estimate;
+}
+
+/** The terminal view of a bench: a pure function of its result. */
+export function renderBench(result: BenchResult): string {
+  const e = result.environment;
+  const s = result.settings;
+  const lines = [
+    `bench ${result.matrix}  server ${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`,
+    `scheduler ${e.scheduler}  driver ${e.driver}  node ${e.node}  ${result.fingerprint.cpuCount} × ${result.fingerprint.cpuModel}  seed ${result.seed}`,
+    `${s.processes} × ${s.workersPerProcess} workers, backlog ${s.backlog}, ${repetitions(s)}, poll ${s.pollIntervalMs} ms${s.workerNodeArgs?.length ? `, workers run with ${s.workerNodeArgs.join(" ")}` : ""}; medians [bootstrap 95% CI${(s.forks ?? 1) > 1 ? ", forks resampled" : ""}]`,
+  ];
+  const figures = new Table({
+    head: [
+      "variant",
+      "drain jobs/s (10–90%)",
+      "worker CPU ms/job",
+      "main thread CPU ms/job",
+      "commands/job",
+      "idle commands/s per worker",
+    ],
+    style,
+    chars,
+  });
+  for (const v of result.variants) {
+    const idle = result.idle.find((i) => i.variant === v.id);
+    figures.push([
+      `${v.id}${v.ledger ? "" : " (ledger off)"}`,
+      withCi(figureOf(result, v.id, "drain jobs/s")),
+      withCi(figureOf(result, v.id, "worker CPU ms/job"), 3),
+      withCi(figureOf(result, v.id, "main-thread CPU ms/job"), 3),
+      figureOf(result, v.id, "commands/job")?.median.toFixed(2) ?? "n/a",
+      idle ? String(idle.commandsPerSecPerWorker) : "n/a",
+    ]);
+  }
+  lines.push(figures.toString());
+  if (result.ratios.length) {
+    // Results saved before the pseudo-median carry the median of the paired ratios.
+    const estimator = result.ratios.some((r) => r.estimate?.estimator === "pseudo-median")
+      ? "pseudo-median"
+      : "median";
+    const ratios = new Table({ head: ["ratio", `${estimator} of paired ratios [95% CI]`], style, chars });
+    for (const row of result.ratios) ratios.push([`${row.label} (${row.figure})`, ratio(row.estimate)]);
+    lines.push(ratios.toString());
+  }
+  if (result.open.length) {
+    lines.push(
+      `open loop (undici, ${s.arrivals} arrivals; latency from the intended send time, ms p50 / p99 / p99.9; start from the jobs' lastRunAt, and from the ledger's own start records when it is on):`,
+    );
+    lines.push(openTable(result.open.map((o) => ({ label: o.variant, step: o.step }))));
+  }
+  const h = result.headroom;
+  if (h) {
+    lines.push(
+      `headroom: generator → no-op ${h.generatorNoopPerSec ?? "n/a"} req/s; trigger enqueue ${h.enqueuePerSec ?? "n/a"} req/s (p99 ${h.enqueueLatencyMs?.p99 ?? "n/a"} ms); drain ${h.drainPerSec ?? "n/a"} jobs/s; limited by ${h.limitedBy ?? "n/a"}`,
+    );
+  }
+  if (result.sweep) {
+    const sw = result.sweep;
+    lines.push(
+      `sweep of ${sw.variant}: rates are fractions of ${sw.capacityPerSec}/s, the lower of its drain rate (${sw.drainPerSec ?? "n/a"} jobs/s) and the trigger server's enqueue capacity (${sw.enqueuePerSec ?? "n/a"} req/s)`,
+    );
+    lines.push(openTable(sw.steps.map((step) => ({ label: `${step.offeredPerSec}/s`, step }))));
+    lines.push(
+      `sustainable throughput: ${sw.sustainablePerSec ?? "none"}${sw.sustainablePerSec ? " jobs/s" : ""} (${sw.criterion})`,
+    );
+  }
+  if (result.scaling) {
+    const sc = result.scaling;
+    const t = new Table({ head: ["worker processes", "jobs/s [95% CI]", "jobs/s per worker"], style, chars });
+    for (const p of sc.points)
+      t.push([
+        `${p.processes} × ${sc.workersPerProcess}`,
+        withCi(p.jobsPerSec),
+        String(p.perWorkerPerSec ?? "n/a"),
+      ]);
+    lines.push(`scaling of ${sc.variant}:`, t.toString());
+    const c = new Table({
+      head: ["due backlog (+ history, + future)", "claim ms", "commands/job", "docs examined per claim"],
+      style,
+      chars,
+    });
+    for (const p of sc.claimCost)
+      c.push([
+        `${p.backlog} (+${p.history}, +${p.future})`,
+        String(p.claimMs ?? "n/a"),
+        String(p.commandsPerJob ?? "n/a"),
+        String(p.docsExamined ?? "n/a"),
+      ]);
+    lines.push(c.toString());
+    if (sc.explainNote) lines.push(`docs examined: ${sc.explainNote}`);
+  }
+  const g = result.gate;
+  if (g.mode !== "none") {
+    lines.push(
+      `gate: ${result.variants[0]?.id} against ${g.against} (${g.mode === "versus" ? "pseudo-median of the paired ratios" : "ratio of the medians"}, bootstrap 95% CI)`,
+    );
+    lines.push(renderGate(g.results, g.warnings, g.maxRegression));
+    if (g.noiseFloor.length)
+      lines.push(
+        `${g.aa ? "noise floor (A/A: the same build on both sides)" : "each interval's largest distance from 1 (the noise floor, when run A/A)"}: ${g.noiseFloor.map((n) => `${n.figure} ±${n.pct}%`).join(", ")}`,
+      );
+  }
+  for (const p of result.problems) lines.push(`problem: ${p}`);
+  lines.push(`verdict: ${result.verdict.toUpperCase()}`);
+  return lines.join("\n");
+}
+
+function openTable(rows: { label: string; step: BenchResult["open"][number]["step"] }[]): string {
+  const t = new Table({
+    head: [
+      "",
+      "offered/s",
+      "accepted/s",
+      "done in window/s",
+      "not done %",
+      "start",
+      "start (ledger)",
+      "complete",
+      "lateness p50/p99/max",
+      "valid",
+    ],
+    style,
+    chars,
+  });
+  for (const { label, step } of rows) {
+    t.push([
+      label,
+      String(step.offeredPerSec),
+      String(step.acceptedPerSec),
+      String(step.completedPerSec),
+      String(step.notDonePct),
+      pcts(step.enqueueToStart),
+      step.ledgerStart ? pcts(step.ledgerStart) : "–",
+      pcts(step.enqueueToComplete),
+      step.lateness
+        ? `${r2(step.lateness.p50)} / ${r2(step.lateness.p99)} / ${r2(step.lateness.max)}`
+        : "n/a",
+      step.valid ? "yes" : "NO",
+    ]);
+  }
+  return t.toString();
+}
+
+/** One entry of github-action-benchmark's custom formats. */
+export interface ActionBenchmarkEntry {
+  name: string;
+  unit: string;
+  value: number;
+  range?: string;
+  extra?: string;
+}
+
+/**
+ * The bench in github-action-benchmark's custom formats: drain throughput for
+ * `customBiggerIsBetter`; CPU and commands per job and open-loop start p99 for `customSmallerIsBetter`.
+ */
+export function actionBenchmarkEntries(result: BenchResult): {
+  bigger: ActionBenchmarkEntry[];
+  smaller: ActionBenchmarkEntry[];
+} {
+  const bigger: ActionBenchmarkEntry[] = [];
+  const smaller: ActionBenchmarkEntry[] = [];
+  const extra = `${result.server.provider} ${result.server.version}, ${repetitions(result.settings)}`;
+  for (const f of result.figures) {
+    if (!f.estimate) continue;
+    const entry = {
+      name: `${f.variant} ${f.figure}`,
+      unit: f.unit,
+      value: f.estimate.median,
+      range: `95% CI ${f.estimate.ci[0].toFixed(3)}–${f.estimate.ci[1].toFixed(3)}`,
+      extra,
+    };
+    (f.better === "higher" ? bigger : smaller).push(entry);
+  }
+  for (const o of result.open) {
+    if (o.step.enqueueToStart)
+      smaller.push({
+        name: `${o.variant} open ${o.step.offeredPerSec}/s start p99`,
+        unit: "ms",
+        value: o.step.enqueueToStart.p99,
+        extra,
+      });
+  }
+  return { bigger, smaller };
+}

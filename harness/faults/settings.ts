@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { faultSpec } from "./faultSpecs.ts";
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** The fault part of a run's settings, with its one default each (the scenario schema composes it). */
+export const faultSettingsSchema = z.strictObject({
+  /** SIGKILLs of a worker process in the middle of a job. */
+  kills: int(0, 100).default(2),
+  /** When to kill, as fractions of the accepted jobs finished; default: evenly spread. */
+  killAt: z.array(z.number().gt(0).lt(1)).optional(),
+  /** Delay from a kill to the restart of that process. */
+  restartDelayMs: int(0, 600_000).default(1000),
+  /** SIGSTOPs of a worker process in the middle of a job, each continued after pauseMs. */
+  pauses: int(0, 100).default(0),
+  pauseMs: int(1, 600_000).default(5000),
+  /**
+   * Faults of any type (see `harness list`), each planned from the seed, injected at its point
+   * and healed after its window. The kills and pauses above are shorthands for entries here.
+   */
+  list: z.array(faultSpec).default([]),
+});
+
+export type FaultSettings = z.output<typeof faultSettingsSchema>;

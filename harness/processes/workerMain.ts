@@ -1,0 +1,145 @@
+/**
+ * A worker process: the scheduler under test (through its adapter, built with the run's wiring)
+ * with `slots` workers, whose handler records every execution in this process's ledger file and
+ * performs the simulated work in `job.data`. Started by the supervisor with HARNESS_WORKER (JSON of
+ * WorkerConfig); says "ready" over IPC. Also runs as a service (docker compose) from MONGO_URL,
+ * HARNESS_DB, WORKERS_PER_PROCESS, POLL_INTERVAL_MS, LOCK_TIMEOUT_MS, MAX_EXECUTION_MS, LEDGER_DIR,
+ * and optionally HARNESS_SUT and HARNESS_WIRING.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { MongoClient } from "mongodb";
+import { createAdapter } from "../adapters/registry.ts";
+import type { SutSpec } from "../adapters/wiring.ts";
+import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
+import { newInstanceId } from "../ledger/identity.ts";
+import { installFaultHooks, referenceStamped } from "./faultHooks.ts";
+import { ledgerHandler } from "./ledgerHandler.ts";
+import { installStatsResponder } from "./workerStats.ts";
+
+/** What the supervisor tells a worker process. */
+export interface WorkerConfig {
+  uri: string;
+  dbName: string;
+  proc: string;
+  slots: number;
+  pollIntervalMs: number;
+  lockTimeoutMs: number;
+  /** The scheduler's maxExecutionMs (stall detection), if set. */
+  maxExecutionMs?: number;
+  ledgerDir: string;
+  /** False: record nothing (the bench measures the ledger's own cost this way). Default true. */
+  ledger?: boolean;
+  /**
+   * The scheduler and its wiring; default mongo-job-scheduler with the matched wiring, whose
+   * timing defaults to pollIntervalMs and lockTimeoutMs above.
+   */
+  sut?: Partial<SutSpec>;
+  /** Every job name the run enqueues (Agenda runs only names it has defined). */
+  jobNames?: string[];
+}
+
+/** Settings from the supervisor (HARNESS_WORKER), or from plain variables when run as a service. */
+function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  if (env.HARNESS_WORKER) return JSON.parse(env.HARNESS_WORKER) as WorkerConfig;
+  return {
+    uri: env.MONGO_URL ?? "mongodb://127.0.0.1:27017",
+    dbName: env.HARNESS_DB ?? "harness",
+    proc: env.HARNESS_PROC ?? hostname(),
+    slots: Number(env.WORKERS_PER_PROCESS ?? 2),
+    pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
+    lockTimeoutMs: Number(env.LOCK_TIMEOUT_MS ?? 30_000),
+    ...(env.MAX_EXECUTION_MS ? { maxExecutionMs: Number(env.MAX_EXECUTION_MS) } : {}),
+    ledgerDir: env.LEDGER_DIR ?? "ledger",
+    ...(env.HARNESS_SUT || env.HARNESS_WIRING
+      ? {
+          sut: {
+            adapter: env.HARNESS_SUT ?? "mongo-job-scheduler",
+            wiring: env.HARNESS_WIRING ?? "matched",
+            matched: {
+              pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
+              lockTimeoutMs: Number(env.LOCK_TIMEOUT_MS ?? 30_000),
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+const config = readConfig(process.env);
+const pid = process.pid;
+// This run of the process: unique without the pid (the supervisor names it; a service makes its own).
+const instance = process.env.HARNESS_INSTANCE || newInstanceId();
+const fileStem = `${config.proc}-${instance.replace(/[^\w-]/g, "_")}`;
+const ledger: LedgerSink =
+  config.ledger === false
+    ? nullLedger
+    : // On the harness's reference clock: a clock fault may move this process's Date.now().
+      referenceStamped(new FileLedger(join(config.ledgerDir, `${fileStem}.jsonl`)));
+installFaultHooks();
+// Event-loop delay of this process, written at shutdown: a latency spike and a stalled process
+// look alike from outside.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+// The matched wiring's timing is this process's own settings unless the spec carries them.
+const sut: SutSpec = {
+  adapter: config.sut?.adapter ?? "mongo-job-scheduler",
+  wiring: config.sut?.wiring ?? "matched",
+  matched: config.sut?.matched ?? {
+    pollIntervalMs: config.pollIntervalMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    ...(config.maxExecutionMs ? { maxExecutionMs: config.maxExecutionMs } : {}),
+  },
+};
+const adapter = await createAdapter(sut);
+// Command monitoring lets the bench count MongoDB commands per job (workerStats.ts).
+const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
+installStatsResponder(client);
+await client.connect();
+const recorder = ledgerHandler(ledger, { proc: config.proc, instance, pid });
+const worker = await adapter.startWorker(client.db(config.dbName), {
+  // Worker ids derive from this: unique per process instance, never from a (reusable) pid.
+  id: `${config.proc}-${instance}`,
+  slots: config.slots,
+  jobNames: config.jobNames ?? [],
+  ...recorder,
+});
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const force = setTimeout(() => process.exit(0), 5000);
+  await worker.stop(4000).catch(() => {});
+  await client.close().catch(() => {});
+  ledger.close();
+  loopDelay.disable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  try {
+    mkdirSync(config.ledgerDir, { recursive: true });
+    writeFileSync(
+      join(config.ledgerDir, `${fileStem}.loop.json`),
+      JSON.stringify({
+        proc: config.proc,
+        pid,
+        p50Ms: ms(loopDelay.percentile(50)),
+        p99Ms: ms(loopDelay.percentile(99)),
+        maxMs: ms(loopDelay.max),
+      }),
+    );
+  } catch {
+    // The figure is a nice-to-have; a read-only folder must not keep the worker from exiting.
+  }
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);
+// The parent is gone (even by SIGKILL): a worker must never outlive its harness.
+if (process.send) process.on("disconnect", () => process.exit(0));
+
+process.send?.({ type: "ready", pid, slots: config.slots });
+if (!process.send)
+  process.stdout.write(`worker ${config.proc} running ${config.slots} workers on ${config.dbName}\n`);

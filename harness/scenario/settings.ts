@@ -1,0 +1,184 @@
+import type { z } from "zod";
+import { parseFaultFlag } from "../faults/faultFlag.ts";
+import { type FaultSupportCheck, faultListProblems } from "../faults/faultProblems.ts";
+import { HarnessError } from "../util/exitCodes.ts";
+import { type RunSettings, runSettingsSchema, type Scenario, type SettingsOverride } from "./schema.ts";
+
+/** Command-line flags that override a scenario, mapped to the setting each sets. */
+export const settingFlags = {
+  sut: ["sut", "adapter"],
+  wiring: ["sut", "wiring"],
+  workers: ["sut", "processes"],
+  concurrency: ["sut", "workersPerProcess"],
+  "lock-timeout": ["sut", "lockTimeoutMs"],
+  "poll-interval": ["sut", "pollIntervalMs"],
+  jobs: ["load", "jobs"],
+  connections: ["load", "connections"],
+  kills: ["faults", "kills"],
+  "restart-delay": ["faults", "restartDelayMs"],
+  pauses: ["faults", "pauses"],
+  "pause-ms": ["faults", "pauseMs"],
+  "drain-timeout": ["check", "drainTimeoutMs"],
+  seed: ["seed"],
+} as const satisfies Record<string, readonly string[]>;
+export type SettingFlag = keyof typeof settingFlags;
+
+/** A setting's value if it is valid by its own schema (its default when unset), else undefined. */
+function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const r = schema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Merges layers left to right; later layers win, arrays are replaced whole. */
+export function mergeLayers(...layers: SettingsOverride[]): SettingsOverride {
+  const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      if (v === undefined) continue;
+      out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Record<string, unknown>, v) : v;
+    }
+    return out;
+  };
+  return layers.reduce<Record<string, unknown>>(
+    (acc, l) => merge(acc, l as Record<string, unknown>),
+    {},
+  ) as SettingsOverride;
+}
+
+/** Turns the flags the user gave into a settings layer. */
+export function flagsToOverride(flags: Partial<Record<SettingFlag, unknown>>): SettingsOverride {
+  const out: Record<string, Record<string, unknown> | unknown> = { sut: {}, load: {}, faults: {}, check: {} };
+  for (const [flag, path] of Object.entries(settingFlags) as [SettingFlag, readonly string[]][]) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    if (path.length === 1) out[path[0] as string] = value;
+    else (out[path[0] as string] as Record<string, unknown>)[path[1] as string] = value;
+  }
+  return out as SettingsOverride;
+}
+
+const flagOfPath = new Map<string, string>(
+  Object.entries(settingFlags).map(([flag, path]) => [path.join("."), `--${flag}`]),
+);
+
+/** The fault flags: `--fault` entries to add, and whether the scenario's own faults are dropped. */
+export interface FaultFlags {
+  add?: readonly string[];
+  /** `--no-scenario-faults`: only the flags' faults run (the kills and pauses shorthands go too). */
+  replace?: boolean;
+  /** What this machine and MongoDB target cannot support of the faults' needs (the CLI's check). */
+  support?: FaultSupportCheck;
+}
+
+/** The jobs of a scenario whose every mix entry has a count: a fixed set, or undefined. */
+export function fixedJobCount(scenario: Scenario): number | undefined {
+  const mix = scenario.settings.load?.mix;
+  if (!mix?.length || mix.some((m) => m?.count === undefined)) return undefined;
+  return mix.reduce((n, m) => n + (m?.count ?? 0), 0);
+}
+
+/**
+ * The settings of a run: defaults, then the scenario, then the flags. Every problem is reported
+ * at once, named by the flag that set it where there is one, together with `more`: problems of
+ * other options the caller found (a port, a provider), so that one line names them all.
+ */
+export function resolveSettings(
+  scenario: Scenario,
+  flags: Partial<Record<SettingFlag, unknown>>,
+  more: readonly string[] = [],
+  faultFlags: FaultFlags = {},
+): RunSettings {
+  const fixed = fixedJobCount(scenario);
+  if (flags.jobs !== undefined && fixed !== undefined) {
+    // Checked first: the flag would otherwise surface as a puzzle about the scenario's mix.
+    const { jobs: _ignored, ...rest } = flags;
+    flags = rest;
+    more = [
+      ...more,
+      `--jobs: ${scenario.name} schedules a fixed set of ${fixed} jobs; the flag does not apply to it`,
+    ];
+  }
+  const merged = mergeLayers(
+    { sut: {}, load: {}, faults: {}, check: {} },
+    faultFlags.replace
+      ? { ...scenario.settings, faults: { kills: 0, pauses: 0, list: [] } }
+      : scenario.settings,
+    flagsToOverride(flags),
+  );
+  const flagTexts = faultFlags.add ?? [];
+  const fromFlags = flagTexts.map(parseFaultFlag);
+  const unreadable = fromFlags.filter((f): f is string => typeof f === "string");
+  // The flags' entries, each with the text the user wrote, so that every problem names its flag.
+  const added = fromFlags.flatMap((f, i) =>
+    typeof f === "string" ? [] : [{ entry: f, text: flagTexts[i] as string }],
+  );
+  const listed = ((merged.faults?.list ?? []) as unknown[]).length;
+  if (added.length)
+    (merged.faults as Record<string, unknown>).list = [
+      ...((merged.faults?.list ?? []) as unknown[]),
+      ...added.map((a) => a.entry),
+    ];
+  const faultLabel = (i: number, type: string) =>
+    i >= listed ? `--fault ${added[i - listed]?.text}` : `fault ${i + 1} (${type})`;
+  // Found whether or not the schema accepts the rest, so that one line names every problem.
+  const shape = runSettingsSchema.shape;
+  const faultProblems = faultListProblems(
+    merged.faults?.list,
+    {
+      processes: valid(shape.sut.shape.processes, merged.sut?.processes),
+      runForMs: valid(shape.load.shape.runForMs, merged.load?.runForMs),
+      drainTimeoutMs: valid(shape.check.shape.drainTimeoutMs, merged.check?.drainTimeoutMs),
+    },
+    faultLabel,
+    faultFlags.support,
+  );
+  const parsed = runSettingsSchema.safeParse(merged);
+  if (!parsed.success || unreadable.length) {
+    const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
+      const path = issue.path.join(".");
+      const fault = /^faults\.list\.(\d+)/.exec(path);
+      if (fault && Number(fault[1]) >= listed) {
+        const field = path.replace(/^faults\.list\.\d+\.?/, "") || "type";
+        return `${faultLabel(Number(fault[1]), "")}: ${field}: ${issue.message}`;
+      }
+      const where = flagOfPath.get(path) ?? `${scenario.name} setting ${path}`;
+      return `${where}: ${issue.message}`;
+    });
+    throw new HarnessError(
+      `invalid settings: ${[...unreadable, ...problems, ...faultProblems, ...more].join("; ")}`,
+    );
+  }
+  const settings = parsed.data;
+  const extra: string[] = [...faultProblems];
+  for (const name of Object.keys(settings.check.informational)) {
+    if (!settings.check.checkers.includes(name))
+      extra.push(`informational checker ${name} is not among the checkers`);
+  }
+  if (settings.faults.killAt && settings.faults.killAt.length !== settings.faults.kills) {
+    extra.push(`killAt has ${settings.faults.killAt.length} points for ${settings.faults.kills} kills`);
+  }
+  const counted = settings.load.mix.reduce((n, m) => n + (m.count ?? 0), 0);
+  if (counted > settings.load.jobs)
+    extra.push(`the mix counts ${counted} jobs but the load has only ${settings.load.jobs}`);
+  if (counted < settings.load.jobs && settings.load.mix.every((m) => m.count !== undefined)) {
+    extra.push(
+      `the mix counts ${counted} jobs for a load of ${settings.load.jobs}: give the rest an entry without a count`,
+    );
+  }
+  if (settings.load.mode === "http" && settings.load.mix.some((m) => m.retry?.backoff)) {
+    extra.push("a computed retry delay (backoff) cannot travel over HTTP: use load mode bulk");
+  }
+  if (settings.load.mode === "bulk" && settings.load.mix.some((m) => typeof m.body?.name !== "string")) {
+    extra.push("every mix entry of a bulk load needs body.name");
+  }
+  extra.push(...more);
+  if (settings.load.mix.some((m) => m.long) && settings.load.lockTimeoutsPerLongJob === undefined) {
+    extra.push("a mix entry with long jobs needs load.lockTimeoutsPerLongJob");
+  }
+  if (extra.length) throw new HarnessError(`invalid settings: ${extra.join("; ")}`);
+  return settings;
+}

@@ -1,0 +1,134 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { MongoClient } from "mongodb";
+import { HarnessError } from "../util/exitCodes.ts";
+import { startDocker } from "./docker.ts";
+import { startMemory } from "./memory.ts";
+import { startStandin } from "./standin.ts";
+import {
+  type MongoServerHandle,
+  type ProviderChoice,
+  type ProviderContext,
+  ProviderUnavailable,
+} from "./target.ts";
+
+/** A server to run against, identified as every report must name it. */
+export interface MongoTarget extends MongoServerHandle {
+  /** `buildInfo.version` as the server reports it. */
+  version: string;
+  /** False for the Java stand-in: its figures are not MongoDB figures. */
+  isMongoDB: boolean;
+}
+
+export interface ProvisionOptions {
+  choice: ProviderChoice;
+  /** From --mongo-uri or MONGO_URL. */
+  mongoUri?: string;
+  progress(message: string): void;
+  /** Aborted by Ctrl-C: a server being started is stopped again. */
+  signal?: AbortSignal;
+}
+
+/** Where downloaded artifacts (the stand-in's jars) are cached between runs. */
+export function defaultCacheDir(): string {
+  return (
+    process.env.HARNESS_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mongo-job-scheduler-harness")
+  );
+}
+
+/**
+ * Gives a MongoDB-speaking server: the one at --mongo-uri / MONGO_URL if given (nothing else is
+ * tried), else the forced provider, else auto: memory (a real mongod), then the Java stand-in.
+ */
+export async function provisionMongo(options: ProvisionOptions): Promise<MongoTarget> {
+  const ctx: ProviderContext = {
+    progress: options.progress,
+    cacheDir: defaultCacheDir(),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  if (options.mongoUri || options.choice === "uri") {
+    if (!options.mongoUri) {
+      throw new HarnessError(
+        "--mongo uri needs a connection string: pass --mongo-uri mongodb://host:port or set MONGO_URL",
+      );
+    }
+    return identify({ provider: "uri", uri: options.mongoUri, stop: async () => {} });
+  }
+  const order: (() => Promise<MongoServerHandle>)[] =
+    options.choice === "memory"
+      ? [() => startMemory(ctx)]
+      : options.choice === "standin"
+        ? [() => startStandin(ctx)]
+        : options.choice === "docker"
+          ? [() => startDocker()]
+          : [() => startMemory(ctx), () => startStandin(ctx)];
+  const failures: ProviderUnavailable[] = [];
+  for (const start of order) {
+    let handle: MongoServerHandle;
+    try {
+      handle = await start();
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailable) || options.signal?.aborted) throw error;
+      failures.push(error);
+      if (order.length > 1) options.progress(`MongoDB target ${error.message}; trying the next`);
+      continue;
+    }
+    try {
+      if (options.signal?.aborted) throw new Error("interrupted");
+      return await identify(handle);
+    } catch (error) {
+      await handle.stop().catch(() => {});
+      throw error;
+    }
+  }
+  throw new HarnessError(noServerMessage(options.choice, failures));
+}
+
+/**
+ * The one line for "no provider gave a server": what failed, each provider in its own words, and
+ * what to try: the providers that were not tried, never a remedy for one that was not the problem.
+ */
+export function noServerMessage(choice: ProviderChoice, failures: readonly ProviderUnavailable[]): string {
+  const tried = new Set(failures.map((f) => f.provider));
+  const tries: string[] = [];
+  if (!tried.has("standin")) tries.push("--mongo standin (the Java stand-in, needs no download of mongod)");
+  if (!tried.has("memory"))
+    tries.push("--mongo memory with a mongod binary (MONGOMS_SYSTEM_BINARY=/path/to/mongod)");
+  tries.push("--mongo-uri mongodb://host:port for a server you run");
+  const how = choice === "auto" ? "" : ` with --mongo ${choice}`;
+  return `no MongoDB server could be had${how}: ${failures.map((f) => f.message).join("; ")}. Try ${tries.join(", or ")}`;
+}
+
+/** Connects once to learn the server's version, and fails fast with one line when it cannot. */
+async function identify(handle: MongoServerHandle): Promise<MongoTarget> {
+  const client = new MongoClient(handle.uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
+  try {
+    await client.connect();
+    const info = await client.db("admin").command({ buildInfo: 1 });
+    return {
+      ...handle,
+      version: String(info.version),
+      isMongoDB: handle.provider !== "standin" && !isStandinBuild(info),
+    };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const hint =
+      handle.provider === "uri"
+        ? "check that the server is up and the address is right, or leave out --mongo-uri (and MONGO_URL) to let the harness start one"
+        : "the server the harness started did not answer; see its output above, or try another --mongo provider";
+    throw new HarnessError(`cannot reach MongoDB at ${redact(handle.uri)} (${reason}): ${hint}`);
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+/** The Java stand-in fills buildInfo with fewer fields than mongod; its gitVersion is not a git hash. */
+function isStandinBuild(info: Record<string, unknown>): boolean {
+  return typeof info.gitVersion !== "string" || !/^[0-9a-f]{40}$/.test(info.gitVersion);
+}
+
+/** Hides a password in a connection string before it is printed. */
+export function redact(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):([^@]+)@/, "//$1:***@");
+}
