@@ -1,5 +1,5 @@
-import { defaultCacheDir } from "../harness/servers/provision.ts";
 import { ensureStandinInstalled } from "../harness/servers/standin.ts";
+import { defaultCacheDir } from "../harness/util/cacheDir.ts";
 
 /**
  * Fetches the stand-in server's jars once before any test runs (a first fetch on a fresh machine

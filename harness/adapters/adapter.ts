@@ -130,10 +130,42 @@ export interface EffectiveSettings {
   collection: string;
 }
 
+/** A job the bench seeds or sends: plain, or with a priority or a concurrency limit. */
+export interface BenchJob {
+  name: string;
+  priority?: number;
+  concurrency?: number;
+  /** Not before this time (jobs scheduled for later, as real collections hold). */
+  runAt?: Date;
+  data: Record<string, unknown>;
+}
+
+/** Completion times the bench reads from a job's own document (ms since the epoch). */
+export interface JobTimes {
+  startedAt?: number;
+  completedAt?: number;
+}
+
 /**
- * Everything the harness needs from a scheduler under test. One adapter per scheduler; the
- * trigger server, the workers, bulk seeding and the final-state reader go through it, so every
- * scenario runs against any scheduler that has the capabilities it needs.
+ * What the bench needs of a scheduler beyond what a scenario run does: a backlog seeded in bulk
+ * (how it got there is not what a drain measures) and completions read from the scheduler's own
+ * documents. A scheduler with it can be put beside the others with `bench --sut`.
+ */
+export interface BenchExtension {
+  /** Where its jobs live, built as the bench builds it (the matched wiring). */
+  collection: string;
+  seed(db: Db, jobs: readonly BenchJob[]): Promise<void>;
+  /** The completion time of every completed job. */
+  completionTimes(db: Db): Promise<number[]>;
+  completedCount(db: Db): Promise<number>;
+  /** When each of the given jobs was claimed and completed. */
+  jobTimes(db: Db, ids: readonly string[]): Promise<Map<string, JobTimes>>;
+}
+
+/**
+ * Everything the harness needs from a scheduler under test. One adapter per scheduler, in one
+ * file; the trigger server, the workers, bulk seeding, the final-state reader and the bench go
+ * through it, so every scenario runs against any scheduler that has the capabilities it needs.
  */
 export interface SchedulerAdapter {
   /** The npm package name. */
@@ -159,4 +191,6 @@ export interface SchedulerAdapter {
   readFinalState(db: Db, collection?: string): Promise<JobState[]>;
   /** How many of the given jobs are in a final status (completed, failed, cancelled). */
   countFinished(db: Db, ids: Iterable<string>, collection?: string): Promise<number>;
+  /** What the bench needs besides, when the scheduler can be benched. */
+  readonly bench?: BenchExtension;
 }

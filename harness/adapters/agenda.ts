@@ -22,6 +22,12 @@ const require = createRequire(import.meta.url);
 const AGENDA_COLLECTION = "agendaJobs";
 
 /**
+ * An Agenda job that has finished without failing since its last run: for jobs that neither
+ * repeat nor fail (the bench's), the query form of agendaJobState's "completed".
+ */
+const COMPLETED_QUERY = { lastFinishedAt: { $ne: null }, failedAt: null };
+
+/**
  * What the harness keeps in an Agenda job's data besides the job's own: Agenda has no per-job
  * retry policy or dedupe key field, so they travel here and the definition's backoff reads them.
  */
@@ -185,6 +191,53 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
     async readFinalState(db) {
       const docs = await db.collection(AGENDA_COLLECTION).find({}).toArray();
       return docs.map(agendaJobState);
+    },
+
+    bench: {
+      collection: AGENDA_COLLECTION,
+      // The backlog is inserted as Agenda's own documents in one insertMany: Agenda has no bulk
+      // schedule, and how the backlog got there is not what a drain measures.
+      async seed(db, jobs) {
+        const now = new Date();
+        const docs = jobs.map((j) => ({
+          name: j.name,
+          data: { ...j.data, [META]: { priority: j.priority ?? 5 } },
+          type: "normal",
+          priority: toAgendaPriority(j.priority ?? 5),
+          nextRunAt: j.runAt ?? now,
+          lastModifiedBy: "harness-bench",
+        }));
+        for (let i = 0; i < docs.length; i += 5000)
+          await db.collection(AGENDA_COLLECTION).insertMany(docs.slice(i, i + 5000));
+      },
+      async completionTimes(db) {
+        const docs = await db
+          .collection(AGENDA_COLLECTION)
+          .find(COMPLETED_QUERY, { projection: { lastFinishedAt: 1 } })
+          .toArray();
+        return docs.map((d) => new Date(d.lastFinishedAt).getTime());
+      },
+      completedCount: (db) => db.collection(AGENDA_COLLECTION).countDocuments(COMPLETED_QUERY),
+      async jobTimes(db, ids) {
+        const docs = await db
+          .collection(AGENDA_COLLECTION)
+          .find(
+            { _id: { $in: ids.map((id) => new ObjectId(id)) } },
+            { projection: { lastRunAt: 1, lastFinishedAt: 1, failedAt: 1 } },
+          )
+          .toArray();
+        return new Map(
+          docs.map((d) => [
+            String(d._id),
+            {
+              ...(d.lastRunAt ? { startedAt: new Date(d.lastRunAt).getTime() } : {}),
+              ...(d.lastFinishedAt && !d.failedAt
+                ? { completedAt: new Date(d.lastFinishedAt).getTime() }
+                : {}),
+            },
+          ]),
+        );
+      },
     },
 
     async countFinished(db, ids) {

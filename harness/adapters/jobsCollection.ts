@@ -10,9 +10,9 @@ export const JOBS_COLLECTION = "scheduler_jobs";
  * deployment would. Several processes creating them at once on a fresh database is not what is
  * under test, and the Java stand-in fails such concurrent creation now and then.
  */
-export async function prepareDatabase(db: Db): Promise<void> {
+export async function prepareDatabase(db: Db, build?: string): Promise<void> {
   await db.createCollection(JOBS_COLLECTION);
-  const { MongoJobStore } = await loadScheduler();
+  const { MongoJobStore } = await loadScheduler(build);
   const store = new MongoJobStore(db) as unknown as { ensureIndexes?: () => Promise<void> };
   await store.ensureIndexes?.();
 }

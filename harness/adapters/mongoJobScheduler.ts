@@ -13,6 +13,7 @@ import type {
   WorkerOptions,
 } from "./adapter.ts";
 import { mongoJobSchedulerCapabilities, mongoJobSchedulerClaimOrder } from "./capabilities.ts";
+import { JOBS_COLLECTION } from "./jobsCollection.ts";
 import { loadScheduler, schedulerEntry } from "./schedulerModule.ts";
 import { isPreset, loadBuilder, oneLine, type SutSpec } from "./wiring.ts";
 
@@ -45,7 +46,7 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
   async function build(db: Db, handler: (job: Job) => Promise<void>, workers: number, id: string) {
     // A user's module imports the scheduler itself: only the presets load the build under test.
     if (!isPreset(spec.wiring)) return buildFromModule(spec.wiring, db, handler, workers, id);
-    const { Scheduler, MongoJobStore } = await loadScheduler();
+    const { Scheduler, MongoJobStore } = await loadScheduler(spec.build);
     const { pollIntervalMs, lockTimeoutMs, maxExecutionMs } = spec.matched;
     switch (spec.wiring) {
       case "matched":
@@ -90,7 +91,7 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
     name: "mongo-job-scheduler",
     capabilities: capabilitySet,
     claimOrder: mongoJobSchedulerClaimOrder,
-    version: () => versionNear(schedulerEntry()),
+    version: () => versionNear(schedulerEntry(spec.build)),
 
     async effective(db, slots) {
       return readEffective(await build(db, async () => {}, slots, "harness-settings"));
@@ -138,6 +139,44 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
 
     async readFinalState(db, known) {
       return readJobStates(db, known ?? internals(await buildIdle(db)).collection);
+    },
+
+    bench: {
+      collection: JOBS_COLLECTION,
+      async seed(db, jobs) {
+        const { Scheduler, MongoJobStore } = await loadScheduler(spec.build);
+        const scheduler = new Scheduler({ store: new MongoJobStore(db) });
+        for (let i = 0; i < jobs.length; i += 5000)
+          await scheduler.scheduleBulk(
+            jobs.slice(i, i + 5000) as Parameters<typeof scheduler.scheduleBulk>[0],
+          );
+      },
+      async completionTimes(db) {
+        const docs = await db
+          .collection(JOBS_COLLECTION)
+          .find({ status: "completed" }, { projection: { updatedAt: 1 } })
+          .toArray();
+        return docs.map((d) => new Date(d.updatedAt).getTime());
+      },
+      completedCount: (db) => db.collection(JOBS_COLLECTION).countDocuments({ status: "completed" }),
+      async jobTimes(db, ids) {
+        const docs = await db
+          .collection(JOBS_COLLECTION)
+          .find(
+            { _id: { $in: ids.map((id) => new ObjectId(id)) } },
+            { projection: { status: 1, lastRunAt: 1, updatedAt: 1 } },
+          )
+          .toArray();
+        return new Map(
+          docs.map((d) => [
+            String(d._id),
+            {
+              ...(d.lastRunAt ? { startedAt: new Date(d.lastRunAt).getTime() } : {}),
+              ...(d.status === "completed" ? { completedAt: new Date(d.updatedAt).getTime() } : {}),
+            },
+          ]),
+        );
+      },
     },
 
     async countFinished(db, ids, known) {

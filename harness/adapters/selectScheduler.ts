@@ -7,8 +7,7 @@ import { runOwned } from "../util/ownedChild.ts";
 
 /**
  * Resolves --scheduler to a folder holding a build of mongo-job-scheduler: a path as given, or a
- * published version installed once into the cache. The harness passes it to every process it
- * starts as HARNESS_SCHEDULER.
+ * published version installed once into the cache. The SUT spec carries it to every process.
  */
 export async function selectScheduler(
   spec: string,

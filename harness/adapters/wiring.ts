@@ -11,6 +11,11 @@ export interface SutSpec {
   wiring: string;
   /** The run's own settings, which the "matched" wiring gives both the scheduler and its store. */
   matched: { pollIntervalMs: number; lockTimeoutMs: number; maxExecutionMs?: number };
+  /**
+   * The folder of the mongo-job-scheduler build under test (--scheduler), when not the installed
+   * package: carried to every process in its settings, loaded by schedulerModule.ts.
+   */
+  build?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { faultEntries } from "./planFaults.ts";
+import { type FaultSpec, faultTypeOf } from "./registry.ts";
 import type { FaultSettings } from "./settings.ts";
 
 /** One short phrase per fault entry of a run, for `harness list` and the run's first lines. */
@@ -7,16 +8,8 @@ export function describeFaults(faults: FaultSettings): string {
     .map(({ spec }) => {
       const count = spec.count > 1 ? `${spec.count} × ` : "";
       const at = spec.at !== undefined ? ` at ${Math.round(spec.at * 100)}%` : "";
-      const extra =
-        spec.type === "latency"
-          ? ` ${spec.latencyMs}±${spec.jitterMs} ms`
-          : spec.type === "bandwidth"
-            ? ` ${spec.rateKBps} KB/s`
-            : spec.type === "clock-offset"
-              ? ` ${spec.offsetMs > 0 ? "+" : ""}${spec.offsetMs} ms`
-              : spec.type === "clock-drift"
-                ? ` ${spec.msPerSecond} ms/s`
-                : "";
+      const own = (faultTypeOf(spec.type).describe as ((s: FaultSpec) => string) | undefined)?.(spec);
+      const extra = own ? ` ${own}` : "";
       return `${count}${spec.type}${extra} (${spec.target}${at}, ${spec.forMs} ms)`;
     })
     .join(", ");

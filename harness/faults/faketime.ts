@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { envValue } from "../util/environment.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import type { ClockControl } from "./faultType.ts";
 
@@ -20,7 +21,7 @@ const CANDIDATES = [
 
 /** The libfaketime library, or one line saying what to install (exit 3). */
 export function findLibfaketime(env: NodeJS.ProcessEnv = process.env): string {
-  const forced = env.HARNESS_LIBFAKETIME;
+  const forced = envValue("HARNESS_LIBFAKETIME", env);
   if (forced) {
     if (existsSync(forced)) return forced;
     throw new HarnessError(`HARNESS_LIBFAKETIME=${forced}: no such file`);

@@ -3,9 +3,8 @@
  * with the schema's: an entry the schema rejects does not hide another entry's unknown worker, a
  * window longer than the run, or a fault the machine or the MongoDB target cannot support.
  */
-import { faultSpec } from "./faultSpecs.ts";
 import type { FaultNeed } from "./faultType.ts";
-import { faultRegistry } from "./index.ts";
+import { faultRegistry, faultSpec } from "./registry.ts";
 
 /** Says, for the needs of a run's faults, what this machine or MongoDB target lacks (one line each). */
 export type FaultSupportCheck = (needs: ReadonlySet<FaultNeed>) => string[];

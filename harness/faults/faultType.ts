@@ -3,10 +3,11 @@
  * healed (always: at the end of its window, on Ctrl-C, on a failed run), and it says what it means
  * for the checkers. Faults talk to processes, proxies and clocks by worker name, never by pid.
  */
+import type { z } from "zod";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
 import type { LiveLedger } from "../ledger/liveLedger.ts";
 import type { Rng } from "../util/rng.ts";
-import type { FaultKind, FaultSpec, FaultSpecOf } from "./faultSpecs.ts";
+import type { FaultKind, FaultSpec, FaultSpecOf } from "./registry.ts";
 
 /**
  * What a fault does to its targets, for the checkers: down (the process is gone; its executions
@@ -103,9 +104,11 @@ export interface Injected {
   heal(early: boolean): Promise<Record<string, unknown> | undefined>;
 }
 
-/** A fault type. */
+/** A fault type: its spec and its behaviour, in one file of types/, listed in registry.ts. */
 export interface FaultType<K extends FaultKind = FaultKind> {
   kind: K;
+  /** What a scenario's entry or a `--fault` flag of this type may say (zod, strict). */
+  spec: z.ZodType<FaultSpecOf<K>, unknown>;
   /** One line for `harness list`. */
   summary: string;
   effect: FaultEffect;
@@ -115,6 +118,10 @@ export interface FaultType<K extends FaultKind = FaultKind> {
    * restart records, which the checkers read as a death and a new instance).
    */
   ownRecords?: boolean;
+  /** Short keys a `--fault` flag may use for this type's own fields (`latency` for latencyMs). */
+  flagKeys?: Readonly<Record<string, string>>;
   /** Strikes the named processes. */
   inject(fault: PlannedFault & { spec: FaultSpecOf<K> }, procs: string[], env: FaultEnv): Promise<Injected>;
+  /** This type's own amounts in a few words, for `harness list` ("100±0 ms"). */
+  describe?(spec: FaultSpecOf<K>): string;
 }

@@ -4,9 +4,8 @@
  * The same settings and seed always give the same schedule.
  */
 import { createRng } from "../util/rng.ts";
-import type { FaultKind, FaultSpec } from "./faultSpecs.ts";
 import type { FaultNeed, PlannedFault } from "./faultType.ts";
-import { faultRegistry } from "./index.ts";
+import { type FaultKind, type FaultSpec, faultRegistry } from "./registry.ts";
 import type { FaultSettings } from "./settings.ts";
 
 /** Evenly spread fault points: 2 faults → after 1/3 and 2/3 of the jobs have finished. */

@@ -1,7 +1,7 @@
 import type { WindowRecord } from "../ledger/records.ts";
 import { sleep, waitFor } from "../util/wait.ts";
 import type { FaultEnv, Injected, PlannedFault } from "./faultType.ts";
-import { faultRegistry } from "./index.ts";
+import { faultRegistry } from "./registry.ts";
 
 /** What a fault schedule did. */
 export interface FaultRunSummary {

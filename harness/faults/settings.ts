@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { faultSpec } from "./faultSpecs.ts";
+import { faultSpec } from "./registry.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 

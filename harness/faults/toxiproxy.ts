@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from
 import { createServer } from "node:net";
 import { delimiter, dirname, join } from "node:path";
 import { Toxiproxy, type Proxy as ToxiproxyProxy } from "toxiproxy-node-client";
+import { envValue } from "../util/environment.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import { type OwnedChild, runOwned, spawnOwned } from "../util/ownedChild.ts";
 import type { ProxyControl, ToxicSpec } from "./faultType.ts";
@@ -18,7 +19,7 @@ const MODULE = `github.com/Shopify/toxiproxy/v2/cmd/server@v${TOXIPROXY_VERSION}
 export interface ToxiproxyContext {
   cacheDir: string;
   progress(message: string): void;
-  /** Defaults to process.env.PATH. */
+  /** Defaults to the PATH of the environment. */
   path?: string;
 }
 
@@ -51,7 +52,7 @@ export function cachedToxiproxy(cacheDir: string): string {
  */
 export function toxiproxyProblem(ctx: Pick<ToxiproxyContext, "cacheDir" | "path">): string | null {
   if (existsSync(cachedToxiproxy(ctx.cacheDir))) return null;
-  const path = ctx.path ?? process.env.PATH ?? "";
+  const path = ctx.path ?? envValue("PATH") ?? "";
   if (onPath("toxiproxy-server", path) || onPath("go", path)) return null;
   return `network faults need Toxiproxy ${TOXIPROXY_VERSION}: install Go (the harness then builds it once with "go install ${MODULE}") or put toxiproxy-server on the PATH`;
 }
@@ -59,7 +60,7 @@ export function toxiproxyProblem(ctx: Pick<ToxiproxyContext, "cacheDir" | "path"
 export async function ensureToxiproxy(ctx: ToxiproxyContext): Promise<string> {
   const cached = cachedToxiproxy(ctx.cacheDir);
   if (existsSync(cached)) return cached;
-  const path = ctx.path ?? process.env.PATH ?? "";
+  const path = ctx.path ?? envValue("PATH") ?? "";
   const installed = onPath("toxiproxy-server", path);
   if (installed) return installed;
   const go = onPath("go", path);

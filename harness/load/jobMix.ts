@@ -1,41 +1,13 @@
 import { requestId } from "../ledger/identity.ts";
 import type { AcceptRecord } from "../ledger/records.ts";
 import type { Rng } from "../util/rng.ts";
+import type { LoadSettings, MixEntry } from "./settings.ts";
 
 /** Retry settings of a bulk-seeded job: a fixed delay, or a delay computed per attempt. */
-export interface RetrySpec {
-  maxAttempts: number;
-  /** Fixed delay between attempts. */
-  delayMs?: number;
-  /** Computed delay: baseMs × factor^(attempt − 1), passed to the scheduler as a function. */
-  backoff?: { baseMs: number; factor: number };
-}
+export type RetrySpec = NonNullable<MixEntry["retry"]>;
 
 /** How a job should end when the scheduler keeps its promises; repeating jobs never end. */
-export type Expectation = "completed" | "failed" | "repeating";
-
-/** One kind of job in a load mix. */
-export interface MixEntry {
-  /** Trigger server route that schedules it over HTTP, e.g. "/trigger/email" or "/jobs". */
-  route: string;
-  /** Relative share of the load (among entries without a count). */
-  weight: number;
-  /** Exactly this many jobs of this kind. */
-  count?: number;
-  /** Extra body fields (HTTP) or schedule options (bulk): name, concurrency, repeat, dedupeKey. */
-  body?: Record<string, unknown>;
-  /** Simulated work merged into each job's data (e.g. { failUntilAttempt: 2 }). */
-  data?: Record<string, unknown>;
-  /** Retries (bulk only: a computed delay cannot travel as JSON). */
-  retry?: RetrySpec;
-  /** Overrides the load's priority range for this entry. */
-  priorities?: readonly [number, number];
-  /** Overrides the load's duration range for this entry. */
-  durationMs?: readonly [number, number];
-  expect: Expectation;
-  /** Its jobs run a multiple of the scheduler's lock timeout (the load's lockTimeoutsPerLongJob). */
-  long?: boolean;
-}
+export type Expectation = MixEntry["expect"];
 
 /** One job of the load, fully decided before the run (so a seed reproduces it). */
 export interface PlannedJob {
@@ -48,12 +20,10 @@ export interface PlannedJob {
   long?: boolean;
 }
 
-export interface MixOptions {
-  jobs: number;
-  mix: readonly MixEntry[];
-  priorities: readonly [number, number];
-  durationMs: readonly [number, number];
-}
+/** What the plan of a load needs of its settings. */
+export type MixOptions = {
+  readonly [K in "jobs" | "mix" | "priorities" | "durationMs"]: Readonly<LoadSettings[K]>;
+};
 
 /** The mix entry a roll in [0, total weight) falls on. */
 function pickWeighted(mix: readonly MixEntry[], roll: number): MixEntry {
@@ -124,4 +94,18 @@ export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "request" | "r
         }
       : {}),
   };
+}
+
+/**
+ * Every job name a load will enqueue: an example route's job is named after the route
+ * (/trigger/email → email), any other job carries its name in the body.
+ */
+export function jobNamesOf(jobs: readonly PlannedJob[]): string[] {
+  const names = new Set<string>();
+  for (const job of jobs) {
+    const trigger = /^\/trigger\/([\w-]+)$/.exec(job.route);
+    if (trigger?.[1]) names.add(trigger[1]);
+    else if (typeof job.body.name === "string") names.add(job.body.name);
+  }
+  return [...names].sort();
 }

@@ -9,11 +9,12 @@
 import { MongoClient } from "mongodb";
 import { JOBS_COLLECTION } from "../adapters/jobsCollection.ts";
 import { rawClaimCommand, rawCompleteCommand } from "../adapters/rawClaim.ts";
+import { envValue } from "../util/environment.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
 import type { WorkerConfig } from "./workerMain.ts";
 import { installStatsResponder } from "./workerStats.ts";
 
-const config = JSON.parse(process.env.HARNESS_WORKER ?? "{}") as WorkerConfig & { readBack?: boolean };
+const config = JSON.parse(envValue("HARNESS_WORKER") ?? "{}") as WorkerConfig & { readBack?: boolean };
 const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
 installStatsResponder(client);
 await client.connect();

@@ -4,28 +4,31 @@
  * MONGO_URL, HARNESS_DB, PORT, HOST and HARNESS_UI=1 (serve the Scheduler UI, built once); as a
  * service it waits for MongoDB (HARNESS_CONNECT_DEADLINE_MS, default 120000), one line per try.
  */
-import { defaultCacheDir, redact } from "../servers/provision.ts";
+import { redact } from "../servers/provision.ts";
 import { ensureUiBuilt } from "../trigger/buildUi.ts";
 import {
   type RunningTriggerServer,
   startTriggerServer,
   type TriggerServerOptions,
 } from "../trigger/triggerServer.ts";
+import { defaultCacheDir } from "../util/cacheDir.ts";
+import { envValue } from "../util/environment.ts";
 import { retryUntil } from "../util/retry.ts";
 
-const options: TriggerServerOptions = process.env.HARNESS_TRIGGER
-  ? (JSON.parse(process.env.HARNESS_TRIGGER) as TriggerServerOptions)
+const fromSupervisor = envValue("HARNESS_TRIGGER");
+const options: TriggerServerOptions = fromSupervisor
+  ? (JSON.parse(fromSupervisor) as TriggerServerOptions)
   : {
-      uri: process.env.MONGO_URL ?? "mongodb://127.0.0.1:27017",
-      dbName: process.env.HARNESS_DB ?? "harness",
-      port: Number(process.env.PORT ?? 3000),
-      host: process.env.HOST ?? "0.0.0.0",
+      uri: envValue("MONGO_URL") ?? "mongodb://127.0.0.1:27017",
+      dbName: envValue("HARNESS_DB") ?? "harness",
+      port: Number(envValue("PORT") ?? 3000),
+      host: envValue("HOST") ?? "0.0.0.0",
       uiDir:
-        process.env.HARNESS_UI === "1"
+        envValue("HARNESS_UI") === "1"
           ? await ensureUiBuilt(defaultCacheDir(), (m) => process.stdout.write(`${m}\n`))
           : undefined,
     };
-const server = process.env.HARNESS_TRIGGER ? await startTriggerServer(options) : await startAsService();
+const server = fromSupervisor ? await startTriggerServer(options) : await startAsService();
 process.send?.({ type: "ready", pid: process.pid, port: server.port });
 if (!process.send) process.stdout.write(`trigger server listening on ${server.url}\n`);
 
@@ -49,7 +52,7 @@ function firstLine(error: unknown): string {
 
 /** Starts the server as a service: retries while MongoDB is unreachable, one line per try. */
 async function startAsService(): Promise<RunningTriggerServer> {
-  const deadlineMs = Number(process.env.HARNESS_CONNECT_DEADLINE_MS ?? 120_000);
+  const deadlineMs = Number(envValue("HARNESS_CONNECT_DEADLINE_MS") ?? 120_000);
   const where = redact(options.uri);
   try {
     return await retryUntil(() => startTriggerServer(options), {

@@ -15,6 +15,7 @@ import { createAdapter } from "../adapters/registry.ts";
 import type { SutSpec } from "../adapters/wiring.ts";
 import { FileLedger, type LedgerSink, nullLedger } from "../ledger/fileLedger.ts";
 import { newInstanceId } from "../ledger/identity.ts";
+import { envValue } from "../util/environment.ts";
 import { installFaultHooks, referenceStamped } from "./faultHooks.ts";
 import { ledgerHandler } from "./ledgerHandler.ts";
 import { installStatsResponder } from "./workerStats.ts";
@@ -43,24 +44,26 @@ export interface WorkerConfig {
 
 /** Settings from the supervisor (HARNESS_WORKER), or from plain variables when run as a service. */
 function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  if (env.HARNESS_WORKER) return JSON.parse(env.HARNESS_WORKER) as WorkerConfig;
+  const fromSupervisor = envValue("HARNESS_WORKER", env);
+  if (fromSupervisor) return JSON.parse(fromSupervisor) as WorkerConfig;
+  const maxExecutionMs = envValue("MAX_EXECUTION_MS", env);
   return {
-    uri: env.MONGO_URL ?? "mongodb://127.0.0.1:27017",
-    dbName: env.HARNESS_DB ?? "harness",
-    proc: env.HARNESS_PROC ?? hostname(),
-    slots: Number(env.WORKERS_PER_PROCESS ?? 2),
-    pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
-    lockTimeoutMs: Number(env.LOCK_TIMEOUT_MS ?? 30_000),
-    ...(env.MAX_EXECUTION_MS ? { maxExecutionMs: Number(env.MAX_EXECUTION_MS) } : {}),
-    ledgerDir: env.LEDGER_DIR ?? "ledger",
-    ...(env.HARNESS_SUT || env.HARNESS_WIRING
+    uri: envValue("MONGO_URL", env) ?? "mongodb://127.0.0.1:27017",
+    dbName: envValue("HARNESS_DB", env) ?? "harness",
+    proc: envValue("HARNESS_PROC", env) ?? hostname(),
+    slots: Number(envValue("WORKERS_PER_PROCESS", env) ?? 2),
+    pollIntervalMs: Number(envValue("POLL_INTERVAL_MS", env) ?? 250),
+    lockTimeoutMs: Number(envValue("LOCK_TIMEOUT_MS", env) ?? 30_000),
+    ...(maxExecutionMs ? { maxExecutionMs: Number(maxExecutionMs) } : {}),
+    ledgerDir: envValue("LEDGER_DIR", env) ?? "ledger",
+    ...(envValue("HARNESS_SUT", env) || envValue("HARNESS_WIRING", env)
       ? {
           sut: {
-            adapter: env.HARNESS_SUT ?? "mongo-job-scheduler",
-            wiring: env.HARNESS_WIRING ?? "matched",
+            adapter: envValue("HARNESS_SUT", env) ?? "mongo-job-scheduler",
+            wiring: envValue("HARNESS_WIRING", env) ?? "matched",
             matched: {
-              pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
-              lockTimeoutMs: Number(env.LOCK_TIMEOUT_MS ?? 30_000),
+              pollIntervalMs: Number(envValue("POLL_INTERVAL_MS", env) ?? 250),
+              lockTimeoutMs: Number(envValue("LOCK_TIMEOUT_MS", env) ?? 30_000),
             },
           },
         }
@@ -71,7 +74,7 @@ function readConfig(env: NodeJS.ProcessEnv): WorkerConfig {
 const config = readConfig(process.env);
 const pid = process.pid;
 // This run of the process: unique without the pid (the supervisor names it; a service makes its own).
-const instance = process.env.HARNESS_INSTANCE || newInstanceId();
+const instance = envValue("HARNESS_INSTANCE") || newInstanceId();
 const fileStem = `${config.proc}-${instance.replace(/[^\w-]/g, "_")}`;
 const ledger: LedgerSink =
   config.ledger === false
@@ -92,6 +95,7 @@ const sut: SutSpec = {
     lockTimeoutMs: config.lockTimeoutMs,
     ...(config.maxExecutionMs ? { maxExecutionMs: config.maxExecutionMs } : {}),
   },
+  ...(config.sut?.build ? { build: config.sut.build } : {}),
 };
 const adapter = await createAdapter(sut);
 // Command monitoring lets the bench count MongoDB commands per job (workerStats.ts).

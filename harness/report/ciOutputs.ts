@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative } from "node:path";
+import { envValue } from "../util/environment.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import { writeJunit } from "./junit.ts";
 import { writeSummaryMarkdown } from "./stepSummary.ts";
@@ -49,17 +50,20 @@ export function ciOutputsFrom(
     checkFile("--summary-md", flags.summaryMd);
     outputs.summaryMd = flags.summaryMd;
   }
-  if (env.GITHUB_STEP_SUMMARY) outputs.stepSummary = env.GITHUB_STEP_SUMMARY;
+  const stepSummary = envValue("GITHUB_STEP_SUMMARY", env);
+  if (stepSummary) outputs.stepSummary = stepSummary;
   return outputs;
 }
 
 /**
- * Writes the outputs that were asked for; the renderers run only when their output is wanted.
- * A file that cannot be written after all is one line for the user, not a stack trace.
+ * Writes the outputs that were asked for and prints where each went; the renderers run only when
+ * their output is wanted. A file that cannot be written after all is one line for the user, not a
+ * stack trace.
  */
 export function writeCiOutputs(
   outputs: CiOutputs,
   render: { junit: () => string; markdown: () => string },
+  print: (line: string) => void = () => {},
 ): void {
   const attempt = (what: string, path: string, write: () => void) => {
     try {
@@ -84,4 +88,6 @@ export function writeCiOutputs(
       attempt("the markdown summary", path, () => writeSummaryMarkdown(markdown, { file: path }));
     }
   }
+  if (outputs.junit) print(`junit: ${outputs.junit}`);
+  if (outputs.summaryMd) print(`summary: ${outputs.summaryMd}`);
 }

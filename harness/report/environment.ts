@@ -6,13 +6,16 @@ import type { RunResult } from "./result.ts";
 
 const require = createRequire(import.meta.url);
 
-/** The software a run used: Node, the driver, and the build of the scheduler under test. */
-export function describeEnvironment(): RunResult["environment"] {
-  const source = process.env.HARNESS_SCHEDULER || null;
+/**
+ * The software a run used: Node, the driver, and the build of the scheduler under test (`build`:
+ * the --scheduler folder, when not the installed package).
+ */
+export function describeEnvironment(build?: string): RunResult["environment"] {
+  const source = build ?? null;
   return {
     node: process.version,
     driver: versionNear(require.resolve("mongodb")),
-    scheduler: versionNear(schedulerEntry()),
+    scheduler: versionNear(schedulerEntry(build)),
     schedulerSource: source,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpus().length,

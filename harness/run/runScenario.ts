@@ -1,28 +1,38 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createAdapter } from "../adapters/registry.ts";
-import { planFaults } from "../faults/planFaults.ts";
+import type { JobState } from "../checkers/types.ts";
+import { ensureFaultTools, startFaultRig } from "../faults/faultRig.ts";
+import { planFaults, workerNames } from "../faults/planFaults.ts";
+import { FileLedger } from "../ledger/fileLedger.ts";
+import { LiveLedger } from "../ledger/liveLedger.ts";
+import { runBulkLoad } from "../load/bulkLoad.ts";
+import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { planJobs } from "../load/jobMix.ts";
 import type { RunResult } from "../report/result.ts";
 import { runDirFor } from "../report/writeReport.ts";
 import type { RunSettings, Scenario } from "../scenario/schema.ts";
 import { sutSpecOf } from "../scenario/sutSpec.ts";
+import type { MongoTarget } from "../servers/provision.ts";
 import type { ProviderChoice } from "../servers/target.ts";
+import { defaultCacheDir } from "../util/cacheDir.ts";
 import { ExitCode, HarnessError } from "../util/exitCodes.ts";
-import { type ChildExit, describeExit, type WatchedProcess } from "../util/ownedChild.ts";
 import type { Reporter } from "../util/reporter.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
-import { collectPhase, readJobsPhase } from "./collectPhase.ts";
-import { deployPhase } from "./deployPhase.ts";
-import { faultPhase, stopFaults } from "./faultPhase.ts";
-import { loadPhase } from "./loadPhase.ts";
-import { provisionPhase } from "./provisionPhase.ts";
-import { checkInterrupt, Interrupted, type RunContext, RunStopped, required } from "./runContext.ts";
-import { settlePhase } from "./settlePhase.ts";
+import { collectRun, readFinalState } from "./collect.ts";
+import { Interrupted, RunControl } from "./control.ts";
+import { deployProcesses } from "./deploy.ts";
+import { startFaultSchedule } from "./faults.ts";
+import { sendLoad } from "./load.ts";
+import { acquireServer, openDatabase, type PreparedScheduler, prepareScheduler } from "./provision.ts";
+import { settle } from "./settle.ts";
+import { TeardownStack } from "./teardown.ts";
 
 export interface RunOptions {
   scenario: Scenario;
   settings: RunSettings;
+  /** The folder of the mongo-job-scheduler build under test (--scheduler), if not the installed one. */
+  build?: string;
   mongo: { choice: ProviderChoice; uri?: string };
   reportsDir: string;
   reporter: Reporter;
@@ -51,212 +61,231 @@ export interface RunOutcome {
   stopped?: { reason: string; where: string };
 }
 
-/** How long a worker may take to stop when the run is cut short (then it is SIGKILLed). */
+/** How long a worker may take to stop: graceful at the end of a run, short when it was cut short. */
+const STOP_GRACE_MS = 5000;
 const STOP_GRACE_ON_INTERRUPT_MS = 3000;
 
 /**
- * Runs one scenario end to end, as a sequence of phases (see ./phases): provision (fault tools,
- * MongoDB, the fault rig), deploy (trigger server and workers), load and faults side by side,
- * settle (drain, heal every fault, watch for late re-executions), collect (final state, checkers,
- * report). Every fault is healed and every process it started is gone when it returns or throws.
- * A run cut short (Ctrl-C, or a process it depends on dying: the database server, the trigger
- * server, the proxy) is saved like a finished one, with the verdict unknown and the reason.
+ * Runs one scenario end to end. Each resource is a bracket on one teardown stack (teardown.ts):
+ * the server, the run's database, the ledger, the fault rig, the processes, the fault schedule;
+ * then the load, and the settle (drain, heal every fault, watch for late re-executions). Unwinding
+ * in reverse heals every fault, stops every process, then the final state is read while the
+ * database is still up, the run is collected (history, checkers, report), and the rest goes. A run
+ * cut short (Ctrl-C, or a process it depends on dying) is saved like a finished one, with the
+ * verdict unknown and the reason.
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { scenario, settings, reporter } = options;
   const seed = settings.seed ?? randomSeed();
   const startedAt = Date.now();
   const runDir = runDirFor(options.reportsDir, scenario.name, new Date(startedAt));
+  const ledgerDir = join(runDir, "ledger");
+  const dbName = `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`;
   const rng = createRng(seed);
-  const sutSpec = sutSpecOf(settings);
-  // The run's own stop: the user's signal, or a dependency's death (watchDependencies).
-  const stop = new AbortController();
-  const ctx: RunContext = {
-    sutSpec,
-    adapter: await createAdapter(sutSpec),
+  const spec = sutSpecOf(settings, options.build);
+  const adapter = await createAdapter(spec);
+  const plan = planFaults(settings, seed);
+  const jobs = planJobs(settings.load, rng);
+  let live: LiveLedger | undefined;
+  const control = new RunControl(reporter, () => ({
+    planned: jobs.length,
+    accepted: live?.accepted.size ?? 0,
+    finished: live?.finishedCount() ?? 0,
+  }));
+  const unfollow = control.follow(options.signal);
+  reporter.progress(`${scenario.name}: seed ${seed} (repeat the run with --seed ${seed})`);
+  const stack = new TeardownStack();
+  const onReleaseError = (name: string, error: unknown) =>
+    reporter.warn(`could not release ${name}: ${firstLine(error)}`);
+  let target: MongoTarget | undefined;
+  let database: Awaited<ReturnType<typeof openDatabase>>["value"] | undefined;
+  let prepared: PreparedScheduler | undefined;
+  let load: HttpLoadResult | null = null;
+  let runEndedAt = startedAt;
+  // What is acquired after this mark (rig, processes, faults) goes before the final state is read.
+  let beforeProcesses = 0;
+  try {
+    // The fault tools first: a fault the machine or target cannot support stops the run here.
+    const tools = await ensureFaultTools(plan, {
+      cacheDir: defaultCacheDir(),
+      mongoUri: options.mongo.uri,
+      progress: reporter.progress,
+    });
+    const server = await stack.use("the MongoDB target", () =>
+      acquireServer(options.mongo, reporter, control.signal),
+    );
+    target = server;
+    for (const p of server.processes ?? []) control.watch(p, true);
+    reporter.progress(
+      `MongoDB target: ${server.provider} ${server.version}${server.isMongoDB ? "" : " (the Java stand-in: its figures are not MongoDB figures)"}; database ${dbName}`,
+    );
+    const opened = await stack.use("the run's database", () =>
+      openDatabase(server.uri, dbName, () => control.stopped?.serverGone === true),
+    );
+    database = opened;
+    const ledger = await stack.use("the harness ledger", async () => {
+      const file = new FileLedger(join(ledgerDir, "harness.jsonl"));
+      return { value: file, release: async () => file.close() };
+    });
+    const ready = await prepareScheduler(
+      adapter,
+      spec,
+      opened.db,
+      { settings, jobs, scenario: scenario.name },
+      reporter,
+    );
+    prepared = ready;
+    beforeProcesses = stack.mark();
+    const rig = await stack.use("the fault rig", async () => {
+      const r = await startFaultRig(plan, tools, {
+        mongoUri: server.uri,
+        workers: workerNames(settings.sut.processes),
+        runDir,
+      });
+      return { value: r, release: () => r.stop() };
+    });
+    if (rig.proxies) reporter.progress("network faults: each worker reaches MongoDB through its own proxy");
+    control.watch(rig.proxies?.process, false);
+    control.check();
+    if (settings.load.mode === "bulk") {
+      reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's own enqueue…`);
+      await runBulkLoad(opened.db, jobs, ledger, adapter);
+    }
+    const { supervisor, port } = await stack.use("the workers and the trigger server", () =>
+      deployProcesses({
+        settings,
+        spec,
+        effective: ready.effective,
+        jobs,
+        serverUri: server.uri,
+        dbName,
+        runDir,
+        ledgerDir,
+        runTag: `${scenario.name}-${startedAt}-${process.pid}`,
+        rig,
+        ledger,
+        reporter,
+        onTriggerExit: (exit) => control.died({ name: "trigger server", pid: exit.pid }, exit, false),
+        stopGraceMs: () => (control.stopped ? STOP_GRACE_ON_INTERRUPT_MS : STOP_GRACE_MS),
+      }),
+    );
+    control.check();
+    const following = new LiveLedger(ledgerDir);
+    live = following;
+    // A bulk load's jobs are in the ledger already: the first progress line must count them.
+    following.poll();
+    const ticker = setInterval(() => following.poll(), 50);
+    stack.defer("the live ledger", async () => clearInterval(ticker));
+    const faults = await stack.use("the fault schedule", async () =>
+      startFaultSchedule({
+        plan,
+        totalJobs: jobs.length,
+        window: control.window,
+        processes: supervisor,
+        proxies: rig.proxies,
+        clocks: rig.clocks,
+        live: following,
+        ledger,
+        rng,
+        reporter,
+        stopping: () => control.stopped !== undefined,
+      }),
+    );
+    if (settings.load.mode === "http") {
+      control.stage = "load";
+      load = await sendLoad({
+        port,
+        connections: settings.load.connections,
+        jobs,
+        ledger,
+        signal: control.window.signal,
+        reporter,
+      });
+      control.check();
+    }
+    runEndedAt = await settle({
+      control,
+      live: following,
+      faults,
+      ...(settings.load.runForMs !== undefined ? { runForMs: settings.load.runForMs } : {}),
+      drainTimeoutMs: ready.drainTimeoutMs,
+      timing: ready.effective.timing,
+      adapter,
+      db: opened.db,
+      collection: ready.effective.collection,
+      reporter,
+    });
+    control.stage = "teardown";
+  } catch (error) {
+    const cutShort = error instanceof Interrupted || control.stopped !== undefined;
+    if (!cutShort || !target) {
+      unfollow();
+      await stack.unwind(onReleaseError);
+      const stopped = control.stopped;
+      if (cutShort && stopped)
+        throw new HarnessError(
+          `${stopped.reason} ${control.where}: nothing ran, nothing was saved`,
+          ExitCode.Unknown,
+        );
+      throw error;
+    }
+  }
+  // Every fault healed, every process stopped, every proxy and clock set back: nothing may change
+  // the jobs while they are read, and the database stays up until they are.
+  await stack.unwindTo(beforeProcesses, onReleaseError);
+  if (control.stopped) runEndedAt = Date.now();
+  let finalState: JobState[] = [];
+  if (control.stopped?.serverGone) {
+    reporter.warn("the database server is gone: the jobs' final state cannot be read");
+  } else if (database && prepared) {
+    if (control.stopped) reporter.progress("reading the jobs' state before the database goes…");
+    try {
+      finalState = await readFinalState(adapter, database.db, prepared.effective.collection, runDir);
+    } catch (error) {
+      if (!control.stopped) {
+        unfollow();
+        await stack.unwind(onReleaseError);
+        throw error;
+      }
+      reporter.warn(`could not read the jobs' state: ${firstLine(error)}`);
+    }
+  }
+  // Saved like a finished run, so analyze and the Scheduler UI can open it; the checkers count
+  // what had not finished as unfinished, not lost. A stop during teardown still cuts the run short.
+  const incomplete = control.stopped?.reason ?? null;
+  const server = target as MongoTarget;
+  const { result, resultPath } = collectRun({
     scenario,
     settings,
     seed,
-    rng,
     startedAt,
+    runEndedAt,
     runDir,
-    ledgerDir: join(runDir, "ledger"),
-    dbName: `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`,
-    reporter,
-    signal: stop.signal,
-    stage: "starting",
-    phase: new AbortController(),
-    plan: planFaults(settings, seed),
-    jobs: planJobs(settings.load, rng),
-    load: null,
-    faultsDone: false,
-    drainTimeoutMs: settings.check.drainTimeoutMs,
-    runEndedAt: startedAt,
-    finalState: [],
-  };
-  reporter.progress(`${scenario.name}: seed ${seed} (repeat the run with --seed ${seed})`);
-  let where = "";
-  const stopRun = (reason: RunStopped) => {
-    if (stop.signal.aborted) return;
-    where = whereIs(ctx);
-    stop.abort(reason);
-    ctx.phase.abort();
-  };
-  const onUser = () => stopRun(new RunStopped("interrupted"));
-  if (options.signal.aborted) onUser();
-  options.signal.addEventListener("abort", onUser);
-  const died = (process: { name: string; pid: number }, exit: ChildExit, serverGone: boolean) => {
-    if (stop.signal.aborted) return;
-    const line = `${withPid(process)} ${describeExit(exit)} ${whereIs(ctx)}`;
-    reporter.warn(`${line}: stopping the run`);
-    stopRun(new RunStopped(line, serverGone));
-  };
-  const watch = (process: WatchedProcess | undefined, serverGone: boolean) => {
-    void process?.exited.then((exit) => {
-      if (!process.stopping) died(process, exit, serverGone);
-    });
-  };
-  let incomplete: string | null = null;
-  let stopping: Promise<void> | undefined;
-  try {
-    await provisionPhase(ctx, options.mongo);
-    for (const p of ctx.target?.processes ?? []) watch(p, true);
-    watch(ctx.rig?.proxies?.process, false);
-    checkInterrupt(ctx);
-    await deployPhase(ctx, (exit) => died({ name: "trigger server", pid: exit.pid }, exit, false));
-    const live = required(ctx.live, "the live ledger");
-    const ticker = setInterval(() => live.poll(), 50);
-    try {
-      faultPhase(ctx);
-      await loadPhase(ctx);
-      await settlePhase(ctx);
-    } finally {
-      clearInterval(ticker);
-      // Every open fault is healed before anything is torn down.
-      const { error } = await stopFaults(ctx);
-      if (error && stop.signal.aborted)
-        reporter.warn(`a fault failed while the run was stopping: ${String(error)}`);
-    }
-    ctx.stage = "teardown";
-    checkInterrupt(ctx);
-    await readJobsPhase(ctx);
-    checkInterrupt(ctx);
-  } catch (error) {
-    options.signal.removeEventListener("abort", onUser);
-    if (!ctx.target && stop.signal.aborted) {
-      await teardown().catch(() => {});
-      throw new HarnessError(
-        `${(stop.signal.reason as RunStopped).reason} ${where}: nothing ran, nothing was saved`,
-        ExitCode.Unknown,
-      );
-    }
-    if (!ctx.target || (!(error instanceof Interrupted) && !stop.signal.aborted)) {
-      await teardown().catch(() => {});
-      throw error;
-    }
-    const why = stop.signal.reason as RunStopped;
-    incomplete = why.reason;
-    // Nothing may change the jobs while they are read: the trigger server may still be creating
-    // the job of a request the interrupt cut off, and a worker may run it. So the processes stop
-    // first; the database stays up until the state is read.
-    await stopProcesses(STOP_GRACE_ON_INTERRUPT_MS);
-    ctx.runEndedAt = Date.now();
-    // Saved like a finished run, so analyze and the Scheduler UI can open it; the checkers count
-    // what had not finished as unfinished, not lost.
-    if (why.serverGone) {
-      reporter.warn("the database server is gone: the jobs' final state cannot be read");
-    } else {
-      reporter.progress("reading the jobs' state before the database goes…");
-      try {
-        await readJobsPhase(ctx);
-      } catch (readError) {
-        reporter.warn(`could not read the jobs' state: ${firstLine(readError)}`);
-      }
-    }
-  }
-  await stopProcesses();
-  // A stop during teardown still cuts the run short: the user asked for it before the result.
-  if (incomplete === null && stop.signal.aborted) incomplete = (stop.signal.reason as RunStopped).reason;
-  const { result, resultPath } = collectPhase(ctx, incomplete, {
+    ledgerDir,
     reportsDir: options.reportsDir,
     mongo: options.mongo,
     keep: options.keep !== undefined,
+    target: server,
+    spec,
+    adapter,
+    effective: prepared?.effective ?? null,
+    load,
+    incomplete,
+    finalState,
   });
   try {
-    const target = required(ctx.target, "the MongoDB target");
-    if (options.keep && !stop.signal.aborted) {
-      await options.keep({ uri: target.uri, dbName: ctx.dbName, provider: target.provider, resultPath });
-    }
+    if (options.keep && !control.stopped)
+      await options.keep({ uri: server.uri, dbName, provider: server.provider, resultPath });
   } finally {
-    options.signal.removeEventListener("abort", onUser);
-    await releaseMongo();
+    unfollow();
+    await stack.unwind(onReleaseError);
   }
   return {
     result,
     runDir,
     resultPath,
-    ...(incomplete ? { stopped: { reason: incomplete, where } } : {}),
+    ...(incomplete ? { stopped: { reason: incomplete, where: control.where } } : {}),
   };
-
-  function stopProcesses(graceMs?: number): Promise<void> {
-    stopping ??= stopEveryProcess(graceMs);
-    return stopping;
-  }
-
-  async function stopEveryProcess(graceMs?: number): Promise<void> {
-    // Said only when something was started: a run refused before its first process has nothing to stop.
-    if (ctx.supervisor || ctx.rig) reporter.progress("teardown: stopping workers and the trigger server…");
-    await ctx.supervisor?.stopAll(graceMs);
-    await ctx.rig?.stop().catch((e) => reporter.warn(`could not stop the fault rig: ${String(e)}`));
-    ctx.harnessLedger?.close();
-  }
-
-  async function teardown(): Promise<void> {
-    await stopFaults(ctx);
-    await stopProcesses();
-    await releaseMongo();
-  }
-
-  async function releaseMongo(): Promise<void> {
-    const gone = (stop.signal.reason as RunStopped | undefined)?.serverGone;
-    // Only the run's own database is dropped; nothing else on the server is touched.
-    if (!gone)
-      await ctx.client
-        ?.db(ctx.dbName)
-        .dropDatabase()
-        .catch(() => {});
-    await ctx.client?.close(true).catch(() => {});
-    await ctx.target?.stop().catch((e) => reporter.warn(`could not stop the MongoDB target: ${e}`));
-  }
-}
-
-/** Where a run is now, for the line that says where it stopped: "at 41 % of the drain". */
-function whereIs(ctx: RunContext): string {
-  const live = ctx.live;
-  const share = () => {
-    const accepted = live?.accepted.size ?? 0;
-    return accepted ? Math.round((100 * (live?.finishedCount() ?? 0)) / accepted) : 0;
-  };
-  switch (ctx.stage) {
-    case "starting":
-      return "while the run was starting";
-    case "load":
-      return `during the load (${live?.accepted.size ?? 0} of ${ctx.jobs.length} jobs accepted)`;
-    case "drain":
-      return `at ${share()} % of the drain`;
-    case "observe":
-      return `at ${share()} % of the observation`;
-    case "settle":
-      return "while watching for late re-executions";
-    case "teardown":
-      return "during teardown";
-  }
-}
-
-/** "mongo server (standin, pid 123)", "trigger server (pid 456)". */
-function withPid(p: { name: string; pid: number }): string {
-  const m = /^(.*) \((.*)\)$/.exec(p.name);
-  return m ? `${m[1]} (${m[2]}, pid ${p.pid})` : `${p.name} (pid ${p.pid})`;
 }
 
 function firstLine(error: unknown): string {

@@ -3,25 +3,7 @@ import { parseFaultFlag } from "../faults/faultFlag.ts";
 import { type FaultSupportCheck, faultListProblems } from "../faults/faultProblems.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import { type RunSettings, runSettingsSchema, type Scenario, type SettingsOverride } from "./schema.ts";
-
-/** Command-line flags that override a scenario, mapped to the setting each sets. */
-export const settingFlags = {
-  sut: ["sut", "adapter"],
-  wiring: ["sut", "wiring"],
-  workers: ["sut", "processes"],
-  concurrency: ["sut", "workersPerProcess"],
-  "lock-timeout": ["sut", "lockTimeoutMs"],
-  "poll-interval": ["sut", "pollIntervalMs"],
-  jobs: ["load", "jobs"],
-  connections: ["load", "connections"],
-  kills: ["faults", "kills"],
-  "restart-delay": ["faults", "restartDelayMs"],
-  pauses: ["faults", "pauses"],
-  "pause-ms": ["faults", "pauseMs"],
-  "drain-timeout": ["check", "drainTimeoutMs"],
-  seed: ["seed"],
-} as const satisfies Record<string, readonly string[]>;
-export type SettingFlag = keyof typeof settingFlags;
+import { envNameOf, type SettingFlag, type SettingFlagSpec, settingFlags } from "./settingFlags.ts";
 
 /** A setting's value if it is valid by its own schema (its default when unset), else undefined. */
 function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
@@ -49,29 +31,31 @@ export function mergeLayers(...layers: SettingsOverride[]): SettingsOverride {
   ) as SettingsOverride;
 }
 
-/** Turns the flags the user gave into a settings layer. */
+/** Turns setting values keyed by flag (from the flags or the environment) into a settings layer. */
 export function flagsToOverride(flags: Partial<Record<SettingFlag, unknown>>): SettingsOverride {
   const out: Record<string, Record<string, unknown> | unknown> = { sut: {}, load: {}, faults: {}, check: {} };
-  for (const [flag, path] of Object.entries(settingFlags) as [SettingFlag, readonly string[]][]) {
+  for (const [flag, { path }] of Object.entries(settingFlags) as [SettingFlag, SettingFlagSpec][]) {
     const value = flags[flag];
     if (value === undefined) continue;
-    if (path.length === 1) out[path[0] as string] = value;
-    else (out[path[0] as string] as Record<string, unknown>)[path[1] as string] = value;
+    if (path.length === 1) out[path[0]] = value;
+    else (out[path[0]] as Record<string, unknown>)[path[1] as string] = value;
   }
   return out as SettingsOverride;
 }
 
-const flagOfPath = new Map<string, string>(
-  Object.entries(settingFlags).map(([flag, path]) => [path.join("."), `--${flag}`]),
-);
-
-/** The fault flags: `--fault` entries to add, and whether the scenario's own faults are dropped. */
+/**
+ * What a run's settings are made of besides the scenario and the setting flags: the fault flags
+ * (`--fault` entries to add, and whether the scenario's own faults are dropped) and the
+ * environment layer.
+ */
 export interface FaultFlags {
   add?: readonly string[];
   /** `--no-scenario-faults`: only the flags' faults run (the kills and pauses shorthands go too). */
   replace?: boolean;
   /** What this machine and MongoDB target cannot support of the faults' needs (the CLI's check). */
   support?: FaultSupportCheck;
+  /** The environment layer (HARNESS_WORKERS=3, …; see settingFlags.ts), below the flags. */
+  environment?: Partial<Record<SettingFlag, unknown>>;
 }
 
 /** The jobs of a scenario whose every mix entry has a count: a fixed set, or undefined. */
@@ -82,9 +66,10 @@ export function fixedJobCount(scenario: Scenario): number | undefined {
 }
 
 /**
- * The settings of a run: defaults, then the scenario, then the flags. Every problem is reported
- * at once, named by the flag that set it where there is one, together with `more`: problems of
- * other options the caller found (a port, a provider), so that one line names them all.
+ * The settings of a run, merged in one order: defaults < scenario < environment < flags. Every
+ * problem is reported at once, named by what set it (the flag, the environment variable, or the
+ * scenario's setting), together with `more`: problems of other options the caller found (a port, a
+ * provider), so that one line names them all.
  */
 export function resolveSettings(
   scenario: Scenario,
@@ -93,22 +78,38 @@ export function resolveSettings(
   faultFlags: FaultFlags = {},
 ): RunSettings {
   const fixed = fixedJobCount(scenario);
+  let environment = faultFlags.environment ?? {};
+  const jobsFixed = (where: string, what: string) =>
+    `${where}: ${scenario.name} schedules a fixed set of ${fixed} jobs; the ${what} does not apply to it`;
+  // Checked first: the value would otherwise surface as a puzzle about the scenario's mix.
   if (flags.jobs !== undefined && fixed !== undefined) {
-    // Checked first: the flag would otherwise surface as a puzzle about the scenario's mix.
     const { jobs: _ignored, ...rest } = flags;
     flags = rest;
-    more = [
-      ...more,
-      `--jobs: ${scenario.name} schedules a fixed set of ${fixed} jobs; the flag does not apply to it`,
-    ];
+    more = [...more, jobsFixed("--jobs", "flag")];
+  }
+  if (environment.jobs !== undefined && fixed !== undefined) {
+    const { jobs: _ignored, ...rest } = environment;
+    environment = rest;
+    more = [...more, jobsFixed(envNameOf("jobs"), "variable")];
   }
   const merged = mergeLayers(
     { sut: {}, load: {}, faults: {}, check: {} },
     faultFlags.replace
       ? { ...scenario.settings, faults: { kills: 0, pauses: 0, list: [] } }
       : scenario.settings,
+    flagsToOverride(environment),
     flagsToOverride(flags),
   );
+  /** What set a setting, for a problem with it: the flag, else the environment variable. */
+  const setterOf = (path: string): string | undefined => {
+    const flag = (Object.keys(settingFlags) as SettingFlag[]).find(
+      (f) => settingFlags[f].path.join(".") === path,
+    );
+    if (!flag) return undefined;
+    if (flags[flag] === undefined && environment[flag] !== undefined)
+      return `${envNameOf(flag)}=${String(environment[flag])}`;
+    return `--${flag}`;
+  };
   const flagTexts = faultFlags.add ?? [];
   const fromFlags = flagTexts.map(parseFaultFlag);
   const unreadable = fromFlags.filter((f): f is string => typeof f === "string");
@@ -145,7 +146,7 @@ export function resolveSettings(
         const field = path.replace(/^faults\.list\.\d+\.?/, "") || "type";
         return `${faultLabel(Number(fault[1]), "")}: ${field}: ${issue.message}`;
       }
-      const where = flagOfPath.get(path) ?? `${scenario.name} setting ${path}`;
+      const where = setterOf(path) ?? `${scenario.name} setting ${path}`;
       return `${where}: ${issue.message}`;
     });
     throw new HarnessError(

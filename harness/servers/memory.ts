@@ -1,4 +1,5 @@
 import { lookup } from "node:dns/promises";
+import { envValue } from "../util/environment.ts";
 import type { ChildExit, WatchedProcess } from "../util/ownedChild.ts";
 import { type MongoServerHandle, type ProviderContext, ProviderUnavailable } from "./target.ts";
 
@@ -28,7 +29,7 @@ export async function startMemory(ctx: ProviderContext): Promise<MongoServerHand
   const local = await DryMongoBinary.locateBinary(options);
   if (!local) {
     const mirror =
-      process.env.MONGOMS_DOWNLOAD_URL ?? process.env.MONGOMS_DOWNLOAD_MIRROR ?? "https://fastdl.mongodb.org";
+      envValue("MONGOMS_DOWNLOAD_URL") ?? envValue("MONGOMS_DOWNLOAD_MIRROR") ?? "https://fastdl.mongodb.org";
     const host = new URL(mirror).hostname;
     if (!(await resolves(host))) {
       throw new ProviderUnavailable(

@@ -1,6 +1,5 @@
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { MongoClient } from "mongodb";
+import { defaultCacheDir } from "../util/cacheDir.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import { startDocker } from "./docker.ts";
 import { startMemory } from "./memory.ts";
@@ -27,14 +26,6 @@ export interface ProvisionOptions {
   progress(message: string): void;
   /** Aborted by Ctrl-C: a server being started is stopped again. */
   signal?: AbortSignal;
-}
-
-/** Where downloaded artifacts (the stand-in's jars) are cached between runs. */
-export function defaultCacheDir(): string {
-  return (
-    process.env.HARNESS_CACHE_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mongo-job-scheduler-harness")
-  );
 }
 
 /**

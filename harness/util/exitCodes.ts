@@ -1,4 +1,4 @@
-/** The one set of exit codes the harness uses, documented in the README. */
+/** The one set of exit codes the harness uses, documented in the README (generated from here). */
 export const ExitCode = {
   /** Every checker passed and every threshold held. */
   Pass: 0,
@@ -12,6 +12,11 @@ export const ExitCode = {
   Crash: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The exit code of a verdict: the one map from verdicts to codes, for every command. */
+export function exitFor(verdict: "pass" | "fail" | "unknown"): ExitCode {
+  return verdict === "pass" ? ExitCode.Pass : verdict === "fail" ? ExitCode.Fail : ExitCode.Unknown;
+}
 
 /**
  * An error meant for the user: its message is one line that says what was wrong and what to do.

@@ -5,9 +5,10 @@
  * per machine and libfaketime leaves it alone (FAKETIME_DONT_FAKE_MONOTONIC=1), so a worker whose
  * wall clock was moved still stamps its ledger on the harness's clock.
  */
+import { type EnvName, envValue } from "./environment.ts";
 
 /** The environment variable that carries the anchor to a child. */
-export const CLOCK_ANCHOR_ENV = "HARNESS_CLOCK_ANCHOR";
+export const CLOCK_ANCHOR_ENV = "HARNESS_CLOCK_ANCHOR" satisfies EnvName;
 
 export interface ClockAnchor {
   wallMs: number;
@@ -30,7 +31,7 @@ export function referenceClock(anchor: ClockAnchor | undefined): () => number {
 
 /** The reference clock of this process, from its environment. */
 export function referenceClockFromEnv(env: NodeJS.ProcessEnv = process.env): () => number {
-  const raw = env[CLOCK_ANCHOR_ENV];
+  const raw = envValue(CLOCK_ANCHOR_ENV, env);
   if (!raw) return referenceClock(undefined);
   try {
     return referenceClock(JSON.parse(raw) as ClockAnchor);

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { defaultCacheDir } from "../../harness/servers/provision.ts";
+import { defaultCacheDir } from "../../harness/util/cacheDir.ts";
 
 /** The actionlint release the workflows are checked with. */
 export const ACTIONLINT_VERSION = "v1.7.12";

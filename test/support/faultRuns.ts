@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { findLibfaketime } from "../../harness/faults/faketime.ts";
 import { cachedToxiproxy } from "../../harness/faults/toxiproxy.ts";
 import type { LedgerRecord, WindowRecord } from "../../harness/ledger/records.ts";
-import { defaultCacheDir } from "../../harness/servers/provision.ts";
+import { defaultCacheDir } from "../../harness/util/cacheDir.ts";
 
 /** Why the fault tools (libfaketime, Toxiproxy or Go to build it) are missing here, or null. */
 export function missingFaultTools(): string | null {

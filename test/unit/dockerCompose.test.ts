@@ -49,10 +49,10 @@ describe("docker-compose.yml", () => {
   it("gives the services the variables their entry points read", () => {
     const worker = readFileSync(join(projectRoot, "harness/processes/workerMain.ts"), "utf8");
     for (const key of Object.keys(compose.services.worker?.environment ?? {})) {
-      if (key !== "HARNESS_DB" && key !== "MONGO_URL") expect(worker, key).toContain(`env.${key}`);
+      if (key !== "HARNESS_DB" && key !== "MONGO_URL") expect(worker, key).toContain(`envValue("${key}"`);
     }
     const trigger = readFileSync(join(projectRoot, "harness/processes/triggerMain.ts"), "utf8");
     for (const key of ["PORT", "HOST", "HARNESS_UI", "HARNESS_DB", "MONGO_URL"])
-      expect(trigger, key).toContain(`env.${key}`);
+      expect(trigger, key).toContain(`envValue("${key}"`);
   });
 });

@@ -1,9 +1,10 @@
 import type { MongoClient } from "mongodb";
+import type { BenchJob } from "../../adapters/adapter.ts";
 import { rawClaimCommand } from "../../adapters/rawClaim.ts";
 import type { Reporter } from "../../util/reporter.ts";
 import { interleavedOrder } from "../model/interleave.ts";
 import type { BenchMatrix } from "../model/matrix.ts";
-import type { BenchJobSpec, BenchVariant } from "../model/variants.ts";
+import type { BenchVariant } from "../model/variants.ts";
 import type { ScalingResult } from "../result.ts";
 import { bootstrapMedian } from "../stats/bootstrap.ts";
 import { drainTrial, plainJobs, waitCompleted } from "./trials.ts";
@@ -98,20 +99,20 @@ export async function claimCost(
       await group.collection.deleteMany({});
       const now = Date.now();
       const data = { durationMs: matrix.jobDurationMs };
-      const future: BenchJobSpec[] = Array.from({ length: backlog }, () => ({
+      const future: BenchJob[] = Array.from({ length: backlog }, () => ({
         name: "bench",
         runAt: new Date(now + DAY_MS),
         data,
       }));
       // History first (completed at once by a direct update), then the future jobs, then the due ones.
       group.pauseWorkers();
-      await group.sut.seed(group.db, plainJobs(backlog, 0));
+      await group.jobs.seed(group.db, plainJobs(backlog, 0));
       await group.collection.updateMany(
         {},
         { $set: { status: "completed", updatedAt: new Date(now - DAY_MS) } },
       );
-      await group.sut.seed(group.db, future);
-      await group.sut.seed(group.db, plainJobs(backlog, matrix.jobDurationMs));
+      await group.jobs.seed(group.db, future);
+      await group.jobs.seed(group.db, plainJobs(backlog, matrix.jobDurationMs));
       const docsExamined = await explainClaim(group).catch((error: Error) => {
         explainNote = `the server cannot explain the claim: ${error.message.split("\n")[0]}`;
         return null;
@@ -144,7 +145,7 @@ export async function claimCost(
 async function explainClaim(group: VariantGroup): Promise<number | null> {
   const claim = rawClaimCommand(new Date(), "explain", 30_000);
   const reply = (await group.db.command({
-    explain: { find: group.sut.collection, filter: claim.filter, sort: claim.options.sort, limit: 1 },
+    explain: { find: group.jobs.collection, filter: claim.filter, sort: claim.options.sort, limit: 1 },
     verbosity: "executionStats",
   })) as { executionStats?: { totalDocsExamined?: number } };
   const n = reply.executionStats?.totalDocsExamined;

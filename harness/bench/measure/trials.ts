@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { BenchJob } from "../../adapters/adapter.ts";
 import { readLedgerDir } from "../../ledger/history.ts";
 import {
   type Arrivals,
@@ -12,7 +13,6 @@ import {
 } from "../../load/openLoop.ts";
 import { createUndiciSender } from "../../load/undiciSender.ts";
 import { sleep, waitFor } from "../../util/wait.ts";
-import type { BenchJobSpec } from "../model/variants.ts";
 import { hdrPercentiles, type Percentiles } from "../stats/percentiles.ts";
 import { type GroupStats, statsDelta, type VariantGroup } from "./variantGroup.ts";
 
@@ -71,7 +71,7 @@ export async function waitCompleted(
     onTick: () => {
       if (asking) return;
       asking = true;
-      void group.sut
+      void group.jobs
         .completedCount(group.db)
         .then((n) => {
           done = n;
@@ -85,15 +85,15 @@ export async function waitCompleted(
   });
 }
 
-/** The plain bench job `i`: no priority, no concurrency limit (BenchJobSpec can carry both; no drain uses them yet). */
-export function plainJobs(count: number, durationMs: number): BenchJobSpec[] {
+/** The plain bench job `i`: no priority, no concurrency limit (BenchJob can carry both; no drain uses them yet). */
+export function plainJobs(count: number, durationMs: number): BenchJob[] {
   return Array.from({ length: count }, (_, i) => ({ name: "bench", data: { durationMs, seq: i } }));
 }
 
 /** Drains a backlog seeded in bulk on a resumed group; the group is paused again afterwards. */
 export async function drainTrial(
   group: VariantGroup,
-  jobs: readonly BenchJobSpec[],
+  jobs: readonly BenchJob[],
   perEmptyPoll: number,
   signal: AbortSignal,
 ): Promise<DrainTrial | string> {
@@ -101,13 +101,13 @@ export async function drainTrial(
   try {
     await group.collection.deleteMany({});
     const before = await group.stats();
-    await group.sut.seed(group.db, jobs);
+    await group.jobs.seed(group.db, jobs);
     if (!(await waitCompleted(group, jobs.length, DRAIN_TIMEOUT_MS, signal)))
       return signal.aborted
         ? "interrupted"
         : `${jobs.length} jobs did not drain within ${DRAIN_TIMEOUT_MS / 1000} s`;
     const delta = statsDelta(before, await group.stats());
-    const rate = rate10to90(await group.sut.completionTimes(group.db));
+    const rate = rate10to90(await group.jobs.completionTimes(group.db));
     if (rate === null) return "too few completions to time";
     const perJob = (ms: number) => Math.round((ms / jobs.length) * 1000) / 1000;
     return {
@@ -233,7 +233,7 @@ export async function openStep(
     }
     await sleep(Math.max(0, windowEnd - Date.now()), signal);
     await waitCompleted(group, accepted.size, DRAIN_TIMEOUT_MS, signal);
-    const times = await group.sut.jobTimes(group.db, [...accepted.keys()]);
+    const times = await group.jobs.jobTimes(group.db, [...accepted.keys()]);
     const toStart: number[] = [];
     const toComplete: number[] = [];
     let inWindow = 0;

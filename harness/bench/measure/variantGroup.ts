@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Db, MongoClient } from "mongodb";
-import { prepareDatabase } from "../../adapters/jobsCollection.ts";
+import type { BenchExtension } from "../../adapters/adapter.ts";
+import { createAdapter } from "../../adapters/registry.ts";
+import type { SutSpec } from "../../adapters/wiring.ts";
 import { Supervisor } from "../../processes/supervisor.ts";
 import type { WorkerConfig } from "../../processes/workerMain.ts";
 import type { WorkerStats } from "../../processes/workerStats.ts";
@@ -42,6 +44,8 @@ export interface GroupSettings {
  */
 export class VariantGroup {
   readonly sut: BenchSut;
+  /** The scheduler's bench extension: how its jobs are seeded and read back (set by start). */
+  jobs!: BenchExtension;
   readonly db: Db;
   readonly dbName: string;
   readonly ledgerDir: string;
@@ -68,7 +72,6 @@ export class VariantGroup {
       logDir: join(dir, "logs"),
       runTag: `bench-${process.pid}`,
       onProcess: () => {},
-      ...(variant.schedulerPath ? { env: { HARNESS_SCHEDULER: variant.schedulerPath } } : {}),
     });
   }
 
@@ -77,13 +80,28 @@ export class VariantGroup {
   }
 
   get collection() {
-    return this.db.collection(this.sut.collection);
+    return this.db.collection(this.jobs.collection);
+  }
+
+  /** The scheduler as every process of the group builds it: the matched wiring, the variant's build. */
+  private spec(): SutSpec {
+    const s = this.settings;
+    return {
+      adapter: this.sut.adapter,
+      wiring: "matched",
+      matched: { pollIntervalMs: s.pollIntervalMs, lockTimeoutMs: s.lockTimeoutMs },
+      ...(this.variant.schedulerPath ? { build: this.variant.schedulerPath } : {}),
+    };
   }
 
   /** Creates the database and starts every process; resolves once all are ready. */
   async start(): Promise<void> {
     const s = this.settings;
-    await prepareDatabase(this.db);
+    const sut = this.spec();
+    const adapter = await createAdapter(sut);
+    if (!adapter.bench) throw new Error(`${this.sut.adapter} has no bench extension`);
+    this.jobs = adapter.bench;
+    await adapter.prepare(this.db);
     const config = (proc: string): WorkerConfig & Record<string, unknown> => ({
       uri: s.uri,
       dbName: this.dbName,
@@ -93,11 +111,12 @@ export class VariantGroup {
       lockTimeoutMs: s.lockTimeoutMs,
       ledgerDir: this.ledgerDir,
       ledger: this.variant.ledger,
+      sut,
       ...this.sut.worker.config,
     });
     const [port] = await Promise.all([
       s.withTrigger && this.sut.trigger
-        ? this.supervisor.startTrigger({ uri: s.uri, dbName: this.dbName, ...this.sut.triggerConfig })
+        ? this.supervisor.startTrigger({ uri: s.uri, dbName: this.dbName, sut })
         : Promise.resolve(0),
       ...Array.from({ length: s.processes }, (_, i) =>
         this.supervisor.startWorker(

@@ -1,178 +1,53 @@
-import { type Db, ObjectId } from "mongodb";
-import { JOBS_COLLECTION } from "../../adapters/jobsCollection.ts";
-import { loadScheduler } from "../../adapters/schedulerModule.ts";
-
-/** A job the bench seeds or sends: plain, or with a priority or a concurrency limit. */
-export interface BenchJobSpec {
-  name: string;
-  priority?: number;
-  concurrency?: number;
-  /** Not before this time (jobs scheduled for later, as real collections hold). */
-  runAt?: Date;
-  data: Record<string, unknown>;
-}
-
 /**
- * A system under test, as the bench sees it: how its worker processes start, whether it has a
- * trigger server for the open loop, and how its jobs are seeded and read back. Adding a scheduler
- * to the bench (Agenda, say) is adding one of these; every measurement is written against it.
+ * A system under test, as the bench runs it: which scheduler adapter's jobs it works on (seeded and
+ * read back through that adapter's bench extension), how its worker processes start, and whether it
+ * has a trigger server for the open loop. A scheduler whose adapter has a bench extension is one
+ * entry here; the raw claim loops are baselines on mongo-job-scheduler's own jobs.
  */
 export interface BenchSut {
   id: string;
-  /** The worker entry the supervisor starts, and extra settings for it. */
+  /** The adapter whose jobs, collection and bench extension it uses. */
+  adapter: string;
+  /** The worker entry the supervisor starts (raw: the claim loop, no scheduler), and extra settings. */
   worker: { raw: boolean; config: Record<string, unknown> };
   /** Serves POST /jobs through the trigger server (the open loop and the enqueue figure need it). */
   trigger: boolean;
   /** Runs the scheduler build under test (so --versus gives it a second build). */
   usesBuild: boolean;
-  /** Where its jobs live. */
-  collection: string;
-  /** Seeds jobs in bulk. */
-  seed(db: Db, jobs: readonly BenchJobSpec[]): Promise<void>;
-  /** The completion time (ms) of every completed job. */
-  completionTimes(db: Db): Promise<number[]>;
-  /** How many jobs are completed. */
-  completedCount(db: Db): Promise<number>;
-  /** When each of the given jobs was claimed and completed (ms), from its own document. */
-  jobTimes(
-    db: Db,
-    ids: readonly string[],
-  ): Promise<Map<string, { startedAt?: number; completedAt?: number }>>;
-  /** Extra settings for its trigger server (the scheduler it enqueues through). */
-  triggerConfig?: Record<string, unknown>;
 }
-
-/** Jobs in mongo-job-scheduler's format, which the raw claim loops share. */
-const schedulerJobs: Pick<
-  BenchSut,
-  "collection" | "seed" | "completionTimes" | "completedCount" | "jobTimes"
-> = {
-  collection: JOBS_COLLECTION,
-  async seed(db, jobs) {
-    const { Scheduler, MongoJobStore } = await loadScheduler();
-    const scheduler = new Scheduler({ store: new MongoJobStore(db) });
-    for (let i = 0; i < jobs.length; i += 5000)
-      await scheduler.scheduleBulk(jobs.slice(i, i + 5000) as Parameters<typeof scheduler.scheduleBulk>[0]);
-  },
-  async completionTimes(db) {
-    const docs = await db
-      .collection(JOBS_COLLECTION)
-      .find({ status: "completed" }, { projection: { updatedAt: 1 } })
-      .toArray();
-    return docs.map((d) => new Date(d.updatedAt).getTime());
-  },
-  completedCount: (db) => db.collection(JOBS_COLLECTION).countDocuments({ status: "completed" }),
-  async jobTimes(db, ids) {
-    const docs = await db
-      .collection(JOBS_COLLECTION)
-      .find(
-        { _id: { $in: ids.map((id) => new ObjectId(id)) } },
-        { projection: { status: 1, lastRunAt: 1, updatedAt: 1 } },
-      )
-      .toArray();
-    return new Map(
-      docs.map((d) => [
-        String(d._id),
-        {
-          ...(d.lastRunAt ? { startedAt: new Date(d.lastRunAt).getTime() } : {}),
-          ...(d.status === "completed" ? { completedAt: new Date(d.updatedAt).getTime() } : {}),
-        },
-      ]),
-    );
-  },
-};
-
-/** Agenda's collection (its MongoDB backend's default). */
-const AGENDA_JOBS = "agendaJobs";
-/** An Agenda job that has finished without failing since its last run. */
-const agendaCompleted = { lastFinishedAt: { $ne: null }, failedAt: null };
-
-/**
- * Jobs in Agenda's format. The backlog is inserted as Agenda's own documents in one insertMany
- * (Agenda has no bulk schedule; how the backlog got there is not what a drain measures); the
- * open loop enqueues through the trigger server, that is through Agenda's create and save.
- */
-const agendaJobs: Pick<BenchSut, "collection" | "seed" | "completionTimes" | "completedCount" | "jobTimes"> =
-  {
-    collection: AGENDA_JOBS,
-    async seed(db, jobs) {
-      const now = new Date();
-      const docs = jobs.map((j) => ({
-        name: j.name,
-        data: { ...j.data, __harness: { priority: j.priority ?? 5 } },
-        type: "normal",
-        priority: -(j.priority ?? 5),
-        nextRunAt: j.runAt ?? now,
-        lastModifiedBy: "harness-bench",
-      }));
-      for (let i = 0; i < docs.length; i += 5000)
-        await db.collection(AGENDA_JOBS).insertMany(docs.slice(i, i + 5000));
-    },
-    async completionTimes(db) {
-      const docs = await db
-        .collection(AGENDA_JOBS)
-        .find(agendaCompleted, { projection: { lastFinishedAt: 1 } })
-        .toArray();
-      return docs.map((d) => new Date(d.lastFinishedAt).getTime());
-    },
-    completedCount: (db) => db.collection(AGENDA_JOBS).countDocuments(agendaCompleted),
-    async jobTimes(db, ids) {
-      const docs = await db
-        .collection(AGENDA_JOBS)
-        .find(
-          { _id: { $in: ids.map((id) => new ObjectId(id)) } },
-          { projection: { lastRunAt: 1, lastFinishedAt: 1, failedAt: 1 } },
-        )
-        .toArray();
-      return new Map(
-        docs.map((d) => [
-          String(d._id),
-          {
-            ...(d.lastRunAt ? { startedAt: new Date(d.lastRunAt).getTime() } : {}),
-            ...(d.lastFinishedAt && !d.failedAt ? { completedAt: new Date(d.lastFinishedAt).getTime() } : {}),
-          },
-        ]),
-      );
-    },
-  };
-
-/** Agenda through its adapter, with the bench's poll interval and lock lifetime (the matched wiring). */
-const agendaSut = { adapter: "agenda", wiring: "matched" };
 
 /** The systems the bench knows, by id. */
 export const benchSuts: Record<string, BenchSut> = {
   "mongo-job-scheduler": {
     id: "mongo-job-scheduler",
+    adapter: "mongo-job-scheduler",
     worker: { raw: false, config: {} },
     trigger: true,
     usesBuild: true,
-    ...schedulerJobs,
   },
   /** Agenda 6 with its MongoDB backend, the scheduler most would pick instead. */
   agenda: {
     id: "agenda",
-    worker: { raw: false, config: { sut: agendaSut, jobNames: ["bench"] } },
+    adapter: "agenda",
+    worker: { raw: false, config: { jobNames: ["bench"] } },
     trigger: true,
     usesBuild: false,
-    // The trigger server only enqueues: its instance never processes, so its timing is moot.
-    triggerConfig: { sut: { ...agendaSut, matched: { pollIntervalMs: 100, lockTimeoutMs: 30_000 } } },
-    ...agendaJobs,
   },
   /** The scheduler's own claim and completion straight through the driver. */
   "raw-claim": {
     id: "raw-claim",
+    adapter: "mongo-job-scheduler",
     worker: { raw: true, config: { readBack: false } },
     trigger: false,
     usesBuild: false,
-    ...schedulerJobs,
   },
   /** The same, reading each job back once as the scheduler's worker does. */
   "raw-claim+read": {
     id: "raw-claim+read",
+    adapter: "mongo-job-scheduler",
     worker: { raw: true, config: { readBack: true } },
     trigger: false,
     usesBuild: false,
-    ...schedulerJobs,
   },
 };
 
@@ -184,7 +59,7 @@ export interface BenchVariant {
   id: string;
   sut: string;
   build: Build;
-  /** HARNESS_SCHEDULER for its processes; null: the installed package (or --scheduler). */
+  /** The scheduler build its processes load (carried in their SUT spec); null: the installed package. */
   schedulerPath: string | null;
   ledger: boolean;
   /**

@@ -1,0 +1,76 @@
+import type { ExitCode } from "../util/exitCodes.ts";
+import { analyzeCommand } from "./commands/analyze.ts";
+import { benchCommand } from "./commands/bench.ts";
+import { compareCommand } from "./commands/compare.ts";
+import { listCommand } from "./commands/list.ts";
+import { scenarioCommand } from "./commands/scenario.ts";
+import { buildUiCommand, uiCommand } from "./commands/ui.ts";
+import type { CommandName } from "./flags.ts";
+import type { CommandIo } from "./io.ts";
+
+/** A positional argument of a command. */
+export interface Positional {
+  name: string;
+  describe: string;
+  default?: string;
+}
+
+/** One command: its usage, what it does, its positionals, and what runs it. Its flags are in flags.ts. */
+export interface Command {
+  name: CommandName;
+  usage: string;
+  describe: string;
+  positionals: readonly Positional[];
+  run(argv: Record<string, unknown>, io: CommandIo): ExitCode | Promise<ExitCode>;
+}
+
+/** Every command, in the order `--help` lists them. */
+export const commands: readonly Command[] = [
+  {
+    name: "scenario",
+    usage: "scenario <name>",
+    describe: "run a named scenario",
+    positionals: [{ name: "name", describe: "scenario name (see list)" }],
+    run: scenarioCommand,
+  },
+  {
+    name: "analyze",
+    usage: "analyze <dir>",
+    describe: "re-run the checkers on a saved run",
+    positionals: [{ name: "dir", describe: "a run folder, e.g. reports/latest" }],
+    run: analyzeCommand,
+  },
+  {
+    name: "ui",
+    usage: "ui [dir]",
+    describe:
+      "show a run's jobs in the Scheduler UI (its snapshot loaded into a fresh database), or a live database",
+    positionals: [{ name: "dir", describe: "a run folder", default: "reports/latest" }],
+    run: uiCommand,
+  },
+  {
+    name: "bench",
+    usage: "bench",
+    describe: "run the bench (--quick: a small one); gate with --versus <build> or --baseline <result.json>",
+    positionals: [],
+    run: benchCommand,
+  },
+  {
+    name: "compare",
+    usage: "compare <baseline> <current>",
+    describe: "gate a saved bench result on a saved baseline without running anything",
+    positionals: [
+      { name: "baseline", describe: "a bench run's folder or its result.json" },
+      { name: "current", describe: "a bench run's folder or its result.json" },
+    ],
+    run: compareCommand,
+  },
+  {
+    name: "build-ui",
+    usage: "build-ui",
+    describe: "build the Scheduler UI into the cache (done on first use anyway)",
+    positionals: [],
+    run: buildUiCommand,
+  },
+  { name: "list", usage: "list", describe: "list the scenarios", positionals: [], run: listCommand },
+];

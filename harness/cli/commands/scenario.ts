@@ -1,0 +1,112 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { scenarios } from "../../../scenarios/index.ts";
+import { checkSut, whyNotApplicable } from "../../adapters/registry.ts";
+import { selectScheduler } from "../../adapters/selectScheduler.ts";
+import { faultSupportProblems } from "../../faults/faultRig.ts";
+import type { RunResult } from "../../report/result.ts";
+import { runScenario } from "../../run/runScenario.ts";
+import { environmentLayer, type SettingFlag, settingFlags } from "../../scenario/settingFlags.ts";
+import { resolveSettings } from "../../scenario/settings.ts";
+import { sutSpecOf } from "../../scenario/sutSpec.ts";
+import { serveUi } from "../../trigger/serveUi.ts";
+import { defaultCacheDir } from "../../util/cacheDir.ts";
+import { type ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
+import { ensurePortFree, portProblem } from "../../util/port.ts";
+import { flagOrEnv } from "../flags.ts";
+import type { CommandIo } from "../io.ts";
+import { mongoOptions, mongoProblem } from "../mongoOptions.ts";
+import { ciOutputsOf, runFiles, showFiles, showSummary } from "../output.ts";
+
+export function unknownScenario(name: string): HarnessError {
+  return new HarnessError(
+    `no scenario named "${name}": run "harness list" to see them (${Object.keys(scenarios).join(", ")})`,
+  );
+}
+
+/**
+ * `scenario <name>`: resolves the settings (defaults < scenario < environment < flags) and checks
+ * everything that can be checked before anything starts, runs the scenario, prints its summary,
+ * and maps its verdict to the exit code.
+ */
+export async function scenarioCommand(argv: Record<string, unknown>, io: CommandIo): Promise<ExitCode> {
+  const name = String(argv.name);
+  const scenario = scenarios[name];
+  if (!scenario) throw unknownScenario(name);
+  const flags: Partial<Record<SettingFlag, unknown>> = {};
+  for (const flag of Object.keys(settingFlags) as SettingFlag[])
+    if (argv[flag] !== undefined) flags[flag] = argv[flag];
+  const mongo = mongoOptions(argv, "scenario", io.env);
+  const environment = environmentLayer(io.env);
+  const settings = resolveSettings(
+    scenario,
+    flags,
+    [...environment.problems, mongoProblem(argv), portProblem(argv.port)].filter(
+      (p): p is string => p !== null,
+    ),
+    {
+      add: ((argv.fault as unknown[] | undefined) ?? []).map(String),
+      replace: argv["scenario-faults"] === false,
+      support: (needs) => faultSupportProblems(needs, { cacheDir: defaultCacheDir(), mongoUri: mongo.uri }),
+      environment: environment.values,
+    },
+  );
+  // Checked before anything starts: the build, the scheduler, its wiring, and whether the scenario applies.
+  const schedulerSpec = flagOrEnv(argv, "scenario", "scheduler", io.env);
+  const build =
+    typeof schedulerSpec === "string" && schedulerSpec !== ""
+      ? await selectScheduler(schedulerSpec, defaultCacheDir(), io.reporter.progress)
+      : undefined;
+  const sut = await checkSut(sutSpecOf(settings, build), settings.sut.workersPerProcess);
+  settings.sut.wiring = sut.wiring;
+  if (sut.deferred)
+    io.reporter.progress(
+      `--wiring ${sut.wiring}: the builder waits on the database, so it is checked once MongoDB is up, before any worker starts`,
+    );
+  const notApplicable = whyNotApplicable(scenario, settings.sut.adapter);
+  if (notApplicable) throw new HarnessError(notApplicable);
+  const ci = ciOutputsOf(argv, io);
+  const port = Number(argv.port);
+  // Found before the run rather than after it, when the UI would start.
+  if (argv.keep) await ensurePortFree(port);
+  let printed = false;
+  const show = (result: RunResult, path: string) => {
+    if (printed) return;
+    printed = true;
+    showSummary(result, io);
+    showFiles(result, runFiles(path), ci, io);
+  };
+  return io.withInterrupt("the run and every process it started", async (signal) => {
+    const outcome = await runScenario({
+      scenario,
+      settings,
+      build,
+      mongo,
+      reportsDir: resolve(String(argv["reports-dir"])),
+      reporter: io.reporter,
+      signal,
+      keep: argv.keep
+        ? async (kept) => {
+            show(JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult, kept.resultPath);
+            await serveUi({
+              uri: kept.uri,
+              dbName: kept.dbName,
+              port,
+              reporter: io.reporter,
+              print: io.print,
+              signal,
+            });
+          }
+        : undefined,
+    });
+    show(outcome.result, outcome.resultPath);
+    if (outcome.stopped) {
+      const what =
+        outcome.stopped.reason === "interrupted"
+          ? `interrupted ${outcome.stopped.where}`
+          : `run stopped: ${outcome.stopped.reason}`;
+      io.reporter.warn(`${what}; partial result (verdict unknown) saved in ${outcome.resultPath}`);
+    }
+    return exitFor(outcome.result.verdict);
+  });
+}

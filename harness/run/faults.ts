@@ -1,0 +1,72 @@
+/**
+ * The fault schedule as a bracket: it runs beside the load until its last fault is healed, or
+ * until the run's window closes (the end of the drain, a stop), which heals every open fault at
+ * once. Its release calls it off and waits until every fault is healed, before anything else goes.
+ */
+
+import type { FaketimeClocks } from "../faults/faketime.ts";
+import type { PlannedFault, ProxyControl } from "../faults/faultType.ts";
+import { type FaultRunSummary, runFaults } from "../faults/runFaults.ts";
+import type { LedgerSink } from "../ledger/fileLedger.ts";
+import type { LiveLedger } from "../ledger/liveLedger.ts";
+import type { Supervisor } from "../processes/supervisor.ts";
+import type { Reporter } from "../util/reporter.ts";
+import type { Rng } from "../util/rng.ts";
+import type { Acquired } from "./teardown.ts";
+
+/** A running schedule. */
+export interface FaultSchedule {
+  /** True once every planned fault has struck and been healed. */
+  done(): boolean;
+  /** Calls the schedule off (open faults are healed) and waits until it has settled. */
+  stop(): Promise<{ summary?: FaultRunSummary; error?: unknown }>;
+}
+
+export function startFaultSchedule(o: {
+  plan: readonly PlannedFault[];
+  totalJobs: number;
+  window: AbortController;
+  processes: Supervisor;
+  proxies: ProxyControl | null;
+  clocks: FaketimeClocks | null;
+  live: LiveLedger;
+  ledger: LedgerSink;
+  rng: Rng;
+  reporter: Reporter;
+  /** Whether the run is being cut short: a fault failing then is said, not thrown. */
+  stopping(): boolean;
+}): Acquired<FaultSchedule> {
+  let done = false;
+  const settled = runFaults(
+    { plan: o.plan, totalJobs: o.totalJobs, signal: o.window.signal },
+    {
+      processes: o.processes,
+      proxies: o.proxies,
+      clocks: o.clocks,
+      live: o.live,
+      ledger: o.ledger,
+      rng: o.rng,
+      progress: o.reporter.progress,
+      now: () => Date.now(),
+      signal: o.window.signal,
+    },
+  ).then(
+    (summary): { summary?: FaultRunSummary; error?: unknown } => ({ summary }),
+    (error: unknown) => ({ error }),
+  );
+  void settled.then(() => {
+    done = true;
+  });
+  const stop = async () => {
+    o.window.abort();
+    return settled;
+  };
+  return {
+    value: { done: () => done, stop },
+    async release() {
+      const { error } = await stop();
+      if (error && o.stopping())
+        o.reporter.warn(`a fault failed while the run was stopping: ${String(error)}`);
+    },
+  };
+}

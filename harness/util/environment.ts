@@ -1,0 +1,96 @@
+/**
+ * Every environment variable the harness reads, in one table: the documentation's table is made
+ * from it, and code reads a variable only through `envValue`, which takes only names listed here.
+ * The variables that set a run's settings (HARNESS_WORKERS, …) are made from the setting flags
+ * (scenario/settingFlags.ts) and read there, as the environment layer of the settings.
+ */
+
+/** Who sets a variable: the user (or CI), a service's deployment, or the harness for its children. */
+export type EnvAudience = "user" | "service" | "child" | "test";
+
+export interface EnvVariable {
+  audience: EnvAudience;
+  /** One line: what it does. */
+  meaning: string;
+}
+
+export const environmentVariables = {
+  MONGO_URL: {
+    audience: "user",
+    meaning:
+      "the MongoDB server to run against, as --mongo-uri (a flag wins); also the server of a worker or trigger server run as a service",
+  },
+  HARNESS_CACHE_DIR: {
+    audience: "user",
+    meaning:
+      "where built tools are cached (the stand-in's jars, Toxiproxy, FerretDB, the Scheduler UI, installed scheduler builds); default $XDG_CACHE_HOME/mongo-job-scheduler-harness or ~/.cache/…",
+  },
+  XDG_CACHE_HOME: { audience: "user", meaning: "the base of the default cache folder" },
+  PATH: {
+    audience: "user",
+    meaning:
+      "searched for the tools the harness runs: go, toxiproxy-server, java, javac, mvn, npm, PostgreSQL",
+  },
+  HARNESS_LIBFAKETIME: {
+    audience: "user",
+    meaning: "the libfaketime.so.1 the clock faults preload, when it is not where Debian puts it",
+  },
+  GITHUB_STEP_SUMMARY: {
+    audience: "user",
+    meaning: "set by GitHub Actions: every command that gives a verdict appends its markdown summary there",
+  },
+  MONGOMS_DOWNLOAD_URL: { audience: "user", meaning: "mongodb-memory-server's download address for mongod" },
+  MONGOMS_DOWNLOAD_MIRROR: {
+    audience: "user",
+    meaning: "mongodb-memory-server's download mirror for mongod",
+  },
+  HARNESS_DB: { audience: "service", meaning: "the database of a worker or trigger server run as a service" },
+  HARNESS_PROC: {
+    audience: "service",
+    meaning: "the name of a worker run as a service (default: the host name)",
+  },
+  HARNESS_SUT: {
+    audience: "service",
+    meaning: "the scheduler of a worker run as a service (an adapter name)",
+  },
+  HARNESS_WIRING: { audience: "service", meaning: "the wiring of a worker run as a service" },
+  WORKERS_PER_PROCESS: { audience: "service", meaning: "scheduler workers of a worker run as a service" },
+  POLL_INTERVAL_MS: { audience: "service", meaning: "the poll interval of a worker run as a service" },
+  LOCK_TIMEOUT_MS: { audience: "service", meaning: "the lock timeout of a worker run as a service" },
+  MAX_EXECUTION_MS: { audience: "service", meaning: "stall detection of a worker run as a service" },
+  LEDGER_DIR: { audience: "service", meaning: "where a worker run as a service writes its ledger" },
+  PORT: { audience: "service", meaning: "the port of the trigger server run as a service (default 3000)" },
+  HOST: { audience: "service", meaning: "the address the trigger server run as a service listens on" },
+  HARNESS_UI: {
+    audience: "service",
+    meaning: "1: the trigger server run as a service also serves the Scheduler UI",
+  },
+  HARNESS_CONNECT_DEADLINE_MS: {
+    audience: "service",
+    meaning: "how long the trigger server run as a service waits for MongoDB (default 120000)",
+  },
+  HARNESS_WORKER: { audience: "child", meaning: "a worker process's settings (JSON), from the supervisor" },
+  HARNESS_TRIGGER: {
+    audience: "child",
+    meaning: "the trigger server's settings (JSON), from the supervisor",
+  },
+  HARNESS_INSTANCE: { audience: "child", meaning: "the instance id of a child process, from the supervisor" },
+  HARNESS_RUN_TAG: { audience: "child", meaning: "the run a child process belongs to" },
+  HARNESS_CLOCK_ANCHOR: {
+    audience: "child",
+    meaning: "the harness's reference clock, handed to every child (see util/referenceClock.ts)",
+  },
+  HARNESS_SLOW: { audience: "test", meaning: "1: also run the slow opt-in tests" },
+  HARNESS_TEST_MARK: {
+    audience: "test",
+    meaning: "a mark the tests put on a run to find any process it left",
+  },
+} as const satisfies Record<string, EnvVariable>;
+
+export type EnvName = keyof typeof environmentVariables;
+
+/** A variable's value; an empty value counts as unset. */
+export function envValue(name: EnvName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
