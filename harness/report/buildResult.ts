@@ -1,8 +1,9 @@
 import type { TimingSettings } from "../adapters/adapter.ts";
 import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import { checkerRegistry, isCheckerName } from "../checkers/index.ts";
-import type { AnyCheckerResult, Checker, CheckInput, CheckSettings } from "../checkers/types.ts";
-import { keyByName, overallVerdict, runCheckers } from "../checkers/verdicts.ts";
+import { judgeRun, markInformational, runCounts } from "../checkers/judge.ts";
+import type { Checker, CheckInput, CheckSettings } from "../checkers/types.ts";
+import { keyByName, runCheckers } from "../checkers/verdicts.ts";
 import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { RunSettings } from "../scenario/schema.ts";
@@ -110,29 +111,23 @@ export function buildResult(
     history,
     finalState,
   };
-  const results: AnyCheckerResult[] = runCheckers(checkersOf(meta.config), input).map((r) => {
-    const why = meta.config.check.informational[r.name];
-    return why ? { ...r, informational: true, note: why } : r;
-  });
+  const results = markInformational(
+    runCheckers(checkersOf(meta.config), input),
+    meta.config.check.informational,
+  );
   const windows = faultWindows(history);
   const failed = failedFaults(windows).map(
     (w) => `${w.window} (${w.fault} on ${w.procs.join(", ")}): ${w.error}`,
   );
-  const checked = overallVerdict(results);
-  // A fault that could not be injected or healed leaves the run's story unknown, whatever passed.
-  const verdict = failed.length && checked === "pass" ? "unknown" : checked;
+  const verdict = judgeRun(results, { failedFaults: failed.length, incomplete: meta.incomplete !== null });
   const checkers = keyByName(results);
-  const lost = checkers["lost-jobs"]?.figures;
-  const reruns = checkers["re-executions"]?.figures;
   const recovery = checkers["recovery-time"]?.figures;
   const settings = input.settings;
-  // What an interrupted run had not finished yet is unfinished, never lost.
-  const unfinished = checkers["lost-jobs"]?.unknowns.filter((u) => u.kind === "unfinished").length ?? 0;
   return {
     schemaVersion: SCHEMA_VERSION,
     scenario: meta.scenario,
     description: meta.description,
-    verdict: meta.incomplete && verdict === "pass" ? "unknown" : verdict,
+    verdict,
     incomplete: meta.incomplete,
     seed: meta.seed,
     startedAt: new Date(meta.startedAt).toISOString(),
@@ -143,17 +138,7 @@ export function buildResult(
     server: meta.server,
     ...(meta.sut ? { sut: meta.sut } : {}),
     finalStatuses: countStatuses(finalState),
-    counts: {
-      accepted: lost?.accepted ?? 0,
-      completed: lost?.completed ?? 0,
-      lost: (lost?.lost ?? 0) + (lost?.mergedRequests ?? 0),
-      unexpected: (lost?.unexpectedJobs ?? 0) + (lost?.unexpectedExecutions ?? 0),
-      unfinished,
-      kills: history.records.filter((r) => r.type === "fault" && r.action === "kill").length,
-      recovered: reruns?.byClass.recovery ?? 0,
-      doubleExecutions: reruns?.byClass["double-execution"] ?? 0,
-      runsAfterSuccess: reruns?.byClass["run-after-success"] ?? 0,
-    },
+    counts: runCounts(checkers, history),
     recovery: {
       p50Ms: recovery?.p50Ms ?? null,
       maxMs: recovery?.maxMs ?? null,
