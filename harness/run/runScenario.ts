@@ -1,14 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import type { Db, MongoClient } from "mongodb";
+import type { SchedulerAdapter } from "../adapters/adapter.ts";
 import { createAdapter } from "../adapters/registry.ts";
+import type { SutSpec } from "../adapters/wiring.ts";
 import type { JobState } from "../checkers/types.ts";
-import { ensureFaultTools, startFaultRig } from "../faults/faultRig.ts";
+import { ensureFaultTools, type FaultTools, startFaultRig } from "../faults/faultRig.ts";
+import type { PlannedFault } from "../faults/faultType.ts";
 import { planFaults, workerNames } from "../faults/planFaults.ts";
 import { FileLedger } from "../ledger/fileLedger.ts";
 import { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
-import { planJobs } from "../load/jobMix.ts";
+import { type PlannedJob, planJobs } from "../load/jobMix.ts";
 import type { RunResult } from "../report/result.ts";
 import { runDirFor } from "../report/writeReport.ts";
 import type { RunSettings, Scenario } from "../scenario/schema.ts";
@@ -18,7 +22,7 @@ import type { ProviderChoice } from "../servers/target.ts";
 import { defaultCacheDir } from "../util/cacheDir.ts";
 import { ExitCode, HarnessError } from "../util/exitCodes.ts";
 import type { Reporter } from "../util/reporter.ts";
-import { createRng, randomSeed } from "../util/rng.ts";
+import { createRng, type Rng, randomSeed } from "../util/rng.ts";
 import { collectRun, readFinalState } from "./collect.ts";
 import { Interrupted, RunControl } from "./control.ts";
 import { deployProcesses } from "./deploy.ts";
@@ -65,6 +69,34 @@ export interface RunOutcome {
 const STOP_GRACE_MS = 5000;
 const STOP_GRACE_ON_INTERRUPT_MS = 3000;
 
+/** What a run is, decided before anything starts. */
+interface RunPlan {
+  options: RunOptions;
+  seed: number;
+  startedAt: number;
+  runDir: string;
+  ledgerDir: string;
+  /** The run's own database: the only one it drops. */
+  dbName: string;
+  rng: Rng;
+  spec: SutSpec;
+  adapter: SchedulerAdapter;
+  plan: PlannedFault[];
+  jobs: PlannedJob[];
+}
+
+/** What observing leaves for the end of the run, filled in as far as the run got. */
+interface Observed {
+  target?: MongoTarget;
+  database?: { client: MongoClient; db: Db };
+  prepared?: PreparedScheduler;
+  live?: LiveLedger;
+  load: HttpLoadResult | null;
+  runEndedAt: number;
+  /** What is acquired after this mark (rig, processes, faults) goes before the final state is read. */
+  beforeProcesses: number;
+}
+
 /**
  * Runs one scenario end to end. Each resource is a bracket on one teardown stack (teardown.ts):
  * the server, the run's database, the ledger, the fault rig, the processes, the fault schedule;
@@ -75,150 +107,25 @@ const STOP_GRACE_ON_INTERRUPT_MS = 3000;
  * verdict unknown and the reason.
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
-  const { scenario, settings, reporter } = options;
-  const seed = settings.seed ?? randomSeed();
-  const startedAt = Date.now();
-  const runDir = runDirFor(options.reportsDir, scenario.name, new Date(startedAt));
-  const ledgerDir = join(runDir, "ledger");
-  const dbName = `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`;
-  const rng = createRng(seed);
-  const spec = sutSpecOf(settings, options.build);
-  const adapter = await createAdapter(spec);
-  const plan = planFaults(settings, seed);
-  const jobs = planJobs(settings.load, rng);
-  let live: LiveLedger | undefined;
-  const control = new RunControl(reporter, () => ({
-    planned: jobs.length,
-    accepted: live?.accepted.size ?? 0,
-    finished: live?.finishedCount() ?? 0,
+  const run = await planRun(options);
+  const observed: Observed = { load: null, runEndedAt: run.startedAt, beforeProcesses: 0 };
+  const control = new RunControl(options.reporter, () => ({
+    planned: run.jobs.length,
+    accepted: observed.live?.accepted.size ?? 0,
+    finished: observed.live?.finishedCount() ?? 0,
   }));
   const unfollow = control.follow(options.signal);
-  reporter.progress(`${scenario.name}: seed ${seed} (repeat the run with --seed ${seed})`);
+  options.reporter.progress(
+    `${options.scenario.name}: seed ${run.seed} (repeat the run with --seed ${run.seed})`,
+  );
   const stack = new TeardownStack();
   const onReleaseError = (name: string, error: unknown) =>
-    reporter.warn(`could not release ${name}: ${firstLine(error)}`);
-  let target: MongoTarget | undefined;
-  let database: Awaited<ReturnType<typeof openDatabase>>["value"] | undefined;
-  let prepared: PreparedScheduler | undefined;
-  let load: HttpLoadResult | null = null;
-  let runEndedAt = startedAt;
-  // What is acquired after this mark (rig, processes, faults) goes before the final state is read.
-  let beforeProcesses = 0;
+    options.reporter.warn(`could not release ${name}: ${firstLine(error)}`);
   try {
-    // The fault tools first: a fault the machine or target cannot support stops the run here.
-    const tools = await ensureFaultTools(plan, {
-      cacheDir: defaultCacheDir(),
-      mongoUri: options.mongo.uri,
-      progress: reporter.progress,
-    });
-    const server = await stack.use("the MongoDB target", () =>
-      acquireServer(options.mongo, reporter, control.signal),
-    );
-    target = server;
-    for (const p of server.processes ?? []) control.watch(p, true);
-    reporter.progress(
-      `MongoDB target: ${server.provider} ${server.version}${server.isMongoDB ? "" : " (the Java stand-in: its figures are not MongoDB figures)"}; database ${dbName}`,
-    );
-    const opened = await stack.use("the run's database", () =>
-      openDatabase(server.uri, dbName, () => control.stopped?.serverGone === true),
-    );
-    database = opened;
-    const ledger = await stack.use("the harness ledger", async () => {
-      const file = new FileLedger(join(ledgerDir, "harness.jsonl"));
-      return { value: file, release: async () => file.close() };
-    });
-    const ready = await prepareScheduler(
-      adapter,
-      spec,
-      opened.db,
-      { settings, jobs, scenario: scenario.name },
-      reporter,
-    );
-    prepared = ready;
-    beforeProcesses = stack.mark();
-    const rig = await stack.use("the fault rig", async () => {
-      const r = await startFaultRig(plan, tools, {
-        mongoUri: server.uri,
-        workers: workerNames(settings.sut.processes),
-        runDir,
-      });
-      return { value: r, release: () => r.stop() };
-    });
-    if (rig.proxies) reporter.progress("network faults: each worker reaches MongoDB through its own proxy");
-    control.watch(rig.proxies?.process, false);
-    control.check();
-    if (settings.load.mode === "bulk") {
-      reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's own enqueue…`);
-      await runBulkLoad(opened.db, jobs, ledger, adapter);
-    }
-    const { supervisor, port } = await stack.use("the workers and the trigger server", () =>
-      deployProcesses({
-        settings,
-        spec,
-        effective: ready.effective,
-        jobs,
-        serverUri: server.uri,
-        dbName,
-        runDir,
-        ledgerDir,
-        runTag: `${scenario.name}-${startedAt}-${process.pid}`,
-        rig,
-        ledger,
-        reporter,
-        onTriggerExit: (exit) => control.died({ name: "trigger server", pid: exit.pid }, exit, false),
-        stopGraceMs: () => (control.stopped ? STOP_GRACE_ON_INTERRUPT_MS : STOP_GRACE_MS),
-      }),
-    );
-    control.check();
-    const following = new LiveLedger(ledgerDir);
-    live = following;
-    // A bulk load's jobs are in the ledger already: the first progress line must count them.
-    following.poll();
-    const ticker = setInterval(() => following.poll(), 50);
-    stack.defer("the live ledger", async () => clearInterval(ticker));
-    const faults = await stack.use("the fault schedule", async () =>
-      startFaultSchedule({
-        plan,
-        totalJobs: jobs.length,
-        window: control.window,
-        processes: supervisor,
-        proxies: rig.proxies,
-        clocks: rig.clocks,
-        live: following,
-        ledger,
-        rng,
-        reporter,
-        stopping: () => control.stopped !== undefined,
-      }),
-    );
-    if (settings.load.mode === "http") {
-      control.stage = "load";
-      load = await sendLoad({
-        port,
-        connections: settings.load.connections,
-        jobs,
-        ledger,
-        signal: control.window.signal,
-        reporter,
-      });
-      control.check();
-    }
-    runEndedAt = await settle({
-      control,
-      live: following,
-      faults,
-      ...(settings.load.runForMs !== undefined ? { runForMs: settings.load.runForMs } : {}),
-      drainTimeoutMs: ready.drainTimeoutMs,
-      timing: ready.effective.timing,
-      adapter,
-      db: opened.db,
-      collection: ready.effective.collection,
-      reporter,
-    });
-    control.stage = "teardown";
+    await observe(run, observed, control, stack);
   } catch (error) {
     const cutShort = error instanceof Interrupted || control.stopped !== undefined;
-    if (!cutShort || !target) {
+    if (!cutShort || !observed.target) {
       unfollow();
       await stack.unwind(onReleaseError);
       const stopped = control.stopped;
@@ -230,59 +137,254 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       throw error;
     }
   }
-  // Every fault healed, every process stopped, every proxy and clock set back: nothing may change
-  // the jobs while they are read, and the database stays up until they are.
-  await stack.unwindTo(beforeProcesses, onReleaseError);
-  if (control.stopped) runEndedAt = Date.now();
-  let finalState: JobState[] = [];
-  if (control.stopped?.serverGone) {
-    reporter.warn("the database server is gone: the jobs' final state cannot be read");
-  } else if (database && prepared) {
-    if (control.stopped) reporter.progress("reading the jobs' state before the database goes…");
-    try {
-      finalState = await readFinalState(adapter, database.db, prepared.effective.collection, runDir);
-    } catch (error) {
-      if (!control.stopped) {
-        unfollow();
-        await stack.unwind(onReleaseError);
-        throw error;
-      }
-      reporter.warn(`could not read the jobs' state: ${firstLine(error)}`);
-    }
-  }
-  // Saved like a finished run, so analyze and the Scheduler UI can open it; the checkers count
-  // what had not finished as unfinished, not lost. A stop during teardown still cuts the run short.
-  const incomplete = control.stopped?.reason ?? null;
-  const server = target as MongoTarget;
-  const { result, resultPath } = collectRun({
-    scenario,
-    settings,
-    seed,
-    startedAt,
-    runEndedAt,
-    runDir,
-    ledgerDir,
-    reportsDir: options.reportsDir,
-    mongo: options.mongo,
-    keep: options.keep !== undefined,
-    target: server,
-    spec,
-    adapter,
-    effective: prepared?.effective ?? null,
-    load,
-    incomplete,
-    finalState,
-  });
   try {
-    if (options.keep && !control.stopped)
-      await options.keep({ uri: server.uri, dbName, provider: server.provider, resultPath });
+    return await finish(run, observed, control, stack, onReleaseError);
   } finally {
     unfollow();
     await stack.unwind(onReleaseError);
   }
+}
+
+/** The seed, the run's folders and database, the scheduler's adapter, the fault plan and the jobs. */
+async function planRun(options: RunOptions): Promise<RunPlan> {
+  const { scenario, settings } = options;
+  const seed = settings.seed ?? randomSeed();
+  const startedAt = Date.now();
+  const runDir = runDirFor(options.reportsDir, scenario.name, new Date(startedAt));
+  const rng = createRng(seed);
+  const spec = sutSpecOf(settings, options.build);
+  return {
+    options,
+    seed,
+    startedAt,
+    runDir,
+    ledgerDir: join(runDir, "ledger"),
+    dbName: `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`,
+    rng,
+    spec,
+    adapter: await createAdapter(spec),
+    plan: planFaults(settings, seed),
+    jobs: planJobs(settings.load, rng),
+  };
+}
+
+/**
+ * Acquires every resource of the run on the stack, runs the load and the faults, and settles.
+ * Throws when the run fails or is stopped; what it acquired stays on the stack for the caller.
+ */
+async function observe(run: RunPlan, o: Observed, control: RunControl, stack: TeardownStack): Promise<void> {
+  const provisioned = await provision(run, o, control, stack);
+  o.beforeProcesses = stack.mark();
+  await operate(run, o, control, stack, provisioned);
+  control.stage = "teardown";
+}
+
+/** What the processes run on: the server, the harness's ledger, the tools the faults need. */
+interface Provisioned {
+  server: MongoTarget;
+  db: Db;
+  ledger: FileLedger;
+  prepared: PreparedScheduler;
+  tools: FaultTools;
+}
+
+/** The fault tools, the server, the run's database, the harness's ledger and the prepared scheduler. */
+async function provision(
+  run: RunPlan,
+  o: Observed,
+  control: RunControl,
+  stack: TeardownStack,
+): Promise<Provisioned> {
+  const { options, plan, jobs } = run;
+  const { settings, reporter } = options;
+  // The fault tools first: a fault the machine or target cannot support stops the run here.
+  const tools = await ensureFaultTools(plan, {
+    cacheDir: defaultCacheDir(),
+    mongoUri: options.mongo.uri,
+    progress: reporter.progress,
+  });
+  const server = await stack.use("the MongoDB target", () =>
+    acquireServer(options.mongo, reporter, control.signal),
+  );
+  o.target = server;
+  for (const p of server.processes ?? []) control.watch(p, true);
+  reporter.progress(
+    `MongoDB target: ${server.provider} ${server.version}${server.isMongoDB ? "" : " (the Java stand-in: its figures are not MongoDB figures)"}; database ${run.dbName}`,
+  );
+  const database = await stack.use("the run's database", () =>
+    openDatabase(server.uri, run.dbName, () => control.stopped?.serverGone === true),
+  );
+  o.database = database;
+  const ledger = await stack.use("the harness ledger", async () => {
+    const file = new FileLedger(join(run.ledgerDir, "harness.jsonl"));
+    return { value: file, release: async () => file.close() };
+  });
+  const prepared = await prepareScheduler(
+    run.adapter,
+    run.spec,
+    database.db,
+    { settings, jobs, scenario: options.scenario.name },
+    reporter,
+  );
+  o.prepared = prepared;
+  return { server, db: database.db, ledger, prepared, tools };
+}
+
+/**
+ * The fault rig, the processes, the live ledger and the fault schedule; then the load and the
+ * settle. Resolves when the run has observed all it will.
+ */
+async function operate(
+  run: RunPlan,
+  o: Observed,
+  control: RunControl,
+  stack: TeardownStack,
+  { server, db, ledger, prepared, tools }: Provisioned,
+): Promise<void> {
+  const { options, plan, jobs } = run;
+  const { settings, reporter } = options;
+  const rig = await stack.use("the fault rig", async () => {
+    const r = await startFaultRig(plan, tools, {
+      mongoUri: server.uri,
+      workers: workerNames(settings.sut.processes),
+      runDir: run.runDir,
+    });
+    return { value: r, release: () => r.stop() };
+  });
+  if (rig.proxies) reporter.progress("network faults: each worker reaches MongoDB through its own proxy");
+  control.watch(rig.proxies?.process, false);
+  control.check();
+  if (settings.load.mode === "bulk") {
+    reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's own enqueue…`);
+    await runBulkLoad(db, jobs, ledger, run.adapter);
+  }
+  const { supervisor, port } = await stack.use("the workers and the trigger server", () =>
+    deployProcesses({
+      settings,
+      spec: run.spec,
+      effective: prepared.effective,
+      jobs,
+      serverUri: server.uri,
+      dbName: run.dbName,
+      runDir: run.runDir,
+      ledgerDir: run.ledgerDir,
+      runTag: `${options.scenario.name}-${run.startedAt}-${process.pid}`,
+      rig,
+      ledger,
+      reporter,
+      onTriggerExit: (exit) => control.died({ name: "trigger server", pid: exit.pid }, exit, false),
+      stopGraceMs: () => (control.stopped ? STOP_GRACE_ON_INTERRUPT_MS : STOP_GRACE_MS),
+    }),
+  );
+  control.check();
+  const live = new LiveLedger(run.ledgerDir);
+  o.live = live;
+  // A bulk load's jobs are in the ledger already: the first progress line must count them.
+  live.poll();
+  const ticker = setInterval(() => live.poll(), 50);
+  stack.defer("the live ledger", async () => clearInterval(ticker));
+  const faults = await stack.use("the fault schedule", async () =>
+    startFaultSchedule({
+      plan,
+      totalJobs: jobs.length,
+      window: control.window,
+      processes: supervisor,
+      proxies: rig.proxies,
+      clocks: rig.clocks,
+      live,
+      ledger,
+      rng: run.rng,
+      reporter,
+      stopping: () => control.stopped !== undefined,
+    }),
+  );
+  if (settings.load.mode === "http") {
+    control.stage = "load";
+    o.load = await sendLoad({
+      port,
+      connections: settings.load.connections,
+      jobs,
+      ledger,
+      signal: control.window.signal,
+      reporter,
+    });
+    control.check();
+  }
+  o.runEndedAt = await settle({
+    control,
+    live,
+    faults,
+    ...(settings.load.runForMs !== undefined ? { runForMs: settings.load.runForMs } : {}),
+    drainTimeoutMs: prepared.drainTimeoutMs,
+    timing: prepared.effective.timing,
+    adapter: run.adapter,
+    db,
+    collection: prepared.effective.collection,
+    reporter,
+  });
+}
+
+/**
+ * Releases the processes (faults healed, processes stopped, proxies and clocks set back: nothing
+ * may change the jobs while they are read), reads the final state while the database is still up,
+ * collects the run, and keeps its database for a look when asked. A run stopped at any moment
+ * before its result was written is saved as incomplete, with the reason.
+ */
+async function finish(
+  run: RunPlan,
+  o: Observed,
+  control: RunControl,
+  stack: TeardownStack,
+  onReleaseError: (name: string, error: unknown) => void,
+): Promise<RunOutcome> {
+  const { options } = run;
+  await stack.unwindTo(o.beforeProcesses, onReleaseError);
+  if (control.stopped) o.runEndedAt = Date.now();
+  let finalState: JobState[] = [];
+  if (control.stopped?.serverGone) {
+    options.reporter.warn("the database server is gone: the jobs' final state cannot be read");
+  } else if (o.database && o.prepared) {
+    if (control.stopped) options.reporter.progress("reading the jobs' state before the database goes…");
+    try {
+      finalState = await readFinalState(
+        run.adapter,
+        o.database.db,
+        o.prepared.effective.collection,
+        run.runDir,
+      );
+    } catch (error) {
+      if (!control.stopped) throw error;
+      options.reporter.warn(`could not read the jobs' state: ${firstLine(error)}`);
+    }
+  }
+  // Saved like a finished run, so analyze and the Scheduler UI can open it; the checkers count
+  // what had not finished as unfinished, not lost.
+  const incomplete = control.stopped?.reason ?? null;
+  const server = o.target as MongoTarget;
+  const { result, resultPath } = collectRun({
+    scenario: options.scenario,
+    settings: options.settings,
+    seed: run.seed,
+    startedAt: run.startedAt,
+    runEndedAt: o.runEndedAt,
+    runDir: run.runDir,
+    ledgerDir: run.ledgerDir,
+    reportsDir: options.reportsDir,
+    mongo: options.mongo,
+    keep: options.keep !== undefined,
+    target: server,
+    spec: run.spec,
+    adapter: run.adapter,
+    effective: o.prepared?.effective ?? null,
+    load: o.load,
+    incomplete,
+    finalState,
+  });
+  if (options.keep && !control.stopped)
+    await options.keep({ uri: server.uri, dbName: run.dbName, provider: server.provider, resultPath });
   return {
     result,
-    runDir,
+    runDir: run.runDir,
     resultPath,
     ...(incomplete ? { stopped: { reason: incomplete, where: control.where } } : {}),
   };
