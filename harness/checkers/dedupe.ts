@@ -23,6 +23,10 @@ function group<T>(items: readonly T[], key: (t: T) => string | undefined | null)
  */
 export const dedupeChecker: Checker<"dedupe"> = {
   name: "dedupe",
+  describe: {
+    pass: "all requests for a key got one id, one document holds it, one execution ran",
+    fail: "more than one of any",
+  },
   check({ history, settings, finalState }): CheckerResult<"dedupe"> {
     const accepts = history.records.filter(
       (r): r is AcceptRecord => r.type === "accept" && r.dedupeKey !== undefined,

@@ -18,6 +18,10 @@ import { decide } from "./verdicts.ts";
  */
 export const finalStateChecker: Checker<"final-state"> = {
   name: "final-state",
+  describe: {
+    pass: "every job document's final state agrees with the ledger (repeating jobs left out: their status cycles)",
+    fail: "**contradicted**: completed with no execution that ended well, failed with no execution that failed (e.g. a stale owner's refused completion marking the job failed after another execution completed it), an attempt count no execution matches (a completed job's count is its failed attempts before the attempt that succeeded, a failed job's is its last failed attempt; Agenda resets its `failCount` when a job succeeds, so its adapter keeps the failures before the success beside it), or not completed though the scheduler acknowledged the completion",
+  },
   check({ history, finalState, settings }): CheckerResult<"final-state"> {
     const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
     // Whether a job repeats is what its request asked for; the runs say so only for a job no

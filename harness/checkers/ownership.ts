@@ -1,7 +1,7 @@
 import type { Execution } from "./executions.ts";
 import type { OwnershipFigures } from "./figures.ts";
 import { runIndexOf } from "./runIndex.ts";
-import type { Checker, CheckerResult, Violation } from "./types.ts";
+import type { Checker, CheckerResult, JobState, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
 
 /**
@@ -16,6 +16,10 @@ import { decide } from "./verdicts.ts";
  */
 export const ownershipChecker: Checker<"ownership"> = {
   name: "ownership",
+  describe: {
+    pass: "an execution that lost its lock has its completion refused, and the job keeps the new owner's outcome",
+    fail: "a stale completion accepted, a job completed twice, a completed job that ended otherwise, a job failed although no attempt failed",
+  },
   check({ history, settings, finalState }): CheckerResult<"ownership"> {
     const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
     const states = new Map(finalState.map((j) => [j.id, j]));
@@ -23,60 +27,14 @@ export const ownershipChecker: Checker<"ownership"> = {
     let stale = 0;
     let refused = 0;
     for (const [jobId, runs] of index.byJob) {
-      // Runs are in start order: e is stale when the run after it began before it stopped (two runs
-      // that began in the same millisecond included: only one of them can have held the lock).
-      const staleRuns = runs.filter((e, i) => (runs[i + 1]?.start ?? Number.POSITIVE_INFINITY) < e.stop);
-      stale += staleRuns.length;
-      for (const e of staleRuns) {
-        if (e.ack === "success") {
-          violations.push({
-            kind: "stale-completion-accepted",
-            jobId,
-            t: e.ackT,
-            message: `job ${jobId} (${e.name}): the completion of stale execution ${e.execId} on ${e.proc} was accepted after another execution had taken the job`,
-            evidence: { execId: e.execId, proc: e.proc, start: e.start, stop: e.stop },
-          });
-        } else if (e.end !== undefined) refused++;
-      }
+      const staleRuns = judgeStaleRuns(jobId, runs, violations);
+      stale += staleRuns.stale;
+      refused += staleRuns.refused;
       const successes = runs.filter((e) => e.ack === "success");
-      const first = runs[0] as Execution;
-      if (successes.length > 1) {
-        violations.push({
-          kind: "completed-twice",
-          jobId,
-          message: `job ${jobId} (${first.name}) was marked completed ${successes.length} times (${successes.map((e) => `${e.execId}@${e.proc}`).join(", ")})`,
-          evidence: { executions: successes.map((e) => e.execId) },
-        });
-      }
-      const state = states.get(jobId);
-      const stillRunning = runs.some(
-        (e) => e.end === undefined && e.ack === undefined && e.diedAt === undefined,
-      );
-      if (state?.status === "failed" && !runs.some((e) => e.endOutcome === "error")) {
-        violations.push({
-          kind: "failed-without-failure",
-          jobId,
-          message: `job ${jobId} (${first.name}) ended failed in the database though none of its ${runs.length} executions failed${state.lastError ? ` (lastError: ${state.lastError})` : ""}`,
-          evidence: {
-            acks: runs.map((e) => ({
-              execId: e.execId,
-              proc: e.proc,
-              end: e.endOutcome ?? null,
-              ack: e.ack ?? null,
-            })),
-          },
-        });
-      } else if (successes.length > 0 && state?.status !== "completed" && !stillRunning) {
-        violations.push({
-          kind: "completion-overwritten",
-          jobId,
-          message: `job ${jobId} (${first.name}) was completed by an execution but ended ${state?.status ?? "missing"} in the database`,
-          evidence: {
-            status: state?.status ?? null,
-            acks: runs.map((e) => ({ execId: e.execId, proc: e.proc, ack: e.ack ?? null })),
-          },
-        });
-      }
+      const twice = completedTwice(jobId, runs, successes);
+      if (twice) violations.push(twice);
+      const contradiction = finalStateContradiction(jobId, runs, successes, states.get(jobId));
+      if (contradiction) violations.push(contradiction);
     }
     const figures: OwnershipFigures = {
       staleExecutions: stale,
@@ -94,3 +52,82 @@ export const ownershipChecker: Checker<"ownership"> = {
     });
   },
 };
+
+/** Adds a violation per stale run of one job whose completion was accepted; counts stale and refused. */
+function judgeStaleRuns(
+  jobId: string,
+  runs: readonly Execution[],
+  violations: Violation[],
+): { stale: number; refused: number } {
+  // Runs are in start order: e is stale when the run after it began before it stopped (two runs
+  // that began in the same millisecond included: only one of them can have held the lock).
+  const staleRuns = runs.filter((e, i) => (runs[i + 1]?.start ?? Number.POSITIVE_INFINITY) < e.stop);
+  let refused = 0;
+  for (const e of staleRuns) {
+    if (e.ack === "success") {
+      violations.push({
+        kind: "stale-completion-accepted",
+        jobId,
+        t: e.ackT,
+        message: `job ${jobId} (${e.name}): the completion of stale execution ${e.execId} on ${e.proc} was accepted after another execution had taken the job`,
+        evidence: { execId: e.execId, proc: e.proc, start: e.start, stop: e.stop },
+      });
+    } else if (e.end !== undefined) refused++;
+  }
+  return { stale: staleRuns.length, refused };
+}
+
+/** The completed-twice violation of a job more than one execution was marked completed for, if so. */
+function completedTwice(
+  jobId: string,
+  runs: readonly Execution[],
+  successes: readonly Execution[],
+): Violation | undefined {
+  if (successes.length > 1) {
+    return {
+      kind: "completed-twice",
+      jobId,
+      message: `job ${jobId} (${(runs[0] as Execution).name}) was marked completed ${successes.length} times (${successes.map((e) => `${e.execId}@${e.proc}`).join(", ")})`,
+      evidence: { executions: successes.map((e) => e.execId) },
+    };
+  }
+  return undefined;
+}
+
+/** The violation of a job whose final status contradicts its executions (failed or overwritten), if so. */
+function finalStateContradiction(
+  jobId: string,
+  runs: readonly Execution[],
+  successes: readonly Execution[],
+  state: JobState | undefined,
+): Violation | undefined {
+  const first = runs[0] as Execution;
+  const stillRunning = runs.some((e) => e.end === undefined && e.ack === undefined && e.diedAt === undefined);
+  if (state?.status === "failed" && !runs.some((e) => e.endOutcome === "error")) {
+    return {
+      kind: "failed-without-failure",
+      jobId,
+      message: `job ${jobId} (${first.name}) ended failed in the database though none of its ${runs.length} executions failed${state.lastError ? ` (lastError: ${state.lastError})` : ""}`,
+      evidence: {
+        acks: runs.map((e) => ({
+          execId: e.execId,
+          proc: e.proc,
+          end: e.endOutcome ?? null,
+          ack: e.ack ?? null,
+        })),
+      },
+    };
+  }
+  if (successes.length > 0 && state?.status !== "completed" && !stillRunning) {
+    return {
+      kind: "completion-overwritten",
+      jobId,
+      message: `job ${jobId} (${first.name}) was completed by an execution but ended ${state?.status ?? "missing"} in the database`,
+      evidence: {
+        status: state?.status ?? null,
+        acks: runs.map((e) => ({ execId: e.execId, proc: e.proc, ack: e.ack ?? null })),
+      },
+    };
+  }
+  return undefined;
+}

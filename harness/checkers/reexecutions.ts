@@ -1,6 +1,6 @@
 import type { Execution } from "./executions.ts";
 import { type ExecutionClass, executionClasses, type ReexecutionFigures } from "./figures.ts";
-import { runIndexOf } from "./runIndex.ts";
+import { type RunIndex, runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, CheckSettings, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
 
@@ -202,68 +202,16 @@ export function describeExecution(e: Execution) {
  */
 export const reexecutionsChecker: Checker<"re-executions"> = {
   name: "re-executions",
+  describe: {
+    pass: "every re-run is a retry (acknowledged, or the next attempt the database recorded), a repeat's next slot, or a recovery: the previous execution's process had died before the re-run, and its lock could have expired",
+    fail: "a **double execution** (two executions of one job alive at once, with the cause: a stall or a lock not honoured); a re-run while the previous owner lived and had not acknowledged (**stall**); a re-run before the previous lock could have expired (**lock not honoured**: the claim's `lockUntil` is in the ledger); a run after the job was marked completed or failed; a claim that wrote a lock shorter than `lockTimeoutMs` from the poll that made it (**short lock**: a mongo-job-scheduler worker claims one job at a time, so that poll began after it released its previous job), which also moves the lock-expiry bounds above later; a claim before the job's `nextRunAt` (**ran before due**: a retry before its delay; the claim time is the claim's `lockUntil` less the lock timeout, mongo-job-scheduler only)",
+  },
   check({ history, settings }): CheckerResult<"re-executions"> {
     const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
-    const byClass = Object.fromEntries(executionClasses.map((c) => [c, 0])) as Record<ExecutionClass, number>;
     const violations: Violation[] = [];
-    for (const [jobId, list] of index.byJob) {
-      classifyExecutions(list, settings).forEach((c, i) => {
-        byClass[c.cls]++;
-        const text = violationText[c.cls];
-        const e = list[i] as Execution;
-        if (!text || !c.against) return;
-        violations.push({
-          kind: c.cls,
-          jobId,
-          t: e.start,
-          message: `job ${jobId} (${e.name}) ${text}: execution ${e.execId} on ${e.proc} at ${new Date(e.start).toISOString()}, after ${c.against.execId} on ${c.against.proc}${c.cause ? `; ${c.cause}` : ""}`,
-          evidence: {
-            execution: describeExecution(e),
-            earlier: describeExecution(c.against),
-            cause: c.cause ?? null,
-          },
-        });
-      });
-    }
-    // A claim must lock the job for lockTimeoutMs from the poll that claimed it: a shorter lock
-    // lets another worker take a live or barely dead job early.
-    let shortLocks = 0;
-    for (const e of index.executions) {
-      const polled = claimedNoEarlierThan(e, settings);
-      if (e.lockUntil === undefined || polled === undefined) continue;
-      const atLeast = polled + settings.lockTimeoutMs - settings.timingToleranceMs;
-      if (e.lockUntil >= atLeast) continue;
-      shortLocks++;
-      violations.push({
-        kind: "short-lock",
-        jobId: e.jobId,
-        t: e.start,
-        message: `job ${e.jobId} (${e.name}) was claimed by ${e.execId} on ${e.proc} with a lock until ${new Date(e.lockUntil).toISOString()}, ${polled + settings.lockTimeoutMs - e.lockUntil} ms short of lockTimeoutMs (${settings.lockTimeoutMs} ms) after its worker was free to claim at ${new Date(polled).toISOString()}`,
-        evidence: {
-          execution: describeExecution(e),
-          workerFreeAt: polled,
-          lockTimeoutMs: settings.lockTimeoutMs,
-        },
-      });
-    }
-    // A job is claimable once due: a claim before its nextRunAt (a retry before its delay, a job
-    // scheduled for later) ran it early. The claim's poll time and nextRunAt are both the
-    // scheduler's own clock values, so only mongo-job-scheduler's claims (global claim order,
-    // lockUntil recorded) are judged.
-    let early = 0;
-    for (const e of index.executions) {
-      if (settings.claimOrder !== "global-priority" || e.lockUntil === undefined) continue;
-      const claimed = claimedAt(e, settings);
-      if (claimed >= e.nextRunAt - settings.timingToleranceMs) continue;
-      early++;
-      violations.push({
-        kind: "ran-before-due",
-        jobId: e.jobId,
-        t: e.start,
-        message: `job ${e.jobId} (${e.name}) was claimed by ${e.execId} on ${e.proc} at ${new Date(claimed).toISOString()}, ${e.nextRunAt - claimed} ms before it was due (nextRunAt ${new Date(e.nextRunAt).toISOString()}, attempt ${e.attempt})`,
-        evidence: { execution: describeExecution(e), nextRunAt: e.nextRunAt, claimedAt: claimed },
-      });
-    }
+    const byClass = judgeClasses(index, settings, violations);
+    const shortLocks = judgeShortLocks(index, settings, violations);
+    const early = judgeClaimsBeforeDue(index, settings, violations);
     const figures: ReexecutionFigures = { executions: index.executions.length, byClass, shortLocks, early };
     return decide("re-executions", {
       summary:
@@ -276,3 +224,81 @@ export const reexecutionsChecker: Checker<"re-executions"> = {
     });
   },
 };
+
+/** Classifies every execution job by job; returns the class counts and adds each broken promise. */
+function judgeClasses(
+  index: RunIndex,
+  timing: Timing,
+  violations: Violation[],
+): Record<ExecutionClass, number> {
+  const byClass = Object.fromEntries(executionClasses.map((c) => [c, 0])) as Record<ExecutionClass, number>;
+  for (const [jobId, list] of index.byJob) {
+    classifyExecutions(list, timing).forEach((c, i) => {
+      byClass[c.cls]++;
+      const text = violationText[c.cls];
+      const e = list[i] as Execution;
+      if (!text || !c.against) return;
+      violations.push({
+        kind: c.cls,
+        jobId,
+        t: e.start,
+        message: `job ${jobId} (${e.name}) ${text}: execution ${e.execId} on ${e.proc} at ${new Date(e.start).toISOString()}, after ${c.against.execId} on ${c.against.proc}${c.cause ? `; ${c.cause}` : ""}`,
+        evidence: {
+          execution: describeExecution(e),
+          earlier: describeExecution(c.against),
+          cause: c.cause ?? null,
+        },
+      });
+    });
+  }
+  return byClass;
+}
+
+/** Adds a violation per claim locked for less than lockTimeoutMs from its poll; returns how many. */
+function judgeShortLocks(index: RunIndex, timing: Timing, violations: Violation[]): number {
+  // A claim must lock the job for lockTimeoutMs from the poll that claimed it: a shorter lock
+  // lets another worker take a live or barely dead job early.
+  let shortLocks = 0;
+  for (const e of index.executions) {
+    const polled = claimedNoEarlierThan(e, timing);
+    if (e.lockUntil === undefined || polled === undefined) continue;
+    const atLeast = polled + timing.lockTimeoutMs - timing.timingToleranceMs;
+    if (e.lockUntil >= atLeast) continue;
+    shortLocks++;
+    violations.push({
+      kind: "short-lock",
+      jobId: e.jobId,
+      t: e.start,
+      message: `job ${e.jobId} (${e.name}) was claimed by ${e.execId} on ${e.proc} with a lock until ${new Date(e.lockUntil).toISOString()}, ${polled + timing.lockTimeoutMs - e.lockUntil} ms short of lockTimeoutMs (${timing.lockTimeoutMs} ms) after its worker was free to claim at ${new Date(polled).toISOString()}`,
+      evidence: {
+        execution: describeExecution(e),
+        workerFreeAt: polled,
+        lockTimeoutMs: timing.lockTimeoutMs,
+      },
+    });
+  }
+  return shortLocks;
+}
+
+/** Adds a violation per claim made before its job's nextRunAt; returns how many. */
+function judgeClaimsBeforeDue(index: RunIndex, timing: Timing, violations: Violation[]): number {
+  // A job is claimable once due: a claim before its nextRunAt (a retry before its delay, a job
+  // scheduled for later) ran it early. The claim's poll time and nextRunAt are both the
+  // scheduler's own clock values, so only mongo-job-scheduler's claims (global claim order,
+  // lockUntil recorded) are judged.
+  let early = 0;
+  for (const e of index.executions) {
+    if (timing.claimOrder !== "global-priority" || e.lockUntil === undefined) continue;
+    const claimed = claimedAt(e, timing);
+    if (claimed >= e.nextRunAt - timing.timingToleranceMs) continue;
+    early++;
+    violations.push({
+      kind: "ran-before-due",
+      jobId: e.jobId,
+      t: e.start,
+      message: `job ${e.jobId} (${e.name}) was claimed by ${e.execId} on ${e.proc} at ${new Date(claimed).toISOString()}, ${e.nextRunAt - claimed} ms before it was due (nextRunAt ${new Date(e.nextRunAt).toISOString()}, attempt ${e.attempt})`,
+      evidence: { execution: describeExecution(e), nextRunAt: e.nextRunAt, claimedAt: claimed },
+    });
+  }
+  return early;
+}

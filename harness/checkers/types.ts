@@ -92,5 +92,7 @@ export type CheckerResults = { [K in CheckerName]?: CheckerResult<K> };
 /** A pure function of the recorded history and the final database state. */
 export interface Checker<N extends CheckerName = CheckerName> {
   name: N;
+  /** When it passes and when it fails, in a sentence each, for the documentation's table. */
+  describe: { pass: string; fail: string };
   check(input: CheckInput): CheckerResult<N>;
 }

@@ -45,7 +45,10 @@ export function decide<N extends CheckerName>(name: N, findings: Findings<N>): C
  * with problems (unreadable lines, invalid records, records out of order) makes every pass
  * unknown; a violation still fails.
  */
-export function runCheckers(checkers: readonly Checker[], input: CheckInput): AnyCheckerResult[] {
+export function runCheckers(
+  checkers: readonly Pick<Checker, "name" | "check">[],
+  input: CheckInput,
+): AnyCheckerResult[] {
   const problems = input.history.problems.length;
   return checkers.map((checker) => {
     const result = safeCheck(checker, input);
@@ -62,7 +65,7 @@ export function runCheckers(checkers: readonly Checker[], input: CheckInput): An
   });
 }
 
-function safeCheck(checker: Checker, input: CheckInput): AnyCheckerResult {
+function safeCheck(checker: Pick<Checker, "name" | "check">, input: CheckInput): AnyCheckerResult {
   try {
     return checker.check(input) as AnyCheckerResult;
   } catch (error) {

@@ -39,6 +39,10 @@ export const environmentVariables = {
     audience: "user",
     meaning: "set by GitHub Actions: every command that gives a verdict appends its markdown summary there",
   },
+  MONGOMS_SYSTEM_BINARY: {
+    audience: "user",
+    meaning: "a mongod for --mongo memory (read by mongodb-memory-server), so that nothing is downloaded",
+  },
   MONGOMS_DOWNLOAD_URL: { audience: "user", meaning: "mongodb-memory-server's download address for mongod" },
   MONGOMS_DOWNLOAD_MIRROR: {
     audience: "user",

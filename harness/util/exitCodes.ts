@@ -13,6 +13,15 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** What each code means, for people: the documentation's table is made from this. */
+export const exitCodeMeanings: Record<ExitCode, string> = {
+  0: "pass: every checker passed (bench, `compare`: no gated figure regressed)",
+  1: "fail: a promise was broken (a job lost, run twice, recovered late), with the job ids; for the bench and `compare`, a figure regressed or could not be compared (UNDECIDED)",
+  2: "unknown or incomplete: a checker could not decide, or the run was interrupted (130 through `npm run`: npm dies of the same Ctrl-C) or lost a process it depends on; for `compare` and `--baseline`, nothing was gated (no compared variant in common)",
+  3: "invalid input or setup failure: unknown scenario, bad flag, no MongoDB server reachable, a run folder `analyze` cannot read, a bench result `compare` cannot read or that is malformed (figures or variants missing, a figure twice, forks that do not match its repetitions)",
+  4: "the harness itself crashed (a bug in the harness, not a verdict and not a user mistake): one `harness: internal error` line, then the stack for a bug report",
+};
+
 /** The exit code of a verdict: the one map from verdicts to codes, for every command. */
 export function exitFor(verdict: "pass" | "fail" | "unknown"): ExitCode {
   return verdict === "pass" ? ExitCode.Pass : verdict === "fail" ? ExitCode.Fail : ExitCode.Unknown;

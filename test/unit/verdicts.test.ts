@@ -4,12 +4,15 @@ import { decide, overallVerdict, runCheckers, worstVerdict } from "../../harness
 import { HistoryBuilder, settings } from "../support/histories.ts";
 
 const dedupeFigures = { keys: 0, requests: 0, jobs: 0, executions: 0 };
+const described = { pass: "", fail: "" };
 const passing: Checker<"dedupe"> = {
   name: "dedupe",
+  describe: described,
   check: () => decide("dedupe", { summary: "", figures: dedupeFigures }),
 };
 const throwing: Checker<"ownership"> = {
   name: "ownership",
+  describe: described,
   check: () => {
     throw new Error("bad history");
   },
@@ -17,6 +20,7 @@ const throwing: Checker<"ownership"> = {
 // A checker that lists a violation but calls its verdict unknown (as ownership once did).
 const sloppy: Checker<"dedupe"> = {
   name: "dedupe",
+  describe: described,
   check: () => ({
     ...decide("dedupe", { summary: "", figures: dedupeFigures, nothingToJudge: true }),
     violations: [{ kind: "duplicate", jobId: "j1", message: "job j1 ran twice" }],

@@ -82,3 +82,8 @@ export async function measureHeadroom(
     limitedBy: least ? least[0] : null,
   };
 }
+
+/** One progress line for the headroom split. */
+export function headroomLine(h: Headroom): string {
+  return `headroom: generator ${h.generatorNoopPerSec} req/s, enqueue ${h.enqueuePerSec} req/s, drain ${h.drainPerSec} jobs/s`;
+}

@@ -7,8 +7,30 @@ import type { BenchMatrix } from "../model/matrix.ts";
 import type { BenchVariant } from "../model/variants.ts";
 import type { ScalingResult } from "../result.ts";
 import { bootstrapMedian } from "../stats/bootstrap.ts";
+import type { ForkContext } from "./forks.ts";
 import { drainTrial, plainJobs, waitCompleted } from "./trials.ts";
 import { type GroupSettings, statsDelta, VariantGroup } from "./variantGroup.ts";
+
+/**
+ * --scaling on the first variant: its claim cost against backlog size on its running group, then
+ * (every group of the last fork stopped) its scaling curve. Returns the two as one result.
+ */
+export async function measureScaling(
+  ctx: Pick<
+    ForkContext,
+    "matrix" | "groups" | "settings" | "client" | "perEmptyPoll" | "reporter" | "signal"
+  >,
+  first: BenchVariant,
+  firstGroup: VariantGroup,
+  seed: number,
+): Promise<ScalingResult> {
+  const { matrix, reporter, signal } = ctx;
+  const cost = await claimCost(firstGroup, matrix, ctx.perEmptyPoll(first.id), reporter, signal);
+  // The scaling curve needs the CPU: stop every other group first.
+  await Promise.all([...ctx.groups.values()].map((g) => g.stop()));
+  const points = await scalingCurve(first, matrix, ctx.settings, ctx.client, seed, reporter, signal);
+  return { variant: first.id, workersPerProcess: matrix.workersPerProcess, points, ...cost };
+}
 
 /**
  * The scaling curve: one group per worker-process count (same workers per process), warmed up, then

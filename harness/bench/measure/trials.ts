@@ -1,19 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { BenchJob } from "../../adapters/adapter.ts";
-import { readLedgerDir } from "../../ledger/history.ts";
-import {
-  type Arrivals,
-  arrivalOffsets,
-  type Lateness,
-  latencyFromIntended,
-  realClock,
-  runOpenLoop,
-  sendLateness,
-} from "../../load/openLoop.ts";
-import { createUndiciSender } from "../../load/undiciSender.ts";
+import type { Arrivals, Lateness } from "../../load/openLoop.ts";
 import { sleep, waitFor } from "../../util/wait.ts";
-import { hdrPercentiles, type Percentiles } from "../stats/percentiles.ts";
+import type { Percentiles } from "../stats/percentiles.ts";
 import { type GroupStats, statsDelta, type VariantGroup } from "./variantGroup.ts";
 
 /** How long one backlog may take to drain before the trial counts as failed. */
@@ -123,6 +111,17 @@ export async function drainTrial(
   }
 }
 
+/** A variant's median drain rate, jobs/s, over its trials that completed (the upper middle one); null when none did. */
+export function medianRate(
+  trials: ReadonlyMap<string, readonly (DrainTrial | null)[]>,
+  variant: string,
+): number | null {
+  const runs = (trials.get(variant) ?? [])
+    .filter((r): r is DrainTrial => r !== null)
+    .map((r) => r.jobsPerSec);
+  return runs.length ? (runs.sort((a, b) => a - b)[runs.length >> 1] ?? null) : null;
+}
+
 /** What an idle group costs MongoDB. */
 export interface IdleTrial {
   /** Commands per second per worker slot with an empty queue. */
@@ -157,7 +156,7 @@ export async function idleTrial(
   }
 }
 
-/** One open-loop step: a rate offered over HTTP for a duration, judged at the window's end. */
+/** One open-loop step (openStep.ts): a rate offered over HTTP for a duration, judged at the window's end. */
 export interface OpenStep {
   offeredPerSec: number;
   arrivals: Arrivals;
@@ -186,128 +185,4 @@ export interface OpenStep {
   neverCompleted: number;
   /** One JSON line per request: intended, actual send and reply times, its job's claim and completion times. */
   recordsFile: string;
-}
-
-export interface OpenStepSettings {
-  ratePerSec: number;
-  durationMs: number;
-  graceMs: number;
-  arrivals: Arrivals;
-  seed: number;
-  jobDurationMs: number;
-  pollIntervalMs: number;
-}
-
-/**
- * Offers jobs over HTTP to the group's trigger server at the step's rate (undici, open loop), then
- * reads the jobs' own timestamps: completions by the window's end, and every accepted job's
- * latency from its intended send time once all are done (or the drain timeout passes).
- */
-export async function openStep(
-  group: VariantGroup,
-  s: OpenStepSettings,
-  signal: AbortSignal,
-): Promise<OpenStep> {
-  await group.resume(signal);
-  const sender = createUndiciSender(`http://127.0.0.1:${group.port}`);
-  try {
-    await group.collection.deleteMany({});
-    const offsets = arrivalOffsets(s.ratePerSec, s.durationMs, s.arrivals, s.seed);
-    const startAt = realClock.now() + 200;
-    const records = await runOpenLoop({
-      offsets,
-      startAt,
-      clock: realClock,
-      signal,
-      send: (_, intendedAt) =>
-        sender.post("/jobs", { name: "bench", data: { durationMs: s.jobDurationMs, intendedAt } }),
-    });
-    const windowEnd = startAt + s.durationMs + s.graceMs;
-    const accepted = new Map<string, number>();
-    const jobOf = new Map<number, string>();
-    for (const r of records) {
-      if (r.status !== 201 || !r.body) continue;
-      const id = (JSON.parse(r.body) as { id: string }).id;
-      accepted.set(id, r.intendedAt);
-      jobOf.set(r.i, id);
-    }
-    await sleep(Math.max(0, windowEnd - Date.now()), signal);
-    await waitCompleted(group, accepted.size, DRAIN_TIMEOUT_MS, signal);
-    const times = await group.jobs.jobTimes(group.db, [...accepted.keys()]);
-    const toStart: number[] = [];
-    const toComplete: number[] = [];
-    let inWindow = 0;
-    let neverCompleted = accepted.size;
-    for (const [id, t] of times) {
-      const intended = accepted.get(id) as number;
-      if (t.startedAt !== undefined) toStart.push(latencyFromIntended(intended, t.startedAt, "claim"));
-      if (t.completedAt === undefined) continue;
-      neverCompleted--;
-      const done = t.completedAt;
-      toComplete.push(latencyFromIntended(intended, done, "completion"));
-      if (done <= windowEnd) inWindow++;
-    }
-    let ledgerStart: Percentiles | null = null;
-    if (group.variant.ledger) {
-      const starts: number[] = [];
-      for (const r of readLedgerDir(group.ledgerDir).records) {
-        if (r.type !== "start" || !accepted.has(r.jobId)) continue;
-        starts.push(latencyFromIntended(accepted.get(r.jobId) as number, r.t, "ledger start"));
-      }
-      ledgerStart = hdrPercentiles(starts);
-    }
-    // Every request as sent and every job as the database kept it, so each figure can be re-derived.
-    const file = join(group.dir, `open-${s.ratePerSec}rps-${Math.round(startAt)}.jsonl`);
-    mkdirSync(group.dir, { recursive: true });
-    writeFileSync(
-      file,
-      `${records
-        .map((r) => {
-          const jobId = jobOf.get(r.i) ?? null;
-          const at = jobId ? times.get(jobId) : undefined;
-          return JSON.stringify({
-            i: r.i,
-            intendedAt: r.intendedAt,
-            intendedExact: startAt + (offsets[r.i] as number),
-            sentAt: r.sentAt,
-            respondedAt: r.respondedAt,
-            status: r.status,
-            error: r.error,
-            jobId,
-            claimedAt: at?.startedAt ?? null,
-            completedAt: at?.completedAt ?? null,
-          });
-        })
-        .join("\n")}\n`,
-    );
-    const lateness = sendLateness(records, offsets, startAt);
-    // Accepted per second from the first intended send to the last accepted reply.
-    let lastReply = startAt;
-    for (const r of records)
-      if (r.status === 201 && r.respondedAt) lastReply = Math.max(lastReply, r.respondedAt);
-    const planned = offsets.length;
-    return {
-      offeredPerSec: s.ratePerSec,
-      arrivals: s.arrivals,
-      durationMs: s.durationMs,
-      windowMs: s.durationMs + s.graceMs,
-      planned,
-      accepted: accepted.size,
-      rejected: records.length - accepted.size,
-      acceptedPerSec: Math.round((accepted.size / Math.max(0.001, (lastReply - startAt) / 1000)) * 10) / 10,
-      completedPerSec: Math.round((inWindow / (s.durationMs / 1000)) * 10) / 10,
-      notDonePct: planned ? Math.round(((planned - inWindow) / planned) * 1000) / 10 : 0,
-      lateness,
-      valid: lateness !== null && lateness.max <= s.pollIntervalMs,
-      enqueueToStart: hdrPercentiles(toStart),
-      enqueueToComplete: hdrPercentiles(toComplete),
-      ledgerStart,
-      neverCompleted,
-      recordsFile: file,
-    };
-  } finally {
-    await sender.close().catch(() => {});
-    await group.collection.deleteMany({}).catch(() => {});
-    group.pause();
-  }
 }

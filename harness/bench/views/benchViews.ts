@@ -37,13 +37,33 @@ function figureOf(result: BenchResult, variant: string, figure: FigureSeries["fi
 
 /** The terminal view of a bench: a pure function of its result. */
 export function renderBench(result: BenchResult): string {
+  return [
+    ...headerLines(result),
+    figuresTable(result),
+    ...ratioLines(result),
+    ...openLoopLines(result),
+    ...headroomLines(result.headroom),
+    ...sweepLines(result.sweep),
+    ...scalingLines(result.scaling),
+    ...gateLines(result),
+    ...result.problems.map((p) => `problem: ${p}`),
+    `verdict: ${result.verdict.toUpperCase()}`,
+  ].join("\n");
+}
+
+/** The server, the software and the machine, the seed, and how the drains ran. */
+function headerLines(result: BenchResult): string[] {
   const e = result.environment;
   const s = result.settings;
-  const lines = [
+  return [
     `bench ${result.matrix}  server ${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`,
     `scheduler ${e.scheduler}  driver ${e.driver}  node ${e.node}  ${result.fingerprint.cpuCount} × ${result.fingerprint.cpuModel}  seed ${result.seed}`,
     `${s.processes} × ${s.workersPerProcess} workers, backlog ${s.backlog}, ${repetitions(s)}, poll ${s.pollIntervalMs} ms${s.workerNodeArgs?.length ? `, workers run with ${s.workerNodeArgs.join(" ")}` : ""}; medians [bootstrap 95% CI${(s.forks ?? 1) > 1 ? ", forks resampled" : ""}]`,
   ];
+}
+
+/** Every variant's drain figures and idle load, one row each. */
+function figuresTable(result: BenchResult): string {
   const figures = new Table({
     head: [
       "variant",
@@ -67,77 +87,91 @@ export function renderBench(result: BenchResult): string {
       idle ? String(idle.commandsPerSecPerWorker) : "n/a",
     ]);
   }
-  lines.push(figures.toString());
-  if (result.ratios.length) {
-    // Results saved before the pseudo-median carry the median of the paired ratios.
-    const estimator = result.ratios.some((r) => r.estimate?.estimator === "pseudo-median")
-      ? "pseudo-median"
-      : "median";
-    const ratios = new Table({ head: ["ratio", `${estimator} of paired ratios [95% CI]`], style, chars });
-    for (const row of result.ratios) ratios.push([`${row.label} (${row.figure})`, ratio(row.estimate)]);
-    lines.push(ratios.toString());
-  }
-  if (result.open.length) {
-    lines.push(
-      `open loop (undici, ${s.arrivals} arrivals; latency from the intended send time, ms p50 / p99 / p99.9; start from the jobs' lastRunAt, and from the ledger's own start records when it is on):`,
-    );
-    lines.push(openTable(result.open.map((o) => ({ label: o.variant, step: o.step }))));
-  }
-  const h = result.headroom;
-  if (h) {
-    lines.push(
-      `headroom: generator → no-op ${h.generatorNoopPerSec ?? "n/a"} req/s; trigger enqueue ${h.enqueuePerSec ?? "n/a"} req/s (p99 ${h.enqueueLatencyMs?.p99 ?? "n/a"} ms); drain ${h.drainPerSec ?? "n/a"} jobs/s; limited by ${h.limitedBy ?? "n/a"}`,
-    );
-  }
-  if (result.sweep) {
-    const sw = result.sweep;
-    lines.push(
-      `sweep of ${sw.variant}: rates are fractions of ${sw.capacityPerSec}/s, the lower of its drain rate (${sw.drainPerSec ?? "n/a"} jobs/s) and the trigger server's enqueue capacity (${sw.enqueuePerSec ?? "n/a"} req/s)`,
-    );
-    lines.push(openTable(sw.steps.map((step) => ({ label: `${step.offeredPerSec}/s`, step }))));
-    lines.push(
-      `sustainable throughput: ${sw.sustainablePerSec ?? "none"}${sw.sustainablePerSec ? " jobs/s" : ""} (${sw.criterion})`,
-    );
-  }
-  if (result.scaling) {
-    const sc = result.scaling;
-    const t = new Table({ head: ["worker processes", "jobs/s [95% CI]", "jobs/s per worker"], style, chars });
-    for (const p of sc.points)
-      t.push([
-        `${p.processes} × ${sc.workersPerProcess}`,
-        withCi(p.jobsPerSec),
-        String(p.perWorkerPerSec ?? "n/a"),
-      ]);
-    lines.push(`scaling of ${sc.variant}:`, t.toString());
-    const c = new Table({
-      head: ["due backlog (+ history, + future)", "claim ms", "commands/job", "docs examined per claim"],
-      style,
-      chars,
-    });
-    for (const p of sc.claimCost)
-      c.push([
-        `${p.backlog} (+${p.history}, +${p.future})`,
-        String(p.claimMs ?? "n/a"),
-        String(p.commandsPerJob ?? "n/a"),
-        String(p.docsExamined ?? "n/a"),
-      ]);
-    lines.push(c.toString());
-    if (sc.explainNote) lines.push(`docs examined: ${sc.explainNote}`);
-  }
+  return figures.toString();
+}
+
+/** The ratios table, when there are ratios. */
+function ratioLines(result: BenchResult): string[] {
+  if (!result.ratios.length) return [];
+  // Results saved before the pseudo-median carry the median of the paired ratios.
+  const estimator = result.ratios.some((r) => r.estimate?.estimator === "pseudo-median")
+    ? "pseudo-median"
+    : "median";
+  const ratios = new Table({ head: ["ratio", `${estimator} of paired ratios [95% CI]`], style, chars });
+  for (const row of result.ratios) ratios.push([`${row.label} (${row.figure})`, ratio(row.estimate)]);
+  return [ratios.toString()];
+}
+
+/** The open loop's steps under a line saying how they were measured, when there are any. */
+function openLoopLines(result: BenchResult): string[] {
+  if (!result.open.length) return [];
+  return [
+    `open loop (undici, ${result.settings.arrivals} arrivals; latency from the intended send time, ms p50 / p99 / p99.9; start from the jobs' lastRunAt, and from the ledger's own start records when it is on):`,
+    openTable(result.open.map((o) => ({ label: o.variant, step: o.step }))),
+  ];
+}
+
+/** The headroom split in one line, when it was measured. */
+function headroomLines(h: BenchResult["headroom"]): string[] {
+  if (!h) return [];
+  return [
+    `headroom: generator → no-op ${h.generatorNoopPerSec ?? "n/a"} req/s; trigger enqueue ${h.enqueuePerSec ?? "n/a"} req/s (p99 ${h.enqueueLatencyMs?.p99 ?? "n/a"} ms); drain ${h.drainPerSec ?? "n/a"} jobs/s; limited by ${h.limitedBy ?? "n/a"}`,
+  ];
+}
+
+/** The sweep's steps between what its rates are fractions of and the sustainable throughput, when it ran. */
+function sweepLines(sw: BenchResult["sweep"]): string[] {
+  if (!sw) return [];
+  return [
+    `sweep of ${sw.variant}: rates are fractions of ${sw.capacityPerSec}/s, the lower of its drain rate (${sw.drainPerSec ?? "n/a"} jobs/s) and the trigger server's enqueue capacity (${sw.enqueuePerSec ?? "n/a"} req/s)`,
+    openTable(sw.steps.map((step) => ({ label: `${step.offeredPerSec}/s`, step }))),
+    `sustainable throughput: ${sw.sustainablePerSec ?? "none"}${sw.sustainablePerSec ? " jobs/s" : ""} (${sw.criterion})`,
+  ];
+}
+
+/** The scaling curve and the claim cost against backlog size, when they ran. */
+function scalingLines(sc: BenchResult["scaling"]): string[] {
+  if (!sc) return [];
+  const t = new Table({ head: ["worker processes", "jobs/s [95% CI]", "jobs/s per worker"], style, chars });
+  for (const p of sc.points)
+    t.push([
+      `${p.processes} × ${sc.workersPerProcess}`,
+      withCi(p.jobsPerSec),
+      String(p.perWorkerPerSec ?? "n/a"),
+    ]);
+  const c = new Table({
+    head: ["due backlog (+ history, + future)", "claim ms", "commands/job", "docs examined per claim"],
+    style,
+    chars,
+  });
+  for (const p of sc.claimCost)
+    c.push([
+      `${p.backlog} (+${p.history}, +${p.future})`,
+      String(p.claimMs ?? "n/a"),
+      String(p.commandsPerJob ?? "n/a"),
+      String(p.docsExamined ?? "n/a"),
+    ]);
+  return [
+    `scaling of ${sc.variant}:`,
+    t.toString(),
+    c.toString(),
+    ...(sc.explainNote ? [`docs examined: ${sc.explainNote}`] : []),
+  ];
+}
+
+/** The gate's decisions and, when it has one, its noise floor; nothing when nothing was gated. */
+function gateLines(result: BenchResult): string[] {
   const g = result.gate;
-  if (g.mode !== "none") {
-    lines.push(
-      `gate: ${result.variants[0]?.id} against ${g.against} (${g.mode === "versus" ? "pseudo-median of the paired ratios" : "ratio of the medians"}, bootstrap 95% CI)`,
-    );
-    lines.push(renderGate(g.results, g.warnings, g.maxRegression));
-    if (g.noiseFloor.length)
-      lines.push(
-        `${g.aa ? "noise floor (A/A: the same build on both sides)" : "each interval's largest distance from 1 (the noise floor, when run A/A)"}: ${g.noiseFloor.map((n) => `${n.figure} ±${n.pct}%`).join(", ")}`,
-      );
-  }
-  for (const p of result.problems) lines.push(`problem: ${p}`);
-  lines.push(`verdict: ${result.verdict.toUpperCase()}`);
-  return lines.join("\n");
+  if (g.mode === "none") return [];
+  return [
+    `gate: ${result.variants[0]?.id} against ${g.against} (${g.mode === "versus" ? "pseudo-median of the paired ratios" : "ratio of the medians"}, bootstrap 95% CI)`,
+    renderGate(g.results, g.warnings, g.maxRegression),
+    ...(g.noiseFloor.length
+      ? [
+          `${g.aa ? "noise floor (A/A: the same build on both sides)" : "each interval's largest distance from 1 (the noise floor, when run A/A)"}: ${g.noiseFloor.map((n) => `${n.figure} ±${n.pct}%`).join(", ")}`,
+        ]
+      : []),
+  ];
 }
 
 function openTable(rows: { label: string; step: BenchResult["open"][number]["step"] }[]): string {
