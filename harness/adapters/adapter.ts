@@ -173,6 +173,11 @@ export interface SchedulerAdapter {
   readonly capabilities: ReadonlySet<Capability>;
   /** How it picks the next job to claim; the recovery-time checker explains late recoveries by it. */
   readonly claimOrder: ClaimOrder;
+  /**
+   * Its claim increments a lock version that the handler is given (Execution.lockVersion): two
+   * executions started from claims that returned one version prove the server's claim not atomic.
+   */
+  readonly claimVersioned: boolean;
   /** The installed version of the scheduler. */
   version(): string;
   /** Builds the scheduler (without starting it) and reads its effective settings. */

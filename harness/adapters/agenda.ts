@@ -101,6 +101,8 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
     name: "agenda",
     capabilities: capabilitySet,
     claimOrder: agendaClaimOrder,
+    // Agenda's lock sets lockedAt; no version travels with the job.
+    claimVersioned: false,
     version: () => versionNear(require.resolve("agenda")),
 
     async effective(db, slots) {

@@ -91,6 +91,8 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
     name: "mongo-job-scheduler",
     capabilities: capabilitySet,
     claimOrder: mongoJobSchedulerClaimOrder,
+    // findAndLockNext's update is $inc: { lockVersion: 1 }, and the handler gets the document after it.
+    claimVersioned: true,
     version: () => versionNear(schedulerEntry(spec.build)),
 
     async effective(db, slots) {

@@ -4,9 +4,11 @@ import { z } from "zod";
 import { claimOrders } from "../checkers/claimOrder.ts";
 import type { JobState } from "../checkers/types.ts";
 import { type History, parseLedgerText } from "../ledger/history.ts";
+import { probeResultSchema } from "../probe/probeTypes.ts";
 import type { RunMeta } from "../report/buildResult.ts";
 import { type RunResult, SCHEMA_VERSION } from "../report/result.ts";
 import { type RunSettings, runSettingsSchema } from "../scenario/schema.ts";
+import { serverProducts } from "../servers/identify.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import { describeIssues } from "../util/zodErrors.ts";
 
@@ -38,8 +40,18 @@ const savedResult = z.object({
     platform: z.string(),
     cpus: z.number(),
   }),
-  server: z.object({ provider: z.string(), version: z.string(), isMongoDB: z.boolean() }),
+  server: z.object({
+    provider: z.string(),
+    version: z.string(),
+    isMongoDB: z.boolean(),
+    product: z.enum(serverProducts).optional(),
+    ownVersion: z.string().nullable().optional(),
+    backend: z.string().nullable().optional(),
+    topology: z.string().optional(),
+    identifiedBy: z.string().optional(),
+  }),
   load: z.unknown(),
+  probe: probeResultSchema.optional(),
   // The claim order decides how recovery-time judges a late recovery: an unknown one is refused
   // rather than read as the default.
   sut: z
@@ -161,6 +173,7 @@ export function readSavedRun(dir: string): SavedRun {
     environment: saved.environment,
     server: saved.server,
     load: (saved.load ?? null) as RunResult["load"],
+    ...(saved.probe ? { probe: saved.probe } : {}),
     incomplete: saved.incomplete,
     ...(saved.sut ? { sut: saved.sut as RunResult["sut"] } : {}),
   };

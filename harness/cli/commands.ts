@@ -3,6 +3,7 @@ import { analyzeCommand } from "./commands/analyze.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { listCommand } from "./commands/list.ts";
+import { probeCommand } from "./commands/probe.ts";
 import { scenarioCommand } from "./commands/scenario.ts";
 import { buildUiCommand, uiCommand } from "./commands/ui.ts";
 import type { CommandName } from "./flags.ts";
@@ -64,6 +65,14 @@ export const commands: readonly Command[] = [
       { name: "current", describe: "a bench run's folder or its result.json" },
     ],
     run: compareCommand,
+  },
+  {
+    name: "probe",
+    usage: "probe",
+    describe:
+      "measure the primitives the schedulers rely on (claim, compare-and-set, unique index, …) on a server; exit 1 when one is broken",
+    positionals: [],
+    run: probeCommand,
   },
   {
     name: "build-ui",

@@ -8,7 +8,7 @@ import { envNameOf, type SettingFlagSpec, settingFlags } from "../scenario/setti
 import { providerChoices } from "../servers/target.ts";
 
 /** The commands of the harness. */
-export type CommandName = "scenario" | "bench" | "compare" | "analyze" | "ui" | "list" | "build-ui";
+export type CommandName = "scenario" | "bench" | "compare" | "analyze" | "ui" | "probe" | "list" | "build-ui";
 
 export interface FlagSpec {
   type: "string" | "number" | "boolean";
@@ -183,6 +183,13 @@ export const commandFlags = {
       describe: "with --mongo-uri: show this database live instead of a run's snapshot",
     },
     port: { type: "number", value: "N", default: 4000, describe: "port to serve on (0: any free one)" },
+  },
+  probe: {
+    ...mongoFlags,
+    quick: {
+      type: "boolean",
+      describe: "the quick probe every run starts with (a few seconds), not the full one",
+    },
   },
   list: {},
   "build-ui": {},

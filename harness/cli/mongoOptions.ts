@@ -14,9 +14,28 @@ export function mongoOptions(
   };
 }
 
-/** What is wrong with --mongo, or null: checked with the other values so that all are named at once. */
-export function mongoProblem(argv: Record<string, unknown>): string | null {
-  return (providerChoices as readonly unknown[]).includes(argv.mongo)
-    ? null
-    : `--mongo ${String(argv.mongo)}: choose one of ${providerChoices.join(", ")}`;
+/** The targets of `--mongo a,b,c`: each server a run is made on, in order. */
+export function mongoChoices(argv: Record<string, unknown>): ProviderChoice[] {
+  return String(argv.mongo)
+    .split(",")
+    .map((c) => c.trim()) as ProviderChoice[];
+}
+
+/**
+ * What is wrong with --mongo, or null: checked with the other values so that all are named at once.
+ * `list`: the command runs once per server of a comma-separated list.
+ */
+export function mongoProblem(argv: Record<string, unknown>, list = false): string | null {
+  const choices = list ? mongoChoices(argv) : [String(argv.mongo)];
+  const unknown = choices.filter((c) => !(providerChoices as readonly string[]).includes(c));
+  if (unknown.length === 0) {
+    // Checked below.
+  } else if (choices.length === 1) {
+    return `--mongo ${String(argv.mongo)}: choose one of ${providerChoices.join(", ")}`;
+  } else {
+    return `--mongo ${String(argv.mongo)}: ${unknown.join(", ")} ${unknown.length > 1 ? "are no targets" : "is no target"}; choose one or more (comma-separated) of ${providerChoices.join(", ")}`;
+  }
+  if (new Set(choices).size !== choices.length)
+    return `--mongo ${String(argv.mongo)}: a target is named twice`;
+  return null;
 }

@@ -4,12 +4,12 @@
  * with one proxy per worker process between it and MongoDB, driven through toxiproxy-node-client.
  */
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { delimiter, dirname, join } from "node:path";
 import { Toxiproxy, type Proxy as ToxiproxyProxy } from "toxiproxy-node-client";
 import { envValue } from "../util/environment.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import { type OwnedChild, runOwned, spawnOwned } from "../util/ownedChild.ts";
+import { freePort } from "../util/port.ts";
 import type { ProxyControl, ToxicSpec } from "./faultType.ts";
 
 export const TOXIPROXY_VERSION = "2.5.0";
@@ -93,17 +93,6 @@ export async function ensureToxiproxy(ctx: ToxiproxyContext): Promise<string> {
   }
   rmSync(staging, { recursive: true, force: true });
   return cached;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A running Toxiproxy server with one proxy per worker process. */

@@ -6,6 +6,8 @@ import type { Checker, CheckInput, CheckSettings } from "../checkers/types.ts";
 import { keyByName, runCheckers } from "../checkers/verdicts.ts";
 import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
+import { attribute } from "../probe/attribution.ts";
+import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunSettings } from "../scenario/schema.ts";
 import { round } from "../util/stats.ts";
 import { failedFaults, faultWindows } from "./faultWindows.ts";
@@ -27,6 +29,8 @@ export interface RunMeta {
   incomplete: string | null;
   /** The scheduler under test, its wiring and the settings read from it (absent in older results). */
   sut?: RunResult["sut"];
+  /** The probe of the server at the start of the run, when it ran. */
+  probe?: ProbeResult;
 }
 
 /**
@@ -151,6 +155,8 @@ export function buildResult(
     faults: { windows, failed },
     checkers,
     timeline: buildTimeline(history, meta.runEndedAt, settings),
+    ...(meta.probe ? { probe: meta.probe } : {}),
+    attribution: attribute(checkers, history, meta.probe, meta.sut?.claimVersioned === true),
   };
 }
 

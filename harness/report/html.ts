@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import type { CheckerName } from "../checkers/types.ts";
 import { INFORMATIONAL_MARK } from "./figureRows.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { describeServer } from "./serverText.ts";
 import { settingPairs } from "./sutSettings.ts";
 import { informationalNote, verdictWithNote } from "./verdictNote.ts";
 
@@ -45,10 +46,7 @@ function summaryRows(result: RunResult): string {
   const finalState = result.checkers["final-state"]?.figures;
   const rows: [string, string | number][] = [
     ["verdict", verdictWithNote(result, "see the checkers below")],
-    [
-      "server",
-      `${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB)"}`,
-    ],
+    ["server", describeServer(result.server)],
     [
       "scheduler",
       `${result.sut ? `${result.sut.adapter} ${result.sut.version}` : result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}${result.sut ? `, wiring ${result.sut.wiring}` : ""}`,
@@ -147,7 +145,7 @@ tr.pass .verdict { color: #17803d; font-weight: 600; } tr.fail .verdict { color:
 </head>
 <body>
 <h1>${escapeHtml(result.scenario)}: <span class="banner ${result.verdict}">${result.verdict.toUpperCase()}</span></h1>${informationalNote(result) ? `\n<p class="note">${escapeHtml(verdictWithNote(result, "see the checkers below"))}</p>` : ""}
-<p class="note">${escapeHtml(result.description)}. Started ${escapeHtml(result.startedAt)}.${result.server.isMongoDB ? "" : " Ran against the Java stand-in server: its timings are not MongoDB timings."}${result.incomplete ? ` Run incomplete: ${escapeHtml(result.incomplete)}.` : ""}</p>
+<p class="note">${escapeHtml(result.description)}. Started ${escapeHtml(result.startedAt)}.${result.server.isMongoDB ? "" : ` Ran against ${escapeHtml(describeServer(result.server))}.`}${result.incomplete ? ` Run incomplete: ${escapeHtml(result.incomplete)}.` : ""}</p>
 <table>${summaryRows(result)}</table>
 ${sutSection(result)}
 <h2>Checkers</h2>

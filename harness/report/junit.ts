@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import junitReportBuilder, { type Builder, type TestCase, type TestSuite } from "junit-report-builder";
 import type { CheckerResult, Violation } from "../checkers/types.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { describeServer } from "./serverText.ts";
 
 // The package's types declare an ES default export, but its CommonJS module.exports is the builder
 // itself, which is what Node's default import gives at run time.
@@ -77,10 +78,7 @@ export function runJunit(result: RunResult): string {
     .time(result.durationMs / 1000)
     .property("verdict", result.verdict)
     .property("seed", String(result.seed))
-    .property(
-      "server",
-      `${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB)"}`,
-    )
+    .property("server", describeServer(result.server))
     .property("scheduler", result.environment.scheduler)
     .property("node", result.environment.node);
   const className = `scenario.${result.scenario}`;

@@ -3,8 +3,11 @@ import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import type { CheckerName, CheckerResult, CheckerResults, Verdict } from "../checkers/types.ts";
 import type { HistoryProblem } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
+import type { Attribution } from "../probe/attribution.ts";
+import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunSettings } from "../scenario/schema.ts";
 import type { FaultWindow } from "./faultWindows.ts";
+import type { ServerInfo } from "./serverText.ts";
 import type { Timeline } from "./timeline.ts";
 
 /**
@@ -61,7 +64,8 @@ export interface RunResult {
     platform: string;
     cpus: number;
   };
-  server: { provider: string; version: string; isMongoDB: boolean };
+  /** The server, as it named itself (see report/serverText.ts). */
+  server: ServerInfo;
   /**
    * The scheduler under test: adapter, its version, the wiring (a preset or a module's path) and
    * the effective settings of the scheduler and its store, read from the built instances; the
@@ -76,6 +80,8 @@ export interface RunResult {
      * checker judges late recoveries by it. Absent in results written before: global-priority.
      */
     claimOrder?: ClaimOrder;
+    /** Its claim returns a lock version the ledger keeps (see SchedulerAdapter.claimVersioned). */
+    claimVersioned?: boolean;
     effective: EffectiveSettings | null;
   };
   /** Jobs in the run's collection by final status, as the database held them when the run ended. */
@@ -117,6 +123,10 @@ export interface RunResult {
   checkers: CheckerResults;
   /** The series the HTML report draws (absent in results written before it existed). */
   timeline?: Timeline;
+  /** The quick probe of the server's primitives at the start of the run (absent in older results). */
+  probe?: ProbeResult;
+  /** Whose promise each failed checker's violations broke: the server's or the scheduler's. */
+  attribution?: Attribution;
 }
 
 /** One checker's result in a run, if it ran. */

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { figureRows } from "./figureRows.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { describeServer } from "./serverText.ts";
 import { informationalNote } from "./verdictNote.ts";
 
 /** Text made safe for one cell of a markdown table: no pipes, no raw HTML, one line. */
@@ -20,10 +21,8 @@ export function mdTable(head: readonly string[], rows: readonly (readonly (strin
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-/** The server line every summary carries, stand-in results marked. */
-export function serverText(server: RunResult["server"]): string {
-  return `${server.provider} ${server.version}${server.isMongoDB ? "" : " (the Java stand-in: its figures are not MongoDB figures)"}`;
-}
+/** The server line every summary carries (see serverText.ts). */
+export const serverText = describeServer;
 
 /**
  * A short markdown summary of a scenario run, for a CI job's page (GitHub's step summary) or any

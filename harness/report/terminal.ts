@@ -1,6 +1,8 @@
 import Table from "cli-table3";
 import { figureRows } from "./figureRows.ts";
+import { attributionLines, probeLine } from "./probeViews.ts";
 import { checkerList, type RunResult } from "./result.ts";
+import { describeServer } from "./serverText.ts";
 import { effectiveLines } from "./sutSettings.ts";
 import { informationalNote } from "./verdictNote.ts";
 
@@ -21,7 +23,7 @@ export function renderSummary(
   // No rule between rows: a summary should fit on one screen.
   const chars = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
   const lines: string[] = [];
-  const server = `${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`;
+  const server = describeServer(result.server);
   lines.push(`scenario ${result.scenario}  seed ${result.seed}  server ${server}`);
   lines.push(
     `scheduler ${result.sut ? `${result.sut.adapter} ` : ""}${result.sut?.version ?? result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
@@ -67,6 +69,8 @@ export function renderSummary(
     for (const p of result.history.examples.slice(0, max)) lines.push(`  - ${p.message}`);
   }
   for (const f of result.faults?.failed ?? []) lines.push(`fault failed, verdict unknown at best: ${f}`);
+  if (result.probe) lines.push(probeLine(result.probe));
+  lines.push(...attributionLines(result, max));
   if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
   const note = informationalNote(result);
   lines.push(

@@ -12,9 +12,11 @@ import type { SutSpec } from "../adapters/wiring.ts";
 import type { JobState } from "../checkers/types.ts";
 import { readLedgerDir, writeHistory } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
+import type { ProbeResult } from "../probe/probeTypes.ts";
 import { buildResult } from "../report/buildResult.ts";
 import { describeEnvironment } from "../report/environment.ts";
 import type { RunResult } from "../report/result.ts";
+import { serverInfoOf } from "../report/serverText.ts";
 import { writeRunReport } from "../report/writeReport.ts";
 import type { RunSettings, Scenario } from "../scenario/schema.ts";
 import { type MongoTarget, redact } from "../servers/provision.ts";
@@ -51,6 +53,8 @@ export interface CollectInput {
   load: HttpLoadResult | null;
   incomplete: string | null;
   finalState: JobState[];
+  /** The quick probe of the server at the start of the run, when it ran. */
+  probe?: ProbeResult;
 }
 
 /** Merges the ledger into the history, runs the checkers and writes result.json and the report. */
@@ -73,7 +77,7 @@ export function collectRun(c: CollectInput): { result: RunResult; resultPath: st
         keep: c.keep,
       },
       environment: describeEnvironment(c.spec.build),
-      server: { provider: c.target.provider, version: c.target.version, isMongoDB: c.target.isMongoDB },
+      server: serverInfoOf(c.target),
       load: c.load,
       incomplete: c.incomplete,
       sut: {
@@ -81,8 +85,10 @@ export function collectRun(c: CollectInput): { result: RunResult; resultPath: st
         version: c.adapter.version(),
         wiring: c.spec.wiring,
         claimOrder: c.adapter.claimOrder,
+        claimVersioned: c.adapter.claimVersioned,
         effective: c.effective,
       },
+      ...(c.probe ? { probe: c.probe } : {}),
     },
     history,
     c.finalState,

@@ -8,6 +8,9 @@ import type { EffectiveSettings, SchedulerAdapter } from "../adapters/adapter.ts
 import type { SutSpec } from "../adapters/wiring.ts";
 import type { PlannedJob } from "../load/jobMix.ts";
 import { sizeLongJobs } from "../load/longJobs.ts";
+import { runProbe } from "../probe/probe.ts";
+import type { ProbeResult } from "../probe/probeTypes.ts";
+import { probeLine } from "../report/probeViews.ts";
 import { settingsText } from "../report/sutSettings.ts";
 import type { RunSettings } from "../scenario/schema.ts";
 import { type MongoTarget, provisionMongo } from "../servers/provision.ts";
@@ -26,12 +29,15 @@ export async function acquireServer(
   mongo: { choice: ProviderChoice; uri?: string },
   reporter: Reporter,
   signal: AbortSignal,
+  where: { runDir: string; keep: boolean },
 ): Promise<Acquired<MongoTarget>> {
   const target = await provisionMongo({
     choice: mongo.choice,
     mongoUri: mongo.uri,
     progress: reporter.progress,
     signal,
+    workDir: where.runDir,
+    keep: where.keep,
   });
   return {
     value: target,
@@ -58,6 +64,25 @@ export async function openDatabase(
       await client.close(true).catch(() => {});
     },
   };
+}
+
+/**
+ * The quick probe of the server's primitives (a few seconds), before anything runs on it: a broken
+ * one is named with the scheduler features it breaks, so a failure later can be told apart. A
+ * probe that cannot run is said, and the run goes on without it.
+ */
+export async function probeServer(uri: string, reporter: Reporter): Promise<ProbeResult | undefined> {
+  try {
+    const probe = await runProbe(uri, "quick");
+    reporter.progress(probeLine(probe));
+    for (const line of probe.broken) reporter.warn(`this server breaks ${line}`);
+    return probe;
+  } catch (error) {
+    reporter.warn(
+      `the probe of the server's primitives could not run: ${String((error as Error)?.message ?? error).split("\n")[0]}`,
+    );
+    return undefined;
+  }
 }
 
 /** The scheduler as the run will use it: its effective settings and how long the drain may wait. */

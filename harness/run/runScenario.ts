@@ -13,7 +13,9 @@ import { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { type PlannedJob, planJobs } from "../load/jobMix.ts";
+import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunResult } from "../report/result.ts";
+import { describeServer, serverInfoOf } from "../report/serverText.ts";
 import { runDirFor } from "../report/writeReport.ts";
 import type { RunSettings, Scenario } from "../scenario/schema.ts";
 import { sutSpecOf } from "../scenario/sutSpec.ts";
@@ -28,7 +30,13 @@ import { Interrupted, RunControl } from "./control.ts";
 import { deployProcesses } from "./deploy.ts";
 import { startFaultSchedule } from "./faults.ts";
 import { sendLoad } from "./load.ts";
-import { acquireServer, openDatabase, type PreparedScheduler, prepareScheduler } from "./provision.ts";
+import {
+  acquireServer,
+  openDatabase,
+  type PreparedScheduler,
+  prepareScheduler,
+  probeServer,
+} from "./provision.ts";
 import { settle } from "./settle.ts";
 import { TeardownStack } from "./teardown.ts";
 
@@ -91,6 +99,8 @@ interface Observed {
   database?: { client: MongoClient; db: Db };
   prepared?: PreparedScheduler;
   live?: LiveLedger;
+  /** The quick probe of the server's primitives. */
+  probe?: ProbeResult;
   load: HttpLoadResult | null;
   runEndedAt: number;
   /** What is acquired after this mark (rig, processes, faults) goes before the final state is read. */
@@ -204,13 +214,18 @@ async function provision(
     progress: reporter.progress,
   });
   const server = await stack.use("the MongoDB target", () =>
-    acquireServer(options.mongo, reporter, control.signal),
+    acquireServer(options.mongo, reporter, control.signal, {
+      runDir: run.runDir,
+      keep: options.keep !== undefined,
+    }),
   );
   o.target = server;
   for (const p of server.processes ?? []) control.watch(p, true);
   reporter.progress(
-    `MongoDB target: ${server.provider} ${server.version}${server.isMongoDB ? "" : " (the Java stand-in: its figures are not MongoDB figures)"}; database ${run.dbName}`,
+    `MongoDB target: ${server.provider}: ${describeServer(serverInfoOf(server))}; database ${run.dbName}`,
   );
+  o.probe = await probeServer(server.uri, reporter);
+  control.check();
   const database = await stack.use("the run's database", () =>
     openDatabase(server.uri, run.dbName, () => control.stopped?.serverGone === true),
   );
@@ -379,6 +394,7 @@ async function finish(
     load: o.load,
     incomplete,
     finalState,
+    ...(o.probe ? { probe: o.probe } : {}),
   });
   if (options.keep && !control.stopped)
     await options.keep({ uri: server.uri, dbName: run.dbName, provider: server.provider, resultPath });

@@ -18,27 +18,33 @@ async function resolves(host: string): Promise<boolean> {
 }
 
 /**
+ * Whether a mongod can be had: a cached (or given) binary, else a download host that resolves.
+ * `download` says what the start will fetch; `problem` why none can be had here.
+ */
+export async function findMongod(): Promise<{ problem?: string; download?: string }> {
+  const { DryMongoBinary } = await import("mongodb-memory-server-core/lib/util/DryMongoBinary.js");
+  const options = await DryMongoBinary.generateOptions();
+  if (await DryMongoBinary.locateBinary(options)) return {};
+  const mirror =
+    envValue("MONGOMS_DOWNLOAD_URL") ?? envValue("MONGOMS_DOWNLOAD_MIRROR") ?? "https://fastdl.mongodb.org";
+  const host = new URL(mirror).hostname;
+  if (!(await resolves(host)))
+    return {
+      problem: `no cached mongod ${options.version} and the download host ${host} is unreachable (set MONGOMS_SYSTEM_BINARY to a mongod)`,
+    };
+  return { download: `downloading mongod ${options.version} (once; cached in ${options.downloadDir})…` };
+}
+
+/**
  * A real `mongod` from mongodb-memory-server. It uses MONGOMS_SYSTEM_BINARY or a cached binary;
  * else it downloads one, but only after the download host resolves, so an offline machine gives
  * up in seconds instead of after minutes of retries.
  */
 export async function startMemory(ctx: ProviderContext): Promise<MongoServerHandle> {
-  const { DryMongoBinary } = await import("mongodb-memory-server-core/lib/util/DryMongoBinary.js");
   const { MongoMemoryServer } = await import("mongodb-memory-server-core");
-  const options = await DryMongoBinary.generateOptions();
-  const local = await DryMongoBinary.locateBinary(options);
-  if (!local) {
-    const mirror =
-      envValue("MONGOMS_DOWNLOAD_URL") ?? envValue("MONGOMS_DOWNLOAD_MIRROR") ?? "https://fastdl.mongodb.org";
-    const host = new URL(mirror).hostname;
-    if (!(await resolves(host))) {
-      throw new ProviderUnavailable(
-        "memory",
-        `no cached mongod ${options.version} and the download host ${host} is unreachable (set MONGOMS_SYSTEM_BINARY to a mongod)`,
-      );
-    }
-    ctx.progress(`downloading mongod ${options.version} (once; cached in ${options.downloadDir})…`);
-  }
+  const found = await findMongod();
+  if (found.problem) throw new ProviderUnavailable("memory", found.problem);
+  if (found.download) ctx.progress(found.download);
   try {
     // Its own process group, so that a terminal's Ctrl-C reaches the harness alone (which reads the
     // final state before it stops the server); mongodb-memory-server's killer process still stops

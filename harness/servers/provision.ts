@@ -2,8 +2,10 @@ import { MongoClient } from "mongodb";
 import { defaultCacheDir } from "../util/cacheDir.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import { startDocker } from "./docker.ts";
+import { startFerretdbPostgres, startFerretdbSqlite } from "./ferretdb.ts";
+import { identify, readAnswers, type ServerIdentity } from "./identify.ts";
 import { startMemory } from "./memory.ts";
-import { startStandin } from "./standin.ts";
+import { STANDIN_VERSION, startStandin } from "./standin.ts";
 import {
   type MongoServerHandle,
   type ProviderChoice,
@@ -13,9 +15,11 @@ import {
 
 /** A server to run against, identified as every report must name it. */
 export interface MongoTarget extends MongoServerHandle {
-  /** `buildInfo.version` as the server reports it. */
+  /** `buildInfo.version`: the MongoDB version the server answers as (not its own, unless it is mongod). */
   version: string;
-  /** False for the Java stand-in: its figures are not MongoDB figures. */
+  /** What the server is, by its own answers. */
+  identity: ServerIdentity;
+  /** Only mongod is MongoDB: every other server's figures are its own. */
   isMongoDB: boolean;
 }
 
@@ -26,6 +30,10 @@ export interface ProvisionOptions {
   progress(message: string): void;
   /** Aborted by Ctrl-C: a server being started is stopped again. */
   signal?: AbortSignal;
+  /** A folder of the run's for a server's data (FerretDB on SQLite). */
+  workDir?: string;
+  /** --keep: a server's data outlives the run. */
+  keep?: boolean;
 }
 
 /**
@@ -37,6 +45,8 @@ export async function provisionMongo(options: ProvisionOptions): Promise<MongoTa
     progress: options.progress,
     cacheDir: defaultCacheDir(),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.workDir ? { workDir: options.workDir } : {}),
+    ...(options.keep ? { keep: true } : {}),
   };
   if (options.mongoUri || options.choice === "uri") {
     if (!options.mongoUri) {
@@ -44,16 +54,17 @@ export async function provisionMongo(options: ProvisionOptions): Promise<MongoTa
         "--mongo uri needs a connection string: pass --mongo-uri mongodb://host:port or set MONGO_URL",
       );
     }
-    return identify({ provider: "uri", uri: options.mongoUri, stop: async () => {} });
+    return identifyTarget({ provider: "uri", uri: options.mongoUri, stop: async () => {} });
   }
-  const order: (() => Promise<MongoServerHandle>)[] =
-    options.choice === "memory"
-      ? [() => startMemory(ctx)]
-      : options.choice === "standin"
-        ? [() => startStandin(ctx)]
-        : options.choice === "docker"
-          ? [() => startDocker()]
-          : [() => startMemory(ctx), () => startStandin(ctx)];
+  const named: Record<Exclude<ProviderChoice, "auto" | "uri">, () => Promise<MongoServerHandle>> = {
+    memory: () => startMemory(ctx),
+    standin: () => startStandin(ctx),
+    docker: () => startDocker(),
+    ferretdb: () => startFerretdbSqlite(ctx),
+    "ferretdb-pg": () => startFerretdbPostgres(ctx),
+  };
+  // auto tries a real mongod, then the stand-in; every other target is chosen by name.
+  const order = options.choice === "auto" ? [named.memory, named.standin] : [named[options.choice]];
   const failures: ProviderUnavailable[] = [];
   for (const start of order) {
     let handle: MongoServerHandle;
@@ -67,7 +78,7 @@ export async function provisionMongo(options: ProvisionOptions): Promise<MongoTa
     }
     try {
       if (options.signal?.aborted) throw new Error("interrupted");
-      return await identify(handle);
+      return await identifyTarget(handle);
     } catch (error) {
       await handle.stop().catch(() => {});
       throw error;
@@ -91,17 +102,16 @@ export function noServerMessage(choice: ProviderChoice, failures: readonly Provi
   return `no MongoDB server could be had${how}: ${failures.map((f) => f.message).join("; ")}. Try ${tries.join(", or ")}`;
 }
 
-/** Connects once to learn the server's version, and fails fast with one line when it cannot. */
-async function identify(handle: MongoServerHandle): Promise<MongoTarget> {
+/** Connects once to learn what the server is, and fails fast with one line when it cannot. */
+async function identifyTarget(handle: MongoServerHandle): Promise<MongoTarget> {
   const client = new MongoClient(handle.uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
   try {
     await client.connect();
-    const info = await client.db("admin").command({ buildInfo: 1 });
-    return {
-      ...handle,
-      version: String(info.version),
-      isMongoDB: handle.provider !== "standin" && !isStandinBuild(info),
-    };
+    const identity = identify(await readAnswers(client), handle.uri, {
+      ...(handle.provider === "standin" ? { standinVersion: STANDIN_VERSION } : {}),
+      ...(handle.backend ? { backend: handle.backend } : {}),
+    });
+    return { ...handle, version: identity.reportsAs, identity, isMongoDB: identity.isMongoDB };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
     const hint =
@@ -112,11 +122,6 @@ async function identify(handle: MongoServerHandle): Promise<MongoTarget> {
   } finally {
     await client.close().catch(() => {});
   }
-}
-
-/** The Java stand-in fills buildInfo with fewer fields than mongod; its gitVersion is not a git hash. */
-function isStandinBuild(info: Record<string, unknown>): boolean {
-  return typeof info.gitVersion !== "string" || !/^[0-9a-f]{40}$/.test(info.gitVersion);
 }
 
 /** Hides a password in a connection string before it is printed. */

@@ -1,9 +1,20 @@
 import type { WatchedProcess } from "../util/ownedChild.ts";
 
 /** Where a run's MongoDB-speaking server came from. */
-export type ProviderName = "uri" | "memory" | "standin" | "docker";
-/** What `--mongo` accepts: a provider, or auto (uri, else memory, else standin). */
-export const providerChoices = ["auto", "uri", "memory", "standin", "docker"] as const;
+export type ProviderName = "uri" | "memory" | "standin" | "docker" | "ferretdb" | "ferretdb-pg";
+/**
+ * What `--mongo` accepts: a provider, or auto (uri, else memory, else standin). The FerretDB
+ * targets are chosen by name only.
+ */
+export const providerChoices = [
+  "auto",
+  "uri",
+  "memory",
+  "standin",
+  "docker",
+  "ferretdb",
+  "ferretdb-pg",
+] as const;
 export type ProviderChoice = (typeof providerChoices)[number];
 
 /** A server the harness can use, and how to let it go. */
@@ -16,6 +27,10 @@ export interface MongoServerHandle {
    * since one that dies mid-run ends the run as incomplete.
    */
   processes?: readonly WatchedProcess[];
+  /** The folder holding the server's data, when the harness made one (kept with --keep). */
+  dataDir?: string;
+  /** The storage it runs on, when the harness started it and knows ("SQLite", "PostgreSQL 15"). */
+  backend?: string;
   /** Stops what the provider started; a no-op for an external server. */
   stop(): Promise<void>;
 }
@@ -28,6 +43,10 @@ export interface ProviderContext {
   cacheDir: string;
   /** Aborted by Ctrl-C: a start or a build in progress is called off. */
   signal?: AbortSignal;
+  /** A folder of the run's for a server's data (else a private temporary one). */
+  workDir?: string;
+  /** --keep: a server's data folder outlives the run. */
+  keep?: boolean;
 }
 
 /** A provider that cannot give a server here says why, so auto can try the next one. */

@@ -35,3 +35,15 @@ export async function ensurePortFree(port: number, host = "127.0.0.1"): Promise<
     server.listen(port, host, () => server.close(() => resolve()));
   });
 }
+
+/** A loopback port free now (the kernel's pick); a server started on it soon after will usually get it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}

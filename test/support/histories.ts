@@ -19,6 +19,8 @@ export interface RunOptions {
   lockUntil?: number;
   /** The pid written in the records, when it differs from the instance number (a reused pid). */
   pid?: number;
+  /** The lock version the claim returned (default 1). */
+  lockVersion?: number;
 }
 
 /**
@@ -95,7 +97,7 @@ export class HistoryBuilder {
       priority: options.priority ?? 5,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       attempt: options.attempt ?? 1,
-      lockVersion: 1,
+      lockVersion: options.lockVersion ?? 1,
       nextRunAt: options.nextRunAt ?? 0,
       ...(options.lockUntil !== undefined ? { lockUntil: options.lockUntil } : {}),
       workerId: `${proc}-${n}-w0`,

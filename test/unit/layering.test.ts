@@ -17,6 +17,7 @@ const layers = [
   "scenario",
   "load",
   "faults",
+  "probe",
   "processes",
   "trigger",
   "adapters",

@@ -7,7 +7,10 @@ import { type DrainTrial, drainTrial, idleTrial, plainJobs } from "./trials.ts";
 import { type GroupSettings, VariantGroup } from "./variantGroup.ts";
 import { settled, WARMUP, warmedUp } from "./warmup.ts";
 
-/** What the forks of a bench read and fill in (runBench owns it; the result is built from it). */
+/**
+ * What the forks of a bench read and fill in, and the stages after them read (each takes a Pick of
+ * it). runBench owns it; the result is built from it.
+ */
 export interface ForkContext {
   variants: readonly BenchVariant[];
   matrix: BenchMatrix;

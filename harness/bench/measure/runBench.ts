@@ -17,6 +17,7 @@ import { measureScaling } from "./scaling.ts";
 import { measureSweep } from "./sweep.ts";
 import { type DrainTrial, medianRate } from "./trials.ts";
 
+/** What runBench is given: the plan, the variants, the gate, the server, the run's folder, output and Ctrl-C. */
 export interface BenchOptions {
   plan: BenchPlan;
   variants: BenchVariant[];

@@ -2,11 +2,13 @@ import { scenarios } from "../../../scenarios/index.ts";
 import { describeFaults } from "../../faults/describeFaults.ts";
 import { faultRegistry } from "../../faults/registry.ts";
 import { resolveSettings } from "../../scenario/settings.ts";
+import { targetAvailability } from "../../servers/availability.ts";
+import { defaultCacheDir } from "../../util/cacheDir.ts";
 import { ExitCode } from "../../util/exitCodes.ts";
 import type { CommandIo } from "../io.ts";
 
-/** `list`: every scenario with its defaults and needs, then every fault type. */
-export function listCommand(_argv: Record<string, unknown>, io: CommandIo): ExitCode {
+/** `list`: every scenario with its defaults and needs, every fault type, and every MongoDB target. */
+export async function listCommand(_argv: Record<string, unknown>, io: CommandIo): Promise<ExitCode> {
   for (const s of Object.values(scenarios)) {
     const d = resolveSettings(s, {});
     const faults = describeFaults(d.faults);
@@ -22,5 +24,10 @@ export function listCommand(_argv: Record<string, unknown>, io: CommandIo): Exit
       `  ${type.kind.padEnd(14)} ${type.summary}${type.needs.length ? ` [needs ${type.needs.join(", ")}]` : ""}`,
     );
   }
+  io.print("\nMongoDB targets (--mongo; a comma-separated list runs the scenario on each)");
+  for (const t of await targetAvailability(defaultCacheDir()))
+    io.print(
+      `  ${t.choice.padEnd(12)} ${t.what}${t.missing ? ` [here: ${t.missing}]` : " [can start here]"}`,
+    );
   return ExitCode.Pass;
 }

@@ -5,17 +5,19 @@ import { checkSut, whyNotApplicable } from "../../adapters/registry.ts";
 import { selectScheduler } from "../../adapters/selectScheduler.ts";
 import { faultSupportProblems } from "../../faults/faultRig.ts";
 import type { RunResult } from "../../report/result.ts";
+import { renderServerComparison, type ServerRun } from "../../report/serverComparison.ts";
 import { runScenario } from "../../run/runScenario.ts";
 import { environmentLayer, type SettingFlag, settingFlags } from "../../scenario/settingFlags.ts";
 import { resolveSettings } from "../../scenario/settings.ts";
 import { sutSpecOf } from "../../scenario/sutSpec.ts";
 import { serveUi } from "../../trigger/serveUi.ts";
 import { defaultCacheDir } from "../../util/cacheDir.ts";
-import { type ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
+import { ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
 import { ensurePortFree, portProblem } from "../../util/port.ts";
+import { randomSeed } from "../../util/rng.ts";
 import { flagOrEnv } from "../flags.ts";
 import type { CommandIo } from "../io.ts";
-import { mongoOptions, mongoProblem } from "../mongoOptions.ts";
+import { mongoChoices, mongoOptions, mongoProblem } from "../mongoOptions.ts";
 import { ciOutputsOf, runFiles, showFiles, showSummary } from "../output.ts";
 
 export function unknownScenario(name: string): HarnessError {
@@ -31,19 +33,26 @@ export function unknownScenario(name: string): HarnessError {
  */
 export async function scenarioCommand(argv: Record<string, unknown>, io: CommandIo): Promise<ExitCode> {
   const name = String(argv.name);
-  const scenario = scenarios[name];
-  if (!scenario) throw unknownScenario(name);
+  const found = scenarios[name];
+  if (!found) throw unknownScenario(name);
+  const scenario = found;
   const flags: Partial<Record<SettingFlag, unknown>> = {};
   for (const flag of Object.keys(settingFlags) as SettingFlag[])
     if (argv[flag] !== undefined) flags[flag] = argv[flag];
   const mongo = mongoOptions(argv, "scenario", io.env);
+  const targets = mongoChoices(argv);
   const environment = environmentLayer(io.env);
   const settings = resolveSettings(
     scenario,
     flags,
-    [...environment.problems, mongoProblem(argv), portProblem(argv.port)].filter(
-      (p): p is string => p !== null,
-    ),
+    [
+      ...environment.problems,
+      mongoProblem(argv, true),
+      targets.length > 1 && argv.keep
+        ? "--keep keeps one run's database: give one --mongo target with it"
+        : null,
+      portProblem(argv.port),
+    ].filter((p): p is string => p !== null),
     {
       add: ((argv.fault as unknown[] | undefined) ?? []).map(String),
       replace: argv["scenario-faults"] === false,
@@ -69,44 +78,76 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
   const port = Number(argv.port);
   // Found before the run rather than after it, when the UI would start.
   if (argv.keep) await ensurePortFree(port);
-  let printed = false;
-  const show = (result: RunResult, path: string) => {
-    if (printed) return;
-    printed = true;
-    showSummary(result, io);
-    showFiles(result, runFiles(path), ci, io);
-  };
-  return io.withInterrupt("the run and every process it started", async (signal) => {
-    const outcome = await runScenario({
-      scenario,
-      settings,
-      build,
-      mongo,
-      reportsDir: resolve(String(argv["reports-dir"])),
-      reporter: io.reporter,
-      signal,
-      keep: argv.keep
-        ? async (kept) => {
-            show(JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult, kept.resultPath);
-            await serveUi({
-              uri: kept.uri,
-              dbName: kept.dbName,
-              port,
-              reporter: io.reporter,
-              print: io.print,
-              signal,
-            });
-          }
-        : undefined,
+  // Several servers: one seed for all, so that each runs the same load and the same faults.
+  const seed = settings.seed ?? randomSeed();
+  const runs: ServerRun[] = [];
+  let code: ExitCode = ExitCode.Pass;
+  for (const [i, choice] of targets.entries()) {
+    if (targets.length > 1) io.reporter.progress(`server ${i + 1} of ${targets.length}: --mongo ${choice}`);
+    const one = await runOnServer(
+      { ...settings, seed: targets.length > 1 ? seed : settings.seed },
+      { ...mongo, choice },
+    );
+    runs.push({ target: choice, result: one.result });
+    code = worstExit(code, one.code);
+    if (one.stopped) break;
+  }
+  if (runs.length > 1) {
+    io.print(`\n${scenario.name} on ${runs.length} servers, seed ${seed}:`);
+    io.print(renderServerComparison(runs, { colour: io.colour }));
+  }
+  return code;
+
+  async function runOnServer(runSettings: typeof settings, target: typeof mongo) {
+    let printed = false;
+    const show = (result: RunResult, path: string) => {
+      if (printed) return;
+      printed = true;
+      showSummary(result, io);
+      showFiles(result, runFiles(path), ci, io);
+    };
+    return io.withInterrupt("the run and every process it started", async (signal) => {
+      const outcome = await runScenario({
+        scenario,
+        settings: runSettings,
+        build,
+        mongo: target,
+        reportsDir: resolve(String(argv["reports-dir"])),
+        reporter: io.reporter,
+        signal,
+        keep: argv.keep
+          ? async (kept) => {
+              show(JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult, kept.resultPath);
+              await serveUi({
+                uri: kept.uri,
+                dbName: kept.dbName,
+                port,
+                reporter: io.reporter,
+                print: io.print,
+                signal,
+              });
+            }
+          : undefined,
+      });
+      show(outcome.result, outcome.resultPath);
+      if (outcome.stopped) {
+        const what =
+          outcome.stopped.reason === "interrupted"
+            ? `interrupted ${outcome.stopped.where}`
+            : `run stopped: ${outcome.stopped.reason}`;
+        io.reporter.warn(`${what}; partial result (verdict unknown) saved in ${outcome.resultPath}`);
+      }
+      return {
+        result: outcome.result,
+        code: exitFor(outcome.result.verdict),
+        stopped: outcome.stopped?.reason === "interrupted",
+      };
     });
-    show(outcome.result, outcome.resultPath);
-    if (outcome.stopped) {
-      const what =
-        outcome.stopped.reason === "interrupted"
-          ? `interrupted ${outcome.stopped.where}`
-          : `run stopped: ${outcome.stopped.reason}`;
-      io.reporter.warn(`${what}; partial result (verdict unknown) saved in ${outcome.resultPath}`);
-    }
-    return exitFor(outcome.result.verdict);
-  });
+  }
+}
+
+/** The worse of two exit codes of runs: fail beats unknown beats pass. */
+function worstExit(a: ExitCode, b: ExitCode): ExitCode {
+  const rank = (c: ExitCode) => (c === ExitCode.Fail ? 2 : c === ExitCode.Unknown ? 1 : 0);
+  return rank(b) > rank(a) ? b : a;
 }
