@@ -3,6 +3,7 @@ import { analyzeCommand } from "./commands/analyze.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { listCommand } from "./commands/list.ts";
+import { prepareCommand } from "./commands/prepare.ts";
 import { probeCommand } from "./commands/probe.ts";
 import { scenarioCommand } from "./commands/scenario.ts";
 import { buildUiCommand, uiCommand } from "./commands/ui.ts";
@@ -73,6 +74,14 @@ export const commands: readonly Command[] = [
       "measure the primitives the schedulers rely on (claim, compare-and-set, unique index, …) on a server; exit 1 when one is broken",
     positionals: [],
     run: probeCommand,
+  },
+  {
+    name: "prepare",
+    usage: "prepare",
+    describe:
+      "fetch or build every tool a run may need (the stand-in, Toxiproxy, FerretDB, the Scheduler UI) into the cache, once",
+    positionals: [],
+    run: prepareCommand,
   },
   {
     name: "build-ui",

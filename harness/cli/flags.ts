@@ -8,7 +8,16 @@ import { envNameOf, type SettingFlagSpec, settingFlags } from "../scenario/setti
 import { providerChoices } from "../servers/target.ts";
 
 /** The commands of the harness. */
-export type CommandName = "scenario" | "bench" | "compare" | "analyze" | "ui" | "probe" | "list" | "build-ui";
+export type CommandName =
+  | "scenario"
+  | "bench"
+  | "compare"
+  | "analyze"
+  | "ui"
+  | "probe"
+  | "prepare"
+  | "list"
+  | "build-ui";
 
 export interface FlagSpec {
   type: "string" | "number" | "boolean";
@@ -189,6 +198,13 @@ export const commandFlags = {
     quick: {
       type: "boolean",
       describe: "the quick probe every run starts with (a few seconds), not the full one",
+    },
+  },
+  prepare: {
+    only: {
+      type: "string",
+      value: "A,B",
+      describe: "only these tools: standin, toxiproxy, ferretdb, ui (default: all)",
     },
   },
   list: {},

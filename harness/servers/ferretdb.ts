@@ -164,17 +164,24 @@ async function runFerretdb(
 }
 
 /** Where a FerretDB target keeps its files: a folder of the run's, or a private temporary one. */
-function dataDir(ctx: ProviderContext, name: string): string {
-  if (!ctx.workDir) return mkdtempSync(join(tmpdir(), `harness-${name}-`));
-  const dir = join(ctx.workDir, name);
-  mkdirSync(dir, { recursive: true });
-  return dir;
+function dataDir(ctx: ProviderContext, name: string, provider: "ferretdb" | "ferretdb-pg"): string {
+  try {
+    if (!ctx.workDir) return mkdtempSync(join(tmpdir(), `harness-${name}-`));
+    const dir = join(ctx.workDir, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  } catch (error) {
+    throw new ProviderUnavailable(
+      provider,
+      `cannot make its data folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
 }
 
 /** `--mongo ferretdb`: FerretDB on SQLite, its whole database one folder of the run's. */
 export async function startFerretdbSqlite(ctx: ProviderContext): Promise<MongoServerHandle> {
   const bin = await ensureFerretdb(ctx, "ferretdb");
-  const dir = dataDir(ctx, "ferretdb-sqlite");
+  const dir = dataDir(ctx, "ferretdb-sqlite", "ferretdb");
   mkdirSync(join(dir, "data"), { recursive: true });
   let started: { uri: string; process: OwnedChild };
   try {
@@ -211,7 +218,7 @@ export async function startFerretdbPostgres(ctx: ProviderContext): Promise<Mongo
     progress: ctx.progress,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  const dir = dataDir(ctx, "ferretdb-pg");
+  const dir = dataDir(ctx, "ferretdb-pg", "ferretdb-pg");
   let started: { uri: string; process: OwnedChild };
   try {
     started = await runFerretdb(

@@ -20,8 +20,13 @@ import { ProviderUnavailable } from "./target.ts";
 /** How long the cluster may take to accept connections. */
 const READY_TIMEOUT_MS = 60_000;
 
-/** The folder holding initdb, postgres and createdb: Debian's newest, else the PATH's. */
+/**
+ * The folder holding initdb, postgres and createdb: HARNESS_POSTGRES_BIN, else Debian's newest,
+ * else the PATH's.
+ */
 export function postgresBinDir(): string | null {
+  const given = envValue("HARNESS_POSTGRES_BIN");
+  if (given) return given;
   const debian = "/usr/lib/postgresql";
   if (existsSync(debian)) {
     const versions = readdirSync(debian)
@@ -82,9 +87,17 @@ export async function startPostgres(options: {
   const bin = postgresBinDir();
   if (!bin) throw new ProviderUnavailable("ferretdb-pg", postgresProblem() as string);
   const user = await clusterUser();
-  const dir = mkdtempSync(join(tmpdir(), "harness-pg-"));
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), "harness-pg-"));
+    mkdirSync(join(dir, "data"), { mode: 0o700 });
+  } catch (error) {
+    throw new ProviderUnavailable(
+      "ferretdb-pg",
+      `cannot make the cluster's folder in ${tmpdir()} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): set TMPDIR to a folder you can write`,
+    );
+  }
   const data = join(dir, "data");
-  mkdirSync(data, { mode: 0o700 });
   const as = user ? ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups"] : [];
   /** A command as the cluster's user: through setpriv when the harness runs as root. */
   const asUser = (command: string[]): [string, string[]] => {

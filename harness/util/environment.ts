@@ -35,6 +35,11 @@ export const environmentVariables = {
     audience: "user",
     meaning: "the libfaketime.so.1 the clock faults preload, when it is not where Debian puts it",
   },
+  HARNESS_POSTGRES_BIN: {
+    audience: "user",
+    meaning:
+      "the folder of PostgreSQL's initdb, postgres and createdb for --mongo ferretdb-pg, when not Debian's /usr/lib/postgresql/<version>/bin",
+  },
   GITHUB_STEP_SUMMARY: {
     audience: "user",
     meaning: "set by GitHub Actions: every command that gives a verdict appends its markdown summary there",

@@ -17,6 +17,7 @@ import { shownPath, writeCiOutputs } from "../../report/ciOutputs.ts";
 import { defaultCacheDir } from "../../util/cacheDir.ts";
 import { type ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
 import { randomSeed } from "../../util/rng.ts";
+import { ensureWritableDir } from "../../util/writableDir.ts";
 import { flagOrEnv } from "../flags.ts";
 import type { CommandIo } from "../io.ts";
 import { mongoOptions, mongoProblem } from "../mongoOptions.ts";
@@ -85,6 +86,7 @@ export async function benchCommand(argv: Record<string, unknown>, io: CommandIo)
   rejectProblems([mongoProblem(argv)]);
   const ci = ciOutputsOf(argv, io);
   const { plan, maxRegression, suts } = validate(argv);
+  ensureWritableDir(String(argv["reports-dir"]), "--reports-dir");
   const baseline = typeof argv.baseline === "string" ? readBench(resolve(argv.baseline)) : null;
   let currentPath: string | null = null;
   const current = flagOrEnv(argv, "bench", "scheduler", io.env);

@@ -15,6 +15,7 @@ import { defaultCacheDir } from "../../util/cacheDir.ts";
 import { ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
 import { ensurePortFree, portProblem } from "../../util/port.ts";
 import { randomSeed } from "../../util/rng.ts";
+import { ensureWritableDir } from "../../util/writableDir.ts";
 import { flagOrEnv } from "../flags.ts";
 import type { CommandIo } from "../io.ts";
 import { mongoChoices, mongoOptions, mongoProblem } from "../mongoOptions.ts";
@@ -75,6 +76,7 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
   const notApplicable = whyNotApplicable(scenario, settings.sut.adapter);
   if (notApplicable) throw new HarnessError(notApplicable);
   const ci = ciOutputsOf(argv, io);
+  ensureWritableDir(String(argv["reports-dir"]), "--reports-dir");
   const port = Number(argv.port);
   // Found before the run rather than after it, when the UI would start.
   if (argv.keep) await ensurePortFree(port);
