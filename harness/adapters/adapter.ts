@@ -158,6 +158,8 @@ export interface BenchExtension {
   /** The completion time of every completed job. */
   completionTimes(db: Db): Promise<number[]>;
   completedCount(db: Db): Promise<number>;
+  /** How many jobs are done for good, completed or failed: a drain ends when every job is. */
+  finishedCount(db: Db): Promise<number>;
   /** When each of the given jobs was claimed and completed. */
   jobTimes(db: Db, ids: readonly string[]): Promise<Map<string, JobTimes>>;
 }

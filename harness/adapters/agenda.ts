@@ -220,6 +220,9 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
         return docs.map((d) => new Date(d.lastFinishedAt).getTime());
       },
       completedCount: (db) => db.collection(AGENDA_COLLECTION).countDocuments(COMPLETED_QUERY),
+      // A bench job neither repeats nor retries: it is done once it has finished, failed or not.
+      finishedCount: (db) =>
+        db.collection(AGENDA_COLLECTION).countDocuments({ lastFinishedAt: { $ne: null } }),
       async jobTimes(db, ids) {
         const docs = await db
           .collection(AGENDA_COLLECTION)

@@ -161,6 +161,10 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
         return docs.map((d) => new Date(d.updatedAt).getTime());
       },
       completedCount: (db) => db.collection(JOBS_COLLECTION).countDocuments({ status: "completed" }),
+      finishedCount: (db) =>
+        db
+          .collection(JOBS_COLLECTION)
+          .countDocuments({ status: { $in: ["completed", "failed", "cancelled"] } }),
       async jobTimes(db, ids) {
         const docs = await db
           .collection(JOBS_COLLECTION)

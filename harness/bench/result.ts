@@ -1,4 +1,5 @@
 import type { Arrivals } from "../load/openLoop.ts";
+import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunResult } from "../report/result.ts";
 import type { IdleTrial, OpenStep } from "./measure/trials.ts";
 import type { Fingerprint } from "./model/fingerprint.ts";
@@ -133,6 +134,16 @@ export interface BenchResult {
   headroom: Headroom | null;
   sweep: SweepResult | null;
   scaling: ScalingResult | null;
+  /** The quick probe of the server's primitives at the start (absent in older results). */
+  probe?: ProbeResult;
+  /**
+   * Per variant, every measured drain's handler executions per completed job (1: each job ran once)
+   * and jobs left undone, repetition k at index k: the figures count distinct jobs completed, and
+   * these say what else happened (absent in older results).
+   */
+  executions?: { variant: string; perJob: (number | null)[]; stuck: number[] }[];
+  /** Each system's drain (by the adapter whose jobs it runs): its backlog and time bound. */
+  backlogs?: Record<string, { backlog: number; timeoutMs: number }>;
   /** The regression gate: every gated figure's decision, as data. */
   gate: {
     mode: "none" | "versus" | "baseline";

@@ -132,7 +132,12 @@ export const commandFlags = {
       describe:
         "interleaved repetitions of each gated figure per fork (default 5, 8 with --quick; a gate needs forks × repeats ≥ 5)",
     },
-    backlog: { type: "number", value: "N", describe: "jobs per drain (default 400 with --quick)" },
+    backlog: {
+      type: "number",
+      value: "N",
+      describe:
+        "jobs in every drain, for every system (default: sized to about 1 s with --quick, 15 s without, at most 400 / 10000 jobs)",
+    },
     seed: {
       type: "number",
       value: "N",

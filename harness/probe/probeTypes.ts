@@ -123,6 +123,15 @@ export function brokenFeatures(primitives: readonly PrimitiveResult[]): string[]
     .flatMap((p) => reliedOn[p.name].map((r) => `${r.scheduler}: ${r.feature} (${p.name} is broken here)`));
 }
 
+/** Whether a probe found the claim (the generic one, or the scheduler's own) broken: double executions come from the server. */
+export function claimBrokenIn(probe: ProbeResult | undefined): boolean {
+  return (
+    probe?.primitives.some(
+      (p) => (p.name === "claim" || p.name === "scheduler-claim") && p.verdict === "broken",
+    ) ?? false
+  );
+}
+
 /** The verdict of a primitive from its figures. */
 export function verdictOf(f: { tried: number; anomalies: number; errors: number }): PrimitiveVerdict {
   if (f.anomalies > 0) return "broken";

@@ -1,6 +1,7 @@
 import type { Execution, WorkerEvents } from "../adapters/adapter.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
+import { countExecution } from "./workerStats.ts";
 
 /**
  * The harness's handler, the same for every scheduler: it writes a `start` line before the work
@@ -17,6 +18,7 @@ export function ledgerHandler(
   const execOf = new Map<string, string>();
   return {
     async handler(e) {
+      countExecution();
       // Unique without the pid: a restarted process may be given the pid of a killed one.
       const execId = `${instance}#${++counter}`;
       const { jobId } = e;

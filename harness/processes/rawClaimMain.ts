@@ -12,7 +12,7 @@ import { rawClaimCommand, rawCompleteCommand } from "../adapters/rawClaim.ts";
 import { envValue } from "../util/environment.ts";
 import { performSimulatedWork, readSimulatedWork } from "./simulatedWork.ts";
 import type { WorkerConfig } from "./workerMain.ts";
-import { installStatsResponder } from "./workerStats.ts";
+import { countExecution, installStatsResponder } from "./workerStats.ts";
 
 const config = JSON.parse(envValue("HARNESS_WORKER") ?? "{}") as WorkerConfig & { readBack?: boolean };
 const client = new MongoClient(config.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
@@ -30,6 +30,7 @@ async function loop(slot: number): Promise<void> {
       await new Promise((r) => setTimeout(r, config.pollIntervalMs));
       continue;
     }
+    countExecution();
     if (config.readBack) await jobs.findOne({ _id: job._id });
     await performSimulatedWork(readSimulatedWork(job.data), 1).catch(() => {});
     const complete = rawCompleteCommand(job._id, me);

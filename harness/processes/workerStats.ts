@@ -35,6 +35,19 @@ export interface WorkerStats {
   /** findAndModify commands that claimed a job, and their summed round-trip time (ms). */
   claims: number;
   claimMs: number;
+  /** Handler executions started (every claim that ran a job, once each), whatever the ledger. */
+  executions: number;
+}
+
+/** Handler executions of this process so far (see countExecution). */
+let executions = 0;
+
+/**
+ * Counts one execution of a job's handler: on a server whose claim is not atomic a job runs more
+ * than once, and the bench shows executions per completed job beside its throughput.
+ */
+export function countExecution(): void {
+  executions++;
 }
 
 /**
@@ -72,6 +85,7 @@ export function installStatsResponder(client: MongoClient): void {
       emptyClaims,
       claims,
       claimMs,
+      executions,
     };
     process.send?.(reply);
   });

@@ -1,10 +1,12 @@
+import { claimBrokenIn, type ProbeResult } from "../../probe/probeTypes.ts";
+import { serverInfoOf } from "../../report/serverText.ts";
 import type { MongoTarget } from "../../servers/provision.ts";
 import { currentFingerprint } from "../model/fingerprint.ts";
 import type { BenchPlan } from "../model/matrix.ts";
 import type { BenchVariant } from "../model/variants.ts";
 import type { BenchResult, Headroom, ScalingResult, SweepResult } from "../result.ts";
 import { BENCH_SCHEMA_VERSION } from "../result.ts";
-import { noiseFloor } from "../stats/gate.ts";
+import { noiseFloor, notGatedOnBrokenClaim } from "../stats/gate.ts";
 import { benchRatios, benchVerdict, figureSeries, gateVersus } from "../stats/summarize.ts";
 import type { ForkContext } from "./forks.ts";
 
@@ -20,13 +22,15 @@ export interface BenchAsked {
 
 /** What the stages of a bench measured, and where. */
 export interface BenchMeasured {
+  /** The quick probe of the server at the start (a broken claim: no figure is gated). */
+  probe: ProbeResult | undefined;
   /** Date.now() when the bench began. */
   started: number;
-  target: Pick<MongoTarget, "provider" | "version" | "isMongoDB">;
+  target: MongoTarget;
   environment: BenchResult["environment"];
   /** The drain order, as forkedOrder gave it (ForkContext's, with the type the result keeps). */
   order: { variant: string; repetition: number; fork: number }[];
-  drains: Pick<ForkContext, "trials" | "idle" | "warmup" | "problems">;
+  drains: Pick<ForkContext, "trials" | "idle" | "warmup" | "problems" | "drains">;
   open: BenchResult["open"];
   headroom: Headroom | null;
   sweep: SweepResult | null;
@@ -45,9 +49,17 @@ export function assembleResult(asked: BenchAsked, measured: BenchMeasured): Benc
   const forkOfRepetition: number[] = [];
   for (const o of order) forkOfRepetition[o.repetition] = o.fork;
   const figures = figureSeries(drains.trials, seed, forkOfRepetition);
+  const claimBroken = claimBrokenIn(measured.probe);
   const gates =
     asked.versus && variants[1]
-      ? gateVersus(figures, (variants[0] as BenchVariant).id, variants[1].id, asked.maxRegression, seed, true)
+      ? gateVersus(
+          figures,
+          (variants[0] as BenchVariant).id,
+          variants[1].id,
+          asked.maxRegression,
+          seed,
+          true,
+        ).map((g) => (claimBroken ? notGatedOnBrokenClaim(g) : g))
       : [];
   const result: BenchResult = {
     schemaVersion: BENCH_SCHEMA_VERSION,
@@ -60,7 +72,14 @@ export function assembleResult(asked: BenchAsked, measured: BenchMeasured): Benc
     durationMs: Date.now() - measured.started,
     settings: { ...matrix, arrivals: plan.arrivals },
     environment,
-    server: { provider: target.provider, version: target.version, isMongoDB: target.isMongoDB },
+    server: serverInfoOf(target),
+    ...(measured.probe ? { probe: measured.probe } : {}),
+    backlogs: Object.fromEntries(drains.drains),
+    executions: [...drains.trials].map(([variant, runs]) => ({
+      variant,
+      perJob: runs.map((r) => r?.executionsPerJob ?? null),
+      stuck: runs.map((r) => r?.stuck ?? 0),
+    })),
     fingerprint: currentFingerprint(
       { provider: target.provider, version: target.version },
       environment.driver,

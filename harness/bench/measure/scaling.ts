@@ -8,6 +8,7 @@ import type { BenchVariant } from "../model/variants.ts";
 import type { ScalingResult } from "../result.ts";
 import { bootstrapMedian } from "../stats/bootstrap.ts";
 import type { ForkContext } from "./forks.ts";
+import { drainBounds, drainJobs } from "./forks.ts";
 import { drainTrial, plainJobs, waitCompleted } from "./trials.ts";
 import { type GroupSettings, statsDelta, VariantGroup } from "./variantGroup.ts";
 
@@ -18,7 +19,15 @@ import { type GroupSettings, statsDelta, VariantGroup } from "./variantGroup.ts"
 export async function measureScaling(
   ctx: Pick<
     ForkContext,
-    "matrix" | "groups" | "settings" | "client" | "perEmptyPoll" | "reporter" | "signal"
+    | "matrix"
+    | "groups"
+    | "settings"
+    | "client"
+    | "perEmptyPoll"
+    | "drains"
+    | "claimBroken"
+    | "reporter"
+    | "signal"
   >,
   first: BenchVariant,
   firstGroup: VariantGroup,
@@ -26,9 +35,9 @@ export async function measureScaling(
 ): Promise<ScalingResult> {
   const { matrix, reporter, signal } = ctx;
   const cost = await claimCost(firstGroup, matrix, ctx.perEmptyPoll(first.id), reporter, signal);
-  // The scaling curve needs the CPU: stop every other group first.
-  await Promise.all([...ctx.groups.values()].map((g) => g.stop()));
-  const points = await scalingCurve(first, matrix, ctx.settings, ctx.client, seed, reporter, signal);
+  // The scaling curve needs the CPU: stop the last fork's groups (the first variant's too) first.
+  await Promise.all([...ctx.groups.values()].map((g) => g.stop().catch(() => {})));
+  const points = await scalingCurve(first, matrix, ctx.settings, ctx.client, seed, reporter, signal, ctx);
   return { variant: first.id, workersPerProcess: matrix.workersPerProcess, points, ...cost };
 }
 
@@ -44,6 +53,7 @@ export async function scalingCurve(
   seed: number,
   reporter: Reporter,
   signal: AbortSignal,
+  drains: Pick<ForkContext, "drains" | "claimBroken" | "matrix">,
 ): Promise<ScalingResult["points"]> {
   const groups = new Map<string, VariantGroup>();
   const runs = new Map<string, (number | null)[]>();
@@ -68,7 +78,7 @@ export async function scalingCurve(
     )) {
       if (signal.aborted) break;
       const g = groups.get(key) as VariantGroup;
-      const r = await drainTrial(g, plainJobs(matrix.backlog, matrix.jobDurationMs), 0, signal);
+      const r = await drainTrial(g, drainJobs(drains, g), 0, signal, drainBounds(drains, g));
       (runs.get(key) as (number | null)[])[repetition] = typeof r === "string" ? null : r.jobsPerSec;
       reporter.progress(
         `scaling ${key} processes #${repetition + 1}: ${typeof r === "string" ? r : `${r.jobsPerSec} jobs/s`}`,

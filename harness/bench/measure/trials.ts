@@ -4,7 +4,7 @@ import { sleep, waitFor } from "../../util/wait.ts";
 import type { Percentiles } from "../stats/percentiles.ts";
 import { type GroupStats, statsDelta, type VariantGroup } from "./variantGroup.ts";
 
-/** How long one backlog may take to drain before the trial counts as failed. */
+/** How long one backlog may take to drain before the trial counts as failed, unless told otherwise. */
 export const DRAIN_TIMEOUT_MS = 300_000;
 
 /** The figures of one drain of a backlog. */
@@ -17,7 +17,12 @@ export interface DrainTrial {
   mainCpuMsPerJob: number | null;
   /** MongoDB commands per completed job, idle polls taken out (see commandsPerJob). */
   commandsPerJob: number;
+  /** Distinct jobs completed: the figures are per completed job, whatever ran twice. */
   completed: number;
+  /** Handler executions per completed job: 1 where every job ran once (absent in older results). */
+  executionsPerJob?: number;
+  /** Jobs still not done when a drain allowed to end partly ended (a server whose claim is broken). */
+  stuck?: number;
 }
 
 /**
@@ -39,11 +44,15 @@ export function rate10to90(times: readonly number[]): number | null {
  * found nothing (each empty poll costs `perEmptyPoll` commands, measured while the group idled),
  * so the figure is the same however long the workers waited at either end of the drain.
  */
-export function commandsPerJob(delta: GroupStats, perEmptyPoll: number, completed: number): number {
+export function commandsPerJob(
+  delta: Pick<GroupStats, "commands" | "emptyClaims">,
+  perEmptyPoll: number,
+  completed: number,
+): number {
   return Math.round(((delta.commands - delta.emptyClaims * perEmptyPoll) / completed) * 1000) / 1000;
 }
 
-/** Waits until `expected` jobs are completed; false on timeout or abort. */
+/** Waits until `expected` jobs are done (completed, or failed for good); false on timeout or abort. */
 export async function waitCompleted(
   group: VariantGroup,
   expected: number,
@@ -60,7 +69,7 @@ export async function waitCompleted(
       if (asking) return;
       asking = true;
       void group.jobs
-        .completedCount(group.db)
+        .finishedCount(group.db)
         .then((n) => {
           done = n;
         })
@@ -78,32 +87,52 @@ export function plainJobs(count: number, durationMs: number): BenchJob[] {
   return Array.from({ length: count }, (_, i) => ({ name: "bench", data: { durationMs, seq: i } }));
 }
 
-/** Drains a backlog seeded in bulk on a resumed group; the group is paused again afterwards. */
+/** How a drain may end: its time bound, and whether it may end with jobs not done (counted, not failed). */
+export interface DrainBounds {
+  timeoutMs?: number;
+  /**
+   * On a server whose claim the probe found broken, jobs can be left undone for good (a stale
+   * write restored an older state): the drain then ends at its bound and its figures are those of
+   * the jobs that completed, with the rest counted as stuck.
+   */
+  partial?: boolean;
+}
+
+/**
+ * Drains a backlog seeded in bulk on a resumed group; the group is paused again afterwards. The
+ * figures are per distinct job completed, with executions per completed job beside them.
+ */
 export async function drainTrial(
   group: VariantGroup,
   jobs: readonly BenchJob[],
   perEmptyPoll: number,
   signal: AbortSignal,
+  bounds: DrainBounds = {},
 ): Promise<DrainTrial | string> {
+  const timeoutMs = bounds.timeoutMs ?? DRAIN_TIMEOUT_MS;
   await group.resume(signal);
   try {
     await group.collection.deleteMany({});
     const before = await group.stats();
     await group.jobs.seed(group.db, jobs);
-    if (!(await waitCompleted(group, jobs.length, DRAIN_TIMEOUT_MS, signal)))
-      return signal.aborted
-        ? "interrupted"
-        : `${jobs.length} jobs did not drain within ${DRAIN_TIMEOUT_MS / 1000} s`;
+    const drained = await waitCompleted(group, jobs.length, timeoutMs, signal);
+    if (signal.aborted) return "interrupted";
+    if (!drained && !bounds.partial) return `${jobs.length} jobs did not drain within ${timeoutMs / 1000} s`;
     const delta = statsDelta(before, await group.stats());
-    const rate = rate10to90(await group.jobs.completionTimes(group.db));
+    const times = await group.jobs.completionTimes(group.db);
+    const rate = rate10to90(times);
     if (rate === null) return "too few completions to time";
-    const perJob = (ms: number) => Math.round((ms / jobs.length) * 1000) / 1000;
+    const completed = times.length;
+    const stuck = drained ? 0 : jobs.length - (await group.jobs.finishedCount(group.db));
+    const perJob = (ms: number) => Math.round((ms / completed) * 1000) / 1000;
     return {
       jobsPerSec: Math.round(rate * 10) / 10,
       cpuMsPerJob: perJob(delta.cpuMs),
       mainCpuMsPerJob: delta.mainCpuMs === null ? null : perJob(delta.mainCpuMs),
-      commandsPerJob: commandsPerJob(delta, perEmptyPoll, jobs.length),
-      completed: jobs.length,
+      commandsPerJob: commandsPerJob(delta, perEmptyPoll, completed),
+      completed,
+      executionsPerJob: Math.round((delta.executions / completed) * 1000) / 1000,
+      ...(stuck > 0 ? { stuck } : {}),
     };
   } finally {
     await group.collection.deleteMany({}).catch(() => {});

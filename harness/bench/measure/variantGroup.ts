@@ -19,6 +19,8 @@ export interface GroupStats {
   emptyClaims: number;
   claims: number;
   claimMs: number;
+  /** Handler executions started. */
+  executions: number;
   byName: Record<string, number>;
 }
 
@@ -169,6 +171,7 @@ export class VariantGroup {
       emptyClaims: 0,
       claims: 0,
       claimMs: 0,
+      executions: 0,
       byName: {},
     };
     for (const r of replies as (WorkerStats | null)[]) {
@@ -179,6 +182,7 @@ export class VariantGroup {
       out.emptyClaims += r.emptyClaims;
       out.claims += r.claims;
       out.claimMs += r.claimMs;
+      out.executions += r.executions ?? 0;
       for (const [name, n] of Object.entries(r.commands)) {
         out.commands += n;
         out.byName[name] = (out.byName[name] ?? 0) + n;
@@ -206,6 +210,7 @@ export function statsDelta(before: GroupStats, after: GroupStats): GroupStats {
     emptyClaims: after.emptyClaims - before.emptyClaims,
     claims: after.claims - before.claims,
     claimMs: after.claimMs - before.claimMs,
+    executions: after.executions - before.executions,
     byName,
   };
 }

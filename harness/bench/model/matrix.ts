@@ -6,8 +6,15 @@ export interface BenchMatrix {
   /** Worker processes × workers per process of the compared variants. */
   processes: number;
   workersPerProcess: number;
-  /** Plain jobs per drain trial. */
+  /**
+   * Plain jobs per drain trial: the most, when drains are sized by time (each system's backlog is
+   * what it drains in about `drainTargetMs`), or exactly this many with `--backlog`.
+   */
   backlog: number;
+  /** How long a drain should take: a slow system gets a smaller backlog, so a bench ends in time. */
+  drainTargetMs: number;
+  /** False when --backlog fixed the backlog for every system. */
+  sizeByTime: boolean;
   /**
    * Forks: fresh sets of worker processes per variant, each warmed up and measured in turn (JMH's
    * forks). Two Node processes running the same code settle at steady states a few percent apart
@@ -58,6 +65,8 @@ export const quickMatrix: BenchMatrix = {
   processes: 1,
   workersPerProcess: 2,
   backlog: 400,
+  drainTargetMs: 1000,
+  sizeByTime: true,
   forks: 3,
   repeats: 8,
   workerNodeArgs: ["--min-semi-space-size=16", "--max-semi-space-size=16"],
@@ -77,6 +86,8 @@ export const fullMatrix: BenchMatrix = {
   processes: 4,
   workersPerProcess: 4,
   backlog: 10_000,
+  drainTargetMs: 15_000,
+  sizeByTime: true,
   forks: 3,
   repeats: 5,
   workerNodeArgs: ["--min-semi-space-size=16", "--max-semi-space-size=16"],

@@ -1,6 +1,7 @@
+import { claimBrokenIn } from "../../probe/probeTypes.ts";
 import { fingerprintDifferences } from "../model/fingerprint.ts";
 import type { BenchResult } from "../result.ts";
-import { type GateResult, gateStatus } from "./gate.ts";
+import { type GateResult, gateStatus, notGatedOnBrokenClaim } from "./gate.ts";
 import { gateVersus } from "./summarize.ts";
 
 /** A saved baseline against a run: the gate's decisions and what makes the comparison doubtful. */
@@ -51,8 +52,11 @@ export function compareWithBaseline(
       warnings.push(`${v.id}: not in the baseline, not gated`);
       continue;
     }
+    const broken = claimBrokenIn(current.probe) || claimBrokenIn(baseline.probe);
     results.push(
-      ...gateVersus(current.figures, v.id, v.id, maxRegression, current.seed, false, baseline.figures),
+      ...gateVersus(current.figures, v.id, v.id, maxRegression, current.seed, false, baseline.figures).map(
+        (g) => (broken ? notGatedOnBrokenClaim(g) : g),
+      ),
     );
   }
   return { results, warnings, refused };

@@ -154,6 +154,18 @@ export function gateNotMeasured(
   );
 }
 
+/**
+ * A figure measured on a server whose claim the probe found not atomic: what it measures is that
+ * server's failure as much as the build, so it is shown, marked so, and never gated.
+ */
+export function notGatedOnBrokenClaim(g: GateResult): GateResult {
+  return withoutRatio(
+    g,
+    true,
+    `${g.figure}: measured on a server whose claim the probe found not atomic (jobs ran more than once), not gated`,
+  );
+}
+
 /** A decision's word, the same in every view: a ratio that could not be formed is not "REGRESSED". */
 export function gateStatus(g: GateResult): "ok" | "REGRESSED" | "UNDECIDED" | "NOT GATED" {
   if (!Number.isFinite(g.ratio)) return g.pass ? "NOT GATED" : "UNDECIDED";

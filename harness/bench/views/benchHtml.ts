@@ -1,4 +1,5 @@
 import { escapeHtml, type HtmlAssets, scriptJson } from "../../report/html.ts";
+import { describeServer } from "../../report/serverText.ts";
 import type { BenchResult } from "../result.ts";
 import { renderBench } from "./benchViews.ts";
 
@@ -18,7 +19,7 @@ pre { background: #fff; border: 1px solid #e3e6ea; padding: 8px; overflow-x: aut
 </style></head>
 <body>
 <h1>bench ${escapeHtml(result.matrix)}: ${result.verdict.toUpperCase()}</h1>
-<p class="note">${escapeHtml(result.server.provider)} ${escapeHtml(result.server.version)}${result.server.isMongoDB ? "" : " — the Java stand-in: these are not MongoDB figures"}; ${result.fingerprint.cpuCount} × ${escapeHtml(result.fingerprint.cpuModel)}, Node ${escapeHtml(result.environment.node)}, driver ${escapeHtml(result.environment.driver)}, seed ${result.seed}.</p>
+<p class="note">${escapeHtml(result.server.provider)}: ${escapeHtml(describeServer(result.server))}; ${result.fingerprint.cpuCount} × ${escapeHtml(result.fingerprint.cpuModel)}, Node ${escapeHtml(result.environment.node)}, driver ${escapeHtml(result.environment.driver)}, seed ${result.seed}.</p>
 ${
   result.sweep
     ? `<h2>Latency against offered load (sweep of ${escapeHtml(result.sweep.variant)})</h2>

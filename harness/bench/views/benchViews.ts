@@ -1,4 +1,6 @@
 import Table from "cli-table3";
+import { claimBrokenIn } from "../../probe/probeTypes.ts";
+import { describeServer } from "../../report/serverText.ts";
 import type { BenchResult, FigureSeries } from "../result.ts";
 import type { Estimate } from "../stats/bootstrap.ts";
 import { renderGate } from "../stats/compare.ts";
@@ -56,10 +58,34 @@ function headerLines(result: BenchResult): string[] {
   const e = result.environment;
   const s = result.settings;
   return [
-    `bench ${result.matrix}  server ${result.server.provider} ${result.server.version}${result.server.isMongoDB ? "" : " (stand-in, not MongoDB: figures are not MongoDB figures)"}`,
+    `bench ${result.matrix}  server ${result.server.provider}: ${describeServer(result.server)}`,
+    ...(claimBrokenIn(result.probe)
+      ? [
+          "the probe found this server's claim not atomic: figures count distinct jobs completed (executions/job beside them) and no figure is gated",
+        ]
+      : []),
     `scheduler ${e.scheduler}  driver ${e.driver}  node ${e.node}  ${result.fingerprint.cpuCount} × ${result.fingerprint.cpuModel}  seed ${result.seed}`,
-    `${s.processes} × ${s.workersPerProcess} workers, backlog ${s.backlog}, ${repetitions(s)}, poll ${s.pollIntervalMs} ms${s.workerNodeArgs?.length ? `, workers run with ${s.workerNodeArgs.join(" ")}` : ""}; medians [bootstrap 95% CI${(s.forks ?? 1) > 1 ? ", forks resampled" : ""}]`,
+    `${s.processes} × ${s.workersPerProcess} workers, ${backlogText(result)}, ${repetitions(s)}, poll ${s.pollIntervalMs} ms${s.workerNodeArgs?.length ? `, workers run with ${s.workerNodeArgs.join(" ")}` : ""}; medians [bootstrap 95% CI${(s.forks ?? 1) > 1 ? ", forks resampled" : ""}]`,
   ];
+}
+
+/**
+ * A variant's handler executions per completed job: the median over its drains (1.00 where every
+ * job ran once), and the jobs its drains left undone, where any did.
+ */
+function executionsText(result: BenchResult, variant: string): string {
+  const e = result.executions?.find((x) => x.variant === variant);
+  const values = (e?.perJob ?? []).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (!values.length) return "n/a";
+  const stuck = (e?.stuck ?? []).reduce((a, b) => a + b, 0);
+  return `${(values[values.length >> 1] as number).toFixed(2)}${stuck ? ` (${stuck} stuck)` : ""}`;
+}
+
+/** Each system's drain backlog: sized by time (per system), or fixed. */
+function backlogText(result: BenchResult): string {
+  const sized = Object.entries(result.backlogs ?? {});
+  if (!sized.length || result.settings.sizeByTime === false) return `backlog ${result.settings.backlog}`;
+  return `drains sized to about ${(result.settings.drainTargetMs ?? 0) / 1000} s, at most ${result.settings.backlog} jobs: ${sized.map(([a, d]) => `${a} ${d.backlog} jobs`).join(", ")}`;
 }
 
 /** Every variant's drain figures and idle load, one row each. */
@@ -71,6 +97,7 @@ function figuresTable(result: BenchResult): string {
       "worker CPU ms/job",
       "main thread CPU ms/job",
       "commands/job",
+      "executions/job",
       "idle commands/s per worker",
     ],
     style,
@@ -84,6 +111,7 @@ function figuresTable(result: BenchResult): string {
       withCi(figureOf(result, v.id, "worker CPU ms/job"), 3),
       withCi(figureOf(result, v.id, "main-thread CPU ms/job"), 3),
       figureOf(result, v.id, "commands/job")?.median.toFixed(2) ?? "n/a",
+      executionsText(result, v.id),
       idle ? String(idle.commandsPerSecPerWorker) : "n/a",
     ]);
   }

@@ -68,7 +68,7 @@ function validate(argv: Record<string, unknown>) {
   if (!Number.isInteger(seed) || seed < 0) errors.push(`--seed ${argv.seed}: give a whole number ≥ 0`);
   if (errors.length) throw new HarnessError(errors.join("; "));
   const plan: BenchPlan = {
-    matrix: { ...base, forks, repeats, backlog },
+    matrix: { ...base, forks, repeats, backlog, sizeByTime: argv.backlog === undefined },
     seed,
     arrivals: argv.arrivals === "poisson" ? "poisson" : "constant",
     sweep: Boolean(argv.sweep),
