@@ -21,7 +21,13 @@ const compose = parse(readFileSync(join(projectRoot, "docker-compose.yml"), "utf
 
 describe("docker-compose.yml", () => {
   it("parses and has MongoDB as a replica set, the trigger server, scalable workers and the harness", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["harness", "mongo", "trigger", "worker"]);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      "harness",
+      "jobs-service",
+      "mongo",
+      "trigger",
+      "worker",
+    ]);
     expect(compose.services.mongo?.image).toBe("mongo:7");
     expect(compose.services.mongo?.command).toContain("--replSet");
     // A scaled service must not pin a host port or a container name.
@@ -32,7 +38,7 @@ describe("docker-compose.yml", () => {
   it("runs only files and commands that exist in the project", () => {
     expect(existsSync(join(projectRoot, "Dockerfile"))).toBe(true);
     for (const [name, service] of Object.entries(compose.services)) {
-      if (service.image === "mongo:7") continue;
+      if (service.image === "mongo:7" || name === "jobs-service") continue;
       const argv = [...(service.entrypoint ?? []), ...(service.command ?? [])];
       const files = argv.filter((a) => /\.(ts|js)$/.test(a));
       expect(files.length, `${name} runs a project file`).toBeGreaterThan(0);
@@ -54,5 +60,35 @@ describe("docker-compose.yml", () => {
     const trigger = readFileSync(join(projectRoot, "harness/processes/triggerMain.ts"), "utf8");
     for (const key of ["PORT", "HOST", "HARNESS_UI", "HARNESS_DB", "MONGO_URL"])
       expect(trigger, key).toContain(`envValue("${key}"`);
+  });
+
+  it("builds the example service from its own folder and gives it the variables its config reads", async () => {
+    const service = compose.services["jobs-service"] as Service;
+    const folder = join(projectRoot, service.build ?? "");
+    const dockerfile = readFileSync(join(folder, "Dockerfile"), "utf8");
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    const argv = JSON.parse(cmd ?? "[]") as string[];
+    expect(argv[0]).toBe("node");
+    expect(existsSync(join(folder, argv[1] ?? "")), `${argv[1]} in ${service.build}`).toBe(true);
+    const env = service.environment ?? {};
+    expect(Object.keys(env).sort()).toEqual([
+      "LOCK_TIMEOUT_MS",
+      "MONGO_URL",
+      "POLL_INTERVAL_MS",
+      "PORT",
+      "WORKERS",
+    ]);
+    // Its own parser reads the compose values: the numbers as numbers, the database from the path.
+    const configModule = join(folder, "src", "config.js");
+    const { readConfig } = (await import(configModule)) as {
+      readConfig: (e: Record<string, string>) => unknown;
+    };
+    expect(readConfig(env)).toMatchObject({
+      database: "jobs_service",
+      port: 3000,
+      workers: 5,
+      pollIntervalMs: 1000,
+      lockTimeoutMs: 60_000,
+    });
   });
 });
