@@ -16,11 +16,14 @@ import { projectRoot } from "../support/harnessCli.ts";
 let target: MongoTarget;
 let client: MongoClient;
 const databases: string[] = [];
+/** Every service started, so that a failed test leaves none running. */
+const services: StartedService[] = [];
 beforeAll(async () => {
   target = await provisionMongo({ choice: "standin", progress: () => {} });
   client = await MongoClient.connect(target.uri);
 });
 afterAll(async () => {
+  await Promise.all(services.map((s) => s.child.stop({ signal: "SIGKILL" })));
   for (const name of databases) await client?.db(name).dropDatabase();
   await client?.close();
   await target?.stop();
@@ -94,6 +97,7 @@ describe("the example service (examples/jobs-service), two instances on one data
         }),
       ),
     );
+    services.push(...instances);
     try {
       const [a, b] = instances as [StartedService, StartedService];
       for (const s of instances) expect((await fetch(`http://127.0.0.1:${s.port}/health`)).status).toBe(200);
@@ -169,6 +173,7 @@ async function runFixture(
     PORT: String(port),
     ...env,
   });
+  services.push(service);
   const accepted: string[] = [];
   for (let i = 0; i < emails; i++) {
     const r = await post(service.port, "/trigger/email", { to: `user${i}@example.com`, subject: `#${i}` });
