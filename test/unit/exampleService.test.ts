@@ -37,7 +37,12 @@ describe("the example service's configuration", () => {
 
   it("refuses in one line every variable that is wrong, naming each", () => {
     const call = () =>
-      config.readConfig({ MONGO_URL: "mongodb://h:1/db", WORKERS: "0", LOCK_TIMEOUT_MS: "6e4", PORT: "70000" });
+      config.readConfig({
+        MONGO_URL: "mongodb://h:1/db",
+        WORKERS: "0",
+        LOCK_TIMEOUT_MS: "6e4",
+        PORT: "70000",
+      });
     expect(call).toThrow(
       'bad environment: PORT must be a whole number of at least 0, got "70000"; WORKERS must be a whole number of at least 1, got "0"; LOCK_TIMEOUT_MS must be a whole number of at least 1, got "6e4"',
     );
@@ -55,7 +60,9 @@ describe("the example service's configuration", () => {
 });
 
 describe("the example service's dependency tree", () => {
-  const lock = readJson(join(folder, "package-lock.json")) as { packages: Record<string, { version?: string }> };
+  const lock = readJson(join(folder, "package-lock.json")) as {
+    packages: Record<string, { version?: string }>;
+  };
   const installed = (name: string) =>
     Object.entries(lock.packages)
       .filter(([path]) => path === `node_modules/${name}` || path.endsWith(`/node_modules/${name}`))
