@@ -40,7 +40,9 @@ describe.skipIf(missing !== null)(
     it("blackhole and reset-peer stall a worker's MongoDB commands, bandwidth slows them, block-loop silences the worker, clock-drift moves its Date.now() but not its ledger", async () => {
       const reports = tempReports();
       // partition's settings (lock 2 s, poll 200 ms, jobs of 0.3–1.5 s), four workers, one fault per
-      // target; w1 is hit twice, at points far apart.
+      // target; w1 is hit twice, at points far apart. The bandwidth window is long enough that a job
+      // claimed under the limit (a claim takes seconds at 1 KB/s) still ends inside it, so the test
+      // does not depend on w1 having a job in flight at the moment the limit begins.
       const run = await runHarness([
         "scenario",
         "partition",
@@ -58,7 +60,7 @@ describe.skipIf(missing !== null)(
         "--fault",
         "block-loop:target=w4,at=0.5,for=2500",
         "--fault",
-        "bandwidth:target=w1,at=0.7,for=3000,rate=1",
+        "bandwidth:target=w1,at=0.6,for=6000,rate=1",
         "--reports-dir",
         reports,
       ]);

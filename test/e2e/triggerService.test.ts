@@ -7,7 +7,7 @@ describe("the trigger server as a service (docker compose)", () => {
   it("says in one line that MongoDB is unreachable, retries until its deadline, then exits 1", async () => {
     const run = await execa(
       process.execPath,
-      ["--import", "tsx", join(projectRoot, "harness", "sut", "triggerMain.ts")],
+      ["--import", "tsx", join(projectRoot, "harness", "processes", "triggerMain.ts")],
       {
         cwd: projectRoot,
         env: { MONGO_URL: "mongodb://127.0.0.1:1", HARNESS_CONNECT_DEADLINE_MS: "1000", PORT: "0" },
