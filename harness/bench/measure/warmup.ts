@@ -1,10 +1,9 @@
 /**
  * Warm-up drains per variant: at least `min`; then until the last two agree on worker CPU per job
  * within `agree` (the way JMH runs warm-up iterations until a process is at steady state); at most
- * `max`. Measured here (quick bench, 400-job drains): CPU per job still fell from about 2.0 to 1.2 ms
- * over the five repetitions that followed two warm-up drains, and fell from 3–4.5 ms to a steady
- * 1.0–1.6 ms over the first 7–8 drains; with a minimum of 3, two noisy drains agreeing early stopped
- * one side's warm-up at 2.0 ms while the other went on to 1.5.
+ * `max`. The minimum is high because CPU per job keeps falling over the first drains of a fresh
+ * process, and two noisy drains that agree early would cut one side's warm-up short
+ * (docs/findings/bench.md, forks and warm-up).
  */
 export const WARMUP = { min: 8, max: 12, agree: 0.05 };
 

@@ -27,7 +27,7 @@ export interface BenchMatrix {
   /**
    * Node flags of every bench worker process, the same for every variant. A fixed young generation
    * (like JMH's -Xms = -Xmx) keeps V8 from sizing it per process from early allocation, which
-   * measured here moved a process's steady-state CPU per job by several percent.
+   * moves a process's steady-state CPU per job (docs/findings/bench.md, forks and warm-up).
    */
   workerNodeArgs: string[];
   /** The open loop of every variant with a trigger server. */
@@ -56,9 +56,9 @@ export interface BenchPlan {
 }
 
 /**
- * Two to three minutes on a 2-core machine against the stand-in server. 3 forks × 8 pairs: with the
- * per-pair noise measured here (≈12.5% sd, forks ≈3.5% apart) an A/B interval reaches about ±7%
- * (simulated), which a build 15% slower per job clears beyond a 5% gate most of the time.
+ * A few minutes against the stand-in server. 3 forks × 8 pairs: the fewest that let an A/B interval
+ * tell a build 15% slower per job beyond a 5% gate most of the time, with the noise measured in
+ * docs/findings/bench.md (the regression gate, simulated coverage).
  */
 export const quickMatrix: BenchMatrix = {
   name: "quick",

@@ -126,9 +126,8 @@ type Resampler = (random: () => number) => number[];
  * offset shrunk by c, and adds residuals drawn from that fork scaled by √(n/(n−1)), where c makes the
  * offsets' spread σ²_b. The resampled mean then varies by σ²_b/F + σ²_w/(F·n) in expectation,
  * which is the estimate's true variance. With few forks σ²_b is itself uncertain, and the interval
- * undercovers when forks differ much more than their drains do (simulated, 3 forks × 8 pairs with
- * 12.5% noise per pair: 94% coverage with the 3.5% fork effect measured here, 91% with 5%, about
- * 81% when forks differ twice as much as drains).
+ * undercovers when forks differ much more than their drains do (coverage simulated in
+ * docs/findings/bench.md, simulated coverage of the intervals).
  */
 function resamplerOf(values: readonly number[], forkGroups: readonly number[][]): Resampler {
   const n = values.length;
