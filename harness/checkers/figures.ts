@@ -172,7 +172,97 @@ export interface DedupeFigures {
 }
 
 /** Every checker by name, with the figures it reports. */
+/** effects (app mode): every accepted job of a kind that leaves an effect, against its effects. */
+export interface EffectsFigures {
+  /** Accepted jobs of kinds that leave an effect. */
+  judged: number;
+  /** Effect documents read. */
+  effects: number;
+  /** Jobs with more than one effect (each a job whose work was done twice), and the extra effects. */
+  duplicated: number;
+  extraEffects: number;
+  /** Jobs completed with no effect. */
+  missing: number;
+  /** Jobs failed or cancelled although their effect exists. */
+  contradicted: number;
+  /** Effects of a job id no accepted request was answered with. */
+  unexpected: number;
+}
+
+/** own-jobs (app mode), per job name the service schedules for itself. */
+export interface OwnJobNameFigures {
+  documents: number;
+  /** Claims seen (distinct lastRunAt values): at least this many, as sampling may miss some. */
+  claims: number;
+  failures: number;
+  repeating: boolean;
+}
+
+export interface OwnJobsFigures {
+  jobs: number;
+  names: Record<string, OwnJobNameFigures>;
+  failed: number;
+  duplicated: number;
+  overClaimed: number;
+}
+
+/** lock-lease (app mode): the lock every observed claim took, from the documents' own times. */
+export interface LockLeaseFigures {
+  claims: number;
+  /** lockUntil − lastRunAt of the observed claims, ms. */
+  minMs: number | null;
+  p50Ms: number | null;
+  maxMs: number | null;
+  /** Claims whose lock expired at or before the claim itself. */
+  stale: number;
+}
+
+/** takeover-time (app mode): jobs held by an instance when it exited, and who ran them next. */
+export interface TakeoverFigures {
+  exits: number;
+  /** Jobs an exited instance held (running, locked by one of its workers) when it exited. */
+  held: number;
+  takenOver: number;
+  /** From the exit to the next claim of each held job (database time), ms. */
+  p50Ms: number | null;
+  maxMs: number | null;
+  late: number;
+  never: number;
+  /** Jobs an instance still held when it exited after SIGTERM (its graceful stop). */
+  heldAfterStop: number;
+  /** Jobs held at an exit whose holder could not be told dead or alive. */
+  undecided: number;
+}
+
+/** instance-stop (app mode): how the service's instances ended. */
+export interface InstanceStopFigures {
+  /** Instances sent SIGTERM, and from it to their exit, ms. */
+  stops: number;
+  p50Ms: number | null;
+  maxMs: number | null;
+  /** Still running at the end of the grace period: SIGKILLed. */
+  killedAfterGrace: number;
+  /** Ended by SIGTERM itself (no handler: the scheduler's graceful stop never ran). */
+  noHandler: number;
+  /** Exits nobody asked for. */
+  crashed: number;
+}
+
+/** observed-concurrency (app mode), per limited job name, from the documents' claim intervals. */
+export interface ObservedConcurrencyFigures {
+  names: Record<string, { limit: number; peak: number; msOverLimit: number }>;
+  overLimitEpisodes: number;
+  /** Stretches over the limit by the processes' stamps only, not by the sure intervals: not judged. */
+  possibleOverlaps: number;
+}
+
 export interface FiguresByChecker {
+  effects: EffectsFigures;
+  "own-jobs": OwnJobsFigures;
+  "lock-lease": LockLeaseFigures;
+  "takeover-time": TakeoverFigures;
+  "observed-concurrency": ObservedConcurrencyFigures;
+  "instance-stop": InstanceStopFigures;
   "lost-jobs": LostJobsFigures;
   "final-state": FinalStateFigures;
   "re-executions": ReexecutionFigures;

@@ -1,15 +1,21 @@
 import { concurrencyLimitChecker } from "./concurrencyLimit.ts";
 import { dedupeChecker } from "./dedupe.ts";
+import { effectsChecker } from "./effects.ts";
 import type { CheckerName } from "./figures.ts";
 import { finalStateChecker } from "./finalState.ts";
+import { instanceStopChecker } from "./instanceStop.ts";
+import { lockLeaseChecker } from "./lockLease.ts";
 import { lostJobsChecker } from "./lostJobs.ts";
+import { observedConcurrencyChecker } from "./observedConcurrency.ts";
 import { ownershipChecker } from "./ownership.ts";
+import { ownJobsChecker } from "./ownJobs.ts";
 import { priorityOrderChecker } from "./priorityOrder.ts";
 import { recoveryTimeChecker } from "./recoveryTime.ts";
 import { reexecutionsChecker } from "./reexecutions.ts";
 import { repeatTicksChecker } from "./repeatTicks.ts";
 import { retryComputedDelayChecker, retryTimingChecker } from "./retryTiming.ts";
 import { stalledEventsChecker } from "./stalledEvents.ts";
+import { takeoverTimeChecker } from "./takeoverTime.ts";
 import type { Checker } from "./types.ts";
 
 /** Every checker by the name a scenario uses for it. */
@@ -26,6 +32,12 @@ export const checkerRegistry: { [K in CheckerName]: Checker<K> } = {
   "stalled-events": stalledEventsChecker,
   "repeat-ticks": repeatTicksChecker,
   dedupe: dedupeChecker,
+  effects: effectsChecker,
+  "own-jobs": ownJobsChecker,
+  "lock-lease": lockLeaseChecker,
+  "takeover-time": takeoverTimeChecker,
+  "observed-concurrency": observedConcurrencyChecker,
+  "instance-stop": instanceStopChecker,
 };
 
 /** Whether `name` is a checker's name. */

@@ -58,7 +58,8 @@ export function runCounts(checkers: CheckerResults, history: History): RunCounts
     unfinished: checkers["lost-jobs"]?.unknowns.filter((u) => u.kind === "unfinished").length ?? 0,
     kills: history.records.filter((r) => r.type === "fault" && r.action === "kill").length,
     recovered: reruns?.byClass.recovery ?? 0,
-    doubleExecutions: reruns?.byClass["double-execution"] ?? 0,
+    // App mode sees no handler: a job whose work was done twice shows as a duplicated effect.
+    doubleExecutions: reruns?.byClass["double-execution"] ?? checkers.effects?.figures?.duplicated ?? 0,
     runsAfterSuccess: reruns?.byClass["run-after-success"] ?? 0,
   };
 }

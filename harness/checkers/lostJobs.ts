@@ -1,6 +1,7 @@
 import type { AcceptRecord } from "../ledger/records.ts";
 import type { Execution } from "./executions.ts";
 import { type LostJobsFigures, type LostReason, lostReasons } from "./figures.ts";
+import { isOwnJob } from "./observations.ts";
 import { describeExecution } from "./reexecutions.ts";
 import { type RunIndex, runIndexOf } from "./runIndex.ts";
 import type { Checker, CheckerResult, CheckSettings, JobState, Violation } from "./types.ts";
@@ -73,7 +74,16 @@ export const lostJobsChecker: Checker<"lost-jobs"> = {
     };
     for (const [jobId, list] of byJob) judgeAcceptedJob(jobId, list, docs.get(jobId), index, settings, tally);
     // Unexpected: documents and executions no accepted request created.
-    judgeUnexpectedDocuments(finalState, byJob, acceptedRequests, index, tally);
+    const app = settings.app;
+    judgeUnexpectedDocuments(
+      finalState,
+      byJob,
+      acceptedRequests,
+      index,
+      tally,
+      app ? (name) => isOwnJob(app, name) : undefined,
+      new Set(history.records.flatMap((r) => (r.type === "unanswered" ? [r.name] : []))),
+    );
     judgeUnexpectedExecutions(byJob, docs, index, tally);
     const figures: LostJobsFigures = {
       requests: requests.length,
@@ -202,12 +212,18 @@ function judgeUnexpectedDocuments(
   acceptedRequests: ReadonlySet<string>,
   index: RunIndex,
   tally: Tally,
+  ownJob?: (name: string) => boolean,
+  unanswered?: ReadonlySet<string>,
 ): void {
   for (const job of finalState) {
     if (byJob.has(job.id)) continue;
+    // App mode: the service's own jobs (its cron, its repeats) are judged by own-jobs.
+    if (ownJob?.(job.name)) continue;
     const runs = index.byJob.get(job.id) ?? [];
-    // A request that got no answer may have created it: not judged.
-    const indeterminate = job.request != null && !acceptedRequests.has(job.request);
+    // A request that got no answer may have created it: not judged. (A service's jobs carry no
+    // request id: any unanswered request for a job of that name may have made it.)
+    const indeterminate =
+      (job.request != null && !acceptedRequests.has(job.request)) || (unanswered?.has(job.name) ?? false);
     const finding: Violation = {
       kind: "unexpected-job",
       jobId: job.id,

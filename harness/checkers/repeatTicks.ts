@@ -9,7 +9,7 @@ import type { Checker, CheckerResult, CheckSettings, Violation } from "./types.t
 import { decide } from "./verdicts.ts";
 
 /** Cron ticks strictly after `from` and at or before `to`, in the rule's timezone. */
-function cronTicks(
+export function cronTicks(
   cron: string,
   timezone: string | undefined,
   from: number,

@@ -20,6 +20,30 @@ export const checkSettingsSchema = z.strictObject({
   recoveryToleranceMs: int(0, 3_600_000).default(1000),
   /** How long to wait for the accepted jobs to finish after the load and faults. */
   drainTimeoutMs: int(1000, 3_600_000).default(120_000),
+  /** App mode (a service tested as a black box): what its checkers need to know of the service. */
+  app: z
+    .strictObject({
+      /** Job names the load schedules through the service's API: documents of other names are its own. */
+      loadJobNames: z.array(z.string().min(1)).min(1),
+      /** The job names whose every execution leaves one document in a collection, and where. */
+      effects: z
+        .array(
+          z.strictObject({
+            jobName: z.string().min(1),
+            collection: z.string().min(1),
+            jobIdField: z.string().min(1),
+            timeField: z.string().min(1).optional(),
+          }),
+        )
+        .default([]),
+      /** The job names the description declares limited, and their limits. */
+      limits: z.array(z.strictObject({ jobName: z.string().min(1), limit: int(1, 10_000) })).default([]),
+      /** The service's own jobs (scheduled by itself) and how many documents of each it should keep. */
+      ownJobs: z.array(z.strictObject({ name: z.string().min(1), documents: int(1, 1000) })).default([]),
+      /** Slack after a dead instance's lock expired before its job counts as taken over late. */
+      takeoverSlackMs: int(0, 3_600_000).default(5000),
+    })
+    .optional(),
 });
 
 export type CheckSettingsOf = z.output<typeof checkSettingsSchema>;

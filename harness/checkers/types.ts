@@ -1,6 +1,10 @@
 import type { History } from "../ledger/history.ts";
 import type { ClaimOrder } from "./claimOrder.ts";
 import type { CheckerName, FiguresByChecker } from "./figures.ts";
+import type { CheckSettingsOf } from "./settings.ts";
+
+/** What app mode's checkers know of the service under test. */
+export type AppCheckSettings = NonNullable<CheckSettingsOf["app"]>;
 
 export type { CheckerName, FiguresByChecker } from "./figures.ts";
 
@@ -47,6 +51,8 @@ export interface CheckSettings {
   claimOrder?: ClaimOrder;
   /** The scheduler's maxExecutionMs, when stall detection was on. */
   maxExecutionMs?: number;
+  /** App mode: what the black-box checkers know of the service (checkers/settings.ts). */
+  app?: AppCheckSettings;
   /** When the run stopped observing (ms): open executions are cut here. */
   runEndedAt: number;
   /**

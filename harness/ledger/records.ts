@@ -212,6 +212,96 @@ export const windowRecord = z.object({
   detail: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * The load sent a request that schedules a job and got no answer (the connection failed, or the
+ * instance died while serving it): the job may exist or not, so a document no accepted request
+ * explains is not unexpected while such requests exist.
+ */
+export const unansweredRecord = z.object({
+  type: z.literal("unanswered"),
+  t: time,
+  request: id,
+  /** The job name the request would have scheduled. */
+  name: z.string(),
+  error: z.string(),
+});
+export type UnansweredRecord = z.infer<typeof unansweredRecord>;
+
+/**
+ * App mode (a service tested as a black box): one job document of the service's scheduler as the
+ * harness read it, written when the document first appears and whenever a field the checkers read
+ * changes. Times from the document are the database's; `t` is when the harness read it.
+ */
+export const observeRecord = z.object({
+  type: z.literal("observe"),
+  t: time,
+  jobId: id,
+  name: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  priority: z.number().int().optional(),
+  concurrency: z.number().int().positive().optional(),
+  lockedBy: z.string().nullable(),
+  /** The lock's expiry as stored (ms; a date before the claim is a lock stale at once). */
+  lockUntil: time.nullable(),
+  /** When the job was last claimed, as the scheduler stored it. */
+  lastRunAt: time.nullable(),
+  nextRunAt: time.nullable(),
+  updatedAt: time.nullable(),
+  lastError: z.string().nullable(),
+  repeat: z
+    .object({ cron: z.string().optional(), every: z.number().optional(), timezone: z.string().optional() })
+    .nullable(),
+  dedupeKey: z.string().nullable(),
+});
+export type ObserveRecord = z.infer<typeof observeRecord>;
+
+/** App mode: how the job documents were watched (sampling), written once when watching ends. */
+export const observerRecord = z.object({
+  type: z.literal("observer"),
+  t: time,
+  collection: z.string(),
+  /** Reads of the whole collection, and the longest gap between two (ms): what sampling could miss. */
+  samples: z.number().int().min(0),
+  everyMs: z.number(),
+  maxGapMs: z.number(),
+  firstAt: time.nullable(),
+});
+export type ObserverRecord = z.infer<typeof observerRecord>;
+
+/**
+ * App mode: one side effect the service left for a job (a document in its effects collection), one
+ * per execution of a job kind that leaves one. `t` is the effect's own time field when it has one,
+ * else when the harness first read it (`timed` says which).
+ */
+export const effectRecord = z.object({
+  type: z.literal("effect"),
+  t: time,
+  timed: z.boolean(),
+  jobId: z.string(),
+  /** The job name whose executions leave this effect. */
+  jobName: z.string(),
+  collection: z.string(),
+  docId: z.string(),
+});
+export type EffectRecord = z.infer<typeof effectRecord>;
+
+/**
+ * App mode: an instance of the service (a process the harness started from the user's command)
+ * started, became ready, was sent SIGTERM, or exited (with its code or signal).
+ */
+export const instanceRecord = z.object({
+  type: z.literal("instance"),
+  t: time,
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+  event: z.enum(["start", "ready", "sigterm", "exit"]),
+  code: z.number().int().nullable().optional(),
+  signal: z.string().nullable().optional(),
+});
+export type InstanceRecord = z.infer<typeof instanceRecord>;
+
 export const faultRecord = z.discriminatedUnion("action", [killRecord, restartRecord, windowRecord]);
 export type KillRecord = z.infer<typeof killRecord>;
 export type RestartRecord = z.infer<typeof restartRecord>;
@@ -228,6 +318,11 @@ export const ledgerRecord = z.union([
   acceptRecord,
   processRecord,
   faultRecord,
+  observeRecord,
+  observerRecord,
+  effectRecord,
+  instanceRecord,
+  unansweredRecord,
 ]);
 export type LedgerRecord = z.infer<typeof ledgerRecord>;
 
@@ -241,4 +336,9 @@ export const recordSchemas: Record<string, z.ZodType> = {
   accept: acceptRecord,
   process: processRecord,
   fault: faultRecord,
+  observe: observeRecord,
+  observer: observerRecord,
+  effect: effectRecord,
+  instance: instanceRecord,
+  unanswered: unansweredRecord,
 };

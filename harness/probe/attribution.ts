@@ -13,7 +13,8 @@ import type { AnyCheckerResult, CheckerName, CheckerResults, Violation } from ".
 import type { History } from "../ledger/history.ts";
 import type { PrimitiveName, PrimitiveVerdict, ProbeResult } from "./probeTypes.ts";
 
-export type Blame = "server" | "scheduler" | "unknown";
+/** Whose promise: the server's, the scheduler's, the service's around it (app mode), or not known. */
+export type Blame = "server" | "scheduler" | "service" | "unknown";
 
 /** One broken promise, and whose it is. */
 export interface BlamedViolation {
@@ -27,8 +28,8 @@ export interface BlamedViolation {
 export interface Attribution {
   /** Every counted violation of a failed checker, by whose promise broke. */
   counts: Record<Blame, number>;
-  /** server / scheduler / both / unknown: where the evidence of the run as a whole points. */
-  verdict: "server" | "scheduler" | "both" | "unknown";
+  /** server / scheduler / service / both (more than one of them) / unknown: where the evidence of the run as a whole points. */
+  verdict: "server" | "scheduler" | "service" | "both" | "unknown";
   /** One line for people. */
   summary: string;
   /** The first violations with their blame (the counts cover them all). */
@@ -67,6 +68,10 @@ function suspects(checker: CheckerName): PrimitiveName[] {
       return ["claim", "scheduler-claim"];
     case "dedupe":
       return ["unique-index", "upsert"];
+    case "effects":
+      return ["claim", "scheduler-claim"];
+    case "observed-concurrency":
+      return ["claim", "read-your-writes"];
     case "concurrency-limit":
       return ["claim", "read-your-writes"];
     case "final-state":
@@ -78,11 +83,33 @@ function suspects(checker: CheckerName): PrimitiveName[] {
 }
 
 /** Whose promise one violation broke, and why. */
-function blameOf(
-  checker: CheckerName,
-  v: Violation,
-  evidence: { sameVersion: Map<string, number>; probe: ProbeResult | undefined; versioned: boolean },
-): { blame: Blame; why: string } {
+function blameOf(checker: CheckerName, v: Violation, evidence: Evidence): { blame: Blame; why: string } {
+  if (checker === "instance-stop")
+    return {
+      blame: "service",
+      why: "how an instance stops is the service's own code (its SIGTERM handler) and how it is run",
+    };
+  const found = blameOfRun(checker, v, evidence);
+  // Seen from outside, what the probe cannot explain may be the service's code or wiring as well
+  // as the scheduler it runs.
+  if (evidence.app && found.blame === "scheduler")
+    return {
+      blame: "unknown",
+      why: `${found.why}; seen from outside, the service's own code and wiring cannot be told from the scheduler's`,
+    };
+  return found;
+}
+
+interface Evidence {
+  sameVersion: Map<string, number>;
+  probe: ProbeResult | undefined;
+  versioned: boolean;
+  /** App mode: the scheduler runs inside the user's service, seen as a black box. */
+  app: boolean;
+}
+
+/** Whose promise one violation broke, between the server and the scheduler. */
+function blameOfRun(checker: CheckerName, v: Violation, evidence: Evidence): { blame: Blame; why: string } {
   const claimHere = (["claim", "scheduler-claim"] as const).map((p) => verdictOf(evidence.probe, p));
   const version = v.jobId ? evidence.sameVersion.get(v.jobId) : undefined;
   if (version !== undefined) {
@@ -133,9 +160,15 @@ export function attribute(
   history: History,
   probe: ProbeResult | undefined,
   versioned: boolean,
+  app = false,
 ): Attribution {
-  const evidence = { sameVersion: versioned ? sameVersionClaims(history) : new Map(), probe, versioned };
-  const counts: Record<Blame, number> = { server: 0, scheduler: 0, unknown: 0 };
+  const evidence: Evidence = {
+    sameVersion: versioned ? sameVersionClaims(history) : new Map(),
+    probe,
+    versioned,
+    app,
+  };
+  const counts: Record<Blame, number> = { server: 0, scheduler: 0, service: 0, unknown: 0 };
   const examples: BlamedViolation[] = [];
   for (const r of Object.values(checkers) as AnyCheckerResult[]) {
     if (r.verdict !== "fail" || r.informational) continue;
@@ -146,14 +179,8 @@ export function attribute(
         examples.push({ checker: r.name, kind: v.kind, ...(v.jobId ? { jobId: v.jobId } : {}), blame, why });
     }
   }
-  const verdict =
-    counts.server && counts.scheduler
-      ? "both"
-      : counts.server
-        ? "server"
-        : counts.scheduler
-          ? "scheduler"
-          : "unknown";
+  const parties = (["server", "scheduler", "service"] as const).filter((b) => counts[b] > 0);
+  const verdict = parties.length > 1 ? "both" : (parties[0] ?? "unknown");
   return { counts, verdict, summary: summaryOf(counts, verdict, probe), examples };
 }
 
@@ -162,13 +189,14 @@ function summaryOf(
   verdict: Attribution["verdict"],
   probe: ProbeResult | undefined,
 ): string {
-  const total = counts.server + counts.scheduler + counts.unknown;
+  const total = counts.server + counts.scheduler + counts.service + counts.unknown;
   if (total === 0) return "no promise broke";
   const brokenHere = probe?.primitives.filter((p) => p.verdict === "broken").map((p) => p.name) ?? [];
   const server = brokenHere.length ? ` (the probe found ${brokenHere.join(", ")} broken on this server)` : "";
   const parts = [
     counts.server ? `${counts.server} the server's${server}` : "",
     counts.scheduler ? `${counts.scheduler} the scheduler's` : "",
+    counts.service ? `${counts.service} the service's` : "",
     counts.unknown ? `${counts.unknown} cannot be told apart` : "",
   ].filter(Boolean);
   const lead =
@@ -176,8 +204,10 @@ function summaryOf(
       ? "the server's promise broke"
       : verdict === "scheduler"
         ? "the scheduler's promise broke"
-        : verdict === "both"
-          ? "both the server's and the scheduler's promises broke"
-          : "whose promise broke cannot be told";
+        : verdict === "service"
+          ? "the service's own promise broke"
+          : verdict === "both"
+            ? "more than one party's promises broke (see the counts)"
+            : "whose promise broke cannot be told";
   return `${lead}: of ${total} broken promise(s), ${parts.join(", ")}`;
 }

@@ -93,7 +93,7 @@ describe("whose promise broke: the server's or the scheduler's", () => {
       runCheckers([checkerRegistry["re-executions"]], { settings, history: h, finalState }),
     );
     const a = attribute(checkers, h, probeWith({ claim: "broken" }), true);
-    expect(a.counts).toEqual({ server: 0, scheduler: 0, unknown: 0 });
+    expect(a.counts).toEqual({ server: 0, scheduler: 0, service: 0, unknown: 0 });
     expect(a.summary).toBe("no promise broke");
   });
 });
