@@ -289,7 +289,7 @@ function toExecution(job: Job): Execution {
 }
 
 /** Every job document of the collection in the shape the checkers take (statuses are already the harness's). */
-async function readJobStates(db: Db, collection: string): Promise<JobState[]> {
+export async function readJobStates(db: Db, collection: string): Promise<JobState[]> {
   const docs = await db.collection(collection).find({}).toArray();
   return docs.map((d) => ({
     id: String(d._id),

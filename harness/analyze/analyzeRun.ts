@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildResult } from "../report/buildResult.ts";
+import { buildResult, type RunMeta } from "../report/buildResult.ts";
 import { checkerList, type RunResult } from "../report/result.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { resolveSettings } from "../scenario/settings.ts";
@@ -9,6 +9,12 @@ import { readSavedRun, type SavedResult } from "./savedRun.ts";
 
 /** Where analyze writes its result in the run folder (result.json is evidence and stays as it was). */
 export const ANALYSIS_FILE = "analysis.json";
+
+/**
+ * A scenario's definition in the code; or, for a run whose checkers follow from its own settings
+ * (app mode: what its service's description declares), how to make it from the saved run.
+ */
+export type ScenarioDefinition = Scenario | ((run: RunMeta) => Scenario);
 
 /** A saved run re-checked, and where it differs from what the run itself said. */
 export interface Analysis {
@@ -22,9 +28,10 @@ export interface Analysis {
  * definition in the code, never from the editable result.json; every place the saved run says
  * otherwise, and every verdict that comes out differently, is listed in `differences`.
  */
-export function analyzeRun(dir: string, scenarios: Readonly<Record<string, Scenario>>): Analysis {
+export function analyzeRun(dir: string, scenarios: Readonly<Record<string, ScenarioDefinition>>): Analysis {
   const run = readSavedRun(dir);
-  const scenario = scenarios[run.saved.scenario];
+  const entry = scenarios[run.saved.scenario];
+  const scenario = typeof entry === "function" ? entry(run.meta) : entry;
   if (!scenario) {
     throw new HarnessError(
       `${join(dir, "result.json")} names scenario "${run.saved.scenario}", which this harness does not define: it cannot tell which checkers apply`,

@@ -52,6 +52,8 @@ const savedResult = z.object({
   }),
   load: z.unknown(),
   probe: probeResultSchema.optional(),
+  // App mode's account of the service: kept as it was written (views read it; checkers do not).
+  app: z.object({ api: z.string(), instances: z.number() }).loose().optional(),
   // The claim order decides how recovery-time judges a late recovery: an unknown one is refused
   // rather than read as the default.
   sut: z
@@ -176,6 +178,7 @@ export function readSavedRun(dir: string): SavedRun {
     ...(saved.probe ? { probe: saved.probe } : {}),
     incomplete: saved.incomplete,
     ...(saved.sut ? { sut: saved.sut as RunResult["sut"] } : {}),
+    ...(saved.app ? { app: saved.app as unknown as RunResult["app"] } : {}),
   };
   return { dir, saved, meta, history, finalState: states.data as JobState[] };
 }

@@ -1,5 +1,6 @@
 import type { ExitCode } from "../util/exitCodes.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
+import { appCommand } from "./commands/app.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { listCommand } from "./commands/list.ts";
@@ -34,6 +35,14 @@ export const commands: readonly Command[] = [
     describe: "run a named scenario",
     positionals: [{ name: "name", describe: "scenario name (see list)" }],
     run: scenarioCommand,
+  },
+  {
+    name: "app",
+    usage: "app",
+    describe:
+      "test your own service, unmodified: start its instances (--cmd), drive its API, judge from its jobs and side effects",
+    positionals: [],
+    run: appCommand,
   },
   {
     name: "analyze",

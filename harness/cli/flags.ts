@@ -10,6 +10,7 @@ import { providerChoices } from "../servers/target.ts";
 /** The commands of the harness. */
 export type CommandName =
   | "scenario"
+  | "app"
   | "bench"
   | "compare"
   | "analyze"
@@ -85,8 +86,139 @@ const force = {
   describe: "gate on a baseline from another environment anyway",
 } as const satisfies FlagSpec;
 
+/** The setting flags that mean something for a service tested as a black box. */
+const appSettingFlags = {
+  jobs: { ...settingFlagSpecs.jobs, describe: "requests that schedule a job (default 60)" },
+  kills: {
+    ...settingFlagSpecs.kills,
+    describe: "instances SIGKILLed during the run, each restarted after --restart-delay (default 1)",
+  },
+  "restart-delay": settingFlagSpecs["restart-delay"],
+  pauses: { ...settingFlagSpecs.pauses, describe: "instances frozen (SIGSTOP) during the run" },
+  "pause-ms": settingFlagSpecs["pause-ms"],
+  "drain-timeout": settingFlagSpecs["drain-timeout"],
+  seed: settingFlagSpecs.seed,
+} as const satisfies Record<string, FlagSpec>;
+
 /** Every command's flags, in the order `--help` and the documentation list them. */
 export const commandFlags = {
+  app: {
+    cmd: {
+      type: "string",
+      value: "CMD",
+      describe:
+        'the command that starts one instance of the service, e.g. "node src/server.js" (split on spaces, quotes group; no shell)',
+    },
+    cwd: {
+      type: "string",
+      value: "DIR",
+      default: ".",
+      describe: "the service's folder (where its node_modules are)",
+    },
+    instances: {
+      type: "number",
+      value: "N",
+      default: 2,
+      describe: "instances started, each with its own port",
+    },
+    env: {
+      type: "string",
+      value: "KEY=VALUE",
+      array: true,
+      describe: "a variable every instance gets (repeatable; after --env-file)",
+    },
+    "env-file": {
+      type: "string",
+      value: "FILE",
+      describe: "variables every instance gets, one KEY=VALUE per line (# comments)",
+    },
+    "port-env": {
+      type: "string",
+      value: "NAME",
+      default: "PORT",
+      describe: "the variable through which an instance gets its port",
+    },
+    "mongo-env": {
+      type: "string",
+      value: "NAME",
+      default: "MONGO_URL",
+      describe:
+        "the variable through which an instance gets the MongoDB URL (with the run's own database in its path)",
+    },
+    ready: {
+      type: "string",
+      value: "PATH",
+      default: "/",
+      describe: "an instance is ready when GET PATH answers (any status below 500)",
+    },
+    "ready-log": {
+      type: "string",
+      value: "REGEX",
+      describe: "ready when a line of its output matches instead",
+    },
+    "start-timeout": {
+      type: "number",
+      value: "MS",
+      default: 60_000,
+      describe: "how long an instance may take to become ready",
+    },
+    grace: {
+      type: "number",
+      value: "MS",
+      default: 30_000,
+      describe: "from SIGTERM to SIGKILL when an instance is stopped (as Kubernetes' grace period)",
+    },
+    "app-url": {
+      type: "string",
+      value: "URL",
+      array: true,
+      describe:
+        "attach to instances started elsewhere (with --mongo-uri naming their database): load and checks only, no faults",
+    },
+    api: {
+      type: "string",
+      value: "example|FILE",
+      default: "example",
+      describe:
+        "the API description: how each job kind is scheduled, where the jobs and effects are (docs/app-mode.md)",
+    },
+    effects: {
+      type: "string",
+      value: "[KIND=]COLL:ID_FIELD[:TIME_FIELD]",
+      array: true,
+      describe:
+        "the collection a kind's executions leave one document in, for a description that declares none",
+    },
+    rate: { type: "number", value: "N", default: 10, describe: "requests per second (open loop)" },
+    "sample-ms": {
+      type: "number",
+      value: "MS",
+      default: 100,
+      describe: "how often the job documents are read",
+    },
+    "settle-ms": {
+      type: "number",
+      value: "MS",
+      default: 3000,
+      describe: "after the drain, watch this long more for late executions",
+    },
+    "takeover-slack": {
+      type: "number",
+      value: "MS",
+      default: 5000,
+      describe: "after a held job's lock expired, how long until its takeover counts as late",
+    },
+    ...appSettingFlags,
+    fault: {
+      type: "string",
+      value: "TYPE[:k=v,…]",
+      array: true,
+      describe: "add a fault on the instances: kill, terminate or pause (e.g. terminate:at=0.5)",
+    },
+    ...mongoFlags,
+    "reports-dir": reportsDir,
+    ...ciFlags,
+  },
   scenario: {
     ...settingFlagSpecs,
     fault: {

@@ -5,7 +5,6 @@
  */
 import type { z } from "zod";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
-import type { LiveLedger } from "../ledger/liveLedger.ts";
 import type { Rng } from "../util/rng.ts";
 import type { FaultKind, FaultSpec, FaultSpecOf } from "./registry.ts";
 
@@ -65,12 +64,27 @@ export interface ClockControl {
   controls(proc: string): boolean;
 }
 
+/**
+ * What a fault sees of the run while it goes on: the live ledger in a scenario; in app mode (a
+ * service as a black box) the finished count alone, with nothing known to be in flight where.
+ */
+export interface LiveView {
+  /** Accepted jobs finished so far (a fault strikes at a fraction of them). */
+  finishedCount(): number;
+  /** The executions this process instance is running now. */
+  inFlight(instance: string): { execId: string; jobId: string }[];
+  /** Reads what was recorded since the last call. */
+  poll(): unknown;
+  /** False where executions cannot be seen at all (a black box): "in flight" is then not said. */
+  readonly seesExecutions?: boolean;
+}
+
 /** What a fault may use while it runs. */
 export interface FaultEnv {
   processes: ProcessControl;
   proxies: ProxyControl | null;
   clocks: ClockControl | null;
-  live: LiveLedger;
+  live: LiveView;
   ledger: LedgerSink;
   rng: Rng;
   progress(message: string): void;

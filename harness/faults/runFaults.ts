@@ -133,15 +133,22 @@ async function resolveTargets(
   signal: AbortSignal,
   busyWaitMs: number,
 ): Promise<string[] | undefined> {
-  if (fault.targets === "all") return env.processes.workerNames();
-  if (fault.targets !== "busy") return [...fault.targets];
+  if (fault.targets !== "busy") {
+    const procs = fault.targets === "all" ? env.processes.workerNames() : [...fault.targets];
+    // One fault at a time on a process: a named target still down or frozen by an earlier fault
+    // is struck once that fault has healed (a restart of it is under way), never in the middle.
+    await waitFor(() => procs.every((p) => !held.has(p)), { signal });
+    return procs;
+  }
+  // Where executions cannot be seen (a service as a black box), busy is any instance up.
+  const blind = env.live.seesExecutions === false;
   let victim: string | undefined;
   await waitFor(
     () => {
       const busy = env.processes
         .runningWorkers()
         .filter((proc) => !held.has(proc))
-        .filter((proc) => env.live.inFlight(env.processes.instanceOf(proc) ?? "").length > 0)
+        .filter((proc) => blind || env.live.inFlight(env.processes.instanceOf(proc) ?? "").length > 0)
         .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
       if (busy.length) victim = env.rng.pick(busy);
       return victim !== undefined;

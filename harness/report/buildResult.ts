@@ -31,6 +31,8 @@ export interface RunMeta {
   sut?: RunResult["sut"];
   /** The probe of the server at the start of the run, when it ran. */
   probe?: ProbeResult;
+  /** App mode: the service under test. */
+  app?: RunResult["app"];
 }
 
 /**
@@ -56,6 +58,7 @@ export function checkSettings(
     timingToleranceMs: config.check.timingToleranceMs,
     ...(maxExecutionMs ? { maxExecutionMs } : {}),
     ...(claimOrder ? { claimOrder } : {}),
+    ...(config.check.app ? { app: config.check.app } : {}),
     runEndedAt,
   };
 }
@@ -156,7 +159,14 @@ export function buildResult(
     checkers,
     timeline: buildTimeline(history, meta.runEndedAt, settings),
     ...(meta.probe ? { probe: meta.probe } : {}),
-    attribution: attribute(checkers, history, meta.probe, meta.sut?.claimVersioned === true),
+    attribution: attribute(
+      checkers,
+      history,
+      meta.probe,
+      meta.sut?.claimVersioned === true,
+      meta.app !== undefined,
+    ),
+    ...(meta.app ? { app: meta.app } : {}),
   };
 }
 

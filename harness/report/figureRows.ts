@@ -28,12 +28,17 @@ export function figureRows(result: RunResult): [string, string | number][] {
   const finalState = result.checkers["final-state"]?.figures;
   if (finalState)
     rows.push([by("final-state", "final states the ledger contradicts"), finalState.contradicted]);
-  rows.push(
-    [by("re-executions", "double executions"), c.doubleExecutions],
-    [by("re-executions", "runs after success"), c.runsAfterSuccess],
-    ["throughput", result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`],
-    ["duration", `${(result.durationMs / 1000).toFixed(1)} s`],
-  );
+  if (result.app) rows.push([by("effects", "double executions (duplicated effects)"), c.doubleExecutions]);
+  else
+    rows.push(
+      [by("re-executions", "double executions"), c.doubleExecutions],
+      [by("re-executions", "runs after success"), c.runsAfterSuccess],
+      [
+        "throughput",
+        result.throughput.jobsPerSec === null ? "n/a" : `${result.throughput.jobsPerSec} jobs/s`,
+      ],
+    );
+  rows.push(["duration", `${(result.durationMs / 1000).toFixed(1)} s`]);
   if (result.load) {
     rows.push([
       "HTTP enqueue",
@@ -91,7 +96,8 @@ export function figureRows(result: RunResult): [string, string | number][] {
         .join(", ")}`,
     ]);
   }
-  if (c.kills > 0) {
+  if (result.app) rows.push(...appRows(result, by));
+  else if (c.kills > 0) {
     rows.push(
       ["kills", c.kills],
       [by("recovery-time", "recovered after a kill"), c.recovered],
@@ -105,5 +111,41 @@ export function figureRows(result: RunResult): [string, string | number][] {
       ],
     );
   }
+  return rows;
+}
+
+/** App mode's own rows: the instances, how they stopped, what the documents showed of locks and takeovers. */
+function appRows(
+  result: RunResult,
+  by: (checker: CheckerName, label: string) => string,
+): [string, string | number][] {
+  const app = result.app as NonNullable<RunResult["app"]>;
+  const rows: [string, string | number][] = [
+    ["instances", app.command ? `${app.instances} × ${app.command}` : `${app.instances} attached`],
+  ];
+  if (app.stopTimes.length) {
+    const times = app.stopTimes.map((s) => s.ms).sort((a, b) => a - b);
+    const killed = app.stopTimes.filter((s) => s.killed).length;
+    rows.push([
+      "stop: SIGTERM to exit, p50 / max",
+      `${times[(times.length - 1) >> 1]} / ${times.at(-1)} ms over ${times.length} stops${killed ? `, ${killed} SIGKILLed after the grace period` : ""}`,
+    ]);
+  }
+  if (app.crashes.length) rows.push(["instances that exited on their own", app.crashes.length]);
+  if (result.counts.kills > 0) rows.push(["kills", result.counts.kills]);
+  const takeover = result.checkers["takeover-time"]?.figures;
+  if (takeover && takeover.exits > 0)
+    rows.push([
+      by("takeover-time", "held at an exit: taken over, p50 / max"),
+      `${takeover.takenOver}/${takeover.held}, ${ms(takeover.p50Ms)} / ${ms(takeover.maxMs)} after the exit`,
+    ]);
+  const lease = result.checkers["lock-lease"]?.figures;
+  if (lease?.claims)
+    rows.push([by("lock-lease", "lock lease p50 (stale at once)"), `${ms(lease.p50Ms)} (${lease.stale})`]);
+  for (const [name, l] of Object.entries(result.checkers["observed-concurrency"]?.figures?.names ?? {}))
+    rows.push([
+      by("observed-concurrency", `${name}: peak / limit`),
+      `${l.peak} / ${l.limit}, ${l.msOverLimit} ms over`,
+    ]);
   return rows;
 }

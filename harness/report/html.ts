@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { CheckerName } from "../checkers/types.ts";
-import { INFORMATIONAL_MARK } from "./figureRows.ts";
+import { figureRows, INFORMATIONAL_MARK } from "./figureRows.ts";
 import { checkerList, type RunResult } from "./result.ts";
 import { describeServer } from "./serverText.ts";
 import { settingPairs } from "./sutSettings.ts";
@@ -40,6 +40,7 @@ export function scriptJson(value: unknown): string {
 }
 
 function summaryRows(result: RunResult): string {
+  if (result.app) return appSummaryRows(result);
   const c = result.counts;
   const by = (checker: CheckerName, label: string) =>
     result.checkers[checker]?.informational ? `${label}${INFORMATIONAL_MARK}` : label;
@@ -81,6 +82,43 @@ function summaryRows(result: RunResult): string {
     ]);
   }
   return rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`).join("");
+}
+
+/** App mode: the service and the figures the terminal shows, in the same words. */
+function appSummaryRows(result: RunResult): string {
+  const rows: [string, string | number][] = [
+    ["verdict", verdictWithNote(result, "see the checkers below")],
+    ["server", describeServer(result.server)],
+    ["seed", result.seed],
+    ...figureRows(result),
+  ];
+  return rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`).join("");
+}
+
+/** App mode: how the service was started and stopped, and what its dependency tree holds. */
+function appSection(result: RunResult): string {
+  const app = result.app;
+  if (!app) return "";
+  const deps = app.dependencies;
+  const stops = app.stopTimes
+    .map(
+      (s) =>
+        `<tr><td>${escapeHtml(s.proc)}</td><td>${s.ms} ms</td><td>${escapeHtml(s.exit)}${s.killed ? " (SIGKILLed after the grace period)" : ""}</td></tr>`,
+    )
+    .join("");
+  const crashes = app.crashes.map((c) => `<li>${escapeHtml(`${c.proc} ${c.exit}: ${c.log}`)}</li>`).join("");
+  const packages = (deps?.packages ?? [])
+    .map(
+      (p) =>
+        `<tr><td>${escapeHtml(p.name)}</td><td>${escapeHtml(p.version)}</td><td>${escapeHtml(p.path)}</td></tr>`,
+    )
+    .join("");
+  return `<h2>Service under test: ${escapeHtml(app.command ? `${app.instances} × ${app.command}` : `${app.instances} instances at ${(app.urls ?? []).join(", ")}`)}</h2>
+<p class="note">API description ${escapeHtml(app.api)}${app.cwd ? `, in ${escapeHtml(app.cwd)}` : ""}; job documents read every ${app.sampleEveryMs} ms (longest gap ${app.maxGapMs ?? "n/a"} ms).</p>
+${(deps?.warnings ?? []).map((w) => `<p class="banner fail">${escapeHtml(w)}</p>`).join("\n")}
+${stops ? `<table id="stops"><tr><th>instance</th><th>SIGTERM to exit</th><th>how it ended</th></tr>${stops}</table>` : ""}
+${crashes ? `<p>Instances that exited on their own:</p><ul>${crashes}</ul>` : ""}
+${packages ? `<table id="packages"><tr><th>package</th><th>version</th><th>where</th></tr>${packages}</table>` : ""}`;
 }
 
 /**
@@ -147,15 +185,19 @@ tr.pass .verdict { color: #17803d; font-weight: 600; } tr.fail .verdict { color:
 <h1>${escapeHtml(result.scenario)}: <span class="banner ${result.verdict}">${result.verdict.toUpperCase()}</span></h1>${informationalNote(result) ? `\n<p class="note">${escapeHtml(verdictWithNote(result, "see the checkers below"))}</p>` : ""}
 <p class="note">${escapeHtml(result.description)}. Started ${escapeHtml(result.startedAt)}.${result.server.isMongoDB ? "" : ` Ran against ${escapeHtml(describeServer(result.server))}.`}${result.incomplete ? ` Run incomplete: ${escapeHtml(result.incomplete)}.` : ""}</p>
 <table>${summaryRows(result)}</table>
-${sutSection(result)}
+${result.app ? appSection(result) : sutSection(result)}
 <h2>Checkers</h2>
 <table><tr><th>checker</th><th>verdict</th><th>summary and evidence</th></tr>${checkerRows(result)}</table>
 <h2>Jobs started and completed per second</h2>
 <p class="note">Vertical lines mark faults: kills (red), restarts (green), the begin (orange) and end (blue) of a fault window. Shaded bands are the fault windows: unavailable (orange: frozen, partitioned, black-holed), down (red: stopped until restarted), clock (purple: wall clock moved), degraded (blue: latency, bandwidth); a band outlined in red is a fault whose injection or heal failed.</p>
 <div class="chart"><canvas id="throughput"></canvas></div>
-<h2>Executions per worker process</h2>
+${
+  result.app
+    ? ""
+    : `<h2>Executions per worker process</h2>
 <p class="note">One bar per handler execution. Grey: first run (or a repeat's next tick); orange: a recovery re-run after a crash; purple: a retry; red: a double execution, a re-run under a live owner or before the lock could expire, or a run after a final outcome. Dark red bars end where their process was killed.${result.timeline?.truncated ? " Only the first executions are drawn." : ""}</p>
-<div class="chart tall"><canvas id="timeline"></canvas></div>
+<div class="chart tall"><canvas id="timeline"></canvas></div>`
+}
 <h2>Latency</h2>
 <p class="note">From the moment the trigger server accepted a job to its first start, and how long each execution ran.</p>
 <div class="pair"><div class="chart"><canvas id="enqueue"></canvas></div><div class="chart"><canvas id="runtime"></canvas></div></div>
@@ -205,7 +247,7 @@ if (tl) {
     options: { maintainAspectRatio: false, scales: { x: { type: "linear", title: { display: true, text: "seconds since the run started" } }, y: { beginAtZero: true, title: { display: true, text: "per second" } } },
       plugins: { annotation: { annotations: faultLines(true) } } },
   });
-  new Chart(document.getElementById("timeline"), {
+  if (document.getElementById("timeline")) new Chart(document.getElementById("timeline"), {
     type: "bar",
     data: { labels: tl.lanes, datasets: [{ label: "executions", data: tl.executions.map((e) => ({ x: [secs(e.start), secs(e.stop)], y: tl.lanes[e.lane], e })),
       backgroundColor: tl.executions.map((e) => (e.died ? "#7f0000" : classColour[e.class] || "#90a4ae")), borderSkipped: false, barPercentage: 0.9, categoryPercentage: 1 }] },

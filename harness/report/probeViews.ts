@@ -34,9 +34,10 @@ export function probeLine(probe: ProbeResult): string {
  */
 export function attributionLines(result: RunResult, max: number): string[] {
   const a = result.attribution;
-  if (!a || a.counts.server + a.counts.scheduler + a.counts.unknown === 0) return [];
+  if (!a || a.counts.server + a.counts.scheduler + (a.counts.service ?? 0) + a.counts.unknown === 0)
+    return [];
   const lines = [`whose promise broke: ${a.summary}`];
-  for (const blame of ["server", "scheduler", "unknown"] as const) {
+  for (const blame of ["server", "scheduler", "service", "unknown"] as const) {
     const first = a.examples.filter((e) => e.blame === blame).slice(0, Math.min(max, 3));
     for (const e of first)
       lines.push(

@@ -127,6 +127,33 @@ export interface RunResult {
   probe?: ProbeResult;
   /** Whose promise each failed checker's violations broke: the server's or the scheduler's. */
   attribution?: Attribution;
+  /** App mode: the service under test, how it was started, and how its instances stopped. */
+  app?: AppRunInfo;
+}
+
+/** App mode's account of the service under test (`harness app`). */
+export interface AppRunInfo {
+  /** The API description's name (`example`, or the file's). */
+  api: string;
+  /** The command each instance ran, or null when attached to instances started elsewhere. */
+  command: string | null;
+  cwd: string | null;
+  instances: number;
+  /** The base URLs when attached (--app-url). */
+  urls?: string[];
+  /** From SIGTERM to exit, each time an instance was stopped (faults and the end of the run). */
+  stopTimes: { proc: string; ms: number; killed: boolean; exit: string }[];
+  /** Instances that exited when nobody asked them to, with the last lines of their logs. */
+  crashes: { proc: string; t: number; exit: string; log: string }[];
+  /** What the service's dependency tree holds of the driver, BSON and the scheduler, and what looks wrong. */
+  dependencies: {
+    packages: { name: string; version: string; path: string }[];
+    resolves: Record<string, string>;
+    warnings: string[];
+  } | null;
+  /** How the job documents were watched: every this many ms, and the longest gap between reads. */
+  sampleEveryMs: number;
+  maxGapMs: number | null;
 }
 
 /** One checker's result in a run, if it ran. */

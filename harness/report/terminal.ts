@@ -24,9 +24,16 @@ export function renderSummary(
   const chars = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
   const lines: string[] = [];
   const server = describeServer(result.server);
-  lines.push(`scenario ${result.scenario}  seed ${result.seed}  server ${server}`);
   lines.push(
-    `scheduler ${result.sut ? `${result.sut.adapter} ` : ""}${result.sut?.version ?? result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
+    result.app
+      ? `app ${result.app.api}  seed ${result.seed}  server ${server}`
+      : `scenario ${result.scenario}  seed ${result.seed}  server ${server}`,
+  );
+  for (const w of result.app?.dependencies?.warnings ?? []) lines.push(`! ${w}`);
+  lines.push(
+    result.app
+      ? appSchedulerLine(result.app, result.sut?.version)
+      : `scheduler ${result.sut ? `${result.sut.adapter} ` : ""}${result.sut?.version ?? result.environment.scheduler}${result.environment.schedulerSource ? ` from ${result.environment.schedulerSource}` : ""}  driver ${result.environment.driver}  node ${result.environment.node}`,
   );
   if (result.sut?.effective) lines.push(...effectiveLines(result.sut.wiring, result.sut.effective));
 
@@ -77,4 +84,12 @@ export function renderSummary(
     `verdict: ${verdictText(result.verdict, colour)}${note ? ` (${note}; see the checkers above)` : ""}`,
   );
   return lines.join("\n");
+}
+
+/** App mode: the scheduler and the driver the service's own tree loads (not the harness's). */
+function appSchedulerLine(app: NonNullable<RunResult["app"]>, version: string | undefined): string {
+  const deps = app.dependencies;
+  const driverPath = deps?.resolves["mongo-job-scheduler"];
+  const driver = deps?.packages.find((p) => p.path === driverPath)?.version;
+  return `the service's mongo-job-scheduler ${version ?? "unknown"}${driver ? `  its driver ${driver}` : ""}${app.command ? `  ${app.instances} × ${app.command}${app.cwd ? ` in ${app.cwd}` : ""}` : `  attached to ${app.urls?.join(", ")}`}`;
 }

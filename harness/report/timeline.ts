@@ -1,4 +1,5 @@
 import { buildExecutions, executionsByJob } from "../checkers/executions.ts";
+import { claimsByJob, type ObservedClaim } from "../checkers/observations.ts";
 import { classifyExecutions, type ExecutionClass } from "../checkers/reexecutions.ts";
 import type { CheckSettings } from "../checkers/types.ts";
 import type { History } from "../ledger/history.ts";
@@ -68,6 +69,9 @@ export function buildTimeline(
   const records = history.records;
   const t0 = records[0]?.t ?? runEndedAt;
   const executions = buildExecutions(history, runEndedAt);
+  // App mode has no executions, only the claims its job documents showed: drawn from those.
+  if (executions.length === 0 && records.some((r) => r.type === "observe"))
+    return observedTimeline(history, t0, runEndedAt, bucketMs);
   const classes = new Map<string, ExecutionClass>();
   for (const list of executionsByJob(executions).values()) {
     const cls = classifyExecutions(list, timing);
@@ -142,6 +146,72 @@ export function buildTimeline(
       firstRuns.flatMap((e) => (accepted.has(e.jobId) ? [e.start - (accepted.get(e.jobId) as number)] : [])),
     ),
     runTime: histogram(executions.flatMap((e) => (e.end !== undefined ? [e.end - e.start] : []))),
+    concurrency,
+  };
+}
+
+/**
+ * The series of a run seen from outside (app mode): claims started and completed per bucket, the
+ * claims alive per limited name, and the waits from acceptance to the first claim, all from the
+ * job documents' own times. No lanes: a black box shows no worker process per claim.
+ */
+function observedTimeline(history: History, t0: number, runEndedAt: number, bucketMs: number): Timeline {
+  const claims: ObservedClaim[] = [...claimsByJob(history).values()].flat();
+  const buckets = Math.max(1, Math.ceil((runEndedAt - t0) / bucketMs) + 1);
+  const started = new Array<number>(buckets).fill(0);
+  const completed = new Array<number>(buckets).fill(0);
+  const bucket = (t: number) => Math.min(buckets - 1, Math.max(0, Math.floor((t - t0) / bucketMs)));
+  for (const c of claims) {
+    started[bucket(c.at)] = (started[bucket(c.at)] ?? 0) + 1;
+    if (c.endedAs === "completed" && c.endAt !== null)
+      completed[bucket(c.endAt)] = (completed[bucket(c.endAt)] ?? 0) + 1;
+  }
+  const concurrency: Timeline["concurrency"] = {};
+  for (const c of claims) {
+    if (c.concurrency === undefined) continue;
+    concurrency[c.name] ??= { limit: c.concurrency, steps: [] };
+  }
+  for (const [name, entry] of Object.entries(concurrency)) {
+    const events = claims
+      .filter((c) => c.name === name)
+      .flatMap((c) => [
+        { t: c.at, d: 1 },
+        { t: c.endAt ?? runEndedAt, d: -1 },
+      ])
+      .sort((a, b) => a.t - b.t || a.d - b.d);
+    let alive = 0;
+    for (const ev of events) {
+      alive += ev.d;
+      entry.steps.push({ t: ev.t - t0, alive });
+    }
+  }
+  const accepted = new Map<string, number>();
+  for (const r of history.records)
+    if (r.type === "accept" && !accepted.has(r.jobId)) accepted.set(r.jobId, r.t);
+  const firstClaim = new Map<string, number>();
+  for (const c of claims) if (!firstClaim.has(c.jobId)) firstClaim.set(c.jobId, c.at);
+  return {
+    t0,
+    bucketMs,
+    started,
+    completed,
+    faults: history.records
+      .filter((r): r is FaultRecord => r.type === "fault")
+      .map((f) => ({
+        t: f.t - t0,
+        fault: f.fault,
+        action: f.action,
+        proc: "procs" in f ? f.procs.join(",") : f.proc,
+      })),
+    lanes: [],
+    executions: [],
+    truncated: false,
+    enqueueToStart: histogram(
+      [...firstClaim].flatMap(([id, at]) => (accepted.has(id) ? [at - (accepted.get(id) as number)] : [])),
+    ),
+    runTime: histogram(
+      claims.flatMap((c) => (c.endedAs === "completed" && c.endAt !== null ? [c.endAt - c.at] : [])),
+    ),
     concurrency,
   };
 }

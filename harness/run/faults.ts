@@ -5,11 +5,9 @@
  */
 
 import type { FaketimeClocks } from "../faults/faketime.ts";
-import type { PlannedFault, ProxyControl } from "../faults/faultType.ts";
+import type { LiveView, PlannedFault, ProcessControl, ProxyControl } from "../faults/faultType.ts";
 import { type FaultRunSummary, runFaults } from "../faults/runFaults.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
-import type { LiveLedger } from "../ledger/liveLedger.ts";
-import type { Supervisor } from "../processes/supervisor.ts";
 import type { Reporter } from "../util/reporter.ts";
 import type { Rng } from "../util/rng.ts";
 import type { Acquired } from "./teardown.ts";
@@ -26,10 +24,10 @@ export function startFaultSchedule(o: {
   plan: readonly PlannedFault[];
   totalJobs: number;
   window: AbortController;
-  processes: Supervisor;
+  processes: ProcessControl;
   proxies: ProxyControl | null;
   clocks: FaketimeClocks | null;
-  live: LiveLedger;
+  live: LiveView;
   ledger: LedgerSink;
   rng: Rng;
   reporter: Reporter;

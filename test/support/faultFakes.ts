@@ -135,5 +135,9 @@ export function fakeEnv(
 
 /** Marks a worker as executing a job in the live ledger, as its start record would. */
 export function busy(env: FaultEnv, processes: FakeProcesses, proc: string, jobId: string): void {
-  env.live.open.set(`${proc}#${jobId}`, { instance: processes.instanceOf(proc), proc, jobId });
+  (env.live as LiveLedger).open.set(`${proc}#${jobId}`, {
+    instance: processes.instanceOf(proc),
+    proc,
+    jobId,
+  });
 }

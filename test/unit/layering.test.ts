@@ -12,6 +12,7 @@ const layers = [
   "cli",
   "bench",
   "analyze",
+  "app",
   "run",
   "report",
   "scenario",

@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { scenarios } from "../../../scenarios/index.ts";
 import { analyzeRun, writeAnalysis } from "../../analyze/analyzeRun.ts";
+import { APP_SCENARIO_NAME, savedAppScenario } from "../../app/appScenario.ts";
 import { type ExitCode, exitFor } from "../../util/exitCodes.ts";
 import type { CommandIo } from "../io.ts";
 import { ciOutputsOf, showFiles, showSummary } from "../output.ts";
@@ -9,7 +10,10 @@ import { ciOutputsOf, showFiles, showSummary } from "../output.ts";
 export function analyzeCommand(argv: Record<string, unknown>, io: CommandIo): ExitCode {
   const dir = resolve(String(argv.dir));
   const ci = ciOutputsOf(argv, io);
-  const analysis = analyzeRun(dir, scenarios);
+  const analysis = analyzeRun(dir, {
+    ...scenarios,
+    [APP_SCENARIO_NAME]: (run) => savedAppScenario(run.config, run.app?.command != null),
+  });
   const path = writeAnalysis(dir, analysis);
   showSummary(analysis.result, io);
   if (analysis.differences.length) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { FaultType } from "../faultType.ts";
 import { common, HOUR, int, target } from "./common.ts";
-import { inFlight, restartHeal } from "./processes.ts";
+import { inFlight, inFlightText, restartHeal } from "./processes.ts";
 
 export const killSpec = z.strictObject({
   type: z.literal("kill"),
@@ -33,7 +33,7 @@ export const killFault: FaultType<"kill"> = {
       pid,
       inFlight: jobs,
     });
-    env.progress(`killed ${name} (pid ${pid}) with ${jobs.length} job(s) in flight`);
+    env.progress(`killed ${name} (pid ${pid})${inFlightText(env, jobs)}`);
     return { detail: { pid, inFlight: jobs }, heal: restartHeal(env, name, "kill") };
   },
 };

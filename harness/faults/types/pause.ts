@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { FaultType } from "../faultType.ts";
 import { common, HOUR, int, target } from "./common.ts";
-import { inFlight } from "./processes.ts";
+import { inFlight, inFlightText } from "./processes.ts";
 
 export const pauseSpec = z.strictObject({
   type: z.literal("pause"),
@@ -22,9 +22,7 @@ export const pauseFault: FaultType<"pause"> = {
     const name = proc as string;
     const jobs = inFlight(env, name);
     const { pid } = env.processes.pause(name);
-    env.progress(
-      `froze ${name} (pid ${pid}) for ${fault.spec.forMs} ms with ${jobs.length} job(s) in flight`,
-    );
+    env.progress(`froze ${name} (pid ${pid}) for ${fault.spec.forMs} ms${inFlightText(env, jobs)}`);
     return {
       detail: { pid, inFlight: jobs },
       // Continued even when the run is ending: a frozen process cannot stop gracefully.

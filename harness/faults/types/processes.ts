@@ -7,6 +7,11 @@ export function inFlight(env: FaultEnv, proc: string): { execId: string; jobId: 
   return instance === undefined ? [] : env.live.inFlight(instance);
 }
 
+/** " with N job(s) in flight", or nothing where the run cannot see executions (a service as a black box). */
+export function inFlightText(env: FaultEnv, jobs: readonly unknown[]): string {
+  return env.live.seesExecutions === false ? "" : ` with ${jobs.length} job(s) in flight`;
+}
+
 /** A heal that restarts a dead process, unless the run is ending. */
 export function restartHeal(env: FaultEnv, proc: string, kind: string): Injected["heal"] {
   return async (early) => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { FaultType } from "../faultType.ts";
 import { common, HOUR, int, target } from "./common.ts";
-import { inFlight, restartHeal } from "./processes.ts";
+import { inFlight, inFlightText, restartHeal } from "./processes.ts";
 
 export const terminateSpec = z.strictObject({
   type: z.literal("terminate"),
@@ -22,7 +22,7 @@ export const terminateFault: FaultType<"terminate"> = {
     const name = proc as string;
     const jobs = inFlight(env, name);
     const pid = env.processes.pidOf(name);
-    env.progress(`sent SIGTERM to ${name} (pid ${pid}) with ${jobs.length} job(s) in flight`);
+    env.progress(`sent SIGTERM to ${name} (pid ${pid})${inFlightText(env, jobs)}`);
     const { t, exitedAt } = await env.processes.terminate(name);
     // What the graceful stop did with each execution in flight: finished (its end is in the
     // ledger) or abandoned (the process exited with it running; its lock must expire first).

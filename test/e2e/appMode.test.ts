@@ -1,0 +1,176 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunResult } from "../../harness/report/result.ts";
+import { runHarness, tempReports } from "../support/harnessCli.ts";
+import { killAll } from "../support/markedProcesses.ts";
+import { startTerminalRun } from "../support/terminalRun.ts";
+
+/**
+ * `harness app` as a user runs it: against the example service of examples/jobs-service (its own
+ * dependency tree) and the fake services of test/fixtures/apps, each of which has one flaw that
+ * one check must find, while the correct twin passes. Short timings through the services' own
+ * environment keep each run to seconds.
+ */
+
+const fast = ["LOCK_TIMEOUT_MS=2000", "POLL_INTERVAL_MS=200", "EMAIL_SEND_MS=100", "REPORT_MS=300"].flatMap(
+  (e) => ["--env", e],
+);
+
+/** The command line of a short run; a flag in `flags` replaces the default of the same name. */
+function app(cmd: string, ...flags: string[]) {
+  const defaults: Record<string, string> = { "--jobs": "16", "--rate": "40", "--settle-ms": "500" };
+  for (const flag of flags) delete defaults[flag];
+  return [
+    "app",
+    "--cmd",
+    cmd,
+    "--ready",
+    "/health",
+    ...fast,
+    ...Object.entries(defaults).flat(),
+    "--reports-dir",
+    tempReports(),
+    ...flags,
+  ];
+}
+
+function resultOf(stdout: string): RunResult {
+  const path = /^result: (\S+)$/m.exec(stdout)?.[1];
+  if (!path) throw new Error(`no result line in:\n${stdout}`);
+  return JSON.parse(readFileSync(path, "utf8")) as RunResult;
+}
+
+const fixture = (name: string) => `node test/fixtures/apps/${name}.mjs`;
+
+describe("harness app: the example service, unmodified, with a kill", () => {
+  it("starts two instances from its own command, kills one mid-run, and passes every check; the stops are measured", async () => {
+    const run = await runHarness(
+      app("node src/server.js", "--cwd", "examples/jobs-service", "--kills", "1", "--restart-delay", "500"),
+    );
+    expect(run.code, run.all).toBe(0);
+    const result = resultOf(run.stdout);
+    expect(result.verdict).toBe("pass");
+    expect(result.counts.kills).toBe(1);
+    expect(result.counts.accepted).toBe(16);
+    expect(result.counts.completed).toBe(16);
+    expect(result.checkers.effects?.figures?.judged).toBeGreaterThan(0);
+    expect(result.checkers["lock-lease"]?.figures?.p50Ms).toBe(2000);
+    // Two instances at the end, stopped by SIGTERM and exiting by themselves.
+    expect(result.app?.stopTimes.filter((s) => !s.killed).length).toBeGreaterThanOrEqual(2);
+    expect(result.app?.dependencies?.warnings).toEqual([]);
+    expect(run.stdout).toContain("2 × node src/server.js");
+  });
+});
+
+describe("harness app: each fake service's flaw fails its check, the correct one passes", () => {
+  it.concurrent.each([
+    { name: "correct", checker: null, kind: null, extra: [] },
+    { name: "runsTwice", checker: "effects", kind: "duplicated-effect", extra: [] },
+    // Dropped jobs wait in the database for ever: the drain gives up after 8 s instead of 60.
+    { name: "dropsJobs", checker: "lost-jobs", kind: "lost", extra: ["--drain-timeout", "8000"] },
+    { name: "marksFailed", checker: "effects", kind: "failed-with-effect", extra: [] },
+    { name: "slowExit", checker: "instance-stop", kind: "killed-after-grace", extra: [] },
+  ])("$name", async ({ name, checker, kind, extra }) => {
+    const run = await runHarness(
+      app(
+        fixture(name),
+        "--instances",
+        "1",
+        "--kills",
+        "0",
+        "--grace",
+        "1500",
+        "--env",
+        "SLOW_EXIT_MS=5000",
+        ...extra,
+      ),
+    );
+    const result = resultOf(run.stdout);
+    if (checker === null) {
+      expect(run.code, run.all).toBe(0);
+      expect(result.verdict).toBe("pass");
+      return;
+    }
+    expect(run.code, run.all).toBe(1);
+    const found = result.checkers[checker as keyof RunResult["checkers"]];
+    expect(found?.verdict).toBe("fail");
+    expect(found?.violations.some((v) => v.kind === kind)).toBe(true);
+    // No other check fails: the flaw is found by the one check it breaks (another may be unknown,
+    // e.g. the concurrency limit when every report job was among the dropped ones).
+    const others = Object.values(result.checkers).filter(
+      (c) => c && c.name !== checker && c.name !== "lost-jobs",
+    );
+    for (const c of others) expect([c?.name, c?.verdict]).not.toEqual([c?.name, "fail"]);
+  });
+});
+
+describe("harness app: a service that does not do what it is given, in one line, exit 3", () => {
+  it.concurrent.each([
+    {
+      what: "a command that exits while starting",
+      args: () => app("node -e process.exit(7)"),
+      line: /^harness: instance w\d \(node -e process\.exit\(7\)\) exited with code 7 while starting; its last lines: \(no output\)$/m,
+    },
+    {
+      what: "a service that ignores the port it is given",
+      args: () => app(fixture("ignoresPort"), "--start-timeout", "3000"),
+      line: /^harness: instance w\d did not become ready within 3 s: nothing answered GET \/health on port \d+, the port it was given in PORT \(does the service read PORT\?\); its last lines: fake service ignoresPort listening on port \d+$/m,
+    },
+    {
+      what: "a service that ignores the database it is given",
+      args: () => app(fixture("ignoresDatabase"), "--kills", "0"),
+      line: /^harness: 16 requests were accepted, but no job appeared in harness_app_\w+\.scheduler_jobs within 10 s: they are in database harness_app_\w+_elsewhere \(collection scheduler_jobs\): the service does not use the database named in the URL it was given$/m,
+    },
+    {
+      what: "an answer without the job id field",
+      args: () => {
+        const dir = mkdtempSync(join(tmpdir(), "harness-api-"));
+        const api = join(dir, "api.json");
+        writeFileSync(
+          api,
+          JSON.stringify({
+            name: "wrong-field",
+            kinds: [
+              {
+                kind: "email",
+                path: "/trigger/email",
+                body: { to: "a@b.c", subject: "s" },
+                jobIdField: "id",
+                jobName: "send-email",
+              },
+            ],
+          }),
+        );
+        return app(fixture("correct"), "--api", api, "--kills", "0");
+      },
+      line: /^harness: POST \/trigger\/email answered 201 without the job id field "id": \{.*"jobId":.*; set jobIdField in the API description \(--api\)$/m,
+    },
+  ])("$what", async ({ args, line }) => {
+    const run = await runHarness(args());
+    expect(run.code, run.all).toBe(3);
+    expect(run.stderr).toMatch(line);
+    expect(run.all).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("harness app: Ctrl-C in a terminal", () => {
+  let leftovers: number[] = [];
+  afterEach(() => {
+    killAll(leftovers);
+    leftovers = [];
+  });
+  it("stops every instance and the server, exit 2, the partial result saved", async () => {
+    const run = startTerminalRun(app(fixture("correct"), "--jobs", "200", "--rate", "10", "--kills", "0"));
+    await run.waitFor(/· load: \d+\/200 answered|· drain:/);
+    run.interrupt();
+    const exit = await run.exited;
+    expect(exit.code, exit.output).toBe(2);
+    expect(exit.ms).toBeLessThan(15_000);
+    expect(exit.output).toMatch(/partial result \(verdict unknown\) saved in \S+/);
+    await new Promise((r) => setTimeout(r, 500));
+    leftovers = run.leftovers();
+    expect(leftovers).toEqual([]);
+  });
+});
