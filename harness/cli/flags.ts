@@ -99,6 +99,14 @@ export const commandFlags = {
       type: "boolean",
       describe: "--no-scenario-faults: run only the faults given with --fault",
     },
+    ledger: {
+      type: "string",
+      value: "WHERE",
+      choices: ["files", "db"],
+      default: "files",
+      describe:
+        "where processes write the ledger: files (one per process) or db (batches in a database of the run's own, each writer's clock measured against the server's)",
+    },
     ...mongoFlags,
     "reports-dir": reportsDir,
     ...ciFlags,

@@ -10,7 +10,8 @@ import type { EffectiveSettings, SchedulerAdapter } from "../adapters/adapter.ts
 import { dumpJobs, JOBS_SNAPSHOT } from "../adapters/jobsCollection.ts";
 import type { SutSpec } from "../adapters/wiring.ts";
 import type { JobState } from "../checkers/types.ts";
-import { readLedgerDir, writeHistory } from "../ledger/history.ts";
+import type { RunClocks } from "../ledger/clockOffsets.ts";
+import { type History, writeHistory } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { ProbeResult } from "../probe/probeTypes.ts";
 import { buildResult } from "../report/buildResult.ts";
@@ -42,7 +43,9 @@ export interface CollectInput {
   startedAt: number;
   runEndedAt: number;
   runDir: string;
-  ledgerDir: string;
+  /** The merged history (on one reference clock), and its clocks when the ledger was a database. */
+  history: History;
+  clocks?: RunClocks;
   reportsDir: string;
   mongo: { choice: ProviderChoice; uri?: string };
   keep: boolean;
@@ -59,7 +62,7 @@ export interface CollectInput {
 
 /** Merges the ledger into the history, runs the checkers and writes result.json and the report. */
 export function collectRun(c: CollectInput): { result: RunResult; resultPath: string } {
-  const history = readLedgerDir(c.ledgerDir);
+  const history = c.history;
   writeHistory(join(c.runDir, "history.jsonl"), history);
   writeFileSync(join(c.runDir, "final-state.json"), `${JSON.stringify(c.finalState)}\n`);
   const result = buildResult(
@@ -89,6 +92,7 @@ export function collectRun(c: CollectInput): { result: RunResult; resultPath: st
         effective: c.effective,
       },
       ...(c.probe ? { probe: c.probe } : {}),
+      ...(c.clocks ? { clocks: c.clocks } : {}),
     },
     history,
     c.finalState,

@@ -6,15 +6,17 @@
 import { join } from "node:path";
 import type { EffectiveSettings } from "../adapters/adapter.ts";
 import type { SutSpec } from "../adapters/wiring.ts";
+import type { Agent } from "../agents/agent.ts";
+import { LocalAgent } from "../agents/localAgent.ts";
 import type { FaultRig } from "../faults/faultRig.ts";
 import { workerNames } from "../faults/planFaults.ts";
-import type { LedgerSink } from "../ledger/fileLedger.ts";
 import { jobNamesOf, type PlannedJob } from "../load/jobMix.ts";
 import { Supervisor } from "../processes/supervisor.ts";
 import type { WorkerConfig } from "../processes/workerMain.ts";
 import type { RunSettings } from "../scenario/schema.ts";
 import type { ChildExit } from "../util/ownedChild.ts";
 import type { Reporter } from "../util/reporter.ts";
+import type { RunLedger } from "./runLedger.ts";
 import type { Acquired } from "./teardown.ts";
 
 export interface DeployOptions {
@@ -25,11 +27,10 @@ export interface DeployOptions {
   serverUri: string;
   dbName: string;
   runDir: string;
-  ledgerDir: string;
   /** A tag every child carries in its environment, to find any a run left behind. */
   runTag: string;
   rig: FaultRig;
-  ledger: LedgerSink;
+  ledger: RunLedger;
   reporter: Reporter;
   /** The trigger server exited without being asked to. */
   onTriggerExit(exit: ChildExit & { pid: number }): void;
@@ -37,9 +38,9 @@ export interface DeployOptions {
   stopGraceMs(): number;
 }
 
-/** The running processes: the supervisor that owns them, and the trigger server's port (0: none). */
+/** The running processes: the agent that owns them, and the trigger server's port (0: none). */
 export interface Deployed {
-  supervisor: Supervisor;
+  agent: Agent;
   port: number;
 }
 
@@ -48,9 +49,11 @@ export async function deployProcesses(o: DeployOptions): Promise<Acquired<Deploy
   const supervisor = new Supervisor({
     logDir: join(o.runDir, "logs"),
     runTag: o.runTag,
-    onProcess: (record) => o.ledger.append(record),
+    onProcess: (record) => o.ledger.sink.append(record),
     onTriggerExit: o.onTriggerExit,
   });
+  // Workers of a database ledger need nothing from the harness but their settings.
+  const agent = new LocalAgent(supervisor, o.rig, { talksToWorkers: o.ledger.mode === "files" });
   const http = load.mode === "http";
   // A user's wiring may run another number of workers per process than the scenario asks for.
   const slots =
@@ -66,24 +69,22 @@ export async function deployProcesses(o: DeployOptions): Promise<Acquired<Deploy
     pollIntervalMs: sut.pollIntervalMs,
     lockTimeoutMs: sut.lockTimeoutMs,
     maxExecutionMs: sut.maxExecutionMs,
-    ledgerDir: o.ledgerDir,
+    ...o.ledger.workerConfig,
     sut: o.spec,
     jobNames: jobNamesOf(o.jobs),
   });
   const release = async () => {
     o.reporter.progress("teardown: stopping workers and the trigger server…");
-    await supervisor.stopAll(o.stopGraceMs());
+    await agent.stopAll(o.stopGraceMs());
   };
   try {
     const [port] = await Promise.all([
-      http
-        ? supervisor.startTrigger({ uri: o.serverUri, dbName: o.dbName, sut: o.spec })
-        : Promise.resolve(0),
+      http ? agent.startTrigger({ uri: o.serverUri, dbName: o.dbName, sut: o.spec }) : Promise.resolve(0),
       ...workerNames(sut.processes).map((proc) =>
-        supervisor.startWorker(proc, { ...workerConfig(proc) }, slots, false, o.rig.launch(proc)),
+        agent.startWorker({ proc, config: { ...workerConfig(proc) }, slots, launch: o.rig.launch(proc) }),
       ),
     ]);
-    return { value: { supervisor, port }, release };
+    return { value: { agent, port }, release };
   } catch (error) {
     await release();
     throw error;

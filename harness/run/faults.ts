@@ -4,12 +4,11 @@
  * once. Its release calls it off and waits until every fault is healed, before anything else goes.
  */
 
-import type { FaketimeClocks } from "../faults/faketime.ts";
-import type { PlannedFault, ProxyControl } from "../faults/faultType.ts";
+import type { Agent } from "../agents/agent.ts";
+import type { PlannedFault } from "../faults/faultType.ts";
 import { type FaultRunSummary, runFaults } from "../faults/runFaults.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
 import type { LiveLedger } from "../ledger/liveLedger.ts";
-import type { Supervisor } from "../processes/supervisor.ts";
 import type { Reporter } from "../util/reporter.ts";
 import type { Rng } from "../util/rng.ts";
 import type { Acquired } from "./teardown.ts";
@@ -26,9 +25,8 @@ export function startFaultSchedule(o: {
   plan: readonly PlannedFault[];
   totalJobs: number;
   window: AbortController;
-  processes: Supervisor;
-  proxies: ProxyControl | null;
-  clocks: FaketimeClocks | null;
+  /** What the faults act through: processes, network and clocks. */
+  agent: Agent;
   live: LiveLedger;
   ledger: LedgerSink;
   rng: Rng;
@@ -40,9 +38,9 @@ export function startFaultSchedule(o: {
   const settled = runFaults(
     { plan: o.plan, totalJobs: o.totalJobs, signal: o.window.signal },
     {
-      processes: o.processes,
-      proxies: o.proxies,
-      clocks: o.clocks,
+      processes: o.agent,
+      proxies: o.agent.network,
+      clocks: o.agent.clocks,
       live: o.live,
       ledger: o.ledger,
       rng: o.rng,

@@ -8,8 +8,8 @@ import type { JobState } from "../checkers/types.ts";
 import { ensureFaultTools, type FaultTools, startFaultRig } from "../faults/faultRig.ts";
 import type { PlannedFault } from "../faults/faultType.ts";
 import { planFaults, workerNames } from "../faults/planFaults.ts";
-import { FileLedger } from "../ledger/fileLedger.ts";
-import { LiveLedger } from "../ledger/liveLedger.ts";
+import { historyOf } from "../ledger/history.ts";
+import type { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { type PlannedJob, planJobs } from "../load/jobMix.ts";
@@ -37,6 +37,7 @@ import {
   prepareScheduler,
   probeServer,
 } from "./provision.ts";
+import { type LedgerMode, openRunLedger, type RunLedger } from "./runLedger.ts";
 import { settle } from "./settle.ts";
 import { TeardownStack } from "./teardown.ts";
 
@@ -55,6 +56,8 @@ export interface RunOptions {
    * up (the workers are stopped); the database is dropped and the server stopped when it returns.
    */
   keep?: (kept: KeptRun) => Promise<void>;
+  /** Where the ledger goes (default files; db: a database of the run's own, see runLedger.ts). */
+  ledger?: LedgerMode;
 }
 
 /** A finished run's database, kept alive for a look (e.g. in the Scheduler UI). */
@@ -99,6 +102,7 @@ interface Observed {
   database?: { client: MongoClient; db: Db };
   prepared?: PreparedScheduler;
   live?: LiveLedger;
+  ledger?: RunLedger;
   /** The quick probe of the server's primitives. */
   probe?: ProbeResult;
   load: HttpLoadResult | null;
@@ -193,7 +197,7 @@ async function observe(run: RunPlan, o: Observed, control: RunControl, stack: Te
 interface Provisioned {
   server: MongoTarget;
   db: Db;
-  ledger: FileLedger;
+  ledger: RunLedger;
   prepared: PreparedScheduler;
   tools: FaultTools;
 }
@@ -230,10 +234,16 @@ async function provision(
     openDatabase(server.uri, run.dbName, () => control.stopped?.serverGone === true),
   );
   o.database = database;
-  const ledger = await stack.use("the harness ledger", async () => {
-    const file = new FileLedger(join(run.ledgerDir, "harness.jsonl"));
-    return { value: file, release: async () => file.close() };
-  });
+  const ledger = await stack.use("the ledger", () =>
+    openRunLedger(options.ledger ?? "files", {
+      ledgerDir: run.ledgerDir,
+      client: database.client,
+      uri: server.uri,
+      dbName: run.dbName,
+      serverGone: () => control.stopped?.serverGone === true,
+    }),
+  );
+  o.ledger = ledger;
   const prepared = await prepareScheduler(
     run.adapter,
     run.spec,
@@ -271,9 +281,9 @@ async function operate(
   control.check();
   if (settings.load.mode === "bulk") {
     reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's own enqueue…`);
-    await runBulkLoad(db, jobs, ledger, run.adapter);
+    await runBulkLoad(db, jobs, ledger.sink, run.adapter);
   }
-  const { supervisor, port } = await stack.use("the workers and the trigger server", () =>
+  const { agent, port } = await stack.use("the workers and the trigger server", () =>
     deployProcesses({
       settings,
       spec: run.spec,
@@ -282,7 +292,6 @@ async function operate(
       serverUri: server.uri,
       dbName: run.dbName,
       runDir: run.runDir,
-      ledgerDir: run.ledgerDir,
       runTag: `${options.scenario.name}-${run.startedAt}-${process.pid}`,
       rig,
       ledger,
@@ -292,22 +301,21 @@ async function operate(
     }),
   );
   control.check();
-  const live = new LiveLedger(run.ledgerDir);
+  const live = ledger.live;
   o.live = live;
   // A bulk load's jobs are in the ledger already: the first progress line must count them.
-  live.poll();
-  const ticker = setInterval(() => live.poll(), 50);
+  if (ledger.sink.flush) await ledger.sink.flush();
+  await ledger.follow();
+  const ticker = setInterval(() => void ledger.follow().catch(() => {}), 50);
   stack.defer("the live ledger", async () => clearInterval(ticker));
   const faults = await stack.use("the fault schedule", async () =>
     startFaultSchedule({
       plan,
       totalJobs: jobs.length,
       window: control.window,
-      processes: supervisor,
-      proxies: rig.proxies,
-      clocks: rig.clocks,
+      agent,
       live,
-      ledger,
+      ledger: ledger.sink,
       rng: run.rng,
       reporter,
       stopping: () => control.stopped !== undefined,
@@ -319,7 +327,7 @@ async function operate(
       port,
       connections: settings.load.connections,
       jobs,
-      ledger,
+      ledger: ledger.sink,
       signal: control.window.signal,
       reporter,
     });
@@ -376,6 +384,7 @@ async function finish(
   // what had not finished as unfinished, not lost.
   const incomplete = control.stopped?.reason ?? null;
   const server = o.target as MongoTarget;
+  const read = await readHistory(o, options.reporter);
   const { result, resultPath } = collectRun({
     scenario: options.scenario,
     settings: options.settings,
@@ -383,7 +392,7 @@ async function finish(
     startedAt: run.startedAt,
     runEndedAt: o.runEndedAt,
     runDir: run.runDir,
-    ledgerDir: run.ledgerDir,
+    ...read,
     reportsDir: options.reportsDir,
     mongo: options.mongo,
     keep: options.keep !== undefined,
@@ -404,6 +413,16 @@ async function finish(
     resultPath,
     ...(incomplete ? { stopped: { reason: incomplete, where: control.where } } : {}),
   };
+}
+
+/** The run's history from its ledger; an empty one (verdict unknown) when the ledger cannot be read. */
+async function readHistory(o: Observed, reporter: RunOptions["reporter"]) {
+  try {
+    if (o.ledger) return await o.ledger.read();
+  } catch (error) {
+    reporter.warn(`could not read the ledger: ${firstLine(error)}`);
+  }
+  return { history: historyOf([]) };
 }
 
 function firstLine(error: unknown): string {

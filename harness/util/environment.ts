@@ -68,6 +68,15 @@ export const environmentVariables = {
   LOCK_TIMEOUT_MS: { audience: "service", meaning: "the lock timeout of a worker run as a service" },
   MAX_EXECUTION_MS: { audience: "service", meaning: "stall detection of a worker run as a service" },
   LEDGER_DIR: { audience: "service", meaning: "where a worker run as a service writes its ledger" },
+  LEDGER_URL: {
+    audience: "service",
+    meaning:
+      "a MongoDB server for the worker's ledger: set, the worker writes its records there in batches (a database ledger) instead of LEDGER_DIR",
+  },
+  LEDGER_DB: {
+    audience: "service",
+    meaning: "the database of the ledger on LEDGER_URL (default: HARNESS_DB with _ledger appended)",
+  },
   PORT: { audience: "service", meaning: "the port of the trigger server run as a service (default 3000)" },
   HOST: { audience: "service", meaning: "the address the trigger server run as a service listens on" },
   HARNESS_UI: {

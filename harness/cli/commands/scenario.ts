@@ -3,7 +3,9 @@ import { resolve } from "node:path";
 import { scenarios } from "../../../scenarios/index.ts";
 import { checkSut, whyNotApplicable } from "../../adapters/registry.ts";
 import { selectScheduler } from "../../adapters/selectScheduler.ts";
+import { requestFaults } from "../../agents/localAgent.ts";
 import { faultSupportProblems } from "../../faults/faultRig.ts";
+import { planFaults } from "../../faults/planFaults.ts";
 import type { RunResult } from "../../report/result.ts";
 import { renderServerComparison, type ServerRun } from "../../report/serverComparison.ts";
 import { runScenario } from "../../run/runScenario.ts";
@@ -75,6 +77,16 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
     );
   const notApplicable = whyNotApplicable(scenario, settings.sut.adapter);
   if (notApplicable) throw new HarnessError(notApplicable);
+  const ledger = argv.ledger === "db" ? "db" : "files";
+  if (ledger === "db") {
+    const asking = [...new Set(planFaults(settings, 0).map((f) => f.spec.type))].filter((t) =>
+      requestFaults.includes(t),
+    );
+    if (asking.length)
+      throw new HarnessError(
+        `--ledger db: the workers are not talked to, and ${asking.join(", ")} acts by a request to the worker; run ${scenario.name} with --ledger files`,
+      );
+  }
   const ci = ciOutputsOf(argv, io);
   ensureWritableDir(String(argv["reports-dir"]), "--reports-dir");
   const port = Number(argv.port);
@@ -117,6 +129,7 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
         reportsDir: resolve(String(argv["reports-dir"])),
         reporter: io.reporter,
         signal,
+        ledger,
         keep: argv.keep
           ? async (kept) => {
               show(JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult, kept.resultPath);
