@@ -23,7 +23,7 @@ async function both(args: string[], env: Record<string, string> = {}) {
   for (const ledger of ["files", "db"]) {
     const reports = tempReports();
     const run = await runHarness([...args, "--ledger", ledger, "--reports-dir", reports], env);
-    out[ledger] = { code: run.code, result: latestResult(reports), dir: join(reports, "latest") };
+    out[ledger] = { code: run.code ?? -1, result: latestResult(reports), dir: join(reports, "latest") };
   }
   return out as Record<"files" | "db", { code: number; result: RunResult; dir: string }>;
 }
