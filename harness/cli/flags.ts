@@ -108,6 +108,14 @@ export const commandFlags = {
       describe:
         "where processes write the ledger: files (one per process) or db (batches in a database of the run's own, each writer's clock measured against the server's)",
     },
+    agent: {
+      type: "string",
+      value: "WHERE",
+      choices: ["local", "k8s"],
+      default: "local",
+      describe:
+        "who runs the processes: local (children of the harness) or k8s (the pods of a cluster, from the Job deploy k8s writes; implies --ledger db)",
+    },
     ...mongoFlags,
     "reports-dir": reportsDir,
     ...ciFlags,

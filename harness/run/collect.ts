@@ -3,7 +3,7 @@
  * database is still up, after every process has stopped), then the merged history, the checkers'
  * verdicts, result.json and the report.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "mongodb";
 import type { EffectiveSettings, SchedulerAdapter } from "../adapters/adapter.ts";
@@ -31,6 +31,8 @@ export async function readFinalState(
   runDir: string,
 ): Promise<JobState[]> {
   const state = await adapter.readFinalState(db, collection);
+  // A run whose processes are a cluster's has written nothing here yet.
+  mkdirSync(runDir, { recursive: true });
   await dumpJobs(db, join(runDir, JOBS_SNAPSHOT), collection);
   return state;
 }

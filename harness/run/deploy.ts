@@ -7,6 +7,9 @@ import { join } from "node:path";
 import type { EffectiveSettings } from "../adapters/adapter.ts";
 import type { SutSpec } from "../adapters/wiring.ts";
 import type { Agent } from "../agents/agent.ts";
+import { K8sAgent } from "../agents/k8sAgent.ts";
+import type { K8sApi } from "../agents/k8sApi.ts";
+import type { ChaosTargets } from "../agents/k8sChaos.ts";
 import { LocalAgent } from "../agents/localAgent.ts";
 import type { FaultRig } from "../faults/faultRig.ts";
 import { workerNames } from "../faults/planFaults.ts";
@@ -36,15 +39,33 @@ export interface DeployOptions {
   onTriggerExit(exit: ChildExit & { pid: number }): void;
   /** How long a stopping worker may take: shorter when the run was cut short. */
   stopGraceMs(): number;
+  /** The run's workers and trigger server are a cluster's (the harness runs in a Job there). */
+  cluster?: ClusterRun;
+}
+
+/** What a run on Kubernetes knows of its cluster. */
+export interface ClusterRun {
+  api: K8sApi;
+  /** The worker pods' label selector. */
+  workerSelector: string;
+  /** The trigger Service's address. */
+  triggerUrl: string;
+  mongo: ChaosTargets["mongo"];
+  /** The ledger's server, when not the run's. */
+  ledgerUri?: string;
+  /** The run's database, as the manifests give it to the workers. */
+  dbName: string;
 }
 
 /** The running processes: the agent that owns them, and the trigger server's port (0: none). */
 export interface Deployed {
   agent: Agent;
-  port: number;
+  /** The trigger server's address ("" without one). */
+  triggerUrl: string;
 }
 
 export async function deployProcesses(o: DeployOptions): Promise<Acquired<Deployed>> {
+  if (o.cluster) return bindCluster(o, o.cluster);
   const { sut, load } = o.settings;
   const supervisor = new Supervisor({
     logDir: join(o.runDir, "logs"),
@@ -84,9 +105,34 @@ export async function deployProcesses(o: DeployOptions): Promise<Acquired<Deploy
         agent.startWorker({ proc, config: { ...workerConfig(proc) }, slots, launch: o.rig.launch(proc) }),
       ),
     ]);
-    return { value: { agent, port }, release };
+    return { value: { agent, triggerUrl: http ? `http://127.0.0.1:${port}` : "" }, release };
   } catch (error) {
     await release();
     throw error;
   }
+}
+
+/** The workers of a cluster: bound to the pods of their Deployment, each once its worker wrote to the ledger. */
+async function bindCluster(o: DeployOptions, cluster: ClusterRun): Promise<Acquired<Deployed>> {
+  const instanceOfProc = o.ledger.instanceOfProc;
+  if (!instanceOfProc) throw new Error("a run on Kubernetes needs the database ledger");
+  const agent = new K8sAgent({
+    api: cluster.api,
+    workerSelector: cluster.workerSelector,
+    mongo: cluster.mongo,
+    instanceOfPod: instanceOfProc,
+    onProcess: (record) => o.ledger.sink.append(record),
+    progress: o.reporter.progress,
+  });
+  const { sut } = o.settings;
+  o.reporter.progress(`binding ${sut.processes} worker pods (${cluster.workerSelector})…`);
+  const release = () => agent.stopAll();
+  try {
+    for (const proc of workerNames(sut.processes))
+      await agent.startWorker({ proc, config: {}, slots: sut.workersPerProcess });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { value: { agent, triggerUrl: o.settings.load.mode === "http" ? cluster.triggerUrl : "" }, release };
 }

@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { MongoClient } from "mongodb";
+import { MongoClient } from "mongodb";
 import type { RunClocks } from "../ledger/clockOffsets.ts";
 import { DbLedgerFollower, readDbLedger } from "../ledger/dbHistory.ts";
 import { FileLedger, type LedgerSink } from "../ledger/fileLedger.ts";
@@ -36,6 +36,11 @@ export interface RunLedger {
   live: LiveLedger;
   /** What a worker is told about the ledger. */
   workerConfig: Pick<WorkerConfig, "ledgerDir" | "ledgerDb">;
+  /**
+   * The instance of the worker that last wrote under this name (a database ledger; a worker run as a
+   * service is named by its host: a pod's name), for an agent that binds pods.
+   */
+  instanceOfProc?(proc: string): Promise<string | undefined>;
   /** Reads what arrived since the last call into `live`. */
   follow(): Promise<void>;
   /** The whole history (on one reference clock), and the clocks that put it there (database ledger). */
@@ -45,7 +50,15 @@ export interface RunLedger {
 /** Opens the run's ledger. `client` and `uri` are the run's server; the ledger database is `<dbName>_ledger`. */
 export async function openRunLedger(
   mode: LedgerMode,
-  o: { ledgerDir: string; client: MongoClient; uri: string; dbName: string; serverGone(): boolean },
+  o: {
+    ledgerDir: string;
+    client: MongoClient;
+    uri: string;
+    dbName: string;
+    serverGone(): boolean;
+    /** The ledger's own server, when it is not the run's (the workers are told it, not given it). */
+    ledgerUri?: string;
+  },
 ): Promise<Acquired<RunLedger>> {
   if (mode === "files") {
     const sink = new FileLedger(join(o.ledgerDir, "harness.jsonl"));
@@ -65,7 +78,8 @@ export async function openRunLedger(
     };
   }
   const dbName = `${o.dbName}_ledger`;
-  const db = o.client.db(dbName);
+  const own = o.ledgerUri && o.ledgerUri !== o.uri ? await new MongoClient(o.ledgerUri).connect() : null;
+  const db = (own ?? o.client).db(dbName);
   const collection = db.collection<LedgerBatch>(LEDGER_COLLECTION);
   await collection.createIndex({ instance: 1, seq: 1 });
   const instance = newInstanceId();
@@ -80,7 +94,9 @@ export async function openRunLedger(
       sink,
       live,
       // The ledger's own address: never a worker's proxy, so a network fault cuts the jobs only.
-      workerConfig: { ledgerDir: o.ledgerDir, ledgerDb: { uri: o.uri, dbName } },
+      workerConfig: { ledgerDir: o.ledgerDir, ledgerDb: { uri: o.ledgerUri ?? o.uri, dbName } },
+      instanceOfProc: async (proc) =>
+        (await collection.find({ proc }).sort({ seq: -1 }).limit(1).next())?.instance ?? undefined,
       follow: () => follower.poll(),
       read: async () => {
         await sink.flush();
@@ -91,6 +107,7 @@ export async function openRunLedger(
       stopSampler();
       await sink.closeAndFlush();
       if (!o.serverGone()) await db.dropDatabase().catch(() => {});
+      await own?.close().catch(() => {});
     },
   };
 }

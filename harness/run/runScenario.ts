@@ -27,7 +27,7 @@ import type { Reporter } from "../util/reporter.ts";
 import { createRng, type Rng, randomSeed } from "../util/rng.ts";
 import { collectRun, readFinalState } from "./collect.ts";
 import { Interrupted, RunControl } from "./control.ts";
-import { deployProcesses } from "./deploy.ts";
+import { type ClusterRun, deployProcesses } from "./deploy.ts";
 import { startFaultSchedule } from "./faults.ts";
 import { sendLoad } from "./load.ts";
 import {
@@ -58,6 +58,8 @@ export interface RunOptions {
   keep?: (kept: KeptRun) => Promise<void>;
   /** Where the ledger goes (default files; db: a database of the run's own, see runLedger.ts). */
   ledger?: LedgerMode;
+  /** The processes are a Kubernetes cluster's pods, not children of the harness (`--agent k8s`). */
+  cluster?: ClusterRun;
 }
 
 /** A finished run's database, kept alive for a look (e.g. in the Scheduler UI). */
@@ -173,7 +175,9 @@ async function planRun(options: RunOptions): Promise<RunPlan> {
     startedAt,
     runDir,
     ledgerDir: join(runDir, "ledger"),
-    dbName: `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`,
+    dbName:
+      options.cluster?.dbName ??
+      `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`,
     rng,
     spec,
     adapter: await createAdapter(spec),
@@ -212,11 +216,14 @@ async function provision(
   const { options, plan, jobs } = run;
   const { settings, reporter } = options;
   // The fault tools first: a fault the machine or target cannot support stops the run here.
-  const tools = await ensureFaultTools(plan, {
-    cacheDir: defaultCacheDir(),
-    mongoUri: options.mongo.uri,
-    progress: reporter.progress,
-  });
+  // On a cluster the faults are Chaos Mesh's: nothing to install here.
+  const tools = options.cluster
+    ? {}
+    : await ensureFaultTools(plan, {
+        cacheDir: defaultCacheDir(),
+        mongoUri: options.mongo.uri,
+        progress: reporter.progress,
+      });
   const server = await stack.use("the MongoDB target", () =>
     acquireServer(options.mongo, reporter, control.signal, {
       runDir: run.runDir,
@@ -241,6 +248,7 @@ async function provision(
       uri: server.uri,
       dbName: run.dbName,
       serverGone: () => control.stopped?.serverGone === true,
+      ...(options.cluster?.ledgerUri ? { ledgerUri: options.cluster.ledgerUri } : {}),
     }),
   );
   o.ledger = ledger;
@@ -283,7 +291,7 @@ async function operate(
     reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's own enqueue…`);
     await runBulkLoad(db, jobs, ledger.sink, run.adapter);
   }
-  const { agent, port } = await stack.use("the workers and the trigger server", () =>
+  const { agent, triggerUrl } = await stack.use("the workers and the trigger server", () =>
     deployProcesses({
       settings,
       spec: run.spec,
@@ -298,6 +306,7 @@ async function operate(
       reporter,
       onTriggerExit: (exit) => control.died({ name: "trigger server", pid: exit.pid }, exit, false),
       stopGraceMs: () => (control.stopped ? STOP_GRACE_ON_INTERRUPT_MS : STOP_GRACE_MS),
+      ...(options.cluster ? { cluster: options.cluster } : {}),
     }),
   );
   control.check();
@@ -324,7 +333,7 @@ async function operate(
   if (settings.load.mode === "http") {
     control.stage = "load";
     o.load = await sendLoad({
-      port,
+      url: triggerUrl,
       connections: settings.load.connections,
       jobs,
       ledger: ledger.sink,

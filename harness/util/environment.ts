@@ -87,6 +87,27 @@ export const environmentVariables = {
     audience: "service",
     meaning: "how long the trigger server run as a service waits for MongoDB (default 120000)",
   },
+  HARNESS_K8S_WORKERS: {
+    audience: "service",
+    meaning: "with --agent k8s: the label selector of the worker pods (set by the Job deploy k8s writes)",
+  },
+  HARNESS_K8S_TRIGGER: {
+    audience: "service",
+    meaning: "with --agent k8s: the trigger Service's address, e.g. http://trigger:3000",
+  },
+  HARNESS_K8S_MONGO: {
+    audience: "service",
+    meaning:
+      "with --agent k8s: the jobs' MongoDB as network faults aim at it: its pods' label selector, or host:<name> outside the cluster",
+  },
+  KUBERNETES_SERVICE_HOST: {
+    audience: "service",
+    meaning: "set by Kubernetes in every pod: the API server that --agent k8s calls",
+  },
+  KUBERNETES_SERVICE_PORT: {
+    audience: "service",
+    meaning: "set by Kubernetes in every pod: the API server's port",
+  },
   HARNESS_WORKER: { audience: "child", meaning: "a worker process's settings (JSON), from the supervisor" },
   HARNESS_TRIGGER: {
     audience: "child",
@@ -99,6 +120,16 @@ export const environmentVariables = {
     meaning: "the harness's reference clock, handed to every child (see util/referenceClock.ts)",
   },
   HARNESS_SLOW: { audience: "test", meaning: "1: also run the slow opt-in tests" },
+  HARNESS_K8S_API: {
+    audience: "test",
+    meaning:
+      "with --agent k8s: an API server's base URL to call instead of the pod's own cluster (a fake one in tests)",
+  },
+  HARNESS_K8S_TOKEN: { audience: "test", meaning: "the bearer token for HARNESS_K8S_API" },
+  HARNESS_K8S_NAMESPACE: {
+    audience: "test",
+    meaning: "the namespace for HARNESS_K8S_API (default: default)",
+  },
   HARNESS_TEST_MARK: {
     audience: "test",
     meaning: "a mark the tests put on a run to find any process it left",

@@ -6,10 +6,11 @@
  * the Role it needs to strike the workers; the scenario's faults as the Chaos Mesh resources the
  * harness creates at each fault's point (not applied with the rest); a kustomization.
  */
+
+import { type ChaosTargets, type FaultMapping, mapFault } from "../../agents/k8sChaos.ts";
 import type { PlannedFault } from "../../faults/faultType.ts";
 import { type WorkerService, workerEnv } from "../workerEnv.ts";
 import type { Plain } from "../yaml.ts";
-import { type ChaosTargets, type FaultMapping, mapFault } from "./chaos.ts";
 
 /** Everything one run's manifests are made from. */
 export interface K8sRun {
@@ -171,8 +172,11 @@ function harnessJob(run: K8sRun, uris: { mongo: string; ledger: string }): Recor
                   MONGO_URL: uris.mongo,
                   LEDGER_URL: uris.ledger,
                   HARNESS_DB: run.dbName,
-                  HARNESS_K8S_WORKERS: "app.kubernetes.io/component=worker",
+                  HARNESS_K8S_WORKERS: selectorOf(labels("worker")),
                   HARNESS_K8S_TRIGGER: "http://trigger:3000",
+                  HARNESS_K8S_MONGO: run.mongoUri
+                    ? `host:${hostOf(run.mongoUri)}`
+                    : selectorOf(labels("mongo")),
                 }),
                 volumeMounts: [{ name: "reports", mountPath: "/app/reports" }],
               },
@@ -203,7 +207,14 @@ export function faultMappings(
   return { mappings };
 }
 
-function hostOf(uri: string): string {
+/** A label selector (`k=v,k=v`) of labels. */
+export function selectorOf(l: Record<string, string>): string {
+  return Object.entries(l)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
+export function hostOf(uri: string): string {
   return /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?,:]+)/.exec(uri)?.[1] ?? uri;
 }
 

@@ -1,5 +1,5 @@
+import type { FaultMapping } from "../../agents/k8sChaos.ts";
 import type { PlannedFault } from "../../faults/faultType.ts";
-import type { FaultMapping } from "./chaos.ts";
 import type { K8sRun, ManifestFile } from "./manifests.ts";
 
 /** The README of a rendered folder: what is in it, how to apply it, and what has been checked of it. */
