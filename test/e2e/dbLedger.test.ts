@@ -7,8 +7,9 @@ import { readDbLedger } from "../../harness/ledger/dbHistory.ts";
 import { LEDGER_COLLECTION, type LedgerBatch } from "../../harness/ledger/mongoLedger.ts";
 import type { RunResult } from "../../harness/report/result.ts";
 import { type MongoTarget, provisionMongo } from "../../harness/servers/provision.ts";
-import { type OwnedChild, spawnOwned } from "../../harness/util/ownedChild.ts";
+import type { OwnedChild } from "../../harness/util/ownedChild.ts";
 import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
+import { startServiceWorker } from "../support/fakeCluster.ts";
 import { projectRoot, runHarness, tempReports } from "../support/harnessCli.ts";
 import { latestResult } from "../support/runResults.ts";
 
@@ -47,7 +48,7 @@ describe("--ledger db: workers that write to a database the harness only reads (
 
   it("a build that answers two requests with one job fails the same way through either ledger", async () => {
     const runs = await both(
-      ["scenario", "crash-recovery", "--workers", "2", "--jobs", "30", "--kills", "0", "--seed", "5"],
+      ["scenario", "crash-recovery", "--workers", "2", "--jobs", "20", "--kills", "0", "--seed", "5"],
       { HARNESS_SCHEDULER: buildBrokenScheduler("one-job-for-two-requests") },
     );
     expect(runs.db.code).toBe(1);
@@ -89,28 +90,19 @@ describe.skipIf(libfaketime === null)("a worker's clock offset, measured against
   /** A worker run as a service, with nothing but connection strings; `faketime` moves its wall clock. */
   async function serviceWorker(name: string, faketime?: string) {
     const dbName = `clock_${name}_${Date.now()}`;
-    const child = spawnOwned(
-      process.execPath,
-      ["--import", "tsx", join(projectRoot, "harness/processes/workerMain.ts")],
-      {
-        name: `worker ${name}`,
-        lifeline: "watchdog",
-        cwd: projectRoot,
-        env: {
-          MONGO_URL: target.uri,
-          HARNESS_DB: dbName,
-          HARNESS_PROC: name,
-          LEDGER_URL: target.uri,
-          ...(faketime
-            ? {
-                LD_PRELOAD: libfaketime as string,
-                FAKETIME: faketime,
-                FAKETIME_DONT_FAKE_MONOTONIC: "1",
-              }
-            : {}),
-        },
-      },
-    );
+    const child = startServiceWorker(`worker ${name}`, {
+      MONGO_URL: target.uri,
+      HARNESS_DB: dbName,
+      HARNESS_PROC: name,
+      LEDGER_URL: target.uri,
+      ...(faketime
+        ? {
+            LD_PRELOAD: libfaketime as string,
+            FAKETIME: faketime,
+            FAKETIME_DONT_FAKE_MONOTONIC: "1",
+          }
+        : {}),
+    });
     workers.push(child);
     const ledger = client.db(`${dbName}_ledger`).collection<LedgerBatch>(LEDGER_COLLECTION);
     // Its first samples: one before it starts its scheduler, then one a second.

@@ -19,6 +19,20 @@ interface FakePod {
   deleting: boolean;
 }
 
+/** A worker run as a service (nothing but its environment), owned by the test. */
+export function startServiceWorker(name: string, env: Record<string, string>): OwnedChild {
+  return spawnOwned(
+    process.execPath,
+    ["--import", "tsx", join(projectRoot, "harness/processes/workerMain.ts")],
+    {
+      name,
+      lifeline: "watchdog",
+      cwd: projectRoot,
+      env,
+    },
+  );
+}
+
 export interface FakeCluster {
   url: string;
   namespace: string;
@@ -42,16 +56,7 @@ export async function startFakeCluster(o: {
 
   const startPod = () => {
     const name = `worker-${randomBytes(3).toString("hex")}`;
-    const child = spawnOwned(
-      process.execPath,
-      ["--import", "tsx", join(projectRoot, "harness/processes/workerMain.ts")],
-      {
-        name: `pod ${name}`,
-        lifeline: "watchdog",
-        cwd: projectRoot,
-        env: { ...o.workerEnv, HARNESS_PROC: name },
-      },
-    );
+    const child = startServiceWorker(`pod ${name}`, { ...o.workerEnv, HARNESS_PROC: name });
     const pod: FakePod = { name, uid: randomBytes(8).toString("hex"), child, deleting: false };
     pods.set(name, pod);
     // The ReplicaSet: a pod that goes is replaced.
