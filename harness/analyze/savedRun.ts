@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { claimOrders } from "../checkers/claimOrder.ts";
 import type { JobState } from "../checkers/types.ts";
+import { runClocksSchema } from "../ledger/clockOffsets.ts";
 import { type History, parseLedgerText } from "../ledger/history.ts";
 import { probeResultSchema } from "../probe/probeTypes.ts";
 import type { RunMeta } from "../report/buildResult.ts";
@@ -54,6 +55,7 @@ const savedResult = z.object({
   probe: probeResultSchema.optional(),
   // App mode's account of the service: kept as it was written (views read it; checkers do not).
   app: z.object({ api: z.string(), instances: z.number() }).loose().optional(),
+  clocks: runClocksSchema.optional(),
   // The claim order decides how recovery-time judges a late recovery: an unknown one is refused
   // rather than read as the default.
   sut: z
@@ -176,6 +178,7 @@ export function readSavedRun(dir: string): SavedRun {
     server: saved.server,
     load: (saved.load ?? null) as RunResult["load"],
     ...(saved.probe ? { probe: saved.probe } : {}),
+    ...(saved.clocks ? { clocks: saved.clocks } : {}),
     incomplete: saved.incomplete,
     ...(saved.sut ? { sut: saved.sut as RunResult["sut"] } : {}),
     ...(saved.app ? { app: saved.app as unknown as RunResult["app"] } : {}),

@@ -3,6 +3,7 @@ import { analyzeCommand } from "./commands/analyze.ts";
 import { appCommand } from "./commands/app.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { compareCommand } from "./commands/compare.ts";
+import { deployCommand } from "./commands/deploy.ts";
 import { listCommand } from "./commands/list.ts";
 import { prepareCommand } from "./commands/prepare.ts";
 import { probeCommand } from "./commands/probe.ts";
@@ -91,6 +92,17 @@ export const commands: readonly Command[] = [
       "fetch or build every tool a run may need (the stand-in, Toxiproxy, FerretDB, the Scheduler UI) into the cache, once",
     positionals: [],
     run: prepareCommand,
+  },
+  {
+    name: "deploy",
+    usage: "deploy <target> [scenario]",
+    describe:
+      "write the manifests of one run of a scenario for a cluster (k8s: Kubernetes with Chaos Mesh) into --out",
+    positionals: [
+      { name: "target", describe: "where the run goes: k8s" },
+      { name: "scenario", describe: "scenario name (see list)", default: "crash-recovery" },
+    ],
+    run: deployCommand,
   },
   {
     name: "build-ui",

@@ -18,6 +18,7 @@ export type CommandName =
   | "probe"
   | "prepare"
   | "list"
+  | "deploy"
   | "build-ui";
 
 export interface FlagSpec {
@@ -231,6 +232,22 @@ export const commandFlags = {
       type: "boolean",
       describe: "--no-scenario-faults: run only the faults given with --fault",
     },
+    ledger: {
+      type: "string",
+      value: "WHERE",
+      choices: ["files", "db"],
+      default: "files",
+      describe:
+        "where processes write the ledger: files (one per process) or db (batches in a database of the run's own, each writer's clock measured against the server's)",
+    },
+    agent: {
+      type: "string",
+      value: "WHERE",
+      choices: ["local", "k8s"],
+      default: "local",
+      describe:
+        "who runs the processes: local (children of the harness) or k8s (the pods of a cluster, from the Job deploy k8s writes; implies --ledger db)",
+    },
     ...mongoFlags,
     "reports-dir": reportsDir,
     ...ciFlags,
@@ -341,10 +358,42 @@ export const commandFlags = {
     only: {
       type: "string",
       value: "A,B",
-      describe: "only these tools: standin, toxiproxy, ferretdb, ui (default: all)",
+      describe: "only these tools: standin, toxiproxy, ferretdb, ui, k8scheck (default: all)",
     },
   },
   list: {},
+  deploy: {
+    ...settingFlagSpecs,
+    fault: {
+      type: "string",
+      value: "TYPE[:k=v,…]",
+      array: true,
+      describe: "add a fault, as for scenario (it must have a Kubernetes mapping)",
+    },
+    "scenario-faults": {
+      type: "boolean",
+      describe: "--no-scenario-faults: only the faults given with --fault",
+    },
+    out: { type: "string", value: "DIR", describe: "the folder to write (it must not exist, or be empty)" },
+    image: {
+      type: "string",
+      value: "IMAGE",
+      default: "mongo-job-scheduler-harness:latest",
+      describe: "the harness's image (built from the Dockerfile) for every pod",
+    },
+    namespace: { type: "string", value: "NS", describe: "the run's namespace (default harness-<scenario>)" },
+    "mongo-uri": {
+      type: "string",
+      value: "URI",
+      describe: "the jobs' MongoDB (default: a single-node StatefulSet in the namespace)",
+    },
+    "ledger-uri": {
+      type: "string",
+      value: "URI",
+      describe:
+        "the ledger's MongoDB (default: a single-node StatefulSet of its own, out of the faults' way)",
+    },
+  },
   "build-ui": {},
 } as const satisfies Record<CommandName, Record<string, FlagSpec>>;
 

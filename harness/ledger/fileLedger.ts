@@ -2,10 +2,24 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { LedgerRecord } from "./records.ts";
 
-/** Where ledger records go. A MongoDB-backed sink can stand in for workers on other machines. */
+/** Where ledger records go: a file per process (below), or a database for writers on other machines (mongoLedger.ts). */
 export interface LedgerSink {
   append(record: LedgerRecord): void;
+  /**
+   * Resolves once every record appended so far is durable, where appending alone does not make it
+   * so (a database sink batches); absent where `append` is durable already.
+   */
+  flush?(): Promise<void>;
   close(): void;
+}
+
+/** Wraps a sink so that every record is stamped with `clock`, whatever time its writer gave it. */
+export function stampedWith(sink: LedgerSink, clock: () => number): LedgerSink {
+  return {
+    append: (record: LedgerRecord) => sink.append({ ...record, t: clock() }),
+    ...(sink.flush ? { flush: () => (sink.flush as () => Promise<void>)() } : {}),
+    close: () => sink.close(),
+  };
 }
 
 /**

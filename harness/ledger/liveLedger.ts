@@ -16,14 +16,21 @@ export class LiveLedger {
   readonly finished = new Set<string>();
   readonly accepted = new Set<string>();
 
-  constructor(private readonly dir: string) {}
+  /** `dir`: the ledger folder to follow; none when the records arrive through `ingest` (a database ledger). */
+  constructor(private readonly dir?: string) {}
+
+  /** Applies records read elsewhere (a database ledger's batches). */
+  ingest(records: readonly LedgerRecord[]): void {
+    for (const r of records) this.apply(r);
+  }
 
   /** Reads what was appended since the last call and returns those records. */
   poll(): LedgerRecord[] {
-    if (!existsSync(this.dir)) return [];
+    if (this.dir === undefined || !existsSync(this.dir)) return [];
+    const dir = this.dir;
     const fresh: LedgerRecord[] = [];
-    for (const file of readdirSync(this.dir).filter((f) => f.endsWith(".jsonl"))) {
-      const path = join(this.dir, file);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".jsonl"))) {
+      const path = join(dir, file);
       const from = this.offsets.get(file) ?? 0;
       const size = statSync(path).size;
       if (size <= from) continue;

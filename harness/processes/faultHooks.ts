@@ -4,8 +4,7 @@
  * requests over IPC: its wall clock (a clock fault's evidence), exhausting its heap, blocking its
  * event loop.
  */
-import type { LedgerSink } from "../ledger/fileLedger.ts";
-import type { LedgerRecord } from "../ledger/records.ts";
+import { type LedgerSink, stampedWith } from "../ledger/fileLedger.ts";
 import { referenceClockFromEnv } from "../util/referenceClock.ts";
 
 /** A request from the harness, and the reply's envelope. */
@@ -23,10 +22,7 @@ export const referenceNow: () => number = (() => {
 
 /** Wraps a sink so that every record's time is on the reference clock, whatever Date.now() says. */
 export function referenceStamped(sink: LedgerSink): LedgerSink {
-  return {
-    append: (record: LedgerRecord) => sink.append({ ...record, t: referenceNow() }),
-    close: () => sink.close(),
-  };
+  return stampedWith(sink, referenceNow);
 }
 
 /** Keeps what the heap exhaustion allocated reachable, so the garbage collector cannot free it. */

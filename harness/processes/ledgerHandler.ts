@@ -44,6 +44,8 @@ export function ledgerHandler(
         instance,
         pid,
       });
+      // A database ledger batches: the start is durable before the work begins.
+      if (ledger.flush) await ledger.flush();
       try {
         await performSimulatedWork(readSimulatedWork(e.data), e.attempt);
       } catch (error) {
@@ -58,9 +60,12 @@ export function ledgerHandler(
           instance,
           pid,
         });
+        if (ledger.flush) await ledger.flush();
         throw error;
       }
       ledger.append({ type: "end", t: Date.now(), execId, jobId, outcome: "ok", instance, pid });
+      // …and the end before the scheduler is told the job is done (its database effect).
+      if (ledger.flush) await ledger.flush();
     },
     events: {
       ack(jobId, outcome) {

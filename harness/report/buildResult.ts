@@ -1,9 +1,11 @@
 import type { TimingSettings } from "../adapters/adapter.ts";
 import type { ClaimOrder } from "../checkers/claimOrder.ts";
+import { runCheckersOnClocks } from "../checkers/clockRobust.ts";
 import { checkerRegistry, isCheckerName } from "../checkers/index.ts";
 import { judgeRun, markInformational, runCounts } from "../checkers/judge.ts";
 import type { Checker, CheckInput, CheckSettings } from "../checkers/types.ts";
-import { keyByName, runCheckers } from "../checkers/verdicts.ts";
+import { keyByName } from "../checkers/verdicts.ts";
+import type { RunClocks } from "../ledger/clockOffsets.ts";
 import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { attribute } from "../probe/attribution.ts";
@@ -33,6 +35,8 @@ export interface RunMeta {
   probe?: ProbeResult;
   /** App mode: the service under test. */
   app?: RunResult["app"];
+  /** The writers' clocks of a database ledger: the history is on the server's clock within these. */
+  clocks?: RunClocks;
 }
 
 /**
@@ -119,7 +123,7 @@ export function buildResult(
     finalState,
   };
   const results = markInformational(
-    runCheckers(checkersOf(meta.config), input),
+    runCheckersOnClocks(checkersOf(meta.config), input, meta.clocks),
     meta.config.check.informational,
   );
   const windows = faultWindows(history);
@@ -159,6 +163,7 @@ export function buildResult(
     checkers,
     timeline: buildTimeline(history, meta.runEndedAt, settings),
     ...(meta.probe ? { probe: meta.probe } : {}),
+    ...(meta.clocks ? { clocks: meta.clocks } : {}),
     attribution: attribute(
       checkers,
       history,

@@ -1,6 +1,7 @@
 import type { EffectiveSettings } from "../adapters/adapter.ts";
 import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import type { CheckerName, CheckerResult, CheckerResults, Verdict } from "../checkers/types.ts";
+import type { RunClocks } from "../ledger/clockOffsets.ts";
 import type { HistoryProblem } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { Attribution } from "../probe/attribution.ts";
@@ -125,6 +126,12 @@ export interface RunResult {
   timeline?: Timeline;
   /** The quick probe of the server's primitives at the start of the run (absent in older results). */
   probe?: ProbeResult;
+  /**
+   * A database ledger's clocks: each writer's offset to the server's clock and its uncertainty; the
+   * history's times are on the server's clock, and a checker whose verdict depends on an ordering
+   * finer than the uncertainty is unknown (absent for a ledger folder, whose times share one clock).
+   */
+  clocks?: RunClocks;
   /** Whose promise each failed checker's violations broke: the server's or the scheduler's. */
   attribution?: Attribution;
   /** App mode: the service under test, how it was started, and how its instances stopped. */

@@ -77,6 +77,10 @@ export function renderSummary(
   }
   for (const f of result.faults?.failed ?? []) lines.push(`fault failed, verdict unknown at best: ${f}`);
   if (result.probe) lines.push(probeLine(result.probe));
+  if (result.clocks)
+    lines.push(
+      `clocks: ${result.clocks.writers.length} writer(s) on the ledger server's clock, within ±${result.clocks.maxUncertaintyMs} ms${result.clocks.unmeasured.length ? `; never measured: ${result.clocks.unmeasured.join(", ")}` : ""}`,
+    );
   lines.push(...attributionLines(result, max));
   if (result.incomplete) lines.push(`run incomplete: ${result.incomplete}`);
   const note = informationalNote(result);

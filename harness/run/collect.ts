@@ -3,14 +3,15 @@
  * database is still up, after every process has stopped), then the merged history, the checkers'
  * verdicts, result.json and the report.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "mongodb";
 import type { EffectiveSettings, SchedulerAdapter } from "../adapters/adapter.ts";
 import { dumpJobs, JOBS_SNAPSHOT } from "../adapters/jobsCollection.ts";
 import type { SutSpec } from "../adapters/wiring.ts";
 import type { JobState } from "../checkers/types.ts";
-import { readLedgerDir, writeHistory } from "../ledger/history.ts";
+import type { RunClocks } from "../ledger/clockOffsets.ts";
+import { type History, writeHistory } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import type { ProbeResult } from "../probe/probeTypes.ts";
 import { buildResult } from "../report/buildResult.ts";
@@ -30,6 +31,8 @@ export async function readFinalState(
   runDir: string,
 ): Promise<JobState[]> {
   const state = await adapter.readFinalState(db, collection);
+  // A run whose processes are a cluster's has written nothing here yet.
+  mkdirSync(runDir, { recursive: true });
   await dumpJobs(db, join(runDir, JOBS_SNAPSHOT), collection);
   return state;
 }
@@ -42,7 +45,9 @@ export interface CollectInput {
   startedAt: number;
   runEndedAt: number;
   runDir: string;
-  ledgerDir: string;
+  /** The merged history (on one reference clock), and its clocks when the ledger was a database. */
+  history: History;
+  clocks?: RunClocks;
   reportsDir: string;
   mongo: { choice: ProviderChoice; uri?: string };
   keep: boolean;
@@ -59,7 +64,7 @@ export interface CollectInput {
 
 /** Merges the ledger into the history, runs the checkers and writes result.json and the report. */
 export function collectRun(c: CollectInput): { result: RunResult; resultPath: string } {
-  const history = readLedgerDir(c.ledgerDir);
+  const history = c.history;
   writeHistory(join(c.runDir, "history.jsonl"), history);
   writeFileSync(join(c.runDir, "final-state.json"), `${JSON.stringify(c.finalState)}\n`);
   const result = buildResult(
@@ -89,6 +94,7 @@ export function collectRun(c: CollectInput): { result: RunResult; resultPath: st
         effective: c.effective,
       },
       ...(c.probe ? { probe: c.probe } : {}),
+      ...(c.clocks ? { clocks: c.clocks } : {}),
     },
     history,
     c.finalState,

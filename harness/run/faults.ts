@@ -4,8 +4,13 @@
  * once. Its release calls it off and waits until every fault is healed, before anything else goes.
  */
 
-import type { FaketimeClocks } from "../faults/faketime.ts";
-import type { LiveView, PlannedFault, ProcessControl, ProxyControl } from "../faults/faultType.ts";
+import type {
+  ClockControl,
+  LiveView,
+  PlannedFault,
+  ProcessControl,
+  ProxyControl,
+} from "../faults/faultType.ts";
 import { type FaultRunSummary, runFaults } from "../faults/runFaults.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
 import type { Reporter } from "../util/reporter.ts";
@@ -26,7 +31,7 @@ export function startFaultSchedule(o: {
   window: AbortController;
   processes: ProcessControl;
   proxies: ProxyControl | null;
-  clocks: FaketimeClocks | null;
+  clocks: ClockControl | null;
   live: LiveView;
   ledger: LedgerSink;
   rng: Rng;

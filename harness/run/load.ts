@@ -6,7 +6,8 @@ import { throttle } from "../util/wait.ts";
 
 /** Sends the planned jobs through the trigger server (a bulk backlog was seeded before the workers). */
 export async function sendLoad(o: {
-  port: number;
+  /** The trigger server's address. */
+  url: string;
   connections: number;
   jobs: readonly PlannedJob[];
   ledger: LedgerSink;
@@ -16,7 +17,7 @@ export async function sendLoad(o: {
   const total = o.jobs.length;
   o.reporter.progress(`load: ${total} jobs over HTTP with ${o.connections} connections…`);
   const result = await runHttpLoad({
-    url: `http://127.0.0.1:${o.port}`,
+    url: o.url,
     connections: o.connections,
     jobs: o.jobs,
     ledger: o.ledger,

@@ -8,8 +8,8 @@ import type { JobState } from "../checkers/types.ts";
 import { ensureFaultTools, type FaultTools, startFaultRig } from "../faults/faultRig.ts";
 import type { PlannedFault } from "../faults/faultType.ts";
 import { planFaults, workerNames } from "../faults/planFaults.ts";
-import { FileLedger } from "../ledger/fileLedger.ts";
-import { LiveLedger } from "../ledger/liveLedger.ts";
+import { historyOf } from "../ledger/history.ts";
+import type { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { type PlannedJob, planJobs } from "../load/jobMix.ts";
@@ -27,7 +27,7 @@ import type { Reporter } from "../util/reporter.ts";
 import { createRng, type Rng, randomSeed } from "../util/rng.ts";
 import { collectRun, readFinalState } from "./collect.ts";
 import { Interrupted, RunControl } from "./control.ts";
-import { deployProcesses } from "./deploy.ts";
+import { type ClusterRun, deployProcesses } from "./deploy.ts";
 import { startFaultSchedule } from "./faults.ts";
 import { sendLoad } from "./load.ts";
 import {
@@ -37,6 +37,7 @@ import {
   prepareScheduler,
   probeServer,
 } from "./provision.ts";
+import { type LedgerMode, openRunLedger, type RunLedger } from "./runLedger.ts";
 import { settle } from "./settle.ts";
 import { TeardownStack } from "./teardown.ts";
 
@@ -55,6 +56,10 @@ export interface RunOptions {
    * up (the workers are stopped); the database is dropped and the server stopped when it returns.
    */
   keep?: (kept: KeptRun) => Promise<void>;
+  /** Where the ledger goes (default files; db: a database of the run's own, see runLedger.ts). */
+  ledger?: LedgerMode;
+  /** The processes are a Kubernetes cluster's pods, not children of the harness (`--agent k8s`). */
+  cluster?: ClusterRun;
 }
 
 /** A finished run's database, kept alive for a look (e.g. in the Scheduler UI). */
@@ -99,6 +104,7 @@ interface Observed {
   database?: { client: MongoClient; db: Db };
   prepared?: PreparedScheduler;
   live?: LiveLedger;
+  ledger?: RunLedger;
   /** The quick probe of the server's primitives. */
   probe?: ProbeResult;
   load: HttpLoadResult | null;
@@ -169,7 +175,9 @@ async function planRun(options: RunOptions): Promise<RunPlan> {
     startedAt,
     runDir,
     ledgerDir: join(runDir, "ledger"),
-    dbName: `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`,
+    dbName:
+      options.cluster?.dbName ??
+      `harness_${scenario.name.replace(/\W/g, "_")}_${randomBytes(4).toString("hex")}`,
     rng,
     spec,
     adapter: await createAdapter(spec),
@@ -193,7 +201,7 @@ async function observe(run: RunPlan, o: Observed, control: RunControl, stack: Te
 interface Provisioned {
   server: MongoTarget;
   db: Db;
-  ledger: FileLedger;
+  ledger: RunLedger;
   prepared: PreparedScheduler;
   tools: FaultTools;
 }
@@ -208,11 +216,14 @@ async function provision(
   const { options, plan, jobs } = run;
   const { settings, reporter } = options;
   // The fault tools first: a fault the machine or target cannot support stops the run here.
-  const tools = await ensureFaultTools(plan, {
-    cacheDir: defaultCacheDir(),
-    mongoUri: options.mongo.uri,
-    progress: reporter.progress,
-  });
+  // On a cluster the faults are Chaos Mesh's: nothing to install here.
+  const tools = options.cluster
+    ? {}
+    : await ensureFaultTools(plan, {
+        cacheDir: defaultCacheDir(),
+        mongoUri: options.mongo.uri,
+        progress: reporter.progress,
+      });
   const server = await stack.use("the MongoDB target", () =>
     acquireServer(options.mongo, reporter, control.signal, {
       runDir: run.runDir,
@@ -230,10 +241,17 @@ async function provision(
     openDatabase(server.uri, run.dbName, () => control.stopped?.serverGone === true),
   );
   o.database = database;
-  const ledger = await stack.use("the harness ledger", async () => {
-    const file = new FileLedger(join(run.ledgerDir, "harness.jsonl"));
-    return { value: file, release: async () => file.close() };
-  });
+  const ledger = await stack.use("the ledger", () =>
+    openRunLedger(options.ledger ?? "files", {
+      ledgerDir: run.ledgerDir,
+      client: database.client,
+      uri: server.uri,
+      dbName: run.dbName,
+      serverGone: () => control.stopped?.serverGone === true,
+      ...(options.cluster?.ledgerUri ? { ledgerUri: options.cluster.ledgerUri } : {}),
+    }),
+  );
+  o.ledger = ledger;
   const prepared = await prepareScheduler(
     run.adapter,
     run.spec,
@@ -271,9 +289,9 @@ async function operate(
   control.check();
   if (settings.load.mode === "bulk") {
     reporter.progress(`load: seeding ${jobs.length} jobs through the scheduler's own enqueue…`);
-    await runBulkLoad(db, jobs, ledger, run.adapter);
+    await runBulkLoad(db, jobs, ledger.sink, run.adapter);
   }
-  const { supervisor, port } = await stack.use("the workers and the trigger server", () =>
+  const { agent, triggerUrl } = await stack.use("the workers and the trigger server", () =>
     deployProcesses({
       settings,
       spec: run.spec,
@@ -282,32 +300,33 @@ async function operate(
       serverUri: server.uri,
       dbName: run.dbName,
       runDir: run.runDir,
-      ledgerDir: run.ledgerDir,
       runTag: `${options.scenario.name}-${run.startedAt}-${process.pid}`,
       rig,
       ledger,
       reporter,
       onTriggerExit: (exit) => control.died({ name: "trigger server", pid: exit.pid }, exit, false),
       stopGraceMs: () => (control.stopped ? STOP_GRACE_ON_INTERRUPT_MS : STOP_GRACE_MS),
+      ...(options.cluster ? { cluster: options.cluster } : {}),
     }),
   );
   control.check();
-  const live = new LiveLedger(run.ledgerDir);
+  const live = ledger.live;
   o.live = live;
   // A bulk load's jobs are in the ledger already: the first progress line must count them.
-  live.poll();
-  const ticker = setInterval(() => live.poll(), 50);
+  if (ledger.sink.flush) await ledger.sink.flush();
+  await ledger.follow();
+  const ticker = setInterval(() => void ledger.follow().catch(() => {}), 50);
   stack.defer("the live ledger", async () => clearInterval(ticker));
   const faults = await stack.use("the fault schedule", async () =>
     startFaultSchedule({
       plan,
       totalJobs: jobs.length,
       window: control.window,
-      processes: supervisor,
-      proxies: rig.proxies,
-      clocks: rig.clocks,
+      processes: agent,
+      proxies: agent.network,
+      clocks: agent.clocks,
       live,
-      ledger,
+      ledger: ledger.sink,
       rng: run.rng,
       reporter,
       stopping: () => control.stopped !== undefined,
@@ -316,10 +335,10 @@ async function operate(
   if (settings.load.mode === "http") {
     control.stage = "load";
     o.load = await sendLoad({
-      port,
+      url: triggerUrl,
       connections: settings.load.connections,
       jobs,
-      ledger,
+      ledger: ledger.sink,
       signal: control.window.signal,
       reporter,
     });
@@ -376,6 +395,7 @@ async function finish(
   // what had not finished as unfinished, not lost.
   const incomplete = control.stopped?.reason ?? null;
   const server = o.target as MongoTarget;
+  const read = await readHistory(o, options.reporter);
   const { result, resultPath } = collectRun({
     scenario: options.scenario,
     settings: options.settings,
@@ -383,7 +403,7 @@ async function finish(
     startedAt: run.startedAt,
     runEndedAt: o.runEndedAt,
     runDir: run.runDir,
-    ledgerDir: run.ledgerDir,
+    ...read,
     reportsDir: options.reportsDir,
     mongo: options.mongo,
     keep: options.keep !== undefined,
@@ -404,6 +424,16 @@ async function finish(
     resultPath,
     ...(incomplete ? { stopped: { reason: incomplete, where: control.where } } : {}),
   };
+}
+
+/** The run's history from its ledger; an empty one (verdict unknown) when the ledger cannot be read. */
+async function readHistory(o: Observed, reporter: RunOptions["reporter"]) {
+  try {
+    if (o.ledger) return await o.ledger.read();
+  } catch (error) {
+    reporter.warn(`could not read the ledger: ${firstLine(error)}`);
+  }
+  return { history: historyOf([]) };
 }
 
 function firstLine(error: unknown): string {

@@ -68,6 +68,15 @@ export const environmentVariables = {
   LOCK_TIMEOUT_MS: { audience: "service", meaning: "the lock timeout of a worker run as a service" },
   MAX_EXECUTION_MS: { audience: "service", meaning: "stall detection of a worker run as a service" },
   LEDGER_DIR: { audience: "service", meaning: "where a worker run as a service writes its ledger" },
+  LEDGER_URL: {
+    audience: "service",
+    meaning:
+      "a MongoDB server for the worker's ledger: set, the worker writes its records there in batches (a database ledger) instead of LEDGER_DIR",
+  },
+  LEDGER_DB: {
+    audience: "service",
+    meaning: "the database of the ledger on LEDGER_URL (default: HARNESS_DB with _ledger appended)",
+  },
   PORT: { audience: "service", meaning: "the port of the trigger server run as a service (default 3000)" },
   HOST: { audience: "service", meaning: "the address the trigger server run as a service listens on" },
   HARNESS_UI: {
@@ -77,6 +86,27 @@ export const environmentVariables = {
   HARNESS_CONNECT_DEADLINE_MS: {
     audience: "service",
     meaning: "how long the trigger server run as a service waits for MongoDB (default 120000)",
+  },
+  HARNESS_K8S_WORKERS: {
+    audience: "service",
+    meaning: "with --agent k8s: the label selector of the worker pods (set by the Job deploy k8s writes)",
+  },
+  HARNESS_K8S_TRIGGER: {
+    audience: "service",
+    meaning: "with --agent k8s: the trigger Service's address, e.g. http://trigger:3000",
+  },
+  HARNESS_K8S_MONGO: {
+    audience: "service",
+    meaning:
+      "with --agent k8s: the jobs' MongoDB as network faults aim at it: its pods' label selector, or host:<name> outside the cluster",
+  },
+  KUBERNETES_SERVICE_HOST: {
+    audience: "service",
+    meaning: "set by Kubernetes in every pod: the API server that --agent k8s calls",
+  },
+  KUBERNETES_SERVICE_PORT: {
+    audience: "service",
+    meaning: "set by Kubernetes in every pod: the API server's port",
   },
   HARNESS_WORKER: { audience: "child", meaning: "a worker process's settings (JSON), from the supervisor" },
   HARNESS_TRIGGER: {
@@ -90,6 +120,16 @@ export const environmentVariables = {
     meaning: "the harness's reference clock, handed to every child (see util/referenceClock.ts)",
   },
   HARNESS_SLOW: { audience: "test", meaning: "1: also run the slow opt-in tests" },
+  HARNESS_K8S_API: {
+    audience: "test",
+    meaning:
+      "with --agent k8s: an API server's base URL to call instead of the pod's own cluster (a fake one in tests)",
+  },
+  HARNESS_K8S_TOKEN: { audience: "test", meaning: "the bearer token for HARNESS_K8S_API" },
+  HARNESS_K8S_NAMESPACE: {
+    audience: "test",
+    meaning: "the namespace for HARNESS_K8S_API (default: default)",
+  },
   HARNESS_TEST_MARK: {
     audience: "test",
     meaning: "a mark the tests put on a run to find any process it left",

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { composeWorker, workerEnv } from "../../harness/deploy/workerEnv.ts";
 import { scenarios } from "../../scenarios/index.ts";
 import { projectRoot } from "../support/harnessCli.ts";
 
@@ -90,5 +91,10 @@ describe("docker-compose.yml", () => {
       pollIntervalMs: 1000,
       lockTimeoutMs: 60_000,
     });
+  });
+
+  it("runs the worker service deploy k8s renders: the same environment, its ledger in the database", () => {
+    expect(compose.services.worker?.environment).toEqual(workerEnv(composeWorker));
+    expect(compose.services.worker?.environment).not.toHaveProperty("LEDGER_DIR");
   });
 });

@@ -1,3 +1,4 @@
+import { ensureK8sCheck } from "../../deploy/k8scheck.ts";
 import { ensureToxiproxy } from "../../faults/toxiproxy.ts";
 import { ensureFerretdb } from "../../servers/ferretdb.ts";
 import { ensureStandinInstalled } from "../../servers/standin.ts";
@@ -12,6 +13,7 @@ const tools = {
   toxiproxy: "Toxiproxy 2.5.0 for the network faults (Go)",
   ferretdb: "FerretDB 1.24.2 for --mongo ferretdb and ferretdb-pg (Go)",
   ui: "the Scheduler UI (Vite)",
+  k8scheck: "the manifest checker of deploy k8s, and Chaos Mesh's CRDs (Go)",
 } as const;
 type Tool = keyof typeof tools;
 
@@ -35,6 +37,7 @@ export async function prepareCommand(argv: Record<string, unknown>, io: CommandI
     toxiproxy: () => ensureToxiproxy(ctx),
     ferretdb: () => ensureFerretdb(ctx, "ferretdb"),
     ui: () => ensureUiBuilt(cacheDir, io.reporter.progress),
+    k8scheck: async () => (await ensureK8sCheck(ctx)).binary,
   };
   let failed = 0;
   for (const tool of asked as Tool[]) {

@@ -3,15 +3,22 @@ import { resolve } from "node:path";
 import { scenarios } from "../../../scenarios/index.ts";
 import { checkSut, whyNotApplicable } from "../../adapters/registry.ts";
 import { selectScheduler } from "../../adapters/selectScheduler.ts";
+import { labelsOf } from "../../agents/k8sAgent.ts";
+import { inClusterOptions, k8sApi } from "../../agents/k8sApi.ts";
+import { mapFault } from "../../agents/k8sChaos.ts";
+import { requestFaults } from "../../agents/localAgent.ts";
 import { faultSupportProblems } from "../../faults/faultRig.ts";
+import { planFaults } from "../../faults/planFaults.ts";
 import type { RunResult } from "../../report/result.ts";
 import { renderServerComparison, type ServerRun } from "../../report/serverComparison.ts";
+import type { ClusterRun } from "../../run/deploy.ts";
 import { runScenario } from "../../run/runScenario.ts";
 import { environmentLayer, type SettingFlag, settingFlags } from "../../scenario/settingFlags.ts";
 import { resolveSettings } from "../../scenario/settings.ts";
 import { sutSpecOf } from "../../scenario/sutSpec.ts";
 import { serveUi } from "../../trigger/serveUi.ts";
 import { defaultCacheDir } from "../../util/cacheDir.ts";
+import { type EnvName, envValue } from "../../util/environment.ts";
 import { ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
 import { ensurePortFree, portProblem } from "../../util/port.ts";
 import { randomSeed } from "../../util/rng.ts";
@@ -75,6 +82,24 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
     );
   const notApplicable = whyNotApplicable(scenario, settings.sut.adapter);
   if (notApplicable) throw new HarnessError(notApplicable);
+  const cluster = argv.agent === "k8s" ? clusterFromEnv(io.env) : undefined;
+  const ledger = argv.ledger === "db" || cluster ? "db" : "files";
+  if (cluster) {
+    const targets = { namespace: cluster.api.namespace, workers: {}, mongo: cluster.mongo };
+    for (const f of planFaults(settings, 0)) {
+      const m = mapFault(f, targets);
+      if ("none" in m) throw new HarnessError(`--agent k8s: fault ${f.id}: ${m.none}`);
+    }
+  }
+  if (ledger === "db") {
+    const asking = [...new Set(planFaults(settings, 0).map((f) => f.spec.type))].filter((t) =>
+      requestFaults.includes(t),
+    );
+    if (asking.length)
+      throw new HarnessError(
+        `--ledger db: the workers are not talked to, and ${asking.join(", ")} acts by a request to the worker; run ${scenario.name} with --ledger files`,
+      );
+  }
   const ci = ciOutputsOf(argv, io);
   ensureWritableDir(String(argv["reports-dir"]), "--reports-dir");
   const port = Number(argv.port);
@@ -117,6 +142,8 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
         reportsDir: resolve(String(argv["reports-dir"])),
         reporter: io.reporter,
         signal,
+        ledger,
+        ...(cluster ? { cluster } : {}),
         keep: argv.keep
           ? async (kept) => {
               show(JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult, kept.resultPath);
@@ -146,6 +173,26 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
       };
     });
   }
+}
+
+/** What `--agent k8s` needs from the Job's environment (deploy k8s sets it), or one line naming what is missing. */
+function clusterFromEnv(env: Record<string, string | undefined>): ClusterRun {
+  const need = (name: EnvName) => {
+    const v = envValue(name, env);
+    if (!v)
+      throw new HarnessError(`--agent k8s: ${name} is not set (the Job that deploy k8s writes sets it)`);
+    return v;
+  };
+  const mongo = need("HARNESS_K8S_MONGO");
+  const ledgerUri = envValue("LEDGER_URL", env);
+  return {
+    api: k8sApi(inClusterOptions(env)),
+    workerSelector: need("HARNESS_K8S_WORKERS"),
+    triggerUrl: need("HARNESS_K8S_TRIGGER"),
+    mongo: mongo.startsWith("host:") ? { host: mongo.slice(5) } : { pods: labelsOf(mongo) },
+    dbName: need("HARNESS_DB"),
+    ...(ledgerUri ? { ledgerUri } : {}),
+  };
 }
 
 /** The worse of two exit codes of runs: fail beats unknown beats pass. */
