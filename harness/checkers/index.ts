@@ -1,7 +1,9 @@
 import { concurrencyLimitChecker } from "./concurrencyLimit.ts";
+import { dbReconnectChecker } from "./dbReconnect.ts";
 import { dedupeChecker } from "./dedupe.ts";
 import type { CheckerName } from "./figures.ts";
 import { finalStateChecker } from "./finalState.ts";
+import { growthChecker } from "./growth.ts";
 import { lostJobsChecker } from "./lostJobs.ts";
 import { ownershipChecker } from "./ownership.ts";
 import { priorityOrderChecker } from "./priorityOrder.ts";
@@ -9,7 +11,9 @@ import { recoveryTimeChecker } from "./recoveryTime.ts";
 import { reexecutionsChecker } from "./reexecutions.ts";
 import { repeatTicksChecker } from "./repeatTicks.ts";
 import { retryComputedDelayChecker, retryTimingChecker } from "./retryTiming.ts";
+import { scalingChecker } from "./scaling.ts";
 import { stalledEventsChecker } from "./stalledEvents.ts";
+import { stopHandoverChecker } from "./stopHandover.ts";
 import type { Checker } from "./types.ts";
 
 /** Every checker by the name a scenario uses for it. */
@@ -26,6 +30,10 @@ export const checkerRegistry: { [K in CheckerName]: Checker<K> } = {
   "stalled-events": stalledEventsChecker,
   "repeat-ticks": repeatTicksChecker,
   dedupe: dedupeChecker,
+  "stop-handover": stopHandoverChecker,
+  scaling: scalingChecker,
+  "db-reconnect": dbReconnectChecker,
+  growth: growthChecker,
 };
 
 /** Whether `name` is a checker's name. */

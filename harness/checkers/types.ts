@@ -47,6 +47,8 @@ export interface CheckSettings {
   claimOrder?: ClaimOrder;
   /** The scheduler's maxExecutionMs, when stall detection was on. */
   maxExecutionMs?: number;
+  /** The growth checker's bounds per hour (check.growth); its defaults when unset. */
+  growth?: { rssMbPerHour: number; heapUsedMbPerHour: number; connectionsPerHour: number };
   /** When the run stopped observing (ms): open executions are cut here. */
   runEndedAt: number;
   /**

@@ -83,6 +83,12 @@ function blameOf(
   v: Violation,
   evidence: { sameVersion: Map<string, number>; probe: ProbeResult | undefined; versioned: boolean },
 ): { blame: Blame; why: string } {
+  // A refusal that stored the job anyway is the enqueue's answer, whatever its claims did later.
+  if (v.kind === "refused-but-stored")
+    return {
+      blame: "scheduler",
+      why: "schedule() failed (the trigger server answered with a refusal) though the job was stored: a write whose reply was lost, with no idempotency key to tell",
+    };
   const claimHere = (["claim", "scheduler-claim"] as const).map((p) => verdictOf(evidence.probe, p));
   const version = v.jobId ? evidence.sameVersion.get(v.jobId) : undefined;
   if (version !== undefined) {

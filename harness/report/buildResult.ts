@@ -56,6 +56,8 @@ export function checkSettings(
     timingToleranceMs: config.check.timingToleranceMs,
     ...(maxExecutionMs ? { maxExecutionMs } : {}),
     ...(claimOrder ? { claimOrder } : {}),
+    // Absent in results written before the growth checker.
+    ...(config.check.growth ? { growth: config.check.growth } : {}),
     runEndedAt,
   };
 }

@@ -51,7 +51,7 @@ export async function deployProcesses(o: DeployOptions): Promise<Acquired<Deploy
     onProcess: (record) => o.ledger.append(record),
     onTriggerExit: o.onTriggerExit,
   });
-  const http = load.mode === "http";
+  const http = load.mode !== "bulk";
   // A user's wiring may run another number of workers per process than the scenario asks for.
   const slots =
     typeof o.effective.scheduler.workers === "number" ? o.effective.scheduler.workers : sut.workersPerProcess;
@@ -66,6 +66,7 @@ export async function deployProcesses(o: DeployOptions): Promise<Acquired<Deploy
     pollIntervalMs: sut.pollIntervalMs,
     lockTimeoutMs: sut.lockTimeoutMs,
     maxExecutionMs: sut.maxExecutionMs,
+    stopTimeoutMs: sut.stopTimeoutMs,
     ledgerDir: o.ledgerDir,
     sut: o.spec,
     jobNames: jobNamesOf(o.jobs),

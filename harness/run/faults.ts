@@ -5,11 +5,12 @@
  */
 
 import type { FaketimeClocks } from "../faults/faketime.ts";
-import type { PlannedFault, ProxyControl } from "../faults/faultType.ts";
+import type { JobsView, PlannedFault, ProxyControl } from "../faults/faultType.ts";
 import { type FaultRunSummary, runFaults } from "../faults/runFaults.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
 import type { LiveLedger } from "../ledger/liveLedger.ts";
 import type { Supervisor } from "../processes/supervisor.ts";
+import type { ServerControl } from "../servers/target.ts";
 import type { Reporter } from "../util/reporter.ts";
 import type { Rng } from "../util/rng.ts";
 import type { Acquired } from "./teardown.ts";
@@ -35,6 +36,10 @@ export function startFaultSchedule(o: {
   reporter: Reporter;
   /** Whether the run is being cut short: a fault failing then is said, not thrown. */
   stopping(): boolean;
+  /** The run's jobs in the database, for the operations' accounts of what a process held. */
+  jobs?: JobsView;
+  /** The MongoDB target's restart, when it keeps its data across one. */
+  database?: ServerControl | null;
 }): Acquired<FaultSchedule> {
   let done = false;
   const settled = runFaults(
@@ -49,6 +54,8 @@ export function startFaultSchedule(o: {
       progress: o.reporter.progress,
       now: () => Date.now(),
       signal: o.window.signal,
+      jobs: o.jobs ?? null,
+      database: o.database ?? null,
     },
   ).then(
     (summary): { summary?: FaultRunSummary; error?: unknown } => ({ summary }),
