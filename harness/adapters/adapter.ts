@@ -107,6 +107,18 @@ export interface WorkerOptions {
 export interface RunningWorker {
   /** Stops claiming and waits up to timeoutMs for running handlers. */
   stop(timeoutMs: number): Promise<void>;
+  /**
+   * Who its locks name in the database (the key of `heldBy`): mongo-job-scheduler's Scheduler id,
+   * Agenda's name. Read from the built scheduler, so a wiring that picks its own id is followed.
+   */
+  lockOwner: string;
+}
+
+/** A job a worker holds in the database: locked by it, with the lock's expiry where there is one. */
+export interface HeldJob {
+  jobId: string;
+  /** ms since the epoch; null where the scheduler keeps no expiry (Agenda: lockedAt only). */
+  lockUntil: number | null;
 }
 
 /** The timing every timing check and the recovery bound use: what the user gave the scheduler. */
@@ -198,6 +210,11 @@ export interface SchedulerAdapter {
   readFinalState(db: Db, collection?: string): Promise<JobState[]>;
   /** How many of the given jobs are in a final status (completed, failed, cancelled). */
   countFinished(db: Db, ids: Iterable<string>, collection?: string): Promise<number>;
+  /**
+   * The jobs the database holds as locked by a worker's `lockOwner`: what a stopping process still
+   * holds, asked of the database rather than the ledger (a job claimed and never started is only there).
+   */
+  heldBy(db: Db, lockOwner: string, collection?: string): Promise<HeldJob[]>;
   /** What the bench needs besides, when the scheduler can be benched. */
   readonly bench?: BenchExtension;
 }

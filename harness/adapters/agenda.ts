@@ -187,7 +187,17 @@ export function agendaAdapter(spec: SutSpec): SchedulerAdapter {
           await agenda.drain(timeoutMs).catch(() => {});
           await agenda.stop().catch(() => {});
         },
+        // Agenda's lock sets lockedAt and lastModifiedBy: its own name, which is this id.
+        lockOwner: options.id,
       };
+    },
+
+    async heldBy(db, lockOwner) {
+      const docs = await db
+        .collection(AGENDA_COLLECTION)
+        .find({ lockedAt: { $ne: null }, lastModifiedBy: lockOwner }, { projection: { _id: 1 } })
+        .toArray();
+      return docs.map((d) => ({ jobId: String(d._id), lockUntil: null }));
     },
 
     async readFinalState(db) {

@@ -136,7 +136,24 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
       await scheduler.start();
       return {
         stop: (timeoutMs) => scheduler.stop({ graceful: true, timeoutMs }),
+        lockOwner: scheduler.getId(),
       };
+    },
+
+    async heldBy(db, lockOwner, known) {
+      const collection = known ?? internals(await buildIdle(db)).collection;
+      // Each of the Scheduler's workers locks as `<Scheduler id>-w<i>` (scheduler.js).
+      const docs = await db
+        .collection(collection)
+        .find(
+          { status: "running", lockedBy: { $regex: `^${escapeRegExp(lockOwner)}-w\\d+$` } },
+          { projection: { lockUntil: 1 } },
+        )
+        .toArray();
+      return docs.map((d) => ({
+        jobId: String(d._id),
+        lockUntil: d.lockUntil instanceof Date ? d.lockUntil.getTime() : null,
+      }));
     },
 
     async readFinalState(db, known) {
@@ -195,6 +212,11 @@ export function mongoJobSchedulerAdapter(spec: SutSpec): SchedulerAdapter {
       });
     },
   };
+}
+
+/** `text` as a regular expression that matches it literally. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 async function buildFromModule(

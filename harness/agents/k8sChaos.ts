@@ -149,5 +149,14 @@ export function mapFault(f: PlannedFault, t: ChaosTargets): FaultMapping | { non
       return { none: "reset-peer has no Chaos Mesh counterpart (NetworkChaos does not reset connections)" };
     case "clock-drift":
       return { none: "clock-drift has no Chaos Mesh counterpart (TimeChaos sets a fixed offset)" };
+    case "rolling-restart":
+    case "scale":
+      return {
+        none: `${s.type} is the Deployment's own rollout and replicas on Kubernetes (kubectl rollout restart, kubectl scale), not a fault the harness injects there yet`,
+      };
+    case "db-restart":
+      return {
+        none: "db-restart restarts a server the harness started on this machine; on Kubernetes the database is not the harness's",
+      };
   }
 }

@@ -73,6 +73,21 @@ export class LocalAgent implements Agent {
       throw new Error(`${proc} writes a database ledger and is not talked to: no ${message.type} request`);
     return this.supervisor.request(proc, message);
   }
+  gracefulStop(proc: string, graceMs: number, options?: { retire?: boolean }) {
+    return this.supervisor.gracefulStop(proc, graceMs, options);
+  }
+  startLike(template: string, proc?: string, signal?: AbortSignal) {
+    return this.supervisor.startLike(template, proc, signal);
+  }
+  lockOwnerOf(proc: string): string | undefined {
+    return this.supervisor.lockOwnerOf(proc);
+  }
+  /** A worker's memory, event-loop delay and connections (the sampler's), asked over its IPC channel. */
+  stats(proc: string, timeoutMs?: number) {
+    if (!this.options.talksToWorkers)
+      return Promise.reject(new Error(`${proc} writes a database ledger and is not talked to: no stats`));
+    return this.supervisor.stats(proc, timeoutMs);
+  }
   stopAll(graceMs: number): Promise<void> {
     return this.supervisor.stopAll(graceMs);
   }

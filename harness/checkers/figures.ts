@@ -171,6 +171,118 @@ export interface DedupeFigures {
   executions: number;
 }
 
+/** stop-handover: what became of every job a gracefully stopped process held, and an operation's cost. */
+export interface StopHandoverFigures {
+  /** Graceful stops by an operation (a rolling restart, a scale-down). */
+  stops: number;
+  /** Jobs the stopping processes held when their stops began (by the ledger and the database). */
+  held: number;
+  /** Finished (acknowledged) by the stopping process before it exited. */
+  finished: number;
+  /** No longer locked by it once it had exited: claimable again at once. */
+  handedBack: number;
+  /** Still locked by a process that no longer exists: a lock timeout lost, each a violation. */
+  heldAfterExit: number;
+  /** Jobs a process claimed after its stop began (its SIGTERM) and left locked. */
+  claimedDuringStop: number;
+  /** Stops whose database side could not be asked. */
+  unknownStops: number;
+  /** Stops that needed the SIGKILL after the grace period. */
+  killedAfterGrace: number;
+  stopMsP50: number | null;
+  stopMsMax: number | null;
+  /** The longest a job held after its process exited waited until another process ran it (ms). */
+  longestWaitAfterExitMs: number | null;
+  /** Each operation's cost, in the order they ran. */
+  operations: {
+    op: string;
+    fault: string;
+    from: number;
+    to: number;
+    /** Jobs completed per second before the operation (as long a stretch as it lasted, ≤ 30 s) and during it. */
+    throughputBefore: number | null;
+    throughputDuring: number | null;
+    /** 1 − during / before, as a percentage (negative: faster during). */
+    dipPct: number | null;
+    /** The longest any job due during the operation waited from due to its first start (ms). */
+    longestDueWaitMs: number | null;
+    longestDueWaitJob: string | null;
+  }[];
+}
+
+/** scaling: throughput against the number of worker processes, and how new processes took work. */
+export interface ScalingFigures {
+  steps: {
+    /** Worker processes the step asked for. */
+    processes: number;
+    from: number;
+    to: number;
+    /** Jobs completed per second over the step. */
+    completionsPerSec: number;
+    /** How long jobs were waiting (accepted, not yet started) during the step (ms). */
+    saturatedMs: number;
+    /** Jobs completed per second while jobs were waiting: the step's capacity; null when too short to tell. */
+    saturatedPerSec: number | null;
+  }[];
+  /** Processes an operation started, and how soon each took its first job. */
+  added: { proc: string; startToReadyMs: number; readyToFirstJobMs: number | null }[];
+  /** The saturated throughput of the step with the most processes over the one with the fewest. */
+  scalingRatio: number | null;
+}
+
+/** db-reconnect: what a database restart did to the workers, the trigger server and the jobs. */
+export interface DbReconnectFigures {
+  restarts: {
+    window: string;
+    part: string;
+    mode: string;
+    downAt: number;
+    readyAt: number;
+    /** From the database's return to the first job claimed by any worker (ms). */
+    firstClaimMs: number | null;
+    /** From its return to the first request the trigger server accepted (ms). */
+    firstAcceptMs: number | null;
+    /** From its return until completions per second came back to 80% of the rate before (ms). */
+    normalThroughputMs: number | null;
+    /** Worker processes alive across the restart, and those of them that claimed a job after it. */
+    workers: number;
+    reconnected: number;
+    /** Requests refused (or unanswered) and accepted from the stop to the return plus 5 s. */
+    refused: number;
+    accepted: number;
+  }[];
+  /**
+   * Re-runs around the restarts (double executions, stalls, runs after a final outcome), by cause:
+   * the restart's, the server's non-atomic claim (one lock version claimed twice), or undetermined.
+   */
+  anomalies: { restart: number; serverClaim: number; undetermined: number };
+}
+
+/** growth: the slope of each worker's resource series over the second half of the run. */
+export interface GrowthFigures {
+  /** Every judged series: a worker instance's metric, its slope per hour and the 95% interval. */
+  series: {
+    proc: string;
+    instance: string;
+    metric: GrowthMetric;
+    samples: number;
+    /** Units per hour: MB for memory, connections, ms for loop delay. */
+    slopePerHour: number;
+    ci: [number, number];
+    /** The bound per hour, for gated metrics; null for loop delay (reported only). */
+    bound: number | null;
+    verdict: "pass" | "fail" | "unknown" | "reported";
+  }[];
+  /** Samples taken in all. */
+  samples: number;
+  /** The second half judged: from this time (ms since the epoch). */
+  from: number | null;
+}
+
+/** The resource series a soak samples; loop delay is reported, the others gated. */
+export const growthMetrics = ["rssMb", "heapUsedMb", "connections", "loopDelayP99Ms"] as const;
+export type GrowthMetric = (typeof growthMetrics)[number];
+
 /** Every checker by name, with the figures it reports. */
 /** effects (app mode): every accepted job of a kind that leaves an effect, against its effects. */
 export interface EffectsFigures {
@@ -275,6 +387,10 @@ export interface FiguresByChecker {
   "stalled-events": StallFigures;
   "repeat-ticks": RepeatFigures;
   dedupe: DedupeFigures;
+  "stop-handover": StopHandoverFigures;
+  scaling: ScalingFigures;
+  "db-reconnect": DbReconnectFigures;
+  growth: GrowthFigures;
 }
 
 export type CheckerName = keyof FiguresByChecker;

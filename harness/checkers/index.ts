@@ -1,8 +1,10 @@
 import { concurrencyLimitChecker } from "./concurrencyLimit.ts";
+import { dbReconnectChecker } from "./dbReconnect.ts";
 import { dedupeChecker } from "./dedupe.ts";
 import { effectsChecker } from "./effects.ts";
 import type { CheckerName } from "./figures.ts";
 import { finalStateChecker } from "./finalState.ts";
+import { growthChecker } from "./growth.ts";
 import { instanceStopChecker } from "./instanceStop.ts";
 import { lockLeaseChecker } from "./lockLease.ts";
 import { lostJobsChecker } from "./lostJobs.ts";
@@ -14,7 +16,9 @@ import { recoveryTimeChecker } from "./recoveryTime.ts";
 import { reexecutionsChecker } from "./reexecutions.ts";
 import { repeatTicksChecker } from "./repeatTicks.ts";
 import { retryComputedDelayChecker, retryTimingChecker } from "./retryTiming.ts";
+import { scalingChecker } from "./scaling.ts";
 import { stalledEventsChecker } from "./stalledEvents.ts";
+import { stopHandoverChecker } from "./stopHandover.ts";
 import { takeoverTimeChecker } from "./takeoverTime.ts";
 import type { Checker } from "./types.ts";
 
@@ -38,6 +42,10 @@ export const checkerRegistry: { [K in CheckerName]: Checker<K> } = {
   "takeover-time": takeoverTimeChecker,
   "observed-concurrency": observedConcurrencyChecker,
   "instance-stop": instanceStopChecker,
+  "stop-handover": stopHandoverChecker,
+  scaling: scalingChecker,
+  "db-reconnect": dbReconnectChecker,
+  growth: growthChecker,
 };
 
 /** Whether `name` is a checker's name. */

@@ -53,7 +53,7 @@ export const lostJobsChecker: Checker<"lost-jobs"> = {
   name: "lost-jobs",
   describe: {
     pass: "the total queue: every accepted **request** made its own job (requests with one dedupe key share one), every accepted job ended as expected (or its work was done: a job expected to complete that an execution completed is not lost even if its document says `failed`; `final-state` judges that document), and the database holds no job and the ledger no execution that no request made",
-    fail: "**lost**: a job missing, pending, failed with no execution that ended well, still running, or **stuck running with an expired lock**, or two requests without a dedupe key answered with one id; **unexpected**: a stored job or an execution no accepted request made (one that a request with no answer may have made is unknown)",
+    fail: "**lost**: a job missing, pending, failed with no execution that ended well, still running, or **stuck running with an expired lock**, or two requests without a dedupe key answered with one id; **unexpected**: a stored job or an execution no accepted request made, a refused request's job included (one that a request with no answer may have made is unknown)",
   },
   check({ history, finalState, settings }): CheckerResult<"lost-jobs"> {
     const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
@@ -74,11 +74,17 @@ export const lostJobsChecker: Checker<"lost-jobs"> = {
     };
     for (const [jobId, list] of byJob) judgeAcceptedJob(jobId, list, docs.get(jobId), index, settings, tally);
     // Unexpected: documents and executions no accepted request created.
+    // A request the trigger server answered with a refusal (its status) got an answer: a job it
+    // made anyway is unexpected. Only a request that got no answer at all may have made one unseen.
+    const refused = new Map<string, number>();
+    for (const r of history.records)
+      if (r.type === "refuse" && r.status !== null) refused.set(r.request, r.status);
     const app = settings.app;
     judgeUnexpectedDocuments(
       finalState,
       byJob,
       acceptedRequests,
+      refused,
       index,
       tally,
       app ? (name) => isOwnJob(app, name) : undefined,
@@ -210,6 +216,7 @@ function judgeUnexpectedDocuments(
   finalState: readonly JobState[],
   byJob: ReadonlyMap<string, readonly AcceptRecord[]>,
   acceptedRequests: ReadonlySet<string>,
+  refused: ReadonlyMap<string, number>,
   index: RunIndex,
   tally: Tally,
   ownJob?: (name: string) => boolean,
@@ -220,14 +227,22 @@ function judgeUnexpectedDocuments(
     // App mode: the service's own jobs (its cron, its repeats) are judged by own-jobs.
     if (ownJob?.(job.name)) continue;
     const runs = index.byJob.get(job.id) ?? [];
+    const status = job.request != null ? refused.get(job.request) : undefined;
     // A request that got no answer may have created it: not judged. (A service's jobs carry no
     // request id: any unanswered request for a job of that name may have made it.)
     const indeterminate =
-      (job.request != null && !acceptedRequests.has(job.request)) || (unanswered?.has(job.name) ?? false);
+      (job.request != null && !acceptedRequests.has(job.request) && status === undefined) ||
+      (unanswered?.has(job.name) ?? false);
+    const answer =
+      status !== undefined
+        ? `, which the trigger server refused (HTTP ${status}): a refusal that stored the job anyway`
+        : indeterminate
+          ? ", which got no answer"
+          : ", whose answer named another job";
     const finding: Violation = {
-      kind: "unexpected-job",
+      kind: status !== undefined ? "refused-but-stored" : "unexpected-job",
       jobId: job.id,
-      message: `job ${job.id} (${job.name}, ${job.status}) is in the database, but no accepted request created it${job.request != null ? ` (it carries request ${job.request}${indeterminate ? ", which got no answer" : ", whose answer named another job"})` : ""}; ${runs.length} execution(s)`,
+      message: `job ${job.id} (${job.name}, ${job.status}) is in the database, but no accepted request created it${job.request != null ? ` (it carries request ${job.request}${answer})` : ""}; ${runs.length} execution(s)`,
       evidence: { status: job.status, request: job.request ?? null, executions: runs.map((e) => e.execId) },
     };
     if (indeterminate) tally.unknowns.push({ ...finding, kind: "indeterminate-request" });

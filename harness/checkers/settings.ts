@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_GROWTH } from "./growth.ts";
 import { checkerRegistry } from "./index.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -19,7 +20,7 @@ export const checkSettingsSchema = z.strictObject({
   /** Slack above the recovery bound before a recovery is late. */
   recoveryToleranceMs: int(0, 3_600_000).default(1000),
   /** How long to wait for the accepted jobs to finish after the load and faults. */
-  drainTimeoutMs: int(1000, 3_600_000).default(120_000),
+  drainTimeoutMs: int(1000, 7 * 86_400_000).default(120_000),
   /** App mode (a service tested as a black box): what its checkers need to know of the service. */
   app: z
     .strictObject({
@@ -44,6 +45,22 @@ export const checkSettingsSchema = z.strictObject({
       takeoverSlackMs: int(0, 3_600_000).default(5000),
     })
     .optional(),
+  /**
+   * Sample every worker process's memory, event-loop delay and open connections this often (ms);
+   * unset: no samples. The growth checker judges the samples.
+   */
+  sampleEveryMs: int(500, 3_600_000).optional(),
+  /**
+   * The growth checker's bounds: a worker's series may not grow faster than this per hour over the
+   * second half of the run (the whole 95% interval of its slope beyond the bound fails it).
+   */
+  growth: z
+    .strictObject({
+      rssMbPerHour: z.number().positive().default(DEFAULT_GROWTH.rssMbPerHour),
+      heapUsedMbPerHour: z.number().positive().default(DEFAULT_GROWTH.heapUsedMbPerHour),
+      connectionsPerHour: z.number().positive().default(DEFAULT_GROWTH.connectionsPerHour),
+    })
+    .default(DEFAULT_GROWTH),
 });
 
 export type CheckSettingsOf = z.output<typeof checkSettingsSchema>;

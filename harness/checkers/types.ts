@@ -53,6 +53,8 @@ export interface CheckSettings {
   maxExecutionMs?: number;
   /** App mode: what the black-box checkers know of the service (checkers/settings.ts). */
   app?: AppCheckSettings;
+  /** The growth checker's bounds per hour (check.growth); its defaults when unset. */
+  growth?: { rssMbPerHour: number; heapUsedMbPerHour: number; connectionsPerHour: number };
   /** When the run stopped observing (ms): open executions are cut here. */
   runEndedAt: number;
   /**

@@ -257,6 +257,12 @@ export const commandFlags = {
       env: "HARNESS_SCHEDULER",
       describe: "another mongo-job-scheduler build: a folder or a version",
     },
+    "db-control": {
+      type: "string",
+      value: "CMD",
+      describe:
+        'with --mongo-uri: the command that restarts your server for db-restart, run as "CMD stop", "CMD kill" and "CMD start"',
+    },
     keep: {
       type: "boolean",
       describe: "after the run, keep its database and serve the Scheduler UI on it until Ctrl-C",

@@ -15,6 +15,10 @@ export interface FaultBounds {
   /** The observation time of a run that observes for a fixed time. */
   runForMs?: number;
   drainTimeoutMs?: number;
+  /** How long an open-loop load sends, when the run's load is one. */
+  loadForMs?: number;
+  /** The MongoDB targets the run goes to (`--mongo`), and whether --db-control gives a restart command. */
+  server?: { choices: readonly string[]; dbControl: boolean };
 }
 
 /**
@@ -50,6 +54,10 @@ export function faultListProblems(
       problems.push(`${where}: target ${spec.target}, but the run has ${processes} worker processes`);
     if (runMs !== undefined && spec.forMs >= runMs)
       problems.push(`${where}: a window of ${spec.forMs} ms is not shorter than ${what} (${runMs} ms)`);
+    const own = faultRegistry[spec.type].problems as
+      | ((s: typeof spec, b: FaultBounds, w: string) => string[])
+      | undefined;
+    if (own) problems.push(...own(spec, bounds, where));
   });
   if (support && needs.size) problems.push(...support(needs));
   return problems;

@@ -4,8 +4,11 @@
  * for the checkers. Faults talk to processes, proxies and clocks by worker name, never by pid.
  */
 import type { z } from "zod";
+import type { HeldJob } from "../adapters/adapter.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
+import type { ServerControl } from "../servers/target.ts";
 import type { Rng } from "../util/rng.ts";
+import type { FaultBounds } from "./faultProblems.ts";
 import type { FaultKind, FaultSpec, FaultSpecOf } from "./registry.ts";
 
 /**
@@ -16,7 +19,7 @@ import type { FaultKind, FaultSpec, FaultSpecOf } from "./registry.ts";
 export type FaultEffect = "down" | "unavailable" | "degraded" | "clock";
 
 /** What a machine or a MongoDB target must offer for a fault type. */
-export type FaultNeed = "toxiproxy" | "libfaketime";
+export type FaultNeed = "toxiproxy" | "libfaketime" | "restartable-db";
 
 /** Process control by name: the supervisor is one implementation, a compose or k8s one could be next. */
 export interface ProcessControl {
@@ -35,9 +38,39 @@ export interface ProcessControl {
   /** Resolves, once the process now running under this name has exited, with the time of its death. */
   exited(proc: string): Promise<number>;
   /** Starts the process again; rejects (and kills the new child) when `signal` aborts first. */
-  restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string }>;
+  restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string; readyAt?: number }>;
   /** Sends a message over the worker's IPC channel and resolves with its reply. */
   request(proc: string, message: { type: string } & Record<string, unknown>): Promise<unknown>;
+  /**
+   * SIGTERM, then SIGKILL after `graceMs` if it is still there (an orchestrator's grace period);
+   * resolves once it has exited. `retire`: it is no longer one of the run's workers afterwards.
+   * (Operations need it; a controller without it cannot run them.)
+   */
+  gracefulStop?(
+    proc: string,
+    graceMs: number,
+    options?: { retire?: boolean },
+  ): Promise<{
+    pid: number;
+    instance: string;
+    t: number;
+    exitedAt: number;
+    exit: { code: number | null; signal: string | null; killed: boolean };
+  }>;
+  /** Starts a new process with the settings of `template`, named `proc` (else the next free wN). */
+  startLike?(
+    template: string,
+    proc?: string,
+    signal?: AbortSignal,
+  ): Promise<{ proc: string; pid: number; instance: string; readyAt: number }>;
+  /** Who the process's scheduler locks jobs as in the database (see RunningWorker.lockOwner). */
+  lockOwnerOf?(proc: string): string | undefined;
+}
+
+/** What the run's database says a process holds, asked by the operations after a stop. */
+export interface JobsView {
+  /** The jobs locked by `lockOwner` now. */
+  heldBy(lockOwner: string): Promise<HeldJob[]>;
 }
 
 /** One toxic on a worker's proxy, as Toxiproxy knows them. */
@@ -92,6 +125,10 @@ export interface FaultEnv {
   now(): number;
   /** Aborts when the run ends the schedule: a restart under way is called off. */
   signal: AbortSignal;
+  /** The run's jobs in the database (operations ask what a stopped process still holds). */
+  jobs?: JobsView | null;
+  /** The MongoDB target's restart, when it can keep its data across one (db-restart). */
+  database?: ServerControl | null;
 }
 
 /** One planned fault: a spec with its point and targets fixed from the seed. */
@@ -138,4 +175,9 @@ export interface FaultType<K extends FaultKind = FaultKind> {
   inject(fault: PlannedFault & { spec: FaultSpecOf<K> }, procs: string[], env: FaultEnv): Promise<Injected>;
   /** This type's own amounts in a few words, for `harness list` ("100±0 ms"). */
   describe?(spec: FaultSpecOf<K>): string;
+  /**
+   * What is wrong with an entry of this type in this run beyond its schema (a surge larger than the
+   * workers, a part of the server the target cannot restart), one line each; `where` names the entry.
+   */
+  problems?(spec: FaultSpecOf<K>, bounds: FaultBounds, where: string): string[];
 }

@@ -10,12 +10,15 @@ import { blackholeFault, blackholeSpec } from "./types/blackhole.ts";
 import { blockLoopFault, blockLoopSpec } from "./types/blockLoop.ts";
 import { clockDriftFault, clockDriftSpec } from "./types/clockDrift.ts";
 import { clockOffsetFault, clockOffsetSpec } from "./types/clockOffset.ts";
+import { dbRestartFault, dbRestartSpec } from "./types/dbRestart.ts";
 import { killFault, killSpec } from "./types/kill.ts";
 import { latencyFault, latencySpec } from "./types/latency.ts";
 import { outOfMemoryFault, outOfMemorySpec } from "./types/outOfMemory.ts";
 import { partitionFault, partitionSpec } from "./types/partition.ts";
 import { pauseFault, pauseSpec } from "./types/pause.ts";
 import { resetPeerFault, resetPeerSpec } from "./types/resetPeer.ts";
+import { rollingRestartFault, rollingRestartSpec } from "./types/rollingRestart.ts";
+import { scaleFault, scaleSpec } from "./types/scale.ts";
 import { terminateFault, terminateSpec } from "./types/terminate.ts";
 
 /** Any one fault entry, as a scenario's `faults.list` or a `--fault` flag gives it. */
@@ -32,6 +35,9 @@ export const faultSpec = z.discriminatedUnion("type", [
   bandwidthSpec,
   clockOffsetSpec,
   clockDriftSpec,
+  rollingRestartSpec,
+  scaleSpec,
+  dbRestartSpec,
 ]);
 export type FaultSpec = z.output<typeof faultSpec>;
 export type FaultKind = FaultSpec["type"];
@@ -50,6 +56,9 @@ export const faultRegistry: { [K in FaultKind]: FaultType<K> } = {
   bandwidth: bandwidthFault,
   "clock-offset": clockOffsetFault,
   "clock-drift": clockDriftFault,
+  "rolling-restart": rollingRestartFault,
+  scale: scaleFault,
+  "db-restart": dbRestartFault,
 };
 
 /** The fault type of a kind. */

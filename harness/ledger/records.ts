@@ -308,6 +308,105 @@ export type RestartRecord = z.infer<typeof restartRecord>;
 export type WindowRecord = z.infer<typeof windowRecord>;
 export type FaultRecord = z.infer<typeof faultRecord>;
 
+/** A job a process instance held in the database (locked by one of its scheduler workers). */
+const heldJob = z.object({
+  jobId: id,
+  /** Its lock's expiry (ms), where the scheduler keeps one; null otherwise. */
+  lockUntil: time.nullable(),
+});
+export type HeldJob = z.infer<typeof heldJob>;
+
+/**
+ * An operator's action on a process, as one step of an operation (a rolling restart, a scale step):
+ * `start` a process was started and said it was ready; `stop` one was stopped gracefully (SIGTERM,
+ * then its exit awaited), with what the database said it held when the stop began and once it had
+ * exited (null: the database could not be asked); `step` the operation set the number of processes
+ * it wants running. `op` names the fault window of the operation. Operations write these besides
+ * their window, since each stop is judged on its own (see checkers/stopHandover.ts).
+ */
+export const opStartRecord = z.object({
+  type: z.literal("op"),
+  action: z.literal("start"),
+  /** When the start was asked for. */
+  t: time,
+  op: id,
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+  /** When the process said it was ready (its scheduler running). */
+  readyAt: time,
+  /** The instance it takes the place of (a restart, or a surge's new process), if any. */
+  replaces: id.optional(),
+});
+export const opStopRecord = z.object({
+  type: z.literal("op"),
+  action: z.literal("stop"),
+  /** When the stop signal (SIGTERM) was sent. */
+  t: time,
+  op: id,
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+  /** When the process had exited (its exit record's time). */
+  exitedAt: time,
+  /** How it ended: by its own exit, or by the SIGKILL sent when it outlived its grace. */
+  exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable(), killed: z.boolean() }),
+  /** Executions the live ledger saw on the instance when the stop began. */
+  inFlight,
+  /** What the database said the instance held just before the signal. */
+  heldAtSignal: z.array(heldJob).nullable(),
+  /** What the database said the instance still held once it had exited. */
+  heldAfterExit: z.array(heldJob).nullable(),
+  /** Why the database could not be asked, when it could not. */
+  heldError: z.string().optional(),
+});
+export const opStepRecord = z.object({
+  type: z.literal("op"),
+  action: z.literal("step"),
+  t: time,
+  op: id,
+  /** Worker processes the operation wants running from now on. */
+  processes: z.number().int().min(0),
+});
+export const opRecord = z.discriminatedUnion("action", [opStartRecord, opStopRecord, opStepRecord]);
+export type OpStartRecord = z.infer<typeof opStartRecord>;
+export type OpStopRecord = z.infer<typeof opStopRecord>;
+export type OpStepRecord = z.infer<typeof opStepRecord>;
+export type OpRecord = z.infer<typeof opRecord>;
+
+/**
+ * A sample of one worker process's resources, taken by the harness over IPC (see
+ * processes/workerStats.ts): memory, event-loop delay since the previous sample, open connections.
+ */
+export const sampleRecord = z.object({
+  type: z.literal("sample"),
+  t: time,
+  proc: z.string(),
+  instance: id,
+  pid: z.number().int(),
+  rssBytes: z.number().min(0),
+  heapUsedBytes: z.number().min(0),
+  /** Event-loop delay since the previous sample (ms). */
+  loopDelayMs: z.object({ mean: z.number().min(0), p99: z.number().min(0), max: z.number().min(0) }),
+  /** The driver's open connections to MongoDB (pool connections created and not yet closed). */
+  connections: z.number().int().min(0),
+});
+export type SampleRecord = z.infer<typeof sampleRecord>;
+
+/**
+ * The load side recorded one enqueue request that was not accepted: the trigger server refused it
+ * (its status, e.g. 503 when the scheduler could not reach its database) or it got no answer
+ * (status null, with the error). Not an obligation; counted apart from the accepted ones.
+ */
+export const refuseRecord = z.object({
+  type: z.literal("refuse"),
+  t: time,
+  request: id,
+  status: z.number().int().nullable(),
+  error: z.string().optional(),
+});
+export type RefuseRecord = z.infer<typeof refuseRecord>;
+
 /** Every record a ledger line may hold. */
 export const ledgerRecord = z.union([
   startRecord,
@@ -323,6 +422,9 @@ export const ledgerRecord = z.union([
   effectRecord,
   instanceRecord,
   unansweredRecord,
+  opRecord,
+  sampleRecord,
+  refuseRecord,
 ]);
 export type LedgerRecord = z.infer<typeof ledgerRecord>;
 
@@ -341,4 +443,7 @@ export const recordSchemas: Record<string, z.ZodType> = {
   effect: effectRecord,
   instance: instanceRecord,
   unanswered: unansweredRecord,
+  op: opRecord,
+  sample: sampleRecord,
+  refuse: refuseRecord,
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { durationSetting } from "../util/duration.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const range = (min: number, max: number) =>
@@ -30,8 +31,18 @@ export const mixEntrySchema = z.strictObject({
 
 /** The load part of a run's settings, with its one default each (the scenario schema composes it). */
 export const loadSettingsSchema = z.strictObject({
-  /** http: through the trigger server with autocannon; bulk: seeded before the workers start. */
-  mode: z.enum(["http", "bulk"]).default("http"),
+  /**
+   * http: every job through the trigger server with autocannon, as fast as it answers (closed loop);
+   * bulk: seeded before the workers start; open: through the trigger server at `ratePerSec` for
+   * `forMs`, each request sent on time whatever the server does (open loop: a steady load).
+   */
+  mode: z.enum(["http", "bulk", "open"]).default("http"),
+  /** The open loop's rate, requests per second. */
+  ratePerSec: z.number().positive().max(10_000).default(10),
+  /** How long the open loop sends (ms, or "30s", "2h"); its jobs are ratePerSec × forMs. */
+  forMs: durationSetting(1000, 7 * 86_400_000).optional(),
+  /** How the open loop spaces its requests: evenly, or as a Poisson process of the same rate. */
+  arrivals: z.enum(["constant", "poisson"]).default("constant"),
   jobs: int(1, 100_000).default(300),
   /** Long jobs (mix entries with `long`) run this many lock timeouts of the built scheduler. */
   lockTimeoutsPerLongJob: z.number().positive().max(100).optional(),
@@ -55,3 +66,12 @@ export const loadSettingsSchema = z.strictObject({
 
 export type LoadSettings = z.output<typeof loadSettingsSchema>;
 export type MixEntry = z.output<typeof mixEntrySchema>;
+
+/** Most jobs one open loop may plan (each is planned before the run; about 300 bytes apiece). */
+export const MAX_OPEN_JOBS = 500_000;
+
+/** The jobs of a load: its `jobs`, or for an open loop its rate × its duration. */
+export function plannedJobCount(load: Pick<LoadSettings, "mode" | "jobs" | "ratePerSec" | "forMs">): number {
+  if (load.mode !== "open") return load.jobs;
+  return Math.floor((load.ratePerSec * (load.forMs ?? 0)) / 1000);
+}

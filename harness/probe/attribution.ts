@@ -84,6 +84,12 @@ function suspects(checker: CheckerName): PrimitiveName[] {
 
 /** Whose promise one violation broke, and why. */
 function blameOf(checker: CheckerName, v: Violation, evidence: Evidence): { blame: Blame; why: string } {
+  // A refusal that stored the job anyway is the enqueue's answer, whatever its claims did later.
+  if (v.kind === "refused-but-stored")
+    return {
+      blame: "scheduler",
+      why: "schedule() failed (the trigger server answered with a refusal) though the job was stored: a write whose reply was lost, with no idempotency key to tell",
+    };
   if (checker === "instance-stop")
     return {
       blame: "service",

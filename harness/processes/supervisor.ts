@@ -66,6 +66,10 @@ interface Managed {
   paused: boolean;
   /** Set once the child has exited (or been reaped after a kill). */
   exited: Promise<void>;
+  /** Who its scheduler's locks name in the database, as the worker said when it was ready. */
+  lockOwner?: string;
+  /** Stopped for good by an operation (a scale-down): no longer one of the run's workers. */
+  retired?: boolean;
 }
 
 export interface SupervisorOptions {
@@ -150,7 +154,7 @@ export class Supervisor {
     slots: number,
     nodeArgs: readonly string[],
     signal?: AbortSignal,
-  ): Promise<{ pid: number; port?: number }> {
+  ): Promise<{ pid: number; port?: number; readyAt: number }> {
     const cancel = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
     if (this.stopped || cancel.aborted) throw new StartCancelled(proc);
     const instance = newInstanceId();
@@ -211,6 +215,7 @@ export class Supervisor {
       (
         child.getOneMessage({ filter: (m) => (m as { type?: string })?.type === "ready" }) as Promise<{
           port?: number;
+          lockOwner?: string;
         }>
       ).catch(async () => {
         await exited;
@@ -222,9 +227,66 @@ export class Supervisor {
         setTimeout(() => reject(new HarnessError(message)), READY_TIMEOUT_MS).unref();
       }),
     ]).finally(() => cancel.removeEventListener("abort", onCancel));
+    const readyAt = Date.now();
+    if (typeof ready.lockOwner === "string") managed.lockOwner = ready.lockOwner;
     if (kind === "worker")
-      this.options.onProcess({ type: "process", t: Date.now(), proc, instance, pid, event: "ready", slots });
-    return { pid, port: ready.port };
+      this.options.onProcess({ type: "process", t: readyAt, proc, instance, pid, event: "ready", slots });
+    return { pid, port: ready.port, readyAt };
+  }
+
+  /**
+   * Starts a new worker process named `proc` with the settings of the worker `template` (a scale
+   * step, or a surge's extra process); resolves once it is ready. Rejects with StartCancelled (and
+   * kills the new child) when `signal` aborts or stopAll runs first.
+   */
+  async startLike(
+    template: string,
+    proc?: string,
+    signal?: AbortSignal,
+  ): Promise<{ proc: string; pid: number; instance: string; readyAt: number }> {
+    const m = this.require(template);
+    // The next free wN over every process ever started here, retired ones included.
+    const used = [...this.children.keys()].map((k) => Number(/^w(\d+)$/.exec(k)?.[1] ?? 0));
+    const name = proc ?? `w${Math.max(0, ...used) + 1}`;
+    if (this.children.has(name)) throw new Error(`a process named ${name} exists already`);
+    const config = JSON.parse(m.env.HARNESS_WORKER ?? "{}") as Record<string, unknown>;
+    const env = { ...m.env, HARNESS_WORKER: JSON.stringify({ ...config, proc: name }) };
+    const { pid, readyAt } = await this.spawn(name, m.kind, m.entry, env, m.slots, m.nodeArgs, signal);
+    return { proc: name, pid, instance: this.require(name).instance, readyAt };
+  }
+
+  /**
+   * Stops a child gracefully: SIGTERM, then SIGKILL if it has not exited after `graceMs` (an
+   * orchestrator's grace period). Resolves once it has exited, with when the signal went, its exit
+   * record's time, and how it ended. `retire`: it is no longer one of the run's workers afterwards.
+   */
+  async gracefulStop(
+    proc: string,
+    graceMs: number,
+    options: { retire?: boolean } = {},
+  ): Promise<{
+    pid: number;
+    instance: string;
+    t: number;
+    exitedAt: number;
+    exit: { code: number | null; signal: string | null; killed: boolean };
+  }> {
+    const m = this.require(proc);
+    const t = Date.now();
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = m.owned.exit === null;
+    }, graceMs);
+    const exit = await m.owned.stop({ signal: "SIGTERM", graceMs });
+    clearTimeout(timer);
+    const exitedAt = await (this.exitTimes.get(m.instance) ?? Promise.resolve(Date.now()));
+    if (options.retire) m.retired = true;
+    return { pid: m.pid, instance: m.instance, t, exitedAt, exit: { ...exit, killed } };
+  }
+
+  /** Who the scheduler of the process now running under this name locks jobs as (see RunningWorker). */
+  lockOwnerOf(proc: string): string | undefined {
+    return this.children.get(proc)?.lockOwner;
   }
 
   /**
@@ -248,9 +310,9 @@ export class Supervisor {
     }
   }
 
-  /** The procs of every worker process started, in start order. */
+  /** The procs of every worker process started (and not retired), in start order. */
   workerProcs(): string[] {
-    return [...this.children.values()].filter((m) => m.kind === "worker").map((m) => m.proc);
+    return [...this.children.values()].filter((m) => m.kind === "worker" && !m.retired).map((m) => m.proc);
   }
 
   /** The live pid of a child, if it is running. */
@@ -292,12 +354,15 @@ export class Supervisor {
    * Starts a fresh process in the place of one that was killed, with the same settings. Rejects
    * with StartCancelled (and kills the new child) when `signal` aborts or stopAll runs first.
    */
-  async restart(proc: string, signal?: AbortSignal): Promise<{ pid: number; instance: string }> {
+  async restart(
+    proc: string,
+    signal?: AbortSignal,
+  ): Promise<{ pid: number; instance: string; readyAt: number }> {
     const m = this.require(proc);
     await m.exited;
-    await this.spawn(proc, m.kind, m.entry, m.env, m.slots, m.nodeArgs, signal);
+    const { readyAt } = await this.spawn(proc, m.kind, m.entry, m.env, m.slots, m.nodeArgs, signal);
     const fresh = this.require(proc);
-    return { pid: fresh.pid, instance: fresh.instance };
+    return { pid: fresh.pid, instance: fresh.instance, readyAt };
   }
 
   /** SIGTERMs a child (its graceful stop) and resolves once it has exited. */
@@ -318,9 +383,9 @@ export class Supervisor {
   /** When each process instance's exit record was written (the time the ledger gives its death). */
   private readonly exitTimes = new Map<string, Promise<number>>();
 
-  /** The names of every worker process started so far. */
+  /** The names of every worker process started so far and not retired by a scale-down. */
   workerNames(): string[] {
-    return [...this.children.values()].filter((m) => m.kind === "worker").map((m) => m.proc);
+    return [...this.children.values()].filter((m) => m.kind === "worker" && !m.retired).map((m) => m.proc);
   }
 
   private nextRequest = 0;

@@ -40,6 +40,11 @@ export interface WorkerConfig {
   lockTimeoutMs: number;
   /** The scheduler's maxExecutionMs (stall detection), if set. */
   maxExecutionMs?: number;
+  /**
+   * How long the graceful stop on SIGTERM may wait for running handlers (the scheduler's stop
+   * timeout); the process exits a second after it at the latest. Default 4000.
+   */
+  stopTimeoutMs?: number;
   ledgerDir: string;
   /** A database ledger instead of the folder: its server and database. */
   ledgerDb?: { uri: string; dbName: string };
@@ -167,8 +172,9 @@ let stopping = false;
 async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  const force = setTimeout(() => process.exit(0), 5000);
-  await worker.stop(4000).catch(() => {});
+  const stopTimeoutMs = config.stopTimeoutMs ?? 4000;
+  const force = setTimeout(() => process.exit(0), stopTimeoutMs + 1000);
+  await worker.stop(stopTimeoutMs).catch(() => {});
   await client.close().catch(() => {});
   if (dbLedger) await dbLedger.close();
   else ledger.close();
@@ -199,6 +205,6 @@ process.on("SIGINT", shutdown);
 // The parent is gone (even by SIGKILL): a worker must never outlive its harness.
 if (process.send) process.on("disconnect", () => process.exit(0));
 
-process.send?.({ type: "ready", pid, slots: config.slots });
+process.send?.({ type: "ready", pid, slots: config.slots, lockOwner: worker.lockOwner });
 if (!process.send)
   process.stdout.write(`worker ${config.proc} running ${config.slots} workers on ${config.dbName}\n`);

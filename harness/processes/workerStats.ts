@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { MongoClient } from "mongodb";
 
 /**
@@ -37,6 +38,13 @@ export interface WorkerStats {
   claimMs: number;
   /** Handler executions started (every claim that ran a job, once each), whatever the ledger. */
   executions: number;
+  /** Resident set size and V8 heap in use now (process.memoryUsage()), bytes. */
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Event-loop delay since the previous answer (or the start), ms. */
+  loopDelayMs: { mean: number; p99: number; max: number };
+  /** The driver's pool connections created and not yet closed. */
+  connections: number;
 }
 
 /** Handler executions of this process so far (see countExecution). */
@@ -53,14 +61,22 @@ export function countExecution(): void {
 /**
  * Counts the commands a client sends (it must be built with `monitorCommands: true`) and answers
  * the bench's `{ type: "stats" }` IPC message with them and this process's CPU time, so CPU per
- * job and commands per job can be read around any measured window. Any worker entry (every system
- * under test) installs it with one call.
+ * job and commands per job can be read around any measured window, and with its memory, event-loop
+ * delay and open connections, which a soak samples. Any worker entry (every system under test)
+ * installs it with one call.
  */
 export function installStatsResponder(client: MongoClient): void {
   const commands: Record<string, number> = {};
   let emptyClaims = 0;
   let claims = 0;
   let claimMs = 0;
+  let connections = 0;
+  client.on("connectionCreated", () => connections++);
+  client.on("connectionClosed", () => connections--);
+  // Reset at every answer, so each answer covers the time since the previous one (a soak's sample).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const ms = (ns: number) => (Number.isFinite(ns) ? Math.round(ns / 1e4) / 100 : 0);
   client.on("commandStarted", (e) => {
     commands[e.commandName] = (commands[e.commandName] ?? 0) + 1;
   });
@@ -75,6 +91,9 @@ export function installStatsResponder(client: MongoClient): void {
   process.on("message", (message: unknown) => {
     if ((message as { type?: string })?.type !== "stats") return;
     const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
+    const loopDelayMs = { mean: ms(loop.mean), p99: ms(loop.percentile(99)), max: ms(loop.max) };
+    loop.reset();
     const reply: WorkerStats = {
       type: "stats",
       pid: process.pid,
@@ -86,6 +105,10 @@ export function installStatsResponder(client: MongoClient): void {
       claims,
       claimMs,
       executions,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      loopDelayMs,
+      connections,
     };
     process.send?.(reply);
   });

@@ -63,6 +63,8 @@ export function checkSettings(
     ...(maxExecutionMs ? { maxExecutionMs } : {}),
     ...(claimOrder ? { claimOrder } : {}),
     ...(config.check.app ? { app: config.check.app } : {}),
+    // Absent in results written before the growth checker.
+    ...(config.check.growth ? { growth: config.check.growth } : {}),
     runEndedAt,
   };
 }

@@ -44,6 +44,15 @@ export function figureRows(result: RunResult): [string, string | number][] {
       "HTTP enqueue",
       `${result.load.accepted}/${result.load.sent} accepted, ${Math.round(result.load.requestsPerSec)} req/s, p99 ${result.load.latencyMs.p99} ms`,
     ]);
+    const refused = result.load.sent - result.load.accepted;
+    if (result.load.byStatus && refused > 0)
+      rows.push([
+        "requests refused or unanswered (not obligations)",
+        Object.entries(result.load.byStatus)
+          .filter(([status]) => status !== "201")
+          .map(([status, n]) => `${n} × ${status === "none" ? "no answer" : `HTTP ${status}`}`)
+          .join(", "),
+      ]);
   }
   const ordering = result.checkers["priority-order"]?.figures;
   if (ordering) {
@@ -87,6 +96,7 @@ export function figureRows(result: RunResult): [string, string | number][] {
       `${dedupe.requests} accepted requests → ${dedupe.jobs} jobs, ${dedupe.executions} executions`,
     ]);
   }
+  rows.push(...operationRows(result, by));
   if (c.unexpected > 0) rows.push(["unexpected jobs / executions", c.unexpected]);
   if (result.history.problems > 0) {
     rows.push([
@@ -147,5 +157,56 @@ function appRows(
       by("observed-concurrency", `${name}: peak / limit`),
       `${l.peak} / ${l.limit}, ${l.msOverLimit} ms over`,
     ]);
+  return rows;
+}
+
+/** The figures of the operations' checkers (stop-handover, scaling, db-reconnect, growth). */
+function operationRows(
+  result: RunResult,
+  by: (checker: CheckerName, label: string) => string,
+): [string, string | number][] {
+  const rows: [string, string | number][] = [];
+  const stops = result.checkers["stop-handover"]?.figures;
+  if (stops) {
+    rows.push([
+      by("stop-handover", "graceful stops: jobs held → finished / handed back / held after exit"),
+      `${stops.stops} stops: ${stops.held} → ${stops.finished} / ${stops.handedBack} / ${stops.heldAfterExit}${stops.longestWaitAfterExitMs !== null ? ` (longest wait ${stops.longestWaitAfterExitMs} ms)` : ""}`,
+    ]);
+    for (const o of stops.operations)
+      rows.push([
+        `${o.op}: throughput before → during`,
+        `${o.throughputBefore ?? "n/a"} → ${o.throughputDuring ?? "n/a"} jobs/s${o.dipPct !== null ? ` (dip ${o.dipPct}%)` : ""}, longest due wait ${ms(o.longestDueWaitMs)}`,
+      ]);
+  }
+  const scaling = result.checkers.scaling?.figures;
+  if (scaling) {
+    rows.push([
+      by("scaling", "scaling curve (processes: jobs/s while jobs waited)"),
+      scaling.steps.map((s) => `${s.processes}: ${s.saturatedPerSec ?? "n/a"}`).join(", "),
+    ]);
+    const firsts = scaling.added.flatMap((a) => (a.readyToFirstJobMs === null ? [] : [a.readyToFirstJobMs]));
+    if (scaling.added.length)
+      rows.push([
+        by("scaling", "new processes: start → ready, ready → first job (max)"),
+        `${Math.max(...scaling.added.map((a) => a.startToReadyMs))} ms, ${firsts.length ? `${Math.max(...firsts)} ms` : "none took a job"}`,
+      ]);
+  }
+  for (const r of result.checkers["db-reconnect"]?.figures?.restarts ?? [])
+    rows.push([
+      by("db-reconnect", `${r.window} (${r.part}, ${r.mode}): after the return`),
+      `${r.reconnected}/${r.workers} workers claimed again; first claim ${ms(r.firstClaimMs)}, first accept ${ms(r.firstAcceptMs)}, normal throughput ${ms(r.normalThroughputMs)}; ${r.refused} refused, ${r.accepted} accepted while down`,
+    ]);
+  const growth = result.checkers.growth?.figures;
+  if (growth) {
+    for (const metric of ["rssMb", "heapUsedMb", "connections"] as const) {
+      const of = growth.series.filter((s) => s.metric === metric);
+      if (of.length === 0) continue;
+      const top = of.reduce((a, s) => (s.slopePerHour > a.slopePerHour ? s : a));
+      rows.push([
+        by("growth", `steepest ${metric} growth per hour (95% interval)`),
+        `${top.slopePerHour} [${top.ci[0]}, ${top.ci[1]}] on ${top.proc}, bound ${top.bound}`,
+      ]);
+    }
+  }
   return rows;
 }

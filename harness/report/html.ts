@@ -158,8 +158,8 @@ function checkerRows(result: RunResult): string {
 /**
  * The HTML report of a run: a pure function of result.json (and the charting code, inlined).
  * Throughput per second with every fault marked, the executions per worker process in time
- * (kills and re-executions stand out), latency distributions, start order by priority and
- * executions alive per limited name.
+ * (kills and re-executions stand out), latency distributions, start order by priority,
+ * executions alive per limited name, and each worker's sampled resources (a soak).
  */
 export function renderHtml(result: RunResult, assets: HtmlAssets): string {
   const title = `${result.scenario} — ${result.verdict.toUpperCase()} — ${result.startedAt}`;
@@ -202,6 +202,7 @@ ${
 <p class="note">From the moment the trigger server accepted a job to its first start, and how long each execution ran.</p>
 <div class="pair"><div class="chart"><canvas id="enqueue"></canvas></div><div class="chart"><canvas id="runtime"></canvas></div></div>
 <div id="priority-section" hidden><h2>Start order by priority</h2><p class="note">When each job first started, by its priority (1 is the highest).</p><div class="chart"><canvas id="priority"></canvas></div></div>
+<div id="samples-section" hidden><h2>Worker resources</h2><p class="note">Every worker process's samples over time, one line per process run (a restarted process draws a new line); the shaded bands are the fault windows, as above. The growth checker fits each series' slope over the second half of the run.</p><div class="pair"><div class="chart"><canvas id="sample-rssMb"></canvas></div><div class="chart"><canvas id="sample-heapUsedMb"></canvas></div></div><div class="pair"><div class="chart"><canvas id="sample-loopDelayP99Ms"></canvas></div><div class="chart"><canvas id="sample-connections"></canvas></div></div></div>
 <div id="concurrency-section" hidden><h2>Executions alive per limited job name</h2><p class="note">Dashed lines are the limits.</p><div class="chart"><canvas id="concurrency"></canvas></div></div>
 <script>${assets.chartJs}</script>
 <script>${assets.annotation}</script>
@@ -275,6 +276,19 @@ if (tl) {
       type: "scatter",
       data: { datasets: [{ label: "first start", data: firsts.map((e) => ({ x: secs(e.start), y: e.priority })), backgroundColor: firsts.map((e) => (e.name === firsts[0].name ? "#1565c0" : "#ef6c00")), pointRadius: 2 }] },
       options: { maintainAspectRatio: false, scales: { x: { title: { display: true, text: "seconds since the run started" } }, y: { reverse: true, min: 1, max: 10, title: { display: true, text: "priority" } } } },
+    });
+  }
+  if (tl.samples && tl.samples.length) {
+    document.getElementById("samples-section").hidden = false;
+    const palette = ["#1565c0", "#2e7d32", "#ef6c00", "#8e24aa", "#c62828", "#00838f", "#6d4c41", "#546e7a"];
+    const metrics = { rssMb: "RSS (MB)", heapUsedMb: "heap used (MB)", loopDelayP99Ms: "event-loop delay p99 (ms)", connections: "open connections to MongoDB" };
+    Object.entries(metrics).forEach(([key, label]) => {
+      new Chart(document.getElementById("sample-" + key), {
+        type: "line",
+        data: { datasets: tl.samples.map((s, i) => ({ label: s.proc + " " + s.instance.split("/").pop(), data: s.t.map((t, k) => ({ x: secs(t), y: s[key][k] })), borderColor: palette[i % palette.length], pointRadius: 0, borderWidth: 1.5 })) },
+        options: { maintainAspectRatio: false, scales: { x: { type: "linear", title: { display: true, text: "seconds since the run started" } }, y: { beginAtZero: key !== "rssMb", title: { display: true, text: label } } },
+          plugins: { legend: { labels: { boxWidth: 10, font: { size: 10 } } }, annotation: { annotations: faultLines(false) } } },
+      });
     });
   }
   const names = Object.keys(tl.concurrency);

@@ -4,6 +4,7 @@ import type { CheckerName, CheckerResult, CheckerResults, Verdict } from "../che
 import type { RunClocks } from "../ledger/clockOffsets.ts";
 import type { HistoryProblem } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
+import type { OpenLoadResult } from "../load/openLoad.ts";
 import type { Attribution } from "../probe/attribution.ts";
 import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunSettings } from "../scenario/schema.ts";
@@ -113,7 +114,8 @@ export interface RunResult {
   };
   recovery: { p50Ms: number | null; maxMs: number | null; boundMs: number; toleranceMs: number };
   throughput: { jobsPerSec: number | null };
-  load: HttpLoadResult | null;
+  /** The HTTP load; an open loop's adds its answers by status, its send lateness and its rate. */
+  load: (HttpLoadResult & Partial<Pick<OpenLoadResult, "byStatus" | "lateness" | "ratePerSec">>) | null;
   history: HistorySummary;
   /**
    * Every fault window (begin to end) with what it did; `failed` names those whose injection or

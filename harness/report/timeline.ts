@@ -43,6 +43,47 @@ export interface Timeline {
   runTime: Histogram | null;
   /** Executions alive per concurrency-limited name, as steps. */
   concurrency: Record<string, { limit: number; steps: { t: number; alive: number }[] }>;
+  /** Each worker process instance's resource samples (a soak), times since t0; absent without samples. */
+  samples?: SampleSeries[];
+}
+
+/** One worker process instance's samples, as parallel arrays (memory in MB, delay in ms). */
+export interface SampleSeries {
+  proc: string;
+  instance: string;
+  t: number[];
+  rssMb: number[];
+  heapUsedMb: number[];
+  loopDelayP99Ms: number[];
+  connections: number[];
+}
+
+/** The sample records of a history as one series per process instance. */
+function sampleSeries(records: History["records"], t0: number): SampleSeries[] {
+  const byInstance = new Map<string, SampleSeries>();
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  for (const r of records) {
+    if (r.type !== "sample") continue;
+    let series = byInstance.get(r.instance);
+    if (!series) {
+      series = {
+        proc: r.proc,
+        instance: r.instance,
+        t: [],
+        rssMb: [],
+        heapUsedMb: [],
+        loopDelayP99Ms: [],
+        connections: [],
+      };
+      byInstance.set(r.instance, series);
+    }
+    series.t.push(r.t - t0);
+    series.rssMb.push(mb(r.rssBytes));
+    series.heapUsedMb.push(mb(r.heapUsedBytes));
+    series.loopDelayP99Ms.push(r.loopDelayMs.p99);
+    series.connections.push(r.connections);
+  }
+  return [...byInstance.values()];
 }
 
 function histogram(values: readonly number[], bins = 24): Histogram | null {
@@ -147,6 +188,7 @@ export function buildTimeline(
     ),
     runTime: histogram(executions.flatMap((e) => (e.end !== undefined ? [e.end - e.start] : []))),
     concurrency,
+    ...(records.some((r) => r.type === "sample") ? { samples: sampleSeries(records, t0) } : {}),
   };
 }
 

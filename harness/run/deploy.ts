@@ -75,7 +75,7 @@ export async function deployProcesses(o: DeployOptions): Promise<Acquired<Deploy
   });
   // Workers of a database ledger need nothing from the harness but their settings.
   const agent = new LocalAgent(supervisor, o.rig, { talksToWorkers: o.ledger.mode === "files" });
-  const http = load.mode === "http";
+  const http = load.mode !== "bulk";
   // A user's wiring may run another number of workers per process than the scenario asks for.
   const slots =
     typeof o.effective.scheduler.workers === "number" ? o.effective.scheduler.workers : sut.workersPerProcess;
@@ -90,6 +90,7 @@ export async function deployProcesses(o: DeployOptions): Promise<Acquired<Deploy
     pollIntervalMs: sut.pollIntervalMs,
     lockTimeoutMs: sut.lockTimeoutMs,
     maxExecutionMs: sut.maxExecutionMs,
+    stopTimeoutMs: sut.stopTimeoutMs,
     ...o.ledger.workerConfig,
     sut: o.spec,
     jobNames: jobNamesOf(o.jobs),

@@ -6,6 +6,7 @@
 
 import type {
   ClockControl,
+  JobsView,
   LiveView,
   PlannedFault,
   ProcessControl,
@@ -13,6 +14,7 @@ import type {
 } from "../faults/faultType.ts";
 import { type FaultRunSummary, runFaults } from "../faults/runFaults.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
+import type { ServerControl } from "../servers/target.ts";
 import type { Reporter } from "../util/reporter.ts";
 import type { Rng } from "../util/rng.ts";
 import type { Acquired } from "./teardown.ts";
@@ -38,6 +40,10 @@ export function startFaultSchedule(o: {
   reporter: Reporter;
   /** Whether the run is being cut short: a fault failing then is said, not thrown. */
   stopping(): boolean;
+  /** The run's jobs in the database, for the operations' accounts of what a process held. */
+  jobs?: JobsView;
+  /** The MongoDB target's restart, when it keeps its data across one. */
+  database?: ServerControl | null;
 }): Acquired<FaultSchedule> {
   let done = false;
   const settled = runFaults(
@@ -52,6 +58,8 @@ export function startFaultSchedule(o: {
       progress: o.reporter.progress,
       now: () => Date.now(),
       signal: o.window.signal,
+      jobs: o.jobs ?? null,
+      database: o.database ?? null,
     },
   ).then(
     (summary): { summary?: FaultRunSummary; error?: unknown } => ({ summary }),

@@ -26,7 +26,7 @@ const SERVER_SELECTION_MS = 5000;
 
 /** The MongoDB server: the one given, or one the harness starts (and stops on release). */
 export async function acquireServer(
-  mongo: { choice: ProviderChoice; uri?: string },
+  mongo: { choice: ProviderChoice; uri?: string; dbControl?: string },
   reporter: Reporter,
   signal: AbortSignal,
   where: { runDir: string; keep: boolean },
@@ -34,6 +34,7 @@ export async function acquireServer(
   const target = await provisionMongo({
     choice: mongo.choice,
     mongoUri: mongo.uri,
+    ...(mongo.dbControl ? { dbControl: mongo.dbControl } : {}),
     progress: reporter.progress,
     signal,
     workDir: where.runDir,

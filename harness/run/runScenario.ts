@@ -4,15 +4,17 @@ import type { Db, MongoClient } from "mongodb";
 import type { SchedulerAdapter } from "../adapters/adapter.ts";
 import { createAdapter } from "../adapters/registry.ts";
 import type { SutSpec } from "../adapters/wiring.ts";
+import { LocalAgent } from "../agents/localAgent.ts";
 import type { JobState } from "../checkers/types.ts";
 import { ensureFaultTools, type FaultTools, startFaultRig } from "../faults/faultRig.ts";
 import type { PlannedFault } from "../faults/faultType.ts";
-import { planFaults, workerNames } from "../faults/planFaults.ts";
+import { faultNeeds, planFaults, workerNames } from "../faults/planFaults.ts";
 import { historyOf } from "../ledger/history.ts";
 import type { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
 import { type PlannedJob, planJobs } from "../load/jobMix.ts";
+import { plannedJobCount } from "../load/settings.ts";
 import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunResult } from "../report/result.ts";
 import { describeServer, serverInfoOf } from "../report/serverText.ts";
@@ -20,7 +22,7 @@ import { runDirFor } from "../report/writeReport.ts";
 import type { RunSettings, Scenario } from "../scenario/schema.ts";
 import { sutSpecOf } from "../scenario/sutSpec.ts";
 import type { MongoTarget } from "../servers/provision.ts";
-import type { ProviderChoice } from "../servers/target.ts";
+import type { ProviderChoice, ServerControl } from "../servers/target.ts";
 import { defaultCacheDir } from "../util/cacheDir.ts";
 import { ExitCode, HarnessError } from "../util/exitCodes.ts";
 import type { Reporter } from "../util/reporter.ts";
@@ -38,6 +40,7 @@ import {
   probeServer,
 } from "./provision.ts";
 import { type LedgerMode, openRunLedger, type RunLedger } from "./runLedger.ts";
+import { startSampler } from "./sampler.ts";
 import { settle } from "./settle.ts";
 import { TeardownStack } from "./teardown.ts";
 
@@ -46,7 +49,8 @@ export interface RunOptions {
   settings: RunSettings;
   /** The folder of the mongo-job-scheduler build under test (--scheduler), if not the installed one. */
   build?: string;
-  mongo: { choice: ProviderChoice; uri?: string };
+  /** Where MongoDB comes from; `dbControl`: the command that restarts a server at `uri` (db-restart). */
+  mongo: { choice: ProviderChoice; uri?: string; dbControl?: string };
   reportsDir: string;
   reporter: Reporter;
   /** Aborting it (Ctrl-C) ends the run early; teardown still runs and the result says incomplete. */
@@ -182,7 +186,7 @@ async function planRun(options: RunOptions): Promise<RunPlan> {
     spec,
     adapter: await createAdapter(spec),
     plan: planFaults(settings, seed),
-    jobs: planJobs(settings.load, rng),
+    jobs: planJobs({ ...settings.load, jobs: plannedJobCount(settings.load) }, rng),
   };
 }
 
@@ -231,6 +235,10 @@ async function provision(
     }),
   );
   o.target = server;
+  if (faultNeeds(plan).has("restartable-db") && !server.control)
+    throw new HarnessError(
+      `db-restart: the MongoDB target (${server.provider}) cannot restart its database keeping the data; give --mongo ferretdb, --mongo ferretdb-pg, or --mongo-uri with --db-control CMD`,
+    );
   for (const p of server.processes ?? []) control.watch(p, true);
   reporter.progress(
     `MongoDB target: ${server.provider}: ${describeServer(serverInfoOf(server))}; database ${run.dbName}`,
@@ -317,6 +325,21 @@ async function operate(
   await ledger.follow();
   const ticker = setInterval(() => void ledger.follow().catch(() => {}), 50);
   stack.defer("the live ledger", async () => clearInterval(ticker));
+  const sampleEveryMs = settings.check.sampleEveryMs;
+  if (sampleEveryMs !== undefined) {
+    reporter.progress(
+      `sampling every worker's memory, event-loop delay and connections every ${sampleEveryMs / 1000} s`,
+    );
+    if (!(agent instanceof LocalAgent))
+      throw new HarnessError(
+        `sampling the workers (the scenario's check.sampleEveryMs) asks each worker process over its IPC channel, which ${agent.kind} do not offer`,
+        ExitCode.Invalid,
+      );
+    const sampled = agent;
+    await stack.use("the sampler", async () =>
+      startSampler({ supervisor: sampled, ledger: ledger.sink, everyMs: sampleEveryMs, reporter }),
+    );
+  }
   const faults = await stack.use("the fault schedule", async () =>
     startFaultSchedule({
       plan,
@@ -330,9 +353,16 @@ async function operate(
       rng: run.rng,
       reporter,
       stopping: () => control.stopped !== undefined,
+      jobs: {
+        heldBy: (owner) => run.adapter.heldBy(db, owner, prepared.effective.collection),
+      },
+      database: watchedRestarts(server.control, control),
     }),
   );
-  if (settings.load.mode === "http") {
+  // An open loop's drain timeout bounds the whole run from its first request (the queue drains
+  // while the load flows); every other load drains after it.
+  const loadStartedAt = Date.now();
+  if (settings.load.mode !== "bulk") {
     control.stage = "load";
     o.load = await sendLoad({
       url: triggerUrl,
@@ -341,6 +371,9 @@ async function operate(
       ledger: ledger.sink,
       signal: control.window.signal,
       reporter,
+      ...(settings.load.mode === "open"
+        ? { open: { ratePerSec: settings.load.ratePerSec, arrivals: settings.load.arrivals, seed: run.seed } }
+        : {}),
     });
     control.check();
   }
@@ -350,6 +383,7 @@ async function operate(
     faults,
     ...(settings.load.runForMs !== undefined ? { runForMs: settings.load.runForMs } : {}),
     drainTimeoutMs: prepared.drainTimeoutMs,
+    ...(settings.load.mode === "open" ? { drainFrom: loadStartedAt } : {}),
     timing: prepared.effective.timing,
     adapter: run.adapter,
     db,
@@ -434,6 +468,23 @@ async function readHistory(o: Observed, reporter: RunOptions["reporter"]) {
     reporter.warn(`could not read the ledger: ${firstLine(error)}`);
   }
   return { history: historyOf([]) };
+}
+
+/**
+ * The target's restart as the faults use it: a server process it starts again is watched like the
+ * first one, so that one dying later still stops the run in one line.
+ */
+function watchedRestarts(target: ServerControl | undefined, control: RunControl): ServerControl | null {
+  if (!target) return null;
+  return {
+    parts: target.parts,
+    stop: (part, how) => target.stop(part, how),
+    async start(part) {
+      const up = await target.start(part);
+      control.watch(up.process, true);
+      return up;
+    },
+  };
 }
 
 function firstLine(error: unknown): string {

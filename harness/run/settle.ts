@@ -13,6 +13,8 @@ export interface SettleOptions {
   /** Observe for this long instead of draining (repeating jobs). */
   runForMs?: number;
   drainTimeoutMs: number;
+  /** When the drain timeout started counting (an open loop's first request), if not now. */
+  drainFrom?: number;
   timing: TimingSettings;
   adapter: SchedulerAdapter;
   db: Db;
@@ -62,7 +64,7 @@ export async function settle(o: SettleOptions): Promise<number> {
 
 async function drain(o: SettleOptions): Promise<void> {
   const { control, reporter, live } = o;
-  const deadline = Date.now() + o.drainTimeoutMs;
+  const deadline = (o.drainFrom ?? Date.now()) + o.drainTimeoutMs;
   const reportDrain = throttle(2000, () =>
     reporter.progress(
       `drain: ${live.finishedCount()}/${live.accepted.size} jobs finished, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`,
@@ -83,7 +85,7 @@ async function drain(o: SettleOptions): Promise<void> {
     () => o.faults.done() && Math.max(live.finishedCount(), dbFinished) >= live.accepted.size,
     {
       everyMs: 100,
-      timeoutMs: o.drainTimeoutMs,
+      timeoutMs: Math.max(0, deadline - Date.now()),
       signal: control.signal,
       onTick: () => {
         askDb();
@@ -94,7 +96,7 @@ async function drain(o: SettleOptions): Promise<void> {
   control.check();
   if (!drained) {
     reporter.warn(
-      `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${o.drainTimeoutMs / 1000} s; checking what there is`,
+      `drain: ${live.accepted.size - live.finishedCount()} accepted jobs still unfinished after ${o.drainTimeoutMs / 1000} s${o.drainFrom !== undefined ? " from the first request" : ""}; checking what there is`,
     );
   }
 }

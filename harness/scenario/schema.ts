@@ -26,6 +26,11 @@ export const runSettingsSchema = z.strictObject({
     lockTimeoutMs: int(200, 3_600_000).default(3000),
     /** The scheduler's stall detection: stop renewing a lock after this long. Unset: off. */
     maxExecutionMs: int(1, 3_600_000).optional(),
+    /**
+     * How long a worker's graceful stop (on SIGTERM) waits for its running handlers: the timeout a
+     * real application gives the scheduler's stop. The process exits a second after it at the latest.
+     */
+    stopTimeoutMs: int(0, 3_600_000).default(4000),
   }),
   load: loadSettingsSchema,
   faults: faultSettingsSchema,

@@ -84,6 +84,24 @@ export const settingFlags = {
     value: "MS",
     describe: "how long a frozen process stays frozen",
   },
+  "stop-timeout": {
+    path: ["sut", "stopTimeoutMs"],
+    type: "number",
+    value: "MS",
+    describe: "how long a worker's graceful stop (SIGTERM) waits for its running handlers",
+  },
+  rate: {
+    path: ["load", "ratePerSec"],
+    type: "number",
+    value: "N",
+    describe: "open-loop scenarios: requests per second, sent on time whatever the server does",
+  },
+  duration: {
+    path: ["load", "forMs"],
+    type: "string",
+    value: "D",
+    describe: 'open-loop scenarios: how long the load runs, in ms or with units ("30s", "10m", "2h")',
+  },
   "drain-timeout": {
     path: ["check", "drainTimeoutMs"],
     type: "number",

@@ -1,6 +1,9 @@
 import type { z } from "zod";
+import { MIN_SAMPLES } from "../checkers/growth.ts";
 import { parseFaultFlag } from "../faults/faultFlag.ts";
 import { type FaultSupportCheck, faultListProblems } from "../faults/faultProblems.ts";
+import { MAX_OPEN_JOBS, plannedJobCount } from "../load/settings.ts";
+import { formatDuration } from "../util/duration.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import { type RunSettings, runSettingsSchema, type Scenario, type SettingsOverride } from "./schema.ts";
 import { envNameOf, type SettingFlag, type SettingFlagSpec, settingFlags } from "./settingFlags.ts";
@@ -56,6 +59,8 @@ export interface FaultFlags {
   support?: FaultSupportCheck;
   /** The environment layer (HARNESS_WORKERS=3, …; see settingFlags.ts), below the flags. */
   environment?: Partial<Record<SettingFlag, unknown>>;
+  /** The MongoDB targets the run goes to, for the faults that need a kind of server (db-restart). */
+  server?: { choices: readonly string[]; dbControl: boolean };
 }
 
 /** The jobs of a scenario whose every mix entry has a count: a fixed set, or undefined. */
@@ -110,6 +115,10 @@ export function resolveSettings(
       return `${envNameOf(flag)}=${String(environment[flag])}`;
     return `--${flag}`;
   };
+  more = [
+    ...more,
+    ...openFlagProblems(merged.load?.mode ?? "http", (f) => flags[f] ?? environment[f], setterOf),
+  ];
   const flagTexts = faultFlags.add ?? [];
   const fromFlags = flagTexts.map(parseFaultFlag);
   const unreadable = fromFlags.filter((f): f is string => typeof f === "string");
@@ -133,6 +142,10 @@ export function resolveSettings(
       processes: valid(shape.sut.shape.processes, merged.sut?.processes),
       runForMs: valid(shape.load.shape.runForMs, merged.load?.runForMs),
       drainTimeoutMs: valid(shape.check.shape.drainTimeoutMs, merged.check?.drainTimeoutMs),
+      ...(merged.load?.mode === "open"
+        ? { loadForMs: valid(shape.load.shape.forMs, merged.load?.forMs) }
+        : {}),
+      ...(faultFlags.server ? { server: faultFlags.server } : {}),
     },
     faultLabel,
     faultFlags.support,
@@ -162,10 +175,11 @@ export function resolveSettings(
   if (settings.faults.killAt && settings.faults.killAt.length !== settings.faults.kills) {
     extra.push(`killAt has ${settings.faults.killAt.length} points for ${settings.faults.kills} kills`);
   }
+  extra.push(...openLoadProblems(settings, setterOf));
   const counted = settings.load.mix.reduce((n, m) => n + (m.count ?? 0), 0);
-  if (counted > settings.load.jobs)
-    extra.push(`the mix counts ${counted} jobs but the load has only ${settings.load.jobs}`);
-  if (counted < settings.load.jobs && settings.load.mix.every((m) => m.count !== undefined)) {
+  const jobs = plannedJobCount(settings.load);
+  if (counted > jobs) extra.push(`the mix counts ${counted} jobs but the load has only ${jobs}`);
+  if (counted < jobs && settings.load.mix.every((m) => m.count !== undefined)) {
     extra.push(
       `the mix counts ${counted} jobs for a load of ${settings.load.jobs}: give the rest an entry without a count`,
     );
@@ -182,4 +196,63 @@ export function resolveSettings(
   }
   if (extra.length) throw new HarnessError(`invalid settings: ${extra.join("; ")}`);
   return settings;
+}
+
+/**
+ * The flags that do not fit the run's kind of load, found before the settings are parsed so that
+ * they are named with every other problem: --rate and --duration set an open loop, whose jobs
+ * --jobs cannot set (they are its rate × its duration).
+ */
+function openFlagProblems(
+  mode: string,
+  given: (flag: SettingFlag) => unknown,
+  setterOf: (path: string) => string | undefined,
+): string[] {
+  const name = (path: string, fallback: string) => setterOf(path) ?? fallback;
+  if (mode === "open")
+    return given("jobs") === undefined
+      ? []
+      : [
+          `${name("load.jobs", "--jobs")}: an open loop's jobs are its rate × its duration: give --rate or --duration`,
+        ];
+  return (["rate", "duration"] as const)
+    .filter((f) => given(f) !== undefined)
+    .map(
+      (f) =>
+        `${name(f === "rate" ? "load.ratePerSec" : "load.forMs", `--${f}`)}: applies to open-loop scenarios only (soak, scale, rolling-deploy, db-restart), not to a ${mode} load`,
+    );
+}
+
+/**
+ * What is wrong with a run's open-loop settings. In an open loop the drain timeout bounds the
+ * whole run from its first request (the queue drains while the load flows), so the duration must
+ * fit in it with a lock timeout to spare; a soak must last long enough for its growth check.
+ */
+function openLoadProblems(settings: RunSettings, setterOf: (path: string) => string | undefined): string[] {
+  const { load, check, sut } = settings;
+  if (load.mode !== "open") return [];
+  const problems: string[] = [];
+  if (load.forMs === undefined) {
+    problems.push("an open-loop load needs its duration: load.forMs, or --duration");
+    return problems;
+  }
+  const duration = setterOf("load.forMs") ?? "the scenario's load.forMs";
+  const jobs = plannedJobCount(load);
+  if (jobs < 1)
+    problems.push(`${duration}: ${formatDuration(load.forMs)} at ${load.ratePerSec}/s sends no job`);
+  if (jobs > MAX_OPEN_JOBS)
+    problems.push(
+      `${duration}: ${formatDuration(load.forMs)} at ${load.ratePerSec}/s plans ${jobs} jobs, more than ${MAX_OPEN_JOBS}: give a lower --rate or a shorter --duration`,
+    );
+  const need = load.forMs + sut.lockTimeoutMs + sut.pollIntervalMs;
+  if (need > check.drainTimeoutMs)
+    problems.push(
+      `${duration}: ${formatDuration(load.forMs)} does not fit the drain timeout (${formatDuration(check.drainTimeoutMs)}), which bounds an open-loop run from its first request to its last job: give --drain-timeout ${need + 60_000} or more (the duration, a lock timeout and a minute to drain)`,
+    );
+  const every = check.sampleEveryMs;
+  if (every !== undefined && check.checkers.includes("growth") && load.forMs < 2 * MIN_SAMPLES * every)
+    problems.push(
+      `${duration}: ${formatDuration(load.forMs)} is too short for the growth check, which samples every ${formatDuration(every)} and needs ${MIN_SAMPLES} samples in the second half: give --duration ${Math.ceil((2 * MIN_SAMPLES * every) / 1000)}s or more`,
+    );
+  return problems;
 }

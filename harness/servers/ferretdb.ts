@@ -24,7 +24,8 @@ import { lastLines, type OwnedChild, runOwned, spawnOwned } from "../util/ownedC
 import { freePort } from "../util/port.ts";
 import { sleep } from "../util/wait.ts";
 import { startPostgres } from "./postgres.ts";
-import { type MongoServerHandle, type ProviderContext, ProviderUnavailable } from "./target.ts";
+import { waitForPing } from "./serverControl.ts";
+import { type MongoServerHandle, type ProviderContext, ProviderUnavailable, type StopHow } from "./target.ts";
 
 export const FERRETDB_VERSION = "1.24.2";
 const MODULE = `github.com/FerretDB/FerretDB@v${FERRETDB_VERSION}`;
@@ -129,16 +130,20 @@ async function waitReady(uri: string, server: OwnedChild, log: string, signal?: 
   }
 }
 
-/** Starts FerretDB on a free loopback port with a state folder of its own, and waits until it answers. */
+/**
+ * Starts FerretDB on a loopback port (a free one, or the one it had before a restart) with a state
+ * folder of its own, and waits until it answers.
+ */
 async function runFerretdb(
   bin: string,
   dir: string,
   backend: string[],
   name: string,
   signal?: AbortSignal,
-): Promise<{ uri: string; process: OwnedChild }> {
+  at?: number,
+): Promise<{ uri: string; port: number; process: OwnedChild }> {
   mkdirSync(join(dir, "state"), { recursive: true });
-  const port = await freePort();
+  const port = at ?? (await freePort());
   const log = join(dir, "ferretdb.log");
   const server = spawnOwned(
     bin,
@@ -160,7 +165,37 @@ async function runFerretdb(
     await server.stop({ graceMs: 3000 });
     throw error;
   }
-  return { uri, process: server };
+  return { uri, port, process: server };
+}
+
+/**
+ * The FerretDB process of a target, which a database restart replaces: stopped cleanly (SIGTERM:
+ * about 3 s with clients connected) or by SIGKILL, and started again on the same port and data.
+ */
+class FerretdbProcess {
+  constructor(
+    private current: OwnedChild,
+    private readonly relaunch: () => Promise<{ process: OwnedChild }>,
+  ) {}
+
+  get process(): OwnedChild {
+    return this.current;
+  }
+
+  async stop(how: StopHow): Promise<{ t: number; downAt: number }> {
+    const t = Date.now();
+    if (how === "kill") {
+      this.current.kill();
+      await this.current.exited;
+    } else await this.current.stop({ signal: "SIGTERM", graceMs: 15_000 });
+    return { t, downAt: Date.now() };
+  }
+
+  async start(): Promise<{ t: number; readyAt: number; process: OwnedChild }> {
+    const t = Date.now();
+    this.current = (await this.relaunch()).process;
+    return { t, readyAt: Date.now(), process: this.current };
+  }
 }
 
 /** Where a FerretDB target keeps its files: a folder of the run's, or a private temporary one. */
@@ -183,27 +218,37 @@ export async function startFerretdbSqlite(ctx: ProviderContext): Promise<MongoSe
   const bin = await ensureFerretdb(ctx, "ferretdb");
   const dir = dataDir(ctx, "ferretdb-sqlite", "ferretdb");
   mkdirSync(join(dir, "data"), { recursive: true });
-  let started: { uri: string; process: OwnedChild };
-  try {
-    started = await runFerretdb(
+  const launch = (port?: number) =>
+    runFerretdb(
       bin,
       dir,
       ["--handler=sqlite", `--sqlite-url=file:${join(dir, "data")}/`],
       "mongo server (ferretdb, sqlite)",
       ctx.signal,
+      port,
     );
+  let started: { uri: string; port: number; process: OwnedChild };
+  try {
+    started = await launch();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new ProviderUnavailable("ferretdb", `FerretDB could not start: ${(error as Error).message}`);
   }
+  const ferret = new FerretdbProcess(started.process, () => launch(started.port));
   return {
     provider: "ferretdb",
     uri: started.uri,
     backend: "SQLite",
     processes: [started.process],
     dataDir: dir,
+    // SQLite runs inside FerretDB's process: the server is the one part there is to restart.
+    control: {
+      parts: { server: `FerretDB ${FERRETDB_VERSION} (with SQLite inside it)` },
+      stop: (_part, how) => ferret.stop(how),
+      start: () => ferret.start(),
+    },
     async stop() {
-      await started.process.stop({ graceMs: 5000 });
+      await ferret.process.stop({ graceMs: 5000 });
       if (ctx.keep) ctx.progress(`kept FerretDB's SQLite files in ${dir}`);
       else rmSync(dir, { recursive: true, force: true });
     },
@@ -219,28 +264,43 @@ export async function startFerretdbPostgres(ctx: ProviderContext): Promise<Mongo
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   const dir = dataDir(ctx, "ferretdb-pg", "ferretdb-pg");
-  let started: { uri: string; process: OwnedChild };
-  try {
-    started = await runFerretdb(
+  const launch = (port?: number) =>
+    runFerretdb(
       bin,
       dir,
       ["--handler=postgresql", `--postgresql-url=${pg.url}`],
       "mongo server (ferretdb, postgresql)",
       ctx.signal,
+      port,
     );
+  let started: { uri: string; port: number; process: OwnedChild };
+  try {
+    started = await launch();
   } catch (error) {
     await pg.stop(false);
     rmSync(dir, { recursive: true, force: true });
     throw new ProviderUnavailable("ferretdb-pg", `FerretDB could not start: ${(error as Error).message}`);
   }
+  const ferret = new FerretdbProcess(started.process, () => launch(started.port));
   return {
     provider: "ferretdb-pg",
     uri: started.uri,
     backend: `PostgreSQL ${pg.version}`,
     processes: [started.process, pg.process],
     dataDir: pg.dir,
+    control: {
+      parts: { server: `FerretDB ${FERRETDB_VERSION}`, storage: `PostgreSQL ${pg.version}` },
+      stop: (part, how) => (part === "storage" ? pg.halt(how) : ferret.stop(how)),
+      async start(part) {
+        if (part === "server") return ferret.start();
+        const back = await pg.resume();
+        // FerretDB reconnects to PostgreSQL by itself; the restart is over once it answers again.
+        await waitForPing(started.uri, { gone: () => (ferret.process.exit ? "FerretDB exited" : null) });
+        return { ...back, readyAt: Date.now() };
+      },
+    },
     async stop() {
-      await started.process.stop({ graceMs: 5000 });
+      await ferret.process.stop({ graceMs: 5000 });
       await pg.stop(ctx.keep === true);
       if (ctx.keep) ctx.progress(`kept the PostgreSQL cluster in ${pg.dir}`);
       rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,16 @@
  * private one under the system's temporary folder, since that user cannot reach a run folder under a
  * home only root may enter.
  */
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envValue } from "../util/environment.ts";
@@ -70,9 +79,17 @@ export interface PostgresCluster {
   /** The server's major version, from its folder ("15"). */
   version: string;
   dir: string;
-  process: OwnedChild;
+  /** The server process now running (a restart replaces it). */
+  readonly process: OwnedChild;
   /** Fast shutdown; the folder is removed unless `keep`. */
   stop(keep: boolean): Promise<void>;
+  /**
+   * Stops the server for a database restart, keeping the cluster: `clean` is the fast shutdown
+   * (SIGINT: the smart one never ends while FerretDB is connected), `kill` SIGKILLs its process group.
+   */
+  halt(how: "clean" | "kill"): Promise<{ t: number; downAt: number }>;
+  /** Starts the server again on the same port and cluster; resolves once it accepts connections. */
+  resume(): Promise<{ t: number; readyAt: number; process: OwnedChild }>;
 }
 
 /**
@@ -144,23 +161,32 @@ export async function startPostgres(options: {
     "-c",
     "max_connections=300",
   ]);
-  const server = spawnOwned(file, args, { name: "postgresql server", lifeline: "watchdog", logFile: log });
+  /** Starts the server and waits for the log's "ready" line written after `from` (its size before). */
+  const launch = async (signal?: AbortSignal): Promise<OwnedChild> => {
+    const from = existsSync(log) ? statSync(log).size : 0;
+    const child = spawnOwned(file, args, { name: "postgresql server", lifeline: "watchdog", logFile: log });
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const text = existsSync(log) ? readFileSync(log, "utf8").slice(from) : "";
+      if (/database system is ready to accept connections/.test(text)) return child;
+      const fail = (why: string) => {
+        child.kill();
+        return new Error(`postgres ${why}: ${lastLines(text, 3)}`);
+      };
+      if (child.exit) throw fail("exited before it was ready");
+      if (signal?.aborted) throw fail("start interrupted");
+      if (Date.now() > deadline) throw fail(`was not ready within ${READY_TIMEOUT_MS / 1000} s`);
+      await sleep(50);
+    }
+  };
+  let server: OwnedChild | undefined;
   const stop = async (keep: boolean) => {
     // SIGINT is PostgreSQL's fast shutdown: SIGTERM would wait for FerretDB's idle connections.
-    await server.stop({ signal: "SIGINT", graceMs: 10_000 });
+    await server?.stop({ signal: "SIGINT", graceMs: 10_000 });
     if (!keep) removeDir();
   };
   try {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      const text = existsSync(log) ? readFileSync(log, "utf8") : "";
-      if (/database system is ready to accept connections/.test(text)) break;
-      if (server.exit) throw new Error(`postgres exited before it was ready: ${lastLines(text, 3)}`);
-      if (options.signal?.aborted) throw new Error("interrupted");
-      if (Date.now() > deadline)
-        throw new Error(`postgres was not ready within ${READY_TIMEOUT_MS / 1000} s: ${lastLines(text, 3)}`);
-      await sleep(50);
-    }
+    server = await launch(options.signal);
     await runOwned(
       join(bin, "createdb"),
       ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", options.database],
@@ -174,11 +200,30 @@ export async function startPostgres(options: {
   options.progress(
     `PostgreSQL ${version} on 127.0.0.1:${port}${user ? ` as ${user.name}` : ""}, cluster in ${dir}`,
   );
+  let current: OwnedChild = server;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/${options.database}`,
     version,
     dir,
-    process: server,
-    stop,
+    get process() {
+      return current;
+    },
+    stop: async (keep) => {
+      server = current;
+      await stop(keep);
+    },
+    async halt(how) {
+      const t = Date.now();
+      if (how === "kill") {
+        current.kill();
+        await current.exited;
+      } else await current.stop({ signal: "SIGINT", graceMs: 10_000 });
+      return { t, downAt: Date.now() };
+    },
+    async resume() {
+      const t = Date.now();
+      current = await launch();
+      return { t, readyAt: Date.now(), process: current };
+    },
   };
 }

@@ -5,6 +5,7 @@ import { startDocker } from "./docker.ts";
 import { startFerretdbPostgres, startFerretdbSqlite } from "./ferretdb.ts";
 import { identify, readAnswers, type ServerIdentity } from "./identify.ts";
 import { startMemory } from "./memory.ts";
+import { commandControl } from "./serverControl.ts";
 import { STANDIN_VERSION, startStandin } from "./standin.ts";
 import {
   type MongoServerHandle,
@@ -34,6 +35,8 @@ export interface ProvisionOptions {
   workDir?: string;
   /** --keep: a server's data outlives the run. */
   keep?: boolean;
+  /** --db-control: the command that stops and starts the server at --mongo-uri (a database restart). */
+  dbControl?: string;
 }
 
 /**
@@ -54,7 +57,12 @@ export async function provisionMongo(options: ProvisionOptions): Promise<MongoTa
         "--mongo uri needs a connection string: pass --mongo-uri mongodb://host:port or set MONGO_URL",
       );
     }
-    return identifyTarget({ provider: "uri", uri: options.mongoUri, stop: async () => {} });
+    return identifyTarget({
+      provider: "uri",
+      uri: options.mongoUri,
+      stop: async () => {},
+      ...(options.dbControl ? { control: commandControl(options.dbControl, options.mongoUri) } : {}),
+    });
   }
   const named: Record<Exclude<ProviderChoice, "auto" | "uri">, () => Promise<MongoServerHandle>> = {
     memory: () => startMemory(ctx),

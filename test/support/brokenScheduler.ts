@@ -103,6 +103,15 @@ export const breaks = {
       times: 2,
     },
   ],
+  /** The graceful stop does not wait for running handlers: the process exits with its jobs locked. */
+  "stop-abandons-jobs": [
+    {
+      file: "dist/worker/worker.js",
+      find: "if (options?.graceful && this.loopPromise) {",
+      replace: "if (false && options?.graceful && this.loopPromise) {",
+      times: 1,
+    },
+  ],
 } satisfies Record<string, Patch[]>;
 export type BreakName = keyof typeof breaks;
 

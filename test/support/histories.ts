@@ -193,6 +193,146 @@ export class HistoryBuilder {
     return this;
   }
 
+  /** A process instance's exit, as the supervisor records it. */
+  exit(proc: string, n: number, t: number, slots = 1): this {
+    this.records.push({
+      type: "process",
+      t,
+      proc,
+      instance: instanceOf(proc, n),
+      pid: n,
+      event: "exit",
+      slots,
+    });
+    return this;
+  }
+
+  /**
+   * An operation's graceful stop of incarnation n of proc: SIGTERM at t, exit at exitedAt, with what
+   * the database said it held before the signal and after the exit (null: it could not be asked).
+   * The exit record goes in too.
+   */
+  opStop(
+    op: string,
+    proc: string,
+    n: number,
+    t: number,
+    exitedAt: number,
+    held: {
+      inFlight?: { execId: string; jobId: string }[];
+      atSignal?: { jobId: string; lockUntil: number | null }[] | null;
+      afterExit?: { jobId: string; lockUntil: number | null }[] | null;
+      killed?: boolean;
+    } = {},
+  ): this {
+    this.exit(proc, n, exitedAt);
+    this.records.push({
+      type: "op",
+      action: "stop",
+      t,
+      op,
+      proc,
+      instance: instanceOf(proc, n),
+      pid: n,
+      exitedAt,
+      exit: {
+        code: held.killed ? null : 0,
+        signal: held.killed ? "SIGKILL" : null,
+        killed: held.killed ?? false,
+      },
+      inFlight: held.inFlight ?? [],
+      heldAtSignal: held.atSignal === undefined ? [] : held.atSignal,
+      heldAfterExit: held.afterExit === undefined ? [] : held.afterExit,
+    });
+    return this;
+  }
+
+  /** An operation started incarnation n of proc: asked at t, ready at readyAt (its ready record too). */
+  opStart(
+    op: string,
+    proc: string,
+    n: number,
+    t: number,
+    readyAt: number,
+    replaces?: [string, number],
+  ): this {
+    this.ready(proc, n, readyAt);
+    this.records.push({
+      type: "op",
+      action: "start",
+      t,
+      op,
+      proc,
+      instance: instanceOf(proc, n),
+      pid: n,
+      readyAt,
+      ...(replaces ? { replaces: instanceOf(replaces[0], replaces[1]) } : {}),
+    });
+    return this;
+  }
+
+  /** A scale step: the operation wants `processes` running from t on. */
+  opStep(op: string, t: number, processes: number): this {
+    this.records.push({ type: "op", action: "step", t, op, processes });
+    return this;
+  }
+
+  /** A fault window of any kind over the listed incarnations, with its end record's detail. */
+  window(
+    fault: string,
+    window: string,
+    procs: [string, number][],
+    from: number,
+    to: number,
+    effect: "unavailable" | "down" | "degraded" | "clock",
+    detail?: Record<string, unknown>,
+  ): this {
+    const common = {
+      type: "fault" as const,
+      fault,
+      window,
+      effect,
+      instances: procs.map(([p, n]) => instanceOf(p, n)),
+      procs: procs.map(([p]) => p),
+    };
+    this.records.push({ ...common, t: from, action: "begin" });
+    this.records.push({ ...common, t: to, action: "end", ...(detail ? { detail } : {}) });
+    return this;
+  }
+
+  /** A resource sample of incarnation n of proc. */
+  sample(
+    proc: string,
+    n: number,
+    t: number,
+    v: { rssMb: number; heapMb: number; connections?: number; loopP99Ms?: number },
+  ): this {
+    this.records.push({
+      type: "sample",
+      t,
+      proc,
+      instance: instanceOf(proc, n),
+      pid: n,
+      rssBytes: v.rssMb * 1024 * 1024,
+      heapUsedBytes: v.heapMb * 1024 * 1024,
+      loopDelayMs: { mean: (v.loopP99Ms ?? 10) / 2, p99: v.loopP99Ms ?? 10, max: v.loopP99Ms ?? 10 },
+      connections: v.connections ?? 3,
+    });
+    return this;
+  }
+
+  /** A request the trigger server refused (status) or that got no answer (null). */
+  refuse(request: string, t: number, status: number | null): this {
+    this.records.push({
+      type: "refuse",
+      t,
+      request,
+      status,
+      ...(status === null ? { error: "socket hang up" } : {}),
+    });
+    return this;
+  }
+
   /** Adds any record as it is (for records the helpers do not make). */
   raw(record: LedgerRecord): this {
     this.records.push(record);

@@ -16,6 +16,7 @@ describe("resolveSettings", () => {
       workersPerProcess: 2,
       pollIntervalMs: 250,
       lockTimeoutMs: 2000,
+      stopTimeoutMs: 4000,
     });
     expect(s.seed).toBe(42);
     expect(s.load.mix.length).toBeGreaterThan(0);

@@ -1,3 +1,4 @@
+import { percentileInterval } from "../../util/bootstrap.ts";
 import { seededRandom } from "../../util/rng.ts";
 
 /** A point estimate with its bootstrap confidence interval. */
@@ -69,13 +70,6 @@ function select(a: Float64Array, k: number): number {
     else return a[k] as number;
   }
   return a[k] as number;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
 
 export interface BootstrapOptions {
@@ -164,17 +158,6 @@ function resamplerOf(values: readonly number[], forkGroups: readonly number[][])
   };
 }
 
-/**
- * The percentile interval of the resampled statistics, moved so that their median sits on the
- * estimate (the resamples are centred on the grand mean, the estimate need not be).
- */
-function interval(stats: number[], confidence: number, estimate: number): [number, number] {
-  stats.sort((a, b) => a - b);
-  const tail = (1 - confidence) / 2;
-  const shift = estimate - quantile(stats, 0.5);
-  return [quantile(stats, tail) + shift, quantile(stats, 1 - tail) + shift];
-}
-
 /** `statistic` of `values` with a seeded (cluster) percentile-bootstrap interval. */
 function bootstrapStatistic(
   values: readonly number[],
@@ -186,7 +169,7 @@ function bootstrapStatistic(
   const stats: number[] = [];
   for (let i = 0; i < (options.iterations ?? 2000); i++) stats.push(statistic(draw(random)));
   const m = statistic(values);
-  return { median: m, ci: interval(stats, options.confidence ?? 0.95, m), n: values.length };
+  return { median: m, ci: percentileInterval(stats, options.confidence ?? 0.95, m), n: values.length };
 }
 
 /** The median of `values` with a seeded percentile-bootstrap interval; null when there are none. */
@@ -242,7 +225,7 @@ export function bootstrapRatio(
   const ratio = median(current) / median(reference);
   return {
     median: ratio,
-    ci: interval(stats, options.confidence ?? 0.95, ratio),
+    ci: percentileInterval(stats, options.confidence ?? 0.95, ratio),
     n: Math.min(current.length, reference.length),
   };
 }

@@ -47,7 +47,11 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
   const flags: Partial<Record<SettingFlag, unknown>> = {};
   for (const flag of Object.keys(settingFlags) as SettingFlag[])
     if (argv[flag] !== undefined) flags[flag] = argv[flag];
-  const mongo = mongoOptions(argv, "scenario", io.env);
+  const dbControl =
+    typeof argv["db-control"] === "string" && argv["db-control"] !== ""
+      ? String(argv["db-control"])
+      : undefined;
+  const mongo = { ...mongoOptions(argv, "scenario", io.env), ...(dbControl ? { dbControl } : {}) };
   const targets = mongoChoices(argv);
   const environment = environmentLayer(io.env);
   const settings = resolveSettings(
@@ -60,12 +64,17 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
         ? "--keep keeps one run's database: give one --mongo target with it"
         : null,
       portProblem(argv.port),
+      dbControl && !mongo.uri
+        ? "--db-control restarts a server you run: give it with --mongo-uri (or MONGO_URL)"
+        : null,
     ].filter((p): p is string => p !== null),
     {
       add: ((argv.fault as unknown[] | undefined) ?? []).map(String),
       replace: argv["scenario-faults"] === false,
       support: (needs) => faultSupportProblems(needs, { cacheDir: defaultCacheDir(), mongoUri: mongo.uri }),
       environment: environment.values,
+      // --mongo-uri (or MONGO_URL) wins over --mongo: the run goes to that server.
+      server: { choices: mongo.uri ? ["uri"] : targets, dbControl: dbControl !== undefined },
     },
   );
   // Checked before anything starts: the build, the scheduler, its wiring, and whether the scenario applies.

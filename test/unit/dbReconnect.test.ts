@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { dbReconnectChecker } from "../../harness/checkers/dbReconnect.ts";
+import { lostJobsChecker } from "../../harness/checkers/lostJobs.ts";
+import { HistoryBuilder, job, settings } from "../support/histories.ts";
+
+// The database is down from 10 000 (stop asked) to 13 000 (answers again). Lock timeout 1000 ms.
+const check = (b: HistoryBuilder) =>
+  dbReconnectChecker.check({ settings, history: b.history(), finalState: [] });
+const restart = {
+  part: "server",
+  mode: "kill",
+  stopAt: 10_000,
+  downAt: 10_050,
+  startAt: 12_500,
+  readyAt: 13_000,
+};
+
+/** Two workers with a job each every 500 ms before the restart, and `after` for each after it. */
+function restarted(after: { w1: boolean; w2: boolean }): HistoryBuilder {
+  const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 2, 0);
+  let n = 0;
+  for (let t = 100; t < 10_000; t += 500) {
+    for (const [proc, i] of [
+      ["w1", 1],
+      ["w2", 2],
+    ] as const) {
+      b.accept(`j${n}`, t - 50).run(`j${n}`, proc, i, t, t + 200);
+      n++;
+    }
+  }
+  for (let t = 13_100; t < 20_000; t += 500) {
+    for (const [proc, i] of [
+      ["w1", 1],
+      ["w2", 2],
+    ] as const) {
+      b.accept(`j${n}`, t - 50);
+      const runner = after[proc] ? ([proc, i] as const) : (["w1", 1] as const);
+      b.run(`j${n}`, runner[0], runner[1], t + (runner[0] === proc ? 0 : 20), t + 220);
+      n++;
+    }
+  }
+  return b.window(
+    "db-restart",
+    "db-restart-1",
+    [
+      ["w1", 1],
+      ["w2", 2],
+    ],
+    10_000,
+    13_000,
+    "unavailable",
+    restart,
+  );
+}
+
+describe("db-reconnect checker", () => {
+  it("passes when every worker claims again after the return, and measures how soon", () => {
+    const result = check(restarted({ w1: true, w2: true }));
+    expect(result.verdict).toBe("pass");
+    expect(result.figures?.restarts[0]).toMatchObject({
+      window: "db-restart-1",
+      mode: "kill",
+      workers: 2,
+      reconnected: 2,
+      firstClaimMs: 100,
+      firstAcceptMs: 50,
+    });
+    expect(result.figures?.restarts[0]?.normalThroughputMs).not.toBeNull();
+  });
+
+  it("fails a worker that claims nothing after the return while the others do", () => {
+    const result = check(restarted({ w1: true, w2: false }));
+    expect(result.verdict).toBe("fail");
+    expect(result.violations[0]).toMatchObject({ kind: "worker-not-reconnected" });
+    expect(result.violations[0]?.message).toContain("worker w2");
+  });
+
+  it("fails a trigger server that refuses every request well after the return, counting refusals apart", () => {
+    const b = restarted({ w1: true, w2: true })
+      .refuse("x1", 11_000, 503)
+      .refuse("x2", 19_000, 503)
+      .refuse("x3", 19_500, 503);
+    // Only refusals after 18 000: drop the accepts the helper made there.
+    const history = b.history();
+    history.records = history.records.filter((r) => !(r.type === "accept" && r.t >= 18_000));
+    const result = dbReconnectChecker.check({ settings, history, finalState: [] });
+    expect(result.violations.map((v) => v.kind)).toContain("trigger-not-reconnected");
+    expect(result.figures?.restarts[0]?.refused).toBe(1);
+  });
+
+  it("fails a job run twice because its completion crossed the restart", () => {
+    // k ran at 9 800–10 300 and was acknowledged at 12 900 (its write retried across the restart), then ran again.
+    const b = restarted({ w1: true, w2: true })
+      .accept("k", 9_700)
+      .run("k", "w1", 1, 9_800, 10_300, { ackAfter: 2_600, lockVersion: 1 })
+      .run("k", "w2", 2, 14_000, 14_100, { lockVersion: 3 });
+    const result = check(b);
+    expect(result.verdict).toBe("fail");
+    expect(result.violations[0]).toMatchObject({ kind: "restart-anomaly", jobId: "k" });
+    expect(result.figures?.anomalies).toEqual({ restart: 1, serverClaim: 0, undetermined: 0 });
+  });
+
+  it("counts a re-run whose claims returned one lock version as the server's claim, not the restart's", () => {
+    const b = restarted({ w1: true, w2: true })
+      .accept("k", 9_700)
+      .run("k", "w1", 1, 9_800, 10_300, { ackAfter: 2_600, lockVersion: 1 })
+      .run("k", "w2", 2, 14_000, 14_100, { lockVersion: 1 });
+    const result = check(b);
+    expect(result.verdict).toBe("pass");
+    expect(result.figures?.anomalies).toEqual({ restart: 0, serverClaim: 1, undetermined: 0 });
+  });
+});
+
+describe("lost-jobs and refused requests", () => {
+  const stored = (status: number | null) =>
+    lostJobsChecker.check({
+      settings,
+      history: new HistoryBuilder().ready("w1", 1, 0).refuse("7", 100, status).history(),
+      finalState: [job("z", "pending", { request: "7" })],
+    });
+
+  it("fails a job stored for a request the trigger server refused", () => {
+    const result = stored(503);
+    expect(result.verdict).toBe("fail");
+    expect(result.violations[0]).toMatchObject({ kind: "refused-but-stored", jobId: "z" });
+    expect(result.violations[0]?.message).toContain("refused (HTTP 503)");
+  });
+
+  it("leaves unjudged a job whose request got no answer at all", () => {
+    const result = stored(null);
+    expect(result.verdict).toBe("unknown");
+    expect(result.unknowns[0]?.kind).toBe("indeterminate-request");
+  });
+});
