@@ -321,12 +321,14 @@ export interface OwnJobsFigures {
 /** lock-lease (app mode): the lock every observed claim took, from the documents' own times. */
 export interface LockLeaseFigures {
   claims: number;
-  /** lockUntil − lastRunAt of the observed claims, ms. */
+  /** lockUntil − lastRunAt of the observed claims whose lock was live, ms. */
   minMs: number | null;
   p50Ms: number | null;
   maxMs: number | null;
   /** Claims whose lock expired at or before the claim itself. */
   stale: number;
+  /** The earliest lock expiry among the stale claims (1970 for a lock timeout read as a string). */
+  staleLockUntil: number | null;
 }
 
 /** takeover-time (app mode): jobs held by an instance when it exited, and who ran them next. */

@@ -19,7 +19,14 @@ export const lockLeaseChecker: Checker<"lock-lease"> = {
     fail: "a claim whose lock expires at or before the claim itself: **stale at once**, so another worker may take the job while it runs",
   },
   check({ history, settings }): CheckerResult<"lock-lease"> {
-    const figures: LockLeaseFigures = { claims: 0, minMs: null, p50Ms: null, maxMs: null, stale: 0 };
+    const figures: LockLeaseFigures = {
+      claims: 0,
+      minMs: null,
+      p50Ms: null,
+      maxMs: null,
+      stale: 0,
+      staleLockUntil: null,
+    };
     if (!settings.app) return decide("lock-lease", { summary: notAnAppRun, figures, nothingToJudge: true });
     const leases: number[] = [];
     const violations: Violation[] = [];
@@ -29,9 +36,13 @@ export const lockLeaseChecker: Checker<"lock-lease"> = {
         if (c.lockUntil === null) continue;
         figures.claims++;
         const lease = c.lockUntil - c.at;
-        leases.push(lease);
-        if (lease > 0) continue;
+        // The leases are those of live locks; a stale one is told by its expiry, not by a lease.
+        if (lease > 0) {
+          leases.push(lease);
+          continue;
+        }
         figures.stale++;
+        figures.staleLockUntil = Math.min(figures.staleLockUntil ?? c.lockUntil, c.lockUntil);
         const known = staleByJob.get(c.jobId);
         if (known) known.count++;
         else staleByJob.set(c.jobId, { count: 1, example: { at: c.at, lockUntil: c.lockUntil } });
@@ -51,7 +62,15 @@ export const lockLeaseChecker: Checker<"lock-lease"> = {
       summary:
         figures.claims === 0
           ? "no claim with a lock was observed"
-          : `${figures.claims} claims observed, leases ${figures.minMs}–${figures.maxMs} ms (median ${figures.p50Ms}); ${figures.stale} stale at once`,
+          : `${figures.claims} claims observed, ${
+              leases.length
+                ? `leases ${figures.minMs}–${figures.maxMs} ms (median ${figures.p50Ms})`
+                : "no live lease"
+            }; ${figures.stale} stale at once${
+              figures.staleLockUntil !== null
+                ? ` (the earliest expiring at ${iso(figures.staleLockUntil)}, before its claim)`
+                : ""
+            }`,
       violations,
       figures,
       nothingToJudge: figures.claims === 0,

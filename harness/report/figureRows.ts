@@ -151,7 +151,10 @@ function appRows(
     ]);
   const lease = result.checkers["lock-lease"]?.figures;
   if (lease?.claims)
-    rows.push([by("lock-lease", "lock lease p50 (stale at once)"), `${ms(lease.p50Ms)} (${lease.stale})`]);
+    rows.push([
+      by("lock-lease", "lock lease p50 (stale at once)"),
+      `${lease.p50Ms === null ? "none live" : ms(lease.p50Ms)} (${lease.stale}${lease.staleLockUntil !== null ? `, expiring at ${new Date(lease.staleLockUntil).toISOString()}` : ""})`,
+    ]);
   for (const [name, l] of Object.entries(result.checkers["observed-concurrency"]?.figures?.names ?? {}))
     rows.push([
       by("observed-concurrency", `${name}: peak / limit`),

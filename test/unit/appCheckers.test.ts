@@ -67,6 +67,9 @@ describe("lock-lease (app mode)", () => {
     expect(r.verdict).toBe("fail");
     expect(r.violations[0]?.jobId).toBe("b");
     expect(r.violations[0]?.message).toContain("1970-01-01T00:00:00.000Z");
+    // The lease figures are the live locks'; the stale ones are told by their expiry.
+    expect(r.figures).toMatchObject({ claims: 2, minMs: 60_000, maxMs: 60_000, stale: 1, staleLockUntil: 0 });
+    expect(r.summary).toContain("the earliest expiring at 1970-01-01T00:00:00.000Z");
   });
 });
 
