@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import type { AnyCheckerResult } from "../checkers/types.ts";
+import { recoveredText } from "./figureRows.ts";
 import type { RunResult } from "./result.ts";
 import { describeServer } from "./serverText.ts";
 
@@ -37,7 +38,7 @@ export function renderServerComparison(
   row("jobs completed / accepted", (r) => `${r.counts.completed} / ${r.counts.accepted}`);
   row("lost", (r) => String(r.counts.lost));
   row("double executions", (r) => String(r.counts.doubleExecutions));
-  row("recovered after a kill", (r) => String(r.counts.recovered));
+  row("killed jobs recovered", recoveredText);
   row("throughput", (r) => (r.throughput.jobsPerSec === null ? "n/a" : `${r.throughput.jobsPerSec} jobs/s`));
   row("probe: broken here", (r) =>
     r.probe
