@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { exampleApi } from "../../harness/app/exampleApi.ts";
 import type { RunResult } from "../../harness/report/result.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
 import { killAll } from "../support/markedProcesses.ts";
@@ -44,10 +45,37 @@ function resultOf(stdout: string): RunResult {
 
 const fixture = (name: string) => `node test/fixtures/apps/${name}.mjs`;
 
+/**
+ * The example API without its concurrency-limited kind. mongo-job-scheduler 1.2.4 counts every
+ * `running` document of a name against its limit, stale ones included: when a killed instance held
+ * every slot of a limited name, that name's jobs are never claimed again (docs/findings/app-mode.md).
+ * With a kill in the run, whether it holds both report slots is chance, so this test leaves them
+ * out; the deadlock is shown by its own test below.
+ */
+function exampleWithoutLimits(): string {
+  const dir = mkdtempSync(join(tmpdir(), "harness-api-"));
+  const path = join(dir, "api.json");
+  writeFileSync(
+    path,
+    JSON.stringify({ ...exampleApi, kinds: exampleApi.kinds.filter((k) => !("concurrency" in k)) }),
+  );
+  return path;
+}
+
 describe("harness app: the example service, unmodified, with a kill", () => {
   it("starts two instances from its own command, kills one mid-run, and passes every check; the stops are measured", async () => {
     const run = await runHarness(
-      app("node src/server.js", "--cwd", "examples/jobs-service", "--kills", "1", "--restart-delay", "500"),
+      app(
+        "node src/server.js",
+        "--cwd",
+        "examples/jobs-service",
+        "--kills",
+        "1",
+        "--restart-delay",
+        "500",
+        "--api",
+        exampleWithoutLimits(),
+      ),
     );
     expect(run.code, run.all).toBe(0);
     const result = resultOf(run.stdout);
@@ -61,6 +89,75 @@ describe("harness app: the example service, unmodified, with a kill", () => {
     expect(result.app?.stopTimes.filter((s) => !s.killed).length).toBeGreaterThanOrEqual(2);
     expect(result.app?.dependencies?.warnings).toEqual([]);
     expect(run.stdout).toContain("2 × node src/server.js");
+  });
+
+  it("finds the limited name deadlocked when the killed instance held its every slot (mongo-job-scheduler 1.2.4)", async () => {
+    // One instance with 8 workers claims everything at once: exactly two reports (the limit; each
+    // report kind is requested once, and their weight leaves every other request an email) that
+    // run 30 s, and ten emails of 1 s. The kill strikes once the emails are done, while the one
+    // instance holds both report slots. Its replacement starts well inside the 10 s locks, so its
+    // start-up recovery (which resets expired locks, once) finds them live; once they expire, the
+    // two stale reports count against their own limit and nothing may claim them.
+    const dir = mkdtempSync(join(tmpdir(), "harness-api-"));
+    const api = join(dir, "api.json");
+    const [email, report] = ["email", "report"].map((kind) => exampleApi.kinds.find((k) => k.kind === kind));
+    writeFileSync(
+      api,
+      JSON.stringify({
+        ...exampleApi,
+        kinds: [
+          { ...email, weight: 1_000_000 },
+          { ...report, kind: "report-a", weight: 1e-9 },
+          { ...report, kind: "report-b", weight: 1e-9 },
+        ],
+      }),
+    );
+    const run = await runHarness([
+      "app",
+      "--cmd",
+      "node src/server.js",
+      "--cwd",
+      "examples/jobs-service",
+      "--ready",
+      "/health",
+      ...[
+        "LOCK_TIMEOUT_MS=2000",
+        "POLL_INTERVAL_MS=200",
+        "WORKERS=8",
+        "EMAIL_SEND_MS=1000",
+        "REPORT_MS=20000",
+      ].flatMap((e) => ["--env", e]),
+      "--instances",
+      "1",
+      "--api",
+      api,
+      "--jobs",
+      "12",
+      "--rate",
+      "40",
+      "--fault",
+      "kill:at=0.8",
+      "--restart-delay",
+      "300",
+      "--drain-timeout",
+      "22000",
+      "--settle-ms",
+      "500",
+      "--reports-dir",
+      tempReports(),
+    ]);
+    expect(run.code, run.all).toBe(1);
+    const result = resultOf(run.stdout);
+    const lost = result.checkers["lost-jobs"];
+    expect(lost?.violations.map((v) => v.message)).toEqual([
+      expect.stringMatching(/\(generate-report, priority 5\).* is stuck running with an expired lock/),
+      expect.stringMatching(/\(generate-report, priority 5\).* is stuck running with an expired lock/),
+    ]);
+    // Seen from outside, no claim at all followed the kill (the emails were done): whether the
+    // holders lived on cannot be told from the documents, so takeover-time says unknown, not fail.
+    const takeover = result.checkers["takeover-time"];
+    expect(takeover?.unknowns.map((v) => v.kind)).toEqual(["holder-unknown", "holder-unknown"]);
+    expect(result.counts.completed).toBe(10);
   });
 });
 
