@@ -1,0 +1,96 @@
+import type { Scenario } from "../harness/scenario/schema.ts";
+
+/**
+ * Every job kind mongo-job-scheduler offers in one load, under a fault schedule drawn from the seed:
+ * priorities 1–10, names limited to 1, 2 and 5, retries with a fixed and a computed delay, dedupe
+ * keys, an interval and a cron repeat, and jobs longer than the lock timeout, struck by every fault
+ * type this machine can run (a type whose tool is missing is left out with one line). Each seed
+ * strikes at other points; the same seed gives the same load and the same schedule. A weakness
+ * that only shows where two features meet (a freeze during a retry's delay, a kill of a limited
+ * job) shows here. `harness explore` runs it over many seeds and shrinks a failure.
+ */
+export const mixed: Scenario = {
+  name: "mixed",
+  description:
+    "every job kind (priorities, limits 1/2/5, retries, dedupe, repeats, long jobs) under a seeded schedule of every fault type",
+  requires: ["priorities", "global-concurrency", "retries", "dedupe", "cron-timezone", "lock-renewal"],
+  settings: {
+    sut: { processes: 3, workersPerProcess: 2, pollIntervalMs: 200, lockTimeoutMs: 2000 },
+    load: {
+      mode: "bulk",
+      jobs: 120,
+      // Repeating jobs never finish: the run observes for a fixed time, long enough for the rest.
+      runForMs: 45_000,
+      lockTimeoutsPerLongJob: 2,
+      longestLongJobMs: 20_000,
+      durationMs: [100, 400],
+      mix: [
+        { count: 1, body: { name: "every-2s", repeat: { every: 2000 } }, expect: "repeating" },
+        {
+          count: 1,
+          body: { name: "cron-3s", repeat: { cron: "*/3 * * * * *", timezone: "Europe/Paris" } },
+          expect: "repeating",
+        },
+        { count: 2, body: { name: "long" }, priorities: [3, 3], long: true, expect: "completed" },
+        { weight: 5, body: { name: "ranked" }, expect: "completed" },
+        { weight: 1, body: { name: "limit-1", concurrency: 1 }, expect: "completed" },
+        { weight: 1, body: { name: "limit-2", concurrency: 2 }, expect: "completed" },
+        { weight: 2, body: { name: "limit-5", concurrency: 5 }, expect: "completed" },
+        {
+          weight: 1,
+          body: { name: "retry-fixed" },
+          data: { failUntilAttempt: 2 },
+          retry: { maxAttempts: 3, delayMs: 600 },
+          expect: "completed",
+        },
+        {
+          weight: 1,
+          body: { name: "retry-computed" },
+          data: { failUntilAttempt: 2 },
+          retry: { maxAttempts: 3, backoff: { baseMs: 400, factor: 2 } },
+          expect: "completed",
+        },
+        ...[1, 2, 3].map((k) => ({
+          weight: 0.5,
+          body: { name: "deduped", dedupeKey: `mixed-${k}` },
+          expect: "completed" as const,
+        })),
+      ],
+    },
+    faults: {
+      kills: 0,
+      points: "seeded",
+      unsupported: "skip",
+      list: [
+        { type: "kill", target: "busy", forMs: 1000 },
+        { type: "terminate", target: "busy", forMs: 1000 },
+        { type: "pause", target: "busy", forMs: 3000 },
+        { type: "block-loop", target: "busy", forMs: 2500 },
+        { type: "out-of-memory", target: "busy", forMs: 1000, heapMb: 96 },
+        { type: "partition", target: "busy", forMs: 4000 },
+        { type: "latency", target: "busy", forMs: 5000, latencyMs: 150 },
+        { type: "clock-offset", target: "any", forMs: 8000, offsetMs: 4000 },
+      ],
+    },
+    check: {
+      checkers: [
+        "lost-jobs",
+        "final-state",
+        "re-executions",
+        "ownership",
+        "concurrency-limit",
+        "priority-order",
+        "retry-timing",
+        "retry-computed-delay",
+        "dedupe",
+        "repeat-ticks",
+        "recovery-time",
+      ],
+      timingToleranceMs: 1000,
+      informational: {
+        "retry-computed-delay":
+          "a delay given as a function is not stored with the job in MongoDB, so the worker falls back to no delay",
+      },
+    },
+  },
+};
