@@ -123,13 +123,15 @@ function quote(text: string): string {
 
 /**
  * The one command line that reproduces a shape: `scenario <name> --seed N` with the shape's flags,
- * and every other flag the user gave (those that differ from their defaults) as given.
+ * and every other flag the user gave (those that differ from their defaults) as given, or set
+ * through its environment variable (written as the flag, so that the line stands on its own).
  */
 export function reproduction(
   scenario: string,
   seed: number,
   shape: RunShape,
   argv: Record<string, unknown>,
+  env: Record<string, string | undefined> = {},
 ): string {
   const words = ["npx", "harness", "scenario", scenario, "--seed", String(seed)];
   if (shape.jobs !== undefined) words.push("--jobs", String(shape.jobs));
@@ -141,7 +143,8 @@ export function reproduction(
   const flags = commandFlags.scenario as Record<string, FlagSpec>;
   for (const [name, spec] of Object.entries(flags)) {
     if (setByShrink.has(name) || (shape.faults && shorthandFaults.has(name))) continue;
-    const value = argv[name];
+    const fromEnv = spec.env ? env[spec.env] : undefined;
+    const value = argv[name] ?? (fromEnv === "" ? undefined : fromEnv);
     if (value === undefined || value === spec.default) continue;
     if (spec.type === "boolean") words.push(value ? `--${name}` : `--no-${name}`);
     else for (const v of Array.isArray(value) ? value : [value]) words.push(`--${name}`, String(v));

@@ -262,7 +262,7 @@ async function shrinkFailure(
     seed: first.seed,
     from,
     smallest: from,
-    command: reproduction(ctx.name, first.seed, from, ctx.passOn),
+    command: reproduction(ctx.name, first.seed, from, ctx.passOn, io.env),
     jobIds: jobsNamedBy(first, checker),
     resultPath: firstPath,
     tries: [],
@@ -337,7 +337,7 @@ async function tryCandidate(
   );
   if (failed && run) {
     outcome.smallest = candidate.shape;
-    outcome.command = reproduction(ctx.name, outcome.seed, candidate.shape, ctx.passOn);
+    outcome.command = reproduction(ctx.name, outcome.seed, candidate.shape, ctx.passOn, ctx.io.env);
     outcome.jobIds = jobsNamedBy(run.result, outcome.checker);
     outcome.resultPath = run.resultPath;
   }
