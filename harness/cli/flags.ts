@@ -158,6 +158,9 @@ const scenarioFlags = {
   },
 } as const satisfies Record<string, FlagSpec>;
 
+/** What `explore` passes on to each run: every flag of `scenario` but the one-run UI (--keep). */
+const { keep: _keep, port: _port, ...exploreRunFlags } = scenarioFlags;
+
 /** Every command's flags, in the order `--help` and the documentation list them. */
 export const commandFlags = {
   app: {
@@ -279,7 +282,7 @@ export const commandFlags = {
   },
   scenario: scenarioFlags,
   explore: {
-    ...scenarioFlags,
+    ...exploreRunFlags,
     runs: { type: "number", value: "N", default: 10, describe: "runs, one per seed: --seed, --seed + 1, …" },
     "keep-going": { type: "boolean", describe: "run every seed, not stopping at the first FAIL" },
     shrink: {

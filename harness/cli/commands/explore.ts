@@ -8,6 +8,7 @@ import { formatDuration, parseDuration } from "../../util/duration.ts";
 import { ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
 import { randomSeed } from "../../util/rng.ts";
 import { ensureWritableDir } from "../../util/writableDir.ts";
+import { flagOrEnv } from "../flags.ts";
 import type { CommandIo } from "../io.ts";
 import {
   type Candidate,
@@ -111,11 +112,13 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
     if (problems.length === 0) throw unknownScenario(name);
     problems.push(unknownScenario(name).message);
   }
-  if (argv.keep) problems.push("--keep keeps one run's database: use it with scenario, not explore");
   if (problems.length) throw new HarnessError(problems.join("; "));
   const reportsDir = resolve(String(argv["reports-dir"]));
   ensureWritableDir(reportsDir, "--reports-dir");
-  const firstSeed = typeof argv.seed === "number" ? argv.seed : randomSeed();
+  const seedGiven = flagOrEnv(argv, "explore", "seed", io.env);
+  const firstSeed = seedGiven === undefined ? randomSeed() : Number(seedGiven);
+  if (!Number.isInteger(firstSeed) || firstSeed < 0)
+    throw new HarnessError(`--seed ${String(seedGiven)}: give a whole number from 0`);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = join(reportsDir, "explore", `${stamp}-${name}`);
   const summaryPath = join(dir, "explore.json");
@@ -130,7 +133,8 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
     mkdirSync(dir, { recursive: true });
     writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   };
-  const passOn: Record<string, unknown> = { ...argv, name };
+  // --keep and --port are not explore's (one run's UI): the scenario command reads them unset.
+  const passOn: Record<string, unknown> = { ...argv, name, keep: false, port: 0 };
   for (const flag of exploreOnlyFlags()) delete passOn[flag];
   io.reporter.progress(
     `explore ${name}: ${runs} run(s) from seed ${firstSeed}${argv["keep-going"] ? "" : ", stopping at the first FAIL"}${argv.shrink ? `, then shrinking it (budget ${formatDuration(budgetMs)})` : ""}`,
