@@ -28,17 +28,15 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
     const reports = tempReports();
     const run = await runHarness([
       "explore",
-      "crash-recovery",
+      "concurrency-limit",
       "--runs",
       "2",
       "--seed",
       "21",
       "--jobs",
-      "20",
+      "30",
       "--workers",
       "2",
-      "--kills",
-      "0",
       "--reports-dir",
       reports,
     ]);
@@ -56,7 +54,7 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
     // Each run is an ordinary run of the scenario, saved with its own seed and settings.
     const second = JSON.parse(readFileSync(summary.runs[1]?.resultPath ?? "", "utf8")) as RunResult;
     expect(second.seed).toBe(22);
-    expect(second.config.load.jobs).toBe(20);
+    expect(second.config.load.jobs).toBe(30);
   });
 });
 
