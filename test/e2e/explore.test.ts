@@ -1,10 +1,18 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ExploreSummary } from "../../harness/cli/commands/explore.ts";
 import type { RunResult } from "../../harness/report/result.ts";
 import { buildBrokenScheduler } from "../support/brokenScheduler.ts";
 import { runHarness, tempReports } from "../support/harnessCli.ts";
+import { killAll } from "../support/markedProcesses.ts";
+import { startTerminalRun } from "../support/terminalRun.ts";
+
+let leftovers: number[] = [];
+afterEach(() => {
+  killAll(leftovers);
+  leftovers = [];
+});
 
 /** The explore.json of the one exploration under `reports`. */
 function exploreSummary(reports: string): ExploreSummary {
@@ -55,6 +63,40 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
     const second = JSON.parse(readFileSync(summary.runs[1]?.resultPath ?? "", "utf8")) as RunResult;
     expect(second.seed).toBe(22);
     expect(second.config.load.jobs).toBe(30);
+  });
+});
+
+describe("explore interrupted (stand-in MongoDB)", () => {
+  // One finished run and a Ctrl-C in the second: about 15 s on a busy 2-core machine.
+  it("Ctrl-C keeps the finished runs in explore.json, says how far it got, exit 2, nothing left running", async () => {
+    const reports = tempReports();
+    const run = startTerminalRun([
+      "explore",
+      "concurrency-limit",
+      "--runs",
+      "3",
+      "--seed",
+      "31",
+      "--jobs",
+      "20",
+      "--workers",
+      "2",
+      "--reports-dir",
+      reports,
+    ]);
+    await run.waitFor(/^seed 31 /m);
+    await run.waitFor(/concurrency-limit: seed 32|starting 2 worker processes/);
+    run.interrupt();
+    const exit = await run.exited;
+    await new Promise((r) => setTimeout(r, 500));
+    leftovers = run.leftovers();
+    expect(leftovers).toEqual([]);
+    expect(exit.code, exit.output).toBe(2);
+    expect(exit.output).toContain("explore: interrupted after 1 of 3 run(s)");
+    const summary = exploreSummary(reports);
+    expect(summary.runs[0]).toMatchObject({ seed: 31, verdict: "pass" });
+    expect(summary.runs.filter((r) => !r.incomplete)).toHaveLength(1);
+    expect(summary.stopped).toBe("interrupted after 1 of 3 run(s)");
   });
 });
 

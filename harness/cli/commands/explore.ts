@@ -148,6 +148,7 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
       let result: RunResult | undefined;
       let resultPath = "";
       const started = Date.now();
+      // Interrupted before the run began (nothing ran, nothing saved): no run to keep.
       const exit = await scenarioCommand(
         flags,
         {
@@ -166,14 +167,17 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
             }
           },
         },
-      );
+      ).catch((error: unknown) => {
+        if (signal.aborted && error instanceof HarnessError) return undefined;
+        throw error;
+      });
       return { exit, result, resultPath, durationMs: Date.now() - started };
     };
     for (let i = 0; i < runs; i++) {
       if (signal.aborted) break;
       const seed = firstSeed + i;
       const one = await runOnce({ ...passOn, seed }, i === 0);
-      if (!one.result) break;
+      if (!one.result || one.exit === undefined) break;
       const run: ExploreRun = {
         seed,
         verdict: one.result.verdict,
