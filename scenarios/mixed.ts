@@ -99,7 +99,7 @@ export const mixed: Scenario = {
         ownership:
           "a stale worker's refused completion goes down the failure path, which marks the job failed (or schedules a retry) without checking ownership",
         "concurrency-limit":
-          "a limited job held by a dead, frozen or cut-off worker still counts against its name's limit until its lock expires (the claim counts running documents): the name waits with a slot free; the peak is never over the limit",
+          "a limited job held by a dead, frozen or cut-off worker counts against its name's limit until its lock expires (the claim counts running documents), so the name waits with a slot free; over the limit only by a frozen worker's execution of a job taken over, or a clock-skewed worker taking live locks (seed 5)",
         "priority-order":
           "the jobs that waited behind lower priorities were held by a struck worker (killed, frozen, cut off or dying) and became claimable only as its lock expired",
         "retry-timing":
