@@ -6,6 +6,7 @@ import { dbRestart } from "./db-restart.ts";
 import { dedupe } from "./dedupe.ts";
 import { gracefulStop } from "./graceful-stop.ts";
 import { longJobs, longJobsRealtime } from "./long-jobs.ts";
+import { mixed } from "./mixed.ts";
 import { outOfMemory } from "./out-of-memory.ts";
 import { partition } from "./partition.ts";
 import { priorityOrdering, priorityOrderingMixed } from "./priority-ordering.ts";
@@ -39,5 +40,6 @@ export const scenarios: Record<string, Scenario> = Object.fromEntries(
     scale,
     dbRestart,
     soak,
+    mixed,
   ].map((s) => [s.name, s]),
 );

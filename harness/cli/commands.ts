@@ -4,6 +4,7 @@ import { appCommand } from "./commands/app.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { deployCommand } from "./commands/deploy.ts";
+import { exploreCommand } from "./commands/explore.ts";
 import { listCommand } from "./commands/list.ts";
 import { prepareCommand } from "./commands/prepare.ts";
 import { probeCommand } from "./commands/probe.ts";
@@ -36,6 +37,14 @@ export const commands: readonly Command[] = [
     describe: "run a named scenario",
     positionals: [{ name: "name", describe: "scenario name (see list)" }],
     run: scenarioCommand,
+  },
+  {
+    name: "explore",
+    usage: "explore [scenario]",
+    describe:
+      "run a scenario over many seeds (--runs), one line each, stopping at the first FAIL; --shrink reduces that failure to its smallest reproduction",
+    positionals: [{ name: "scenario", describe: "scenario name (see list)", default: "mixed" }],
+    run: exploreCommand,
   },
   {
     name: "app",

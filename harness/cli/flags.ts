@@ -10,6 +10,7 @@ import { providerChoices } from "../servers/target.ts";
 /** The commands of the harness. */
 export type CommandName =
   | "scenario"
+  | "explore"
   | "app"
   | "bench"
   | "compare"
@@ -100,6 +101,65 @@ const appSettingFlags = {
   "drain-timeout": settingFlagSpecs["drain-timeout"],
   seed: settingFlagSpecs.seed,
 } as const satisfies Record<string, FlagSpec>;
+
+/** The flags of `scenario`, which `explore` takes too (each of its runs is one). */
+const scenarioFlags = {
+  ...settingFlagSpecs,
+  fault: {
+    type: "string",
+    value: "TYPE[:k=v,…]",
+    array: true,
+    describe: "add a fault: TYPE[:key=value,…], e.g. partition:target=w2,at=0.3,for=6000 (see list)",
+  },
+  "scenario-faults": {
+    type: "boolean",
+    describe: "--no-scenario-faults: run only the faults given with --fault",
+  },
+  ledger: {
+    type: "string",
+    value: "WHERE",
+    choices: ["files", "db"],
+    default: "files",
+    describe:
+      "where processes write the ledger: files (one per process) or db (batches in a database of the run's own, each writer's clock measured against the server's)",
+  },
+  agent: {
+    type: "string",
+    value: "WHERE",
+    choices: ["local", "k8s"],
+    default: "local",
+    describe:
+      "who runs the processes: local (children of the harness) or k8s (the pods of a cluster, from the Job deploy k8s writes; implies --ledger db)",
+  },
+  ...mongoFlags,
+  "reports-dir": reportsDir,
+  ...ciFlags,
+  scheduler: {
+    type: "string",
+    value: "PATH|VERSION",
+    env: "HARNESS_SCHEDULER",
+    describe: "another mongo-job-scheduler build: a folder or a version",
+  },
+  "db-control": {
+    type: "string",
+    value: "CMD",
+    describe:
+      'with --mongo-uri: the command that restarts your server for db-restart, run as "CMD stop", "CMD kill" and "CMD start"',
+  },
+  keep: {
+    type: "boolean",
+    describe: "after the run, keep its database and serve the Scheduler UI on it until Ctrl-C",
+  },
+  port: {
+    type: "number",
+    value: "N",
+    default: 4000,
+    describe: "port of the Scheduler UI with --keep (0: any free one)",
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+/** What `explore` passes on to each run: every flag of `scenario` but the one-run UI (--keep). */
+const { keep: _keep, port: _port, ...exploreRunFlags } = scenarioFlags;
 
 /** Every command's flags, in the order `--help` and the documentation list them. */
 export const commandFlags = {
@@ -220,58 +280,21 @@ export const commandFlags = {
     "reports-dir": reportsDir,
     ...ciFlags,
   },
-  scenario: {
-    ...settingFlagSpecs,
-    fault: {
-      type: "string",
-      value: "TYPE[:k=v,…]",
-      array: true,
-      describe: "add a fault: TYPE[:key=value,…], e.g. partition:target=w2,at=0.3,for=6000 (see list)",
-    },
-    "scenario-faults": {
+  scenario: scenarioFlags,
+  explore: {
+    ...exploreRunFlags,
+    runs: { type: "number", value: "N", default: 10, describe: "runs, one per seed: --seed, --seed + 1, …" },
+    "keep-going": { type: "boolean", describe: "run every seed, not stopping at the first FAIL" },
+    shrink: {
       type: "boolean",
-      describe: "--no-scenario-faults: run only the faults given with --fault",
-    },
-    ledger: {
-      type: "string",
-      value: "WHERE",
-      choices: ["files", "db"],
-      default: "files",
       describe:
-        "where processes write the ledger: files (one per process) or db (batches in a database of the run's own, each writer's clock measured against the server's)",
+        "on the first FAIL, re-run its seed with fewer jobs, workers and faults while the same checker fails; print the smallest reproduction",
     },
-    agent: {
+    "shrink-budget": {
       type: "string",
-      value: "WHERE",
-      choices: ["local", "k8s"],
-      default: "local",
-      describe:
-        "who runs the processes: local (children of the harness) or k8s (the pods of a cluster, from the Job deploy k8s writes; implies --ledger db)",
-    },
-    ...mongoFlags,
-    "reports-dir": reportsDir,
-    ...ciFlags,
-    scheduler: {
-      type: "string",
-      value: "PATH|VERSION",
-      env: "HARNESS_SCHEDULER",
-      describe: "another mongo-job-scheduler build: a folder or a version",
-    },
-    "db-control": {
-      type: "string",
-      value: "CMD",
-      describe:
-        'with --mongo-uri: the command that restarts your server for db-restart, run as "CMD stop", "CMD kill" and "CMD start"',
-    },
-    keep: {
-      type: "boolean",
-      describe: "after the run, keep its database and serve the Scheduler UI on it until Ctrl-C",
-    },
-    port: {
-      type: "number",
-      value: "N",
-      default: 4000,
-      describe: "port of the Scheduler UI with --keep (0: any free one)",
+      value: "D",
+      default: "5m",
+      describe: 'the time shrinking may take, in ms or with units ("90s", "10m"); no run starts past it',
     },
   },
   bench: {

@@ -3,18 +3,29 @@
  * `pauses` shorthands, each with its point and (where it is planned) its target fixed from the seed.
  * The same settings and seed always give the same schedule.
  */
-import { createRng } from "../util/rng.ts";
+import { createRng, type Rng } from "../util/rng.ts";
 import type { FaultNeed, PlannedFault } from "./faultType.ts";
 import { type FaultKind, type FaultSpec, faultRegistry } from "./registry.ts";
 import type { FaultSettings } from "./settings.ts";
+
+/** What a plan reads of the fault settings (app mode's have no `points`: even). */
+export type PlannedFaultSettings = Omit<FaultSettings, "points" | "unsupported"> &
+  Partial<Pick<FaultSettings, "points">>;
 
 /** Evenly spread fault points: 2 faults → after 1/3 and 2/3 of the jobs have finished. */
 export function evenPoints(count: number, from = 0): number[] {
   return Array.from({ length: count }, (_, i) => from + ((1 - from) * (i + 1)) / (count + 1));
 }
 
+/** Points drawn from the seed between 5% and 85% of the jobs finished, two decimals, in order. */
+export function seededPoints(count: number, rng: Rng): number[] {
+  return Array.from({ length: count }, () => Math.round((0.05 + rng.next() * 0.8) * 100) / 100).sort(
+    (a, b) => a - b,
+  );
+}
+
 /** The fault entries of a run: the shorthands first, then the list, as written. */
-export function faultEntries(faults: FaultSettings): { spec: FaultSpec; points?: number[] }[] {
+export function faultEntries(faults: PlannedFaultSettings): { spec: FaultSpec; points?: number[] }[] {
   const out: { spec: FaultSpec; points?: number[] }[] = [];
   if (faults.kills > 0) {
     out.push({
@@ -40,7 +51,7 @@ export function workerNames(processes: number): string[] {
  * executing a job.
  */
 export function planFaults(
-  settings: { faults: FaultSettings; sut: { processes: number } },
+  settings: { faults: PlannedFaultSettings; sut: { processes: number } },
   seed: number,
 ): PlannedFault[] {
   // A generator of its own, so that the fault plan does not move when the load plan changes.
@@ -51,7 +62,11 @@ export function planFaults(
   for (const { spec, points } of faultEntries(settings.faults)) {
     const ats =
       points ??
-      (spec.at === undefined ? evenPoints(spec.count) : [spec.at, ...evenPoints(spec.count - 1, spec.at)]);
+      (spec.at !== undefined
+        ? [spec.at, ...evenPoints(spec.count - 1, spec.at)]
+        : settings.faults.points === "seeded"
+          ? seededPoints(spec.count, rng)
+          : evenPoints(spec.count));
     for (const point of ats) {
       const n = (counters.get(spec.type) ?? 0) + 1;
       counters.set(spec.type, n);

@@ -19,6 +19,18 @@ export const faultSettingsSchema = z.strictObject({
    * and healed after its window. The kills and pauses above are shorthands for entries here.
    */
   list: z.array(faultSpec).default([]),
+  /**
+   * Where the entries of `list` without `at` strike: evenly spread (even), or at points drawn from
+   * the seed between 5% and 85% of the jobs finished (seeded: each seed a different schedule, the
+   * same seed the same one).
+   */
+  points: z.enum(["even", "seeded"]).default("even"),
+  /**
+   * What a scenario's fault needing a tool this machine lacks (Toxiproxy, libfaketime) does: refuse
+   * the run (refuse), or leave that fault out with one printed line (skip). `--fault` entries are
+   * always refused.
+   */
+  unsupported: z.enum(["refuse", "skip"]).default("refuse"),
 });
 
 export type FaultSettings = z.output<typeof faultSettingsSchema>;

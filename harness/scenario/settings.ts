@@ -2,6 +2,8 @@ import type { z } from "zod";
 import { MIN_SAMPLES } from "../checkers/growth.ts";
 import { parseFaultFlag } from "../faults/faultFlag.ts";
 import { type FaultSupportCheck, faultListProblems } from "../faults/faultProblems.ts";
+import type { FaultNeed } from "../faults/faultType.ts";
+import { type FaultKind, faultRegistry } from "../faults/registry.ts";
 import { MAX_OPEN_JOBS, plannedJobCount } from "../load/settings.ts";
 import { formatDuration } from "../util/duration.ts";
 import { HarnessError } from "../util/exitCodes.ts";
@@ -61,6 +63,8 @@ export interface FaultFlags {
   environment?: Partial<Record<SettingFlag, unknown>>;
   /** The MongoDB targets the run goes to, for the faults that need a kind of server (db-restart). */
   server?: { choices: readonly string[]; dbControl: boolean };
+  /** Told one line per missing tool when a scenario's faults needing it are left out (`unsupported: skip`). */
+  notice?: (line: string) => void;
 }
 
 /** The jobs of a scenario whose every mix entry has a count: a fixed set, or undefined. */
@@ -119,6 +123,7 @@ export function resolveSettings(
     ...more,
     ...openFlagProblems(merged.load?.mode ?? "http", (f) => flags[f] ?? environment[f], setterOf),
   ];
+  skipUnsupported(merged, faultFlags);
   const flagTexts = faultFlags.add ?? [];
   const fromFlags = flagTexts.map(parseFaultFlag);
   const unreadable = fromFlags.filter((f): f is string => typeof f === "string");
@@ -196,6 +201,33 @@ export function resolveSettings(
   }
   if (extra.length) throw new HarnessError(`invalid settings: ${extra.join("; ")}`);
   return settings;
+}
+
+/**
+ * A scenario that says `faults.unsupported: skip` runs on a machine without every fault tool: its
+ * own entries needing a tool this machine lacks are left out, with one line per missing tool.
+ */
+function skipUnsupported(merged: SettingsOverride, faultFlags: FaultFlags): void {
+  const faults = merged.faults as Record<string, unknown> | undefined;
+  const support = faultFlags.support;
+  if (faults?.unsupported !== "skip" || !support || !Array.isArray(faults.list)) return;
+  const missing = new Map<FaultNeed, string[]>();
+  const lacking = (need: FaultNeed) => {
+    if (!missing.has(need)) missing.set(need, support(new Set([need])));
+    return (missing.get(need) ?? []).length > 0;
+  };
+  const left: Map<FaultNeed, string[]> = new Map();
+  faults.list = (faults.list as unknown[]).filter((entry) => {
+    const type = (entry as { type?: unknown } | null)?.type;
+    if (typeof type !== "string" || !Object.hasOwn(faultRegistry, type)) return true;
+    const needs = faultRegistry[type as FaultKind].needs.filter(lacking);
+    for (const need of needs) left.set(need, [...new Set([...(left.get(need) ?? []), type])]);
+    return needs.length === 0;
+  });
+  for (const [need, types] of left)
+    faultFlags.notice?.(
+      `left out ${types.join(", ")} (needs ${need}): ${(missing.get(need) ?? []).join("; ")}`,
+    );
 }
 
 /**

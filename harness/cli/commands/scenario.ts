@@ -34,12 +34,24 @@ export function unknownScenario(name: string): HarnessError {
   );
 }
 
+/** What a caller running the scenario command as a step of its own (`explore`) hears of each run. */
+export interface ScenarioHooks {
+  /** Each run's result and where it was saved (one per server), partial ones included. */
+  onResult?(result: RunResult, resultPath: string): void;
+  /** Leave out the summary table and the files' lines (the caller prints its own line). */
+  quiet?: boolean;
+}
+
 /**
  * `scenario <name>`: resolves the settings (defaults < scenario < environment < flags) and checks
  * everything that can be checked before anything starts, runs the scenario, prints its summary,
  * and maps its verdict to the exit code.
  */
-export async function scenarioCommand(argv: Record<string, unknown>, io: CommandIo): Promise<ExitCode> {
+export async function scenarioCommand(
+  argv: Record<string, unknown>,
+  io: CommandIo,
+  hooks: ScenarioHooks = {},
+): Promise<ExitCode> {
   const name = String(argv.name);
   const found = scenarios[name];
   if (!found) throw unknownScenario(name);
@@ -72,6 +84,7 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
       add: ((argv.fault as unknown[] | undefined) ?? []).map(String),
       replace: argv["scenario-faults"] === false,
       support: (needs) => faultSupportProblems(needs, { cacheDir: defaultCacheDir(), mongoUri: mongo.uri }),
+      notice: io.reporter.progress,
       environment: environment.values,
       // --mongo-uri (or MONGO_URL) wins over --mongo: the run goes to that server.
       server: { choices: mongo.uri ? ["uri"] : targets, dbControl: dbControl !== undefined },
@@ -139,6 +152,8 @@ export async function scenarioCommand(argv: Record<string, unknown>, io: Command
     const show = (result: RunResult, path: string) => {
       if (printed) return;
       printed = true;
+      hooks.onResult?.(result, path);
+      if (hooks.quiet) return;
       showSummary(result, io);
       showFiles(result, runFiles(path), ci, io);
     };
@@ -205,7 +220,7 @@ function clusterFromEnv(env: Record<string, string | undefined>): ClusterRun {
 }
 
 /** The worse of two exit codes of runs: fail beats unknown beats pass. */
-function worstExit(a: ExitCode, b: ExitCode): ExitCode {
+export function worstExit(a: ExitCode, b: ExitCode): ExitCode {
   const rank = (c: ExitCode) => (c === ExitCode.Fail ? 2 : c === ExitCode.Unknown ? 1 : 0);
   return rank(b) > rank(a) ? b : a;
 }
