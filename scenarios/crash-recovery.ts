@@ -1,3 +1,4 @@
+import { UNLIMITED_MIX } from "../harness/load/settings.ts";
 import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
@@ -11,7 +12,7 @@ export const crashRecovery: Scenario = {
     "SIGKILL workers mid-job; check nothing is lost or run twice and recovery stays within the lock timeout",
   settings: {
     sut: { processes: 4, workersPerProcess: 2, lockTimeoutMs: 3000, pollIntervalMs: 250 },
-    load: { jobs: 300, connections: 10, durationMs: [100, 500] },
+    load: { jobs: 300, connections: 10, durationMs: [100, 500], mix: [...UNLIMITED_MIX] },
     faults: { kills: 2, restartDelayMs: 1000 },
     check: { checkers: ["lost-jobs", "final-state", "re-executions", "recovery-time"] },
   },

@@ -1,3 +1,4 @@
+import { UNLIMITED_MIX } from "../harness/load/settings.ts";
 import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
@@ -11,7 +12,7 @@ export const outOfMemory: Scenario = {
   description: "a worker exhausts its heap mid-job and dies; check its jobs recover within the lock timeout",
   settings: {
     sut: { processes: 3, workersPerProcess: 2, lockTimeoutMs: 3000, pollIntervalMs: 250 },
-    load: { jobs: 150, connections: 6, durationMs: [300, 1000] },
+    load: { jobs: 150, connections: 6, durationMs: [300, 1000], mix: [...UNLIMITED_MIX] },
     faults: {
       kills: 0,
       list: [{ type: "out-of-memory", target: "busy", at: 0.4, forMs: 1000, heapMb: 96 }],

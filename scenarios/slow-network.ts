@@ -1,3 +1,4 @@
+import { UNLIMITED_MIX } from "../harness/load/settings.ts";
 import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
@@ -11,7 +12,7 @@ export const slowNetwork: Scenario = {
     "100 ± 30 ms latency between every worker and MongoDB, one kill under it; throughput and recovery time",
   settings: {
     sut: { processes: 3, workersPerProcess: 2, lockTimeoutMs: 3000, pollIntervalMs: 250 },
-    load: { jobs: 150, connections: 6, durationMs: [100, 500] },
+    load: { jobs: 150, connections: 6, durationMs: [100, 500], mix: [...UNLIMITED_MIX] },
     faults: {
       kills: 1,
       killAt: [0.5],

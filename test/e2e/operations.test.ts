@@ -42,6 +42,27 @@ async function scenario(
   return { code: exit.code, output: exit.output, result: latestResult(reports), reports };
 }
 
+/**
+ * mongo-job-scheduler 1.2.4's worker loop can complete a claim after stop() began and then leave its
+ * loop without running or releasing the job (dist/worker/worker.js: `if (!this.running) break;` right
+ * after findAndLockNext): whether a stop lands inside a claim is chance. stop-handover must name every
+ * such job (the finding in docs/findings/operations.md); nothing else may fail, and with none the run
+ * passes.
+ */
+function expectOnlyClaimsDuringStop(code: number | null, output: string, result: RunResult): void {
+  const handover = result.checkers["stop-handover"];
+  const found = handover?.violations ?? [];
+  expect(
+    found.filter((v) => v.kind !== "claimed-during-stop").map((v) => v.message),
+    output,
+  ).toEqual([]);
+  for (const v of found) expect(v.jobId).toMatch(/^[0-9a-f]{24}$/);
+  expect(handover?.figures?.claimedDuringStop).toBe(found.length);
+  for (const c of Object.values(result.checkers))
+    if (c && c.name !== "stop-handover") expect([c.name, c.verdict]).toEqual([c.name, "pass"]);
+  expect(code, output).toBe(found.length > 0 ? 1 : 0);
+}
+
 describe("the operators' scenarios, small (stand-in, FerretDB for db-restart)", () => {
   it("rolling-deploy: every worker stopped with SIGTERM and replaced twice; every job each held accounted for", async () => {
     const { code, output, result } = await scenario([
@@ -53,18 +74,20 @@ describe("the operators' scenarios, small (stand-in, FerretDB for db-restart)", 
       "--seed",
       "21",
     ]);
-    expect(code, output).toBe(0);
+    expectOnlyClaimsDuringStop(code, output, result);
     const handover = result.checkers["stop-handover"];
-    expect(handover?.verdict).toBe("pass");
     // 2 rounds over 3 processes: six stops, each asked of the database before and after.
-    expect(handover?.figures).toMatchObject({ stops: 6, heldAfterExit: 0, unknownStops: 0 });
-    expect((handover?.figures?.finished ?? 0) + (handover?.figures?.handedBack ?? 0)).toBe(
-      handover?.figures?.held,
-    );
+    expect(handover?.figures).toMatchObject({ stops: 6, unknownStops: 0 });
+    expect(handover?.figures?.heldAfterExit).toBe(handover?.figures?.claimedDuringStop);
+    expect(
+      (handover?.figures?.finished ?? 0) +
+        (handover?.figures?.handedBack ?? 0) +
+        (handover?.figures?.heldAfterExit ?? 0),
+    ).toBe(handover?.figures?.held);
     expect(handover?.figures?.operations[0]?.throughputDuring).not.toBeNull();
     expect(output).toMatch(/rolling-restart-1: step 6 of 6 \(round 2 of 2\): stopping w3/);
     expect(output).toMatch(
-      /w3 \(pid \d+\) exited \d+ ms after SIGTERM; \d+ job\(s\) were running, \d+ held; still held after exit: 0/,
+      /w3 \(pid \d+\) exited \d+ ms after SIGTERM; \d+ job\(s\) were running, \d+ held; still held after exit: \d+/,
     );
     expect(output).toContain("graceful stops: jobs held → finished / handed back / held after exit");
   });
@@ -80,13 +103,13 @@ describe("the operators' scenarios, small (stand-in, FerretDB for db-restart)", 
       "--fault",
       "scale:steps=1-3-1,step=6000,at=0",
     ]);
-    expect(code, output).toBe(0);
+    expectOnlyClaimsDuringStop(code, output, result);
     const scaling = result.checkers.scaling?.figures;
     expect(scaling?.steps.map((s) => s.processes)).toEqual([1, 3, 1]);
     expect(scaling?.scalingRatio).toBeGreaterThan(1);
     expect(scaling?.added.map((a) => a.proc)).toEqual(["w2", "w3"]);
     // The removed ones were stopped gracefully and their jobs accounted for.
-    expect(result.checkers["stop-handover"]?.figures).toMatchObject({ stops: 2, heldAfterExit: 0 });
+    expect(result.checkers["stop-handover"]?.figures).toMatchObject({ stops: 2 });
     expect(output).toMatch(/scale-1: 3 → 1 worker process\(es\)/);
   });
 
