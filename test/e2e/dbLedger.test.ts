@@ -46,17 +46,21 @@ describe("--ledger db: workers that write to a database the harness only reads (
     expect(runs.files.result.clocks).toBeUndefined();
   });
 
-  it("a build that answers two requests with one job fails the same way through either ledger", async () => {
-    const runs = await both(
-      ["scenario", "crash-recovery", "--workers", "2", "--jobs", "20", "--kills", "0", "--seed", "5"],
-      { HARNESS_SCHEDULER: buildBrokenScheduler("one-job-for-two-requests") },
-    );
-    expect(runs.db.code).toBe(1);
-    expect(verdicts(runs.db.result)).toEqual(verdicts(runs.files.result));
-    const merged = (r: RunResult) =>
-      r.checkers["lost-jobs"]?.violations.filter((v) => v.kind === "merged-requests").length ?? 0;
-    expect(merged(runs.db.result)).toBeGreaterThan(0);
-  });
+  // Two more runs (about 25 s): opt in with HARNESS_SLOW=1.
+  it.skipIf(process.env.HARNESS_SLOW !== "1")(
+    "a build that answers two requests with one job fails the same way through either ledger (HARNESS_SLOW=1)",
+    async () => {
+      const runs = await both(
+        ["scenario", "crash-recovery", "--workers", "2", "--jobs", "20", "--kills", "0", "--seed", "5"],
+        { HARNESS_SCHEDULER: buildBrokenScheduler("one-job-for-two-requests") },
+      );
+      expect(runs.db.code).toBe(1);
+      expect(verdicts(runs.db.result)).toEqual(verdicts(runs.files.result));
+      const merged = (r: RunResult) =>
+        r.checkers["lost-jobs"]?.violations.filter((v) => v.kind === "merged-requests").length ?? 0;
+      expect(merged(runs.db.result)).toBeGreaterThan(0);
+    },
+  );
 
   it("refuses a fault that needs a request to the worker, in one line, before anything starts", async () => {
     const run = await runHarness(["scenario", "out-of-memory", "--ledger", "db"]);

@@ -102,58 +102,61 @@ describe("explore interrupted (stand-in MongoDB)", () => {
 
 describe("explore --shrink on a build that breaks the concurrency limit (stand-in MongoDB)", () => {
   // The first run, then shrinking for at most 40 s (no run starts that the budget would not see end):
-  // about 60–80 s on a busy 2-core machine.
-  it("reaches a smaller run that still fails the same checker, and prints it as one command", async () => {
-    const reports = tempReports();
-    const broken = buildBrokenScheduler("no-concurrency-check");
-    const run = await runHarness(
-      [
-        "explore",
-        "concurrency-limit",
-        "--runs",
-        "2",
-        "--seed",
-        "7",
-        "--jobs",
-        "60",
-        "--workers",
-        "2",
-        "--shrink",
-        "--shrink-budget",
-        "40s",
-        "--reports-dir",
-        reports,
-      ],
-      { HARNESS_SCHEDULER: broken },
-    );
-    expect(run.code, run.all).toBe(1);
-    const summary = exploreSummary(reports);
-    // It stopped at the first FAIL: one run of the two asked for.
-    expect(summary.runs).toHaveLength(1);
-    expect(summary.firstFailingSeed).toBe(7);
-    expect(summary.stopped).toMatch(/first FAIL/);
-    const shrink = summary.shrink;
-    expect(shrink?.checker).toBe("concurrency-limit");
-    const from = shrink?.from;
-    const smallest = shrink?.smallest;
-    expect(from).toMatchObject({ jobs: 60, workers: 2 });
-    expect((smallest?.jobs ?? 60) < 60 || (smallest?.workers ?? 2) < 2).toBe(true);
-    // The smallest run is a saved run that fails the same checker, with those settings.
-    const smallestRun = JSON.parse(readFileSync(shrink?.resultPath ?? "", "utf8")) as RunResult;
-    expect(smallestRun.checkers["concurrency-limit"]?.verdict).toBe("fail");
-    expect(smallestRun.config.load.jobs).toBe(smallest?.jobs);
-    expect(smallestRun.config.sut.processes).toBe(smallest?.workers);
-    expect(smallestRun.seed).toBe(7);
-    // One command line reproduces it; the jobs the checker names are printed.
-    expect(run.stdout).toContain(`reproduce: ${shrink?.command}`);
-    expect(shrink?.command).toMatch(
-      new RegExp(
-        `^npx harness scenario concurrency-limit --seed 7 --jobs ${smallest?.jobs} --workers ${smallest?.workers} `,
-      ),
-    );
-    // The build came from HARNESS_SCHEDULER: the line carries it as a flag, to stand on its own.
-    expect(shrink?.command).toContain(`--scheduler ${broken}`);
-    expect(shrink?.jobIds.length).toBeGreaterThan(0);
-    for (const id of shrink?.jobIds ?? []) expect(run.stdout).toContain(id);
-  });
+  // about 60–80 s on a busy 2-core machine, which CI's budget cannot spare: opt in with HARNESS_SLOW=1.
+  it.skipIf(process.env.HARNESS_SLOW !== "1")(
+    "reaches a smaller run that still fails the same checker, and prints it as one command (HARNESS_SLOW=1)",
+    async () => {
+      const reports = tempReports();
+      const broken = buildBrokenScheduler("no-concurrency-check");
+      const run = await runHarness(
+        [
+          "explore",
+          "concurrency-limit",
+          "--runs",
+          "2",
+          "--seed",
+          "7",
+          "--jobs",
+          "60",
+          "--workers",
+          "2",
+          "--shrink",
+          "--shrink-budget",
+          "40s",
+          "--reports-dir",
+          reports,
+        ],
+        { HARNESS_SCHEDULER: broken },
+      );
+      expect(run.code, run.all).toBe(1);
+      const summary = exploreSummary(reports);
+      // It stopped at the first FAIL: one run of the two asked for.
+      expect(summary.runs).toHaveLength(1);
+      expect(summary.firstFailingSeed).toBe(7);
+      expect(summary.stopped).toMatch(/first FAIL/);
+      const shrink = summary.shrink;
+      expect(shrink?.checker).toBe("concurrency-limit");
+      const from = shrink?.from;
+      const smallest = shrink?.smallest;
+      expect(from).toMatchObject({ jobs: 60, workers: 2 });
+      expect((smallest?.jobs ?? 60) < 60 || (smallest?.workers ?? 2) < 2).toBe(true);
+      // The smallest run is a saved run that fails the same checker, with those settings.
+      const smallestRun = JSON.parse(readFileSync(shrink?.resultPath ?? "", "utf8")) as RunResult;
+      expect(smallestRun.checkers["concurrency-limit"]?.verdict).toBe("fail");
+      expect(smallestRun.config.load.jobs).toBe(smallest?.jobs);
+      expect(smallestRun.config.sut.processes).toBe(smallest?.workers);
+      expect(smallestRun.seed).toBe(7);
+      // One command line reproduces it; the jobs the checker names are printed.
+      expect(run.stdout).toContain(`reproduce: ${shrink?.command}`);
+      expect(shrink?.command).toMatch(
+        new RegExp(
+          `^npx harness scenario concurrency-limit --seed 7 --jobs ${smallest?.jobs} --workers ${smallest?.workers} `,
+        ),
+      );
+      // The build came from HARNESS_SCHEDULER: the line carries it as a flag, to stand on its own.
+      expect(shrink?.command).toContain(`--scheduler ${broken}`);
+      expect(shrink?.jobIds.length).toBeGreaterThan(0);
+      for (const id of shrink?.jobIds ?? []) expect(run.stdout).toContain(id);
+    },
+  );
 });
