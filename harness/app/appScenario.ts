@@ -32,11 +32,14 @@ export function appCheckers(
 
 /** Whether a run's faults make an instance exit (a kill, a SIGTERM). */
 export function faultsExit(faults: Pick<FaultSettings, "kills" | "list">): boolean {
-  return faults.kills > 0 || faults.list.some((f) => f.type === "kill" || f.type === "terminate");
+  return (
+    faults.kills > 0 ||
+    faults.list.some((f) => f.type === "kill" || f.type === "terminate" || f.type === "rolling-restart")
+  );
 }
 
 /** The fault types that strike a service's own processes. */
-export const APP_FAULTS: ReadonlySet<string> = new Set(["kill", "terminate", "pause"]);
+export const APP_FAULTS: ReadonlySet<string> = new Set(["kill", "terminate", "pause", "rolling-restart"]);
 
 export const APP_SCENARIO_NAME = "app";
 

@@ -46,6 +46,8 @@ interface Instance {
   instance: string;
   logFile: string;
   paused: boolean;
+  /** Ready for requests (as a readiness probe passing puts a pod behind its Service). */
+  ready: boolean;
   /** When SIGTERM was sent, and when the instance exited after it. */
   stop?: { sigtermAt: number; exitedAt?: number; killed: boolean };
 }
@@ -75,13 +77,15 @@ export class ServiceInstances implements ProcessControl {
     return Array.from({ length: this.o.count }, (_, i) => `w${i + 1}`);
   }
 
-  /** The base URL of every instance running now (not exited, not paused). */
+  /** The base URL of every instance that takes requests now: ready, not stopping, not exited, not paused. */
   urls(): string[] {
     return this.runningWorkers().map((n) => `http://127.0.0.1:${this.ports.get(n)}`);
   }
 
   runningWorkers(): string[] {
-    return [...this.byName.values()].filter((i) => !i.child.exit && !i.paused && !i.stop).map((i) => i.name);
+    return [...this.byName.values()]
+      .filter((i) => i.ready && !i.child.exit && !i.paused && !i.stop)
+      .map((i) => i.name);
   }
 
   /** Starts every instance, side by side, and waits until each is ready. */
@@ -101,11 +105,20 @@ export class ServiceInstances implements ProcessControl {
       env: { ...this.o.env, [this.o.portEnv]: String(port), [this.o.mongoEnv]: this.o.mongoUrl },
       logFile,
     });
-    const inst: Instance = { name, port, child, instance: newInstanceId(), logFile, paused: false };
+    const inst: Instance = {
+      name,
+      port,
+      child,
+      instance: newInstanceId(),
+      logFile,
+      paused: false,
+      ready: false,
+    };
     this.byName.set(name, inst);
     this.record(inst, "start");
     void child.exited.then((exit) => this.exited_(inst, exit));
     await this.waitReady(inst, signal);
+    inst.ready = true;
     this.record(inst, "ready");
     return inst;
   }
@@ -196,6 +209,33 @@ export class ServiceInstances implements ProcessControl {
     const stop = this.stopOne(inst);
     await stop;
     return { pid: inst.child.pid, t, exitedAt: inst.stop?.exitedAt ?? Date.now() };
+  }
+
+  /**
+   * One step of a rolling restart: SIGTERM, SIGKILL after `graceMs`, resolved once it has exited.
+   * The service's locks name whatever its own code names them, so no lock owner is known here.
+   */
+  async gracefulStop(proc: string, graceMs: number) {
+    const inst = this.get(proc);
+    const t = Date.now();
+    await this.stopOne(inst, graceMs);
+    const exit = inst.child.exit;
+    return {
+      pid: inst.child.pid,
+      instance: inst.instance,
+      t,
+      exitedAt: inst.stop?.exitedAt ?? Date.now(),
+      exit: { code: exit?.code ?? null, signal: exit?.signal ?? null, killed: inst.stop?.killed ?? false },
+    };
+  }
+
+  /** A surge (a new instance beside the old) needs ports and names the service was not started with. */
+  async startLike(): Promise<never> {
+    throw new Error("app mode restarts each instance in place: a surge (surge=1) is not offered");
+  }
+
+  lockOwnerOf(): string | undefined {
+    return undefined;
   }
 
   private async stopOne(inst: Instance, graceMs = this.o.graceMs): Promise<void> {

@@ -91,6 +91,32 @@ describe("harness app: the example service, unmodified, with a kill", () => {
     expect(run.stdout).toContain("2 × node src/server.js");
   });
 
+  it("rolls a restart through both instances (SIGTERM, exit, start, ready, in turn) under load: nothing lost, every request answered", async () => {
+    const run = await runHarness(
+      app(
+        "node src/server.js",
+        "--cwd",
+        "examples/jobs-service",
+        "--jobs",
+        "40",
+        "--rate",
+        "10",
+        "--fault",
+        "rolling-restart:at=0.2,rounds=1",
+        "--api",
+        exampleWithoutLimits(),
+      ),
+    );
+    expect(run.code, run.all).toBe(0);
+    const result = resultOf(run.stdout);
+    expect(result.counts.accepted).toBe(40);
+    expect(result.counts.completed).toBe(40);
+    // Two stops by the restart and two at the end, each by SIGTERM, each exiting by itself.
+    expect(result.app?.stopTimes.filter((s) => !s.killed)).toHaveLength(4);
+    expect(result.checkers["takeover-time"]?.verdict).toBe("pass");
+    expect(run.stderr).toMatch(/rolling-restart-1: w2 started again \(pid \d+\), ready in \d+ ms/);
+  });
+
   it("finds the limited name deadlocked when the killed instance held its every slot (mongo-job-scheduler 1.2.4)", async () => {
     // One instance with 8 workers claims everything at once: exactly two reports (the limit; each
     // report kind is requested once, and their weight leaves every other request an email) that

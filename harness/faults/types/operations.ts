@@ -67,9 +67,14 @@ export async function stopAccounted(
     heldAfterExit: after.jobs,
     ...(error ? { heldError: error } : {}),
   });
-  const still = after.jobs === null ? "unknown (the database could not be asked)" : String(after.jobs.length);
+  const still =
+    after.jobs === null
+      ? `unknown (${after.error ?? "the database could not be asked"})`
+      : String(after.jobs.length);
+  // A black box (app mode) shows no executions: what ran at the signal is not said there.
+  const running = env.live.seesExecutions === false ? "" : `${inFlight.length} job(s) were running, `;
   env.progress(
-    `${op}: ${proc} (pid ${stop.pid}) exited ${stop.exitedAt - stop.t} ms after SIGTERM${stop.exit.killed ? ", killed after its grace" : ""}; ${inFlight.length} job(s) were running, ${before.jobs?.length ?? "?"} held; still held after exit: ${still}`,
+    `${op}: ${proc} (pid ${stop.pid}) exited ${stop.exitedAt - stop.t} ms after SIGTERM${stop.exit.killed ? ", killed after its grace" : ""}; ${running}${before.jobs?.length ?? "?"} held; still held after exit: ${still}`,
   );
 }
 
