@@ -7,6 +7,14 @@ import { decide } from "./verdicts.ts";
 /** The bounds when a run's settings give none (check.growth's defaults). */
 export const DEFAULT_GROWTH = { rssMbPerHour: 64, heapUsedMbPerHour: 32, connectionsPerHour: 6 };
 
+/**
+ * The shortest judged window (the second half of the run) over which a slope beyond its bound is a
+ * leak. A process's RSS and heap settle over its first minutes (heap expansion, compiled code): a
+ * 2-minute soak of mongo-job-scheduler measured its workers' RSS rising 466 and 614 MB/h over the
+ * second minute, which extrapolates a few MB of warm-up to an hour. Shorter windows are unknown.
+ */
+export const MIN_FAIL_SPAN_MS = 5 * 60_000;
+
 /** Samples a series needs in the second half to be judged (settings refuse a soak too short for it). */
 export const MIN_SAMPLES = 8;
 
@@ -38,7 +46,7 @@ export const growthChecker: Checker<"growth"> = {
   name: "growth",
   describe: {
     pass: "for every worker process sampled through the second half of the run, the 95% interval of the hourly slope of its RSS, heap used and open connections lies at or below the bound (`check.growth`: 64 MB, 32 MB and 6 connections per hour by default); event-loop delay's slope is reported",
-    fail: "the whole interval of a series' slope lies above its bound: the process grows (a leak); **unknown** when an interval spans its bound (a soak too short or too noisy to tell: run it longer) or no process has 8 samples in the second half",
+    fail: "the whole interval of a series' slope lies above its bound over a second half of 5 minutes or more: the process grows (a leak); **unknown** when an interval spans its bound, when the second half is shorter than 5 minutes (warm-up cannot be told from a leak: run it longer) or no process has 8 samples in it",
   },
   check({ history, settings }): CheckerResult<"growth"> {
     const samples = history.records.filter((r): r is SampleRecord => r.type === "sample");
@@ -112,7 +120,15 @@ function judgeSeries(
   let verdict: GrowthFigures["series"][number]["verdict"] = "reported";
   if (bound !== null) {
     const what = `${proc}'s ${metric} grows ${r2(estimate)} ${m.unit}/h (95% interval ${ci[0]} to ${ci[1]}) over the second half of the run (${list.length} samples)`;
-    if (ci[0] > bound) {
+    const spanMs = (list.at(-1) as SampleRecord).t - (list[0] as SampleRecord).t;
+    if (ci[0] > bound && spanMs < MIN_FAIL_SPAN_MS) {
+      verdict = "unknown";
+      unknowns.push({
+        kind: "growth-too-short",
+        message: `${what}: beyond the bound of ${bound} ${m.unit}/h, but over ${Math.round(spanMs / 1000)} s, too short to tell a leak from warm-up (a window of ${MIN_FAIL_SPAN_MS / 60_000} min or more is judged: run --duration ${(2 * MIN_FAIL_SPAN_MS) / 60_000}m or longer)`,
+        evidence: { instance, metric, bound, spanMs },
+      });
+    } else if (ci[0] > bound) {
       verdict = "fail";
       violations.push({
         kind: "growth",

@@ -274,7 +274,8 @@ export const commandFlags = {
       type: "string",
       value: "TYPE[:k=v,…]",
       array: true,
-      describe: "add a fault on the instances: kill, terminate, pause or rolling-restart (e.g. terminate:at=0.5)",
+      describe:
+        "add a fault on the instances: kill, terminate, pause or rolling-restart (e.g. terminate:at=0.5)",
     },
     ...mongoFlags,
     "reports-dir": reportsDir,

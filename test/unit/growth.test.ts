@@ -33,8 +33,8 @@ function soak(o: {
 
 describe("growth checker", () => {
   it("fails a heap that grows far beyond its bound, naming the process and the slope", () => {
-    // 2 MB a second (a leak of 7 GB an hour) over 40 s, with 1 MB of noise.
-    const result = check(soak({ count: 40, everyMs: 1000, heapMbPerHour: 7200, noiseMb: 1 }));
+    // 600 MB an hour over 20 minutes (a second half of 10), sampled every 30 s, with 1 MB of noise.
+    const result = check(soak({ count: 40, everyMs: 30_000, heapMbPerHour: 600, noiseMb: 1 }));
     expect(result.verdict).toBe("fail");
     const heap = result.figures?.series.find((s) => s.metric === "heapUsedMb");
     expect(heap?.verdict).toBe("fail");
@@ -64,6 +64,18 @@ describe("growth checker", () => {
     );
     expect(result.verdict).toBe("fail");
     expect(result.figures?.series.find((s) => s.metric === "connections")?.verdict).toBe("fail");
+  });
+
+  it("is unknown, not a failure, for the same steep growth over a second half shorter than 5 minutes (warm-up)", () => {
+    // 600 MB an hour over 2 minutes: the slope's whole interval is beyond the bound, the window is not.
+    const result = check(soak({ count: 60, everyMs: 2000, heapMbPerHour: 600, noiseMb: 0.2 }));
+    expect(result.verdict).toBe("unknown");
+    const heap = result.figures?.series.find((s) => s.metric === "heapUsedMb");
+    expect(heap?.ci[0]).toBeGreaterThan(32);
+    expect(heap?.verdict).toBe("unknown");
+    expect(result.unknowns.find((u) => u.kind === "growth-too-short")?.message).toMatch(
+      /too short to tell a leak from warm-up/,
+    );
   });
 
   it("is unknown when the run is too short for the interval to clear the bound", () => {
