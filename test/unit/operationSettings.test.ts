@@ -52,7 +52,7 @@ describe("the operations' settings", () => {
 
   it("refuses a soak duration that does not fit the drain timeout, saying what to give", () => {
     const line = problem("soak", { duration: "2h" });
-    expect(line).toContain("--duration: 2 h does not fit the drain timeout (7 min)");
+    expect(line).toContain("--duration: 2 h does not fit the drain timeout (12 min)");
     expect(line).toContain("--drain-timeout");
   });
 
