@@ -100,10 +100,8 @@ export const observedConcurrencyChecker: Checker<"observed-concurrency"> = {
     const violations: Violation[] = [];
     for (const [name, { limit, claims }] of byName) {
       const end = settings.runEndedAt;
-      const episodes = overLimit(
-        claims.map((c) => surely(c, end)),
-        limit,
-      );
+      const sure = claims.map((c) => surely(c, end));
+      const episodes = overLimit(sure, limit);
       const possible = overLimit(
         claims.map((c) => possibly(c, end)),
         limit,
@@ -113,10 +111,7 @@ export const observedConcurrencyChecker: Checker<"observed-concurrency"> = {
         figures.names[name] = { limit, peak: 0, msOverLimit: 0 };
         continue;
       }
-      const peakAll = overLimit(
-        claims.map((c) => surely(c, end)),
-        0,
-      ).reduce((m, e) => Math.max(m, e.peak), 0);
+      const peakAll = overLimit(sure, 0).reduce((m, e) => Math.max(m, e.peak), 0);
       figures.names[name] = {
         limit,
         peak: peakAll,

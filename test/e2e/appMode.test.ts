@@ -45,6 +45,13 @@ function resultOf(stdout: string): RunResult {
 
 const fixture = (name: string) => `node test/fixtures/apps/${name}.mjs`;
 
+/** Writes an API description to a file of its own, for --api; returns its path. */
+function apiFile(description: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), "harness-api-")), "api.json");
+  writeFileSync(path, JSON.stringify(description));
+  return path;
+}
+
 /**
  * The example API without its concurrency-limited kind. mongo-job-scheduler 1.2.4 counts every
  * `running` document of a name against its limit, stale ones included: when a killed instance held
@@ -53,13 +60,7 @@ const fixture = (name: string) => `node test/fixtures/apps/${name}.mjs`;
  * out; the deadlock is shown by its own test below.
  */
 function exampleWithoutLimits(): string {
-  const dir = mkdtempSync(join(tmpdir(), "harness-api-"));
-  const path = join(dir, "api.json");
-  writeFileSync(
-    path,
-    JSON.stringify({ ...exampleApi, kinds: exampleApi.kinds.filter((k) => !("concurrency" in k)) }),
-  );
-  return path;
+  return apiFile({ ...exampleApi, kinds: exampleApi.kinds.filter((k) => !("concurrency" in k)) });
 }
 
 describe("harness app: the example service, unmodified, with a kill", () => {
@@ -124,20 +125,15 @@ describe("harness app: the example service, unmodified, with a kill", () => {
     // instance holds both report slots. Its replacement starts well inside the 10 s locks, so its
     // start-up recovery (which resets expired locks, once) finds them live; once they expire, the
     // two stale reports count against their own limit and nothing may claim them.
-    const dir = mkdtempSync(join(tmpdir(), "harness-api-"));
-    const api = join(dir, "api.json");
     const [email, report] = ["email", "report"].map((kind) => exampleApi.kinds.find((k) => k.kind === kind));
-    writeFileSync(
-      api,
-      JSON.stringify({
-        ...exampleApi,
-        kinds: [
-          { ...email, weight: 1_000_000 },
-          { ...report, kind: "report-a", weight: 1e-9 },
-          { ...report, kind: "report-b", weight: 1e-9 },
-        ],
-      }),
-    );
+    const api = apiFile({
+      ...exampleApi,
+      kinds: [
+        { ...email, weight: 1_000_000 },
+        { ...report, kind: "report-a", weight: 1e-9 },
+        { ...report, kind: "report-b", weight: 1e-9 },
+      ],
+    });
     const run = await runHarness([
       "app",
       "--cmd",
@@ -249,23 +245,18 @@ describe("harness app: a service that does not do what it is given, in one line,
     {
       what: "an answer without the job id field",
       args: () => {
-        const dir = mkdtempSync(join(tmpdir(), "harness-api-"));
-        const api = join(dir, "api.json");
-        writeFileSync(
-          api,
-          JSON.stringify({
-            name: "wrong-field",
-            kinds: [
-              {
-                kind: "email",
-                path: "/trigger/email",
-                body: { to: "a@b.c", subject: "s" },
-                jobIdField: "id",
-                jobName: "send-email",
-              },
-            ],
-          }),
-        );
+        const api = apiFile({
+          name: "wrong-field",
+          kinds: [
+            {
+              kind: "email",
+              path: "/trigger/email",
+              body: { to: "a@b.c", subject: "s" },
+              jobIdField: "id",
+              jobName: "send-email",
+            },
+          ],
+        });
         return app(fixture("correct"), "--api", api, "--kills", "0");
       },
       line: /^harness: POST \/trigger\/email answered 201 without the job id field "id": \{.*"jobId":.*; set jobIdField in the API description \(--api\)$/m,
