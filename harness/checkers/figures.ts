@@ -299,6 +299,8 @@ export interface EffectsFigures {
   contradicted: number;
   /** Effects of a job id no accepted request was answered with. */
   unexpected: number;
+  /** Jobs with one effect per run where each extra run followed a holder that died with the job. */
+  afterCrash: number;
 }
 
 /** own-jobs (app mode), per job name the service schedules for itself. */

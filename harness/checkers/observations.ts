@@ -5,7 +5,7 @@
  * `running` or is claimed again.
  */
 import type { History } from "../ledger/history.ts";
-import type { ObserveRecord, ObserverRecord } from "../ledger/records.ts";
+import type { InstanceRecord, ObserveRecord, ObserverRecord } from "../ledger/records.ts";
 import type { AppCheckSettings } from "./types.ts";
 
 /** One claim of a job, as its document showed it. */
@@ -29,11 +29,10 @@ export interface ObservedClaim {
   endAt: number | null;
   /** The status it left `running` for, or "reclaimed". */
   endedAs: string | null;
-  /**
-   * The earliest its end can have reached the server: the end's own stamp (updatedAt, or the next
-   * claim's lastRunAt), else the last read that still showed it running; null while running.
-   */
+  /** The last read that showed this claim running (its end came after it); null while running. */
   endNotBefore: number | null;
+  /** The read that first showed it ended (left running, or claimed again); null while running. */
+  endSeenAt: number | null;
 }
 
 /** Every job's observations in the order they were read. */
@@ -61,10 +60,9 @@ export function claimsOfJob(observations: readonly ObserveRecord[]): ObservedCla
   for (const o of observations) {
     if (open && (o.status !== "running" || o.lastRunAt !== open.at)) {
       const left = o.status !== "running";
-      const stamp = left ? o.updatedAt : o.lastRunAt;
-      const stamped = stamp !== null && stamp >= open.at ? stamp : null;
-      open.endAt = left && stamped !== null ? stamped : o.t;
-      open.endNotBefore = stamped ?? lastSeenRunning;
+      open.endAt = left && o.updatedAt !== null && o.updatedAt >= open.at ? o.updatedAt : o.t;
+      open.endNotBefore = lastSeenRunning;
+      open.endSeenAt = o.t;
       open.endedAs = left ? o.status : "reclaimed";
       open = undefined;
     }
@@ -82,6 +80,7 @@ export function claimsOfJob(observations: readonly ObserveRecord[]): ObservedCla
         endAt: null,
         endedAs: null,
         endNotBefore: null,
+        endSeenAt: null,
       };
       claims.push(open);
     } else if (open) open.locks.push({ t: o.t, lockUntil: o.lockUntil });
@@ -103,3 +102,46 @@ export function isOwnJob(app: AppCheckSettings, name: string): boolean {
 
 /** The result a checker gives when the run is not an app run (its settings say nothing of a service). */
 export const notAnAppRun = "not an app run: this checker judges a service tested with `harness app`";
+
+/** An instance's exit, and whether it was asked to stop (SIGTERM) first. */
+export interface Exit {
+  t: number;
+  proc: string;
+  graceful: boolean;
+}
+
+export function exitsOf(records: readonly InstanceRecord[]): Exit[] {
+  const termed = new Set(records.filter((r) => r.event === "sigterm").map((r) => r.instance));
+  return records
+    .filter((r) => r.event === "exit")
+    .map((r) => ({ t: r.t, proc: r.proc, graceful: termed.has(r.instance) }));
+}
+
+export interface HeldClaim {
+  claim: ObservedClaim;
+  /** The first exit during the claim. */
+  exit: Exit;
+  /** The job's next claim, when there was one. */
+  next?: ObservedClaim;
+}
+
+/**
+ * The claims open at an instance's exit whose holder did not live on: a holder that completed or
+ * failed its job afterwards, or claimed another job after the exit, was alive (a dead worker does
+ * neither). What remains ended only by another claim (reclaimed), or never ended.
+ */
+export function heldAtExits(byJob: Map<string, ObservedClaim[]>, exits: readonly Exit[]): HeldClaim[] {
+  const all = [...byJob.values()].flat();
+  const out: HeldClaim[] = [];
+  for (const [, claims] of byJob)
+    claims.forEach((c, i) => {
+      if (c.endedAs !== null && c.endedAs !== "reclaimed") return;
+      const exit = exits.find((e) => e.t >= c.at && (c.endAt === null || e.t < c.endAt));
+      if (!exit) return;
+      const alive = c.lockedBy !== null && all.some((o) => o.lockedBy === c.lockedBy && o.at > exit.t);
+      if (alive) return;
+      const next = claims[i + 1];
+      out.push({ claim: c, exit, ...(next ? { next } : {}) });
+    });
+  return out;
+}

@@ -1,5 +1,5 @@
 import type { ObservedConcurrencyFigures } from "./figures.ts";
-import { claimsByJob, notAnAppRun, type ObservedClaim } from "./observations.ts";
+import { claimsByJob, notAnAppRun, type ObservedClaim, observerOf } from "./observations.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
 
@@ -19,22 +19,25 @@ interface Span {
 }
 
 /**
- * The documents' times are stamped by each process before its write reaches the server, so a
- * claim's interval has two readings. By the stamps (lastRunAt to the end's updatedAt) it may have
- * run: an overlap there is possible. For certain it ran from the first read that showed it
- * running (its claim had landed by then) to the end's stamp (its end cannot have landed earlier):
- * an overlap there is sure, whatever the delays between stamping and landing.
+ * The documents' times are stamped by each process before its write reaches the server, and a
+ * document may change twice between two reads, so a claim's interval has two readings. By the
+ * stamps (lastRunAt to the end's updatedAt) it may have run: an overlap there is possible. For
+ * certain it ran from the first read that showed it running to the last read before the one that
+ * showed it ended: no later than that read's time less the longest gap between reads (the observer
+ * record's), and no earlier than the last read recorded while it ran. An overlap there is sure.
  */
 const possibly = (c: ObservedClaim, end: number): Span => ({
   jobId: c.jobId,
   from: c.at,
   to: c.endAt ?? end,
 });
-const surely = (c: ObservedClaim, end: number): Span => ({
-  jobId: c.jobId,
-  from: c.seenAt,
-  to: c.endNotBefore ?? end,
-});
+function surely(c: ObservedClaim, end: number, maxGapMs: number | null): Span {
+  const lastRunning =
+    c.endNotBefore === null
+      ? end
+      : Math.max(c.endNotBefore, c.endSeenAt !== null && maxGapMs !== null ? c.endSeenAt - maxGapMs : 0);
+  return { jobId: c.jobId, from: c.seenAt, to: lastRunning };
+}
 
 /** Sweeps a name's claim intervals; the stretches with more running than the limit. */
 function overLimit(spans: readonly Span[], limit: number): Episode[] {
@@ -69,15 +72,15 @@ function overLimit(spans: readonly Span[], limit: number): Episode[] {
 
 /**
  * App mode: a job name's concurrency limit, judged from the documents the service's scheduler
- * stored. A claim surely ran from the first read that showed it running to the stamp of its end
- * (see `surely`), so a stretch over the limit there is a violation whatever the sampling; the
+ * stored. A claim surely ran from the first read that showed it running to the last read that
+ * still did (see `surely`), so a stretch over the limit there is a violation whatever the sampling; the
  * wider stretches the stamps alone suggest are counted, not judged. A held job of a dead worker
  * counts as running until it is taken over, as the scheduler itself counts it.
  */
 export const observedConcurrencyChecker: Checker<"observed-concurrency"> = {
   name: "observed-concurrency",
   describe: {
-    pass: "no job name with a concurrency limit ever had more claims running at once than its limit, from the first read that showed each claim running to the stamp of its end",
+    pass: "no job name with a concurrency limit ever had more claims running at once than its limit, from the first read that showed each claim running to the last read that surely still did",
     fail: "a stretch with more claims of one limited name **surely** running at once than its limit (the jobs and the stretch named); overlaps only the processes' stamps suggest are counted, not judged",
   },
   check({ history, settings }): CheckerResult<"observed-concurrency"> {
@@ -85,6 +88,7 @@ export const observedConcurrencyChecker: Checker<"observed-concurrency"> = {
     if (!settings.app)
       return decide("observed-concurrency", { summary: notAnAppRun, figures, nothingToJudge: true });
     // Judged on the sure intervals; the stamps' wider ones are counted as possible overlaps.
+    const maxGapMs = observerOf(history)?.maxGapMs ?? null;
     // The limits the description declares; the documents' own field where it declares none.
     const declared = new Map(settings.app.limits.map((l) => [l.jobName, l.limit]));
     const byName = new Map<string, { limit: number; claims: ObservedClaim[] }>();
@@ -100,7 +104,7 @@ export const observedConcurrencyChecker: Checker<"observed-concurrency"> = {
     const violations: Violation[] = [];
     for (const [name, { limit, claims }] of byName) {
       const end = settings.runEndedAt;
-      const sure = claims.map((c) => surely(c, end));
+      const sure = claims.map((c) => surely(c, end, maxGapMs));
       const episodes = overLimit(sure, limit);
       const possible = overLimit(
         claims.map((c) => possibly(c, end)),

@@ -1,23 +1,9 @@
 import type { InstanceRecord } from "../ledger/records.ts";
 import { percentile } from "../util/stats.ts";
 import type { TakeoverFigures } from "./figures.ts";
-import { claimsByJob, notAnAppRun, type ObservedClaim } from "./observations.ts";
+import { claimsByJob, exitsOf, heldAtExits, notAnAppRun, type ObservedClaim } from "./observations.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
-
-/** An instance's exit, and whether it was asked to stop (SIGTERM) first. */
-interface Exit {
-  t: number;
-  proc: string;
-  graceful: boolean;
-}
-
-function exitsOf(records: readonly InstanceRecord[]): Exit[] {
-  const termed = new Set(records.filter((r) => r.event === "sigterm").map((r) => r.instance));
-  return records
-    .filter((r) => r.event === "exit")
-    .map((r) => ({ t: r.t, proc: r.proc, graceful: termed.has(r.instance) }));
-}
 
 /** The lock expiry read last before `t` (renewals move it later), or the claim's own. */
 function lockBefore(c: ObservedClaim, t: number): number | null {
@@ -27,35 +13,6 @@ function lockBefore(c: ObservedClaim, t: number): number | null {
 }
 
 /** What happened to one claim that an exited instance may have held. */
-interface HeldClaim {
-  claim: ObservedClaim;
-  /** The first exit during the claim. */
-  exit: Exit;
-  /** The job's next claim, when there was one. */
-  next?: ObservedClaim;
-}
-
-/**
- * The claims open at an instance's exit whose holder did not live on: a holder that completed or
- * failed its job afterwards, or claimed another job after the exit, was alive (a dead worker does
- * neither). What remains ended only by another claim (reclaimed), or never ended.
- */
-function heldAtExits(byJob: Map<string, ObservedClaim[]>, exits: readonly Exit[]): HeldClaim[] {
-  const all = [...byJob.values()].flat();
-  const out: HeldClaim[] = [];
-  for (const [, claims] of byJob)
-    claims.forEach((c, i) => {
-      if (c.endedAs !== null && c.endedAs !== "reclaimed") return;
-      const exit = exits.find((e) => e.t >= c.at && (c.endAt === null || e.t < c.endAt));
-      if (!exit) return;
-      const alive = c.lockedBy !== null && all.some((o) => o.lockedBy === c.lockedBy && o.at > exit.t);
-      if (alive) return;
-      const next = claims[i + 1];
-      out.push({ claim: c, exit, ...(next ? { next } : {}) });
-    });
-  return out;
-}
-
 /**
  * App mode: the jobs an instance held when it exited (killed, or stopped) are taken over by
  * another worker once their lock expires, as the documents show it: a new claim (lastRunAt, by

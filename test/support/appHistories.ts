@@ -100,6 +100,20 @@ export class AppHistory {
     return this;
   }
 
+  /** The observer's own record: its reads and the longest gap between two. */
+  observer(t: number, maxGapMs = 100): this {
+    this.records.push({
+      type: "observer",
+      t,
+      collection: "scheduler_jobs",
+      samples: 100,
+      everyMs: maxGapMs,
+      maxGapMs,
+      firstAt: 0,
+    });
+    return this;
+  }
+
   history(): History {
     return historyOf(this.records);
   }

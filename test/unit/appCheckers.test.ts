@@ -28,6 +28,42 @@ describe("effects (app mode)", () => {
     expect(r.violations.map((v) => [v.kind, v.jobId])).toEqual([["duplicated-effect", "b"]]);
     expect(r.figures).toMatchObject({ duplicated: 1, extraEffects: 1 });
   });
+  it("passes one effect per run when the first run's instance was killed holding the job, and fails a third", () => {
+    // b is claimed on w1, whose instance is killed at 2000 while it holds b (its work may be done),
+    // and run again on w2 after the lock expired: two runs, two effects, at least once.
+    const crashed = () => {
+      const h = twoJobs()
+        .claim("a", 500, "jobs-w2", { end: 900 })
+        .claim("b", 1000, "jobs-w1", { lockUntil: 3000 })
+        .claim("b", 3500, "jobs-w2", { end: 4500 })
+        .effect(900, "a")
+        .effect(1500, "b")
+        .effect(4400, "b");
+      h.raw({
+        type: "instance",
+        t: 2000,
+        proc: "w1",
+        instance: "app/w1-1",
+        pid: 1,
+        event: "exit",
+        code: null,
+        signal: "SIGKILL",
+      });
+      return h;
+    };
+    const r = effectsChecker.check({ history: crashed().history(), finalState, settings: appSettings });
+    expect(r.verdict).toBe("pass");
+    expect(r.figures).toMatchObject({ duplicated: 0, afterCrash: 1 });
+    expect(r.summary).toContain("1 run again after their holder died");
+    // A third effect is one more than its two runs: the work done twice within a run.
+    const three = effectsChecker.check({
+      history: crashed().effect(4450, "b").history(),
+      finalState,
+      settings: appSettings,
+    });
+    expect(three.verdict).toBe("fail");
+    expect(three.violations.map((v) => [v.kind, v.jobId])).toEqual([["duplicated-effect", "b"]]);
+  });
   it("fails a completed job with no effect, and a failed job whose effect exists", () => {
     const h = twoJobs().effect(1000, "b").history();
     const r = effectsChecker.check({
@@ -167,6 +203,7 @@ describe("observed-concurrency (app mode)", () => {
       .claim("a", 1000, "w1", { ...report, end: 6000 })
       .claim("b", 1000, "w2", { ...report, end: 6000 })
       .claim("c", 6000, "w3", { ...report, end: 11_000 })
+      .observer(12_000)
       .history();
     const r = observedConcurrencyChecker.check({ history: h, finalState: [], settings: appSettings });
     expect(r.verdict).toBe("pass");
@@ -177,32 +214,49 @@ describe("observed-concurrency (app mode)", () => {
       .claim("a", 1000, "w1", { ...report, end: 6000 })
       .claim("b", 1000, "w2", { ...report, end: 6000 })
       .claim("c", 3000, "w3", { ...report, end: 8000 })
+      .observer(9000)
       .history();
     const r = observedConcurrencyChecker.check({ history: h, finalState: [], settings: appSettings });
     expect(r.verdict).toBe("fail");
-    expect(r.violations[0]?.evidence).toMatchObject({ jobs: ["a", "b", "c"], from: 3001, to: 6000, peak: 3 });
+    expect(r.violations[0]?.evidence).toMatchObject({ jobs: ["a", "b", "c"], from: 3001, to: 5901, peak: 3 });
   });
   it("counts an overlap only the stamps suggest without judging it, and judges one the reads make sure", () => {
-    // c's claim is stamped at 5990 but first read at 6100, after a and b ended (stamped 6050):
-    // it may have landed after their ends, so the overlap is possible, not sure.
+    // a and b are read ended at 6051, so surely running until 5951 (the longest gap between reads is
+    // 100 ms). c's claim is stamped 5990 but first read at 6100: it may have landed after their ends,
+    // so the overlap is possible, not sure.
     const possible = new AppHistory()
       .claim("a", 1000, "w1", { ...report, end: 6050 })
       .claim("b", 1000, "w2", { ...report, end: 6050 })
       .claim("c", 5990, "w3", { ...report, end: 9000, seen: 6100 })
+      .observer(10_000)
       .history();
     const r = observedConcurrencyChecker.check({ history: possible, finalState: [], settings: appSettings });
     expect(r.verdict).toBe("pass");
     expect(r.figures?.possibleOverlaps).toBe(1);
     expect(r.summary).toMatch(/1 possible overlap\(s\) not judged/);
-    // Read running at 6000, while a and b's ends are stamped 6050: all three surely ran at once.
+    // c read running at 5900, while a and b surely ran until 5951: all three surely ran at once.
     const sure = new AppHistory()
       .claim("a", 1000, "w1", { ...report, end: 6050 })
       .claim("b", 1000, "w2", { ...report, end: 6050 })
-      .claim("c", 5990, "w3", { ...report, end: 9000, seen: 6000 })
+      .claim("c", 5850, "w3", { ...report, end: 9000, seen: 5900 })
+      .observer(10_000)
       .history();
     const q = observedConcurrencyChecker.check({ history: sure, finalState: [], settings: appSettings });
     expect(q.verdict).toBe("fail");
-    expect(q.violations[0]?.evidence).toMatchObject({ jobs: ["a", "b", "c"], from: 6000, to: 6050, peak: 3 });
+    expect(q.violations[0]?.evidence).toMatchObject({ jobs: ["a", "b", "c"], from: 5900, to: 5951, peak: 3 });
+  });
+  it("does not take a later write's stamp for the end of a claim (a completion then a second write between two reads)", () => {
+    // a completed at 5000, then a second write marked it failed at 5800; both landed between the reads
+    // at 4950 and 5801. By that last stamp a ran until 5800; surely only until the read before (5701).
+    const h = new AppHistory()
+      .claim("a", 1000, "w1", { ...report, end: 5800 })
+      .claim("b", 1000, "w2", { ...report, end: 9000 })
+      .claim("c", 5100, "w3", { ...report, end: 9000, seen: 5750 })
+      .observer(10_000)
+      .history();
+    const r = observedConcurrencyChecker.check({ history: h, finalState: [], settings: appSettings });
+    expect(r.verdict).toBe("pass");
+    expect(r.figures?.possibleOverlaps).toBe(1);
   });
 });
 
