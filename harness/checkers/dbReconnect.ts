@@ -10,8 +10,13 @@ import { decide } from "./verdicts.ts";
 
 /** After the database's return, the load's requests must be accepted again once this has passed. */
 const TRIGGER_GRACE_MS = 5000;
-/** A worker that claimed nothing after the return, while the others claimed this many jobs, did not reconnect. */
-const OTHERS_CLAIMS = 5;
+/**
+ * A worker (or one of its scheduler loops) that claimed nothing after the return did not reconnect
+ * when a live one would have claimed something with all but this chance: each claim after the
+ * return is taken as going to any live loop alike (idle loops poll in turn, busy ones claim as
+ * they finish), so k live loops among n miss m claims with chance (1 − k/n)^m. Above it: unknown.
+ */
+const MISS_CHANCE = 0.001;
 /** Throughput is back to normal at this share of the rate before the restart, over a 2 s stretch. */
 const NORMAL_SHARE = 0.8;
 const NORMAL_STRETCH_MS = 2000;
@@ -36,15 +41,27 @@ const ANOMALIES: readonly ExecutionClass[] = [
 export const dbReconnectChecker: Checker<"db-reconnect"> = {
   name: "db-reconnect",
   describe: {
-    pass: "after every database restart each worker process alive across it claimed a job again without a restart of its own, the trigger server accepted requests again within 5 s, and no job ran twice because of it (a re-run whose claims returned one lock version is the server's non-atomic claim, counted apart); the times to the first claim, the first accepted request and a normal throughput are reported, and the requests refused while it was down are counted apart from the accepted ones",
-    fail: "a worker process claimed nothing after the database's return while the others claimed jobs (it never reconnected), the trigger server refused every request more than 5 s after the return, or a job ran twice around the restart from claims that returned different lock versions; **unknown** when too little work followed a restart to tell whether a worker reconnected",
+    pass: "after every database restart each worker process alive across it, and each scheduler loop of it that claimed before, claimed a job again without a restart of its own, the trigger server accepted requests again within 5 s, and no job ran twice because of it (a re-run whose claims returned one lock version is the server's non-atomic claim, counted apart); the times to the first claim, the first accepted request and a normal throughput are reported, and the requests refused while it was down are counted apart from the accepted ones",
+    fail: "a worker process, or one scheduler loop of a process that claims again, claimed nothing after the database's return while the others claimed jobs (it never reconnected; the scheduler's errors meanwhile are quoted), the trigger server refused every request more than 5 s after the return, or a job ran twice around the restart from claims that returned different lock versions; **unknown** when too little work followed a restart to tell whether a worker or loop reconnected (a live one would have missed every claim with a chance of 1 in 1000 or more)",
   },
   check({ history, settings }): CheckerResult<"db-reconnect"> {
     const index = runIndexOf(history, settings.runEndedAt, settings.lockTimeoutMs);
     const windows = windowsOf(history, ["db-restart"], settings.runEndedAt);
     const violations: Violation[] = [];
     const unknowns: Violation[] = [];
-    const restarts = windows.map((w) => judgeRestart(w, history, index, settings, violations, unknowns));
+    const restarts: DbReconnectFigures["restarts"] = [];
+    for (const w of windows)
+      restarts.push(
+        judgeRestart(
+          w,
+          restarts.at(-1)?.readyAt ?? -Infinity,
+          history,
+          index,
+          settings,
+          violations,
+          unknowns,
+        ),
+      );
     const anomalies = judgeAnomalies(windows, restarts, index, history, settings, violations, unknowns);
     const figures: DbReconnectFigures = { restarts, anomalies };
     const summary =
@@ -53,7 +70,7 @@ export const dbReconnectChecker: Checker<"db-reconnect"> = {
         : `${restarts
             .map(
               (r) =>
-                `${r.window} (${r.part}, ${r.mode}): ${r.reconnected}/${r.workers} workers claimed again, first claim ${ms(r.firstClaimMs)}, first accepted request ${ms(r.firstAcceptMs)}, normal throughput ${ms(r.normalThroughputMs)} after the return; ${r.refused} requests refused, ${r.accepted} accepted meanwhile`,
+                `${r.window} (${r.part}, ${r.mode}): ${r.reconnected}/${r.workers} workers (${r.loopsReconnected}/${r.loops} scheduler loops) claimed again, first claim ${ms(r.firstClaimMs)}, first accepted request ${ms(r.firstAcceptMs)}, normal throughput ${ms(r.normalThroughputMs)} after the return; ${r.refused} requests refused, ${r.accepted} accepted meanwhile`,
             )
             .join(
               "; ",
@@ -79,6 +96,8 @@ function num(v: unknown, fallback: number): number {
 /** One restart's figures; its reconnection findings go to the violations and unknowns. */
 function judgeRestart(
   w: WindowSpan,
+  /** The previous restart's return: a loop that last claimed before it is that restart's finding. */
+  since: number,
   history: History,
   index: RunIndex,
   settings: CheckSettings,
@@ -95,31 +114,64 @@ function judgeRestart(
   const inside = (t: number) => t >= w.from && t < until;
   const workers = workersAcross(history, w.from, readyAt);
   let reconnected = 0;
+  let loops = 0;
+  let loopsReconnected = 0;
   for (const wk of workers) {
     const end = Math.min(wk.death ?? settings.runEndedAt, settings.runEndedAt);
-    const own = index.executions.some(
-      (e) => e.instance === wk.instance && e.start > readyAt && e.start <= end,
-    );
-    if (own) {
+    const after = (e: Execution) => e.start > readyAt && e.start <= end;
+    const mine = index.executions.filter((e) => e.instance === wk.instance);
+    // The process's scheduler loops (workerIds) that claimed before the restart, and after it.
+    const loopsBefore = [
+      ...new Set(mine.filter((e) => e.start < w.from && e.start > since).map((e) => e.workerId)),
+    ];
+    const loopsAfter = new Set(mine.filter(after).map((e) => e.workerId));
+    const othersAfter = index.executions.filter((e) => e.instance !== wk.instance && after(e)).length;
+    const allLoops = loopsOf(index, workers, w.from, readyAt);
+    loops += loopsBefore.length;
+    loopsReconnected += loopsBefore.filter((l) => loopsAfter.has(l)).length;
+    const errors = errorsOf(history, wk.instance, w.from, readyAt + TRIGGER_GRACE_MS);
+    const said = errors.length
+      ? `; its scheduler reported ${errors.length} error(s) meanwhile: ${distinct(errors.map((e) => e.message))}`
+      : "";
+    if (loopsAfter.size > 0) {
       reconnected++;
+      // A loop of a process that claims again may still have ended for good: it claimed before
+      // the restart and never after, while the process's other loops went on claiming.
+      for (const loop of loopsBefore.filter((l) => !loopsAfter.has(l))) {
+        const claims = index.executions.filter((e) => e.workerId !== loop && after(e)).length;
+        const chance = missChance(1, allLoops, claims);
+        const finding: Violation = {
+          kind: "loop-not-reconnected",
+          t: readyAt,
+          message: `scheduler loop ${loop} of ${wk.proc} (pid ${wk.pid}) claimed jobs before ${w.window} and none after the database answered again at ${iso(readyAt)}, while the other loops claimed ${claims}${said}: that loop ended, and the process runs on with fewer`,
+          evidence: {
+            instance: wk.instance,
+            loop,
+            readyAt,
+            othersClaims: claims,
+            chance,
+            errors: errors.length,
+          },
+        };
+        if (chance < MISS_CHANCE) violations.push(finding);
+        else unknowns.push(notMeasured(finding, chance));
+      }
       continue;
     }
-    const others = index.executions.filter(
-      (e) => e.instance !== wk.instance && e.start > readyAt && e.start <= end,
-    ).length;
+    // A process that claimed nothing before the restart has at least one loop the count lacks.
+    const chance = missChance(
+      Math.max(1, loopsBefore.length),
+      allLoops + (loopsBefore.length ? 0 : 1),
+      othersAfter,
+    );
     const finding: Violation = {
       kind: "worker-not-reconnected",
       t: readyAt,
-      message: `worker ${wk.proc} (pid ${wk.pid}) was alive across ${w.window} but claimed no job after the database answered again at ${iso(readyAt)}, while the other processes claimed ${others}${wk.death ? ` until it exited at ${iso(wk.death)}` : ""}: its scheduler did not reconnect`,
-      evidence: { instance: wk.instance, readyAt, othersClaims: others },
+      message: `worker ${wk.proc} (pid ${wk.pid}) was alive across ${w.window} but claimed no job after the database answered again at ${iso(readyAt)}, while the other processes claimed ${othersAfter}${wk.death ? ` until it exited at ${iso(wk.death)}` : ""}${said}: its scheduler did not reconnect`,
+      evidence: { instance: wk.instance, readyAt, othersClaims: othersAfter, chance, errors: errors.length },
     };
-    if (others >= OTHERS_CLAIMS) violations.push(finding);
-    else
-      unknowns.push({
-        ...finding,
-        kind: "reconnect-not-measured",
-        message: `${finding.message}; too little work followed to tell`,
-      });
+    if (chance < MISS_CHANCE) violations.push(finding);
+    else unknowns.push(notMeasured(finding, chance));
   }
   const late = history.records.filter((r) => (r.type === "accept" || r.type === "refuse") && r.t >= until);
   if (late.length > 0 && late.every((r) => r.type === "refuse"))
@@ -140,9 +192,65 @@ function judgeRestart(
     normalThroughputMs: normalAfter(w, readyAt, history, index, settings),
     workers: workers.length,
     reconnected,
+    loops,
+    loopsReconnected,
     refused: refusals.filter(inside).length,
     accepted: accepts.filter(inside).length,
   };
+}
+
+/** The chance that `k` live loops of `n` get none of `claims` claims, each going to any loop alike. */
+export function missChance(k: number, n: number, claims: number): number {
+  if (n <= k) return 1;
+  return (1 - k / n) ** claims;
+}
+
+/** A finding that too little work followed to be sure of: an unknown that says how unsure. */
+function notMeasured(finding: Violation, chance: number): Violation {
+  return {
+    ...finding,
+    kind: finding.kind === "loop-not-reconnected" ? "loop-reconnect-not-measured" : "reconnect-not-measured",
+    message: `${finding.message}; too little work followed to tell (a live one would have missed them all with chance ${chance.toFixed(3)}, above ${MISS_CHANCE})`,
+  };
+}
+
+/** The scheduler loops of the processes alive across a restart: those that claimed before it or after it. */
+function loopsOf(
+  index: RunIndex,
+  workers: readonly { instance: string }[],
+  from: number,
+  readyAt: number,
+): number {
+  const alive = new Set(workers.map((w) => w.instance));
+  const out = new Set<string>();
+  for (const e of index.executions)
+    if (alive.has(e.instance) && (e.start < from || e.start > readyAt)) out.add(e.workerId);
+  return out.size;
+}
+
+/** Messages once each, the most frequent first (then the earliest): "a" (×2); "b". */
+function distinct(messages: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const m of messages) counts.set(m, (counts.get(m) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([m, n]) => `"${m}"${n > 1 ? ` (×${n})` : ""}`)
+    .join("; ");
+}
+
+/** What a process's scheduler reported as errors (its worker-error records) in [from, to]. */
+function errorsOf(
+  history: History,
+  instance: string,
+  from: number,
+  to: number,
+): { t: number; message: string }[] {
+  return history.records.flatMap((r) =>
+    r.type === "worker-error" && r.instance === instance && r.t >= from && r.t <= to
+      ? [{ t: r.t, message: r.message }]
+      : [],
+  );
 }
 
 /** The worker process instances up before `from` and not dead by `readyAt`. */

@@ -247,6 +247,9 @@ export interface DbReconnectFigures {
     /** Worker processes alive across the restart, and those of them that claimed a job after it. */
     workers: number;
     reconnected: number;
+    /** Their scheduler loops (workerIds) that claimed before the restart, and those that claimed after it. */
+    loops: number;
+    loopsReconnected: number;
     /** Requests refused (or unanswered) and accepted from the stop to the return plus 5 s. */
     refused: number;
     accepted: number;

@@ -207,7 +207,7 @@ function operationRows(
   for (const r of result.checkers["db-reconnect"]?.figures?.restarts ?? [])
     rows.push([
       by("db-reconnect", `${r.window} (${r.part}, ${r.mode}): after the return`),
-      `${r.reconnected}/${r.workers} workers claimed again; first claim ${ms(r.firstClaimMs)}, first accept ${ms(r.firstAcceptMs)}, normal throughput ${ms(r.normalThroughputMs)}; ${r.refused} refused, ${r.accepted} accepted while down`,
+      `${r.reconnected}/${r.workers} workers (${r.loopsReconnected}/${r.loops} scheduler loops) claimed again; first claim ${ms(r.firstClaimMs)}, first accept ${ms(r.firstAcceptMs)}, normal throughput ${ms(r.normalThroughputMs)}; ${r.refused} refused, ${r.accepted} accepted while down`,
     ]);
   const growth = result.checkers.growth?.figures;
   if (growth) {

@@ -121,10 +121,13 @@ describe("harness app: the example service, unmodified, with a kill", () => {
   it("finds the limited name deadlocked when the killed instance held its every slot (mongo-job-scheduler 1.2.4)", async () => {
     // One instance with 8 workers claims everything at once: exactly two reports (the limit; each
     // report kind is requested once, and their weight leaves every other request an email) that
-    // run 30 s, and ten emails of 1 s. The kill strikes once the emails are done, while the one
-    // instance holds both report slots. Its replacement starts well inside the 10 s locks, so its
-    // start-up recovery (which resets expired locks, once) finds them live; once they expire, the
-    // two stale reports count against their own limit and nothing may claim them.
+    // run 20 s, and ten emails of 1 s. The kill strikes once the emails are done, while the one
+    // instance holds both report slots. The locks last 10 s, renewed every 5 s (half the lock
+    // timeout), so each report's lock has at least 5 s left at the kill: its replacement, started
+    // 0.3 s later, comes up well inside them (a lock of 2 s left a slow machine's start-up racing
+    // the expiry, and CI once lost that race for one report), and its start-up recovery (which
+    // resets expired locks, once) finds them live; once they expire, the two stale reports count
+    // against their own limit and nothing may claim them.
     const [email, report] = ["email", "report"].map((kind) => exampleApi.kinds.find((k) => k.kind === kind));
     const api = apiFile({
       ...exampleApi,
@@ -143,7 +146,7 @@ describe("harness app: the example service, unmodified, with a kill", () => {
       "--ready",
       "/health",
       ...[
-        "LOCK_TIMEOUT_MS=2000",
+        "LOCK_TIMEOUT_MS=10000",
         "POLL_INTERVAL_MS=200",
         "WORKERS=8",
         "EMAIL_SEND_MS=1000",

@@ -1,8 +1,10 @@
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findLibfaketime } from "../../harness/faults/faketime.ts";
+import { prepareDatabase } from "../../harness/adapters/jobsCollection.ts";
+import { FaketimeClocks, findLibfaketime } from "../../harness/faults/faketime.ts";
 import { readDbLedger } from "../../harness/ledger/dbHistory.ts";
 import { LEDGER_COLLECTION, type LedgerBatch } from "../../harness/ledger/mongoLedger.ts";
 import type { RunResult } from "../../harness/report/result.ts";
@@ -91,33 +93,47 @@ describe.skipIf(libfaketime === null)("a worker's clock offset, measured against
     await target?.stop();
   });
 
-  /** A worker run as a service, with nothing but connection strings; `faketime` moves its wall clock. */
-  async function serviceWorker(name: string, faketime?: string) {
+  /**
+   * A worker run as a service, with nothing but connection strings; `offsetMs` moves its wall clock
+   * the way the harness's clock faults do (libfaketime reading an offset file).
+   */
+  async function serviceWorker(name: string, offsetMs?: number) {
     const dbName = `clock_${name}_${Date.now()}`;
+    let faketime: Record<string, string> = {};
+    if (offsetMs !== undefined) {
+      const clocks = new FaketimeClocks(libfaketime as string, mkdtempSync(join(tmpdir(), "clock-")));
+      faketime = clocks.envFor(name);
+      clocks.setOffset(name, offsetMs);
+    }
+    // As a run does before any worker starts: the stand-in fails now and then when the scheduler's
+    // first commands create the collection and its indexes at once (a worker exited on it in CI).
+    await prepareDatabase(client.db(dbName));
     const child = startServiceWorker(`worker ${name}`, {
       MONGO_URL: target.uri,
       HARNESS_DB: dbName,
       HARNESS_PROC: name,
       LEDGER_URL: target.uri,
-      ...(faketime
-        ? {
-            LD_PRELOAD: libfaketime as string,
-            FAKETIME: faketime,
-            FAKETIME_DONT_FAKE_MONOTONIC: "1",
-          }
-        : {}),
+      ...faketime,
     });
     workers.push(child);
+    let output = "";
+    for (const stream of [child.process.stdout, child.process.stderr])
+      stream?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
     const ledger = client.db(`${dbName}_ledger`).collection<LedgerBatch>(LEDGER_COLLECTION);
     // Its first samples: one before it starts its scheduler, then one a second.
     const sampled = async () =>
       (await ledger.find({}).toArray()).reduce((n, b) => n + (b.clock?.length ?? 0), 0) >= 4;
     let ok = false;
-    for (let i = 0; i < 120 && !ok; i++) {
+    for (let i = 0; i < 120 && !ok && child.exit === null; i++) {
       ok = await sampled();
       if (!ok) await new Promise((r) => setTimeout(r, 250));
     }
-    expect(ok).toBe(true);
+    expect(
+      ok,
+      `worker ${name} (exit ${JSON.stringify(child.exit)}) wrote fewer than 4 clock samples:\n${output}`,
+    ).toBe(true);
     const { clocks } = await readDbLedger(ledger, "none");
     await client.db(`${dbName}_ledger`).dropDatabase();
     await client.db(dbName).dropDatabase();
@@ -132,7 +148,7 @@ describe.skipIf(libfaketime === null)("a worker's clock offset, measured against
   });
 
   it("finds a worker whose clock libfaketime set 45 s ahead 45 s ahead, within its stated uncertainty; and an unmoved one at 0", async () => {
-    const ahead = await serviceWorker("ahead", "+45s");
+    const ahead = await serviceWorker("ahead", 45_000);
     expect(ahead.samples).toBeGreaterThanOrEqual(4);
     // The server's clock is this machine's: the worker's offset to it is exactly −45 000 ms.
     expect(Math.abs(ahead.offsetMs - -45_000)).toBeLessThanOrEqual(ahead.uncertaintyMs);

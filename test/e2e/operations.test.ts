@@ -138,16 +138,20 @@ describe("the operators' scenarios, small (stand-in, FerretDB for db-restart)", 
       const restart = reconnect?.figures?.restarts[0];
       expect(restart).toMatchObject({ window: "db-restart-1", part: "server", mode: "kill", workers: 3 });
       // Every worker either claimed again after the return, or too little work followed for the
-      // checker to tell (unknown, by its rule): on a loaded machine a worker may get no job in the
-      // few seconds left. None is judged not reconnected.
-      const unmeasured = (reconnect?.unknowns ?? []).filter(
-        (u) => u.kind === "reconnect-not-measured",
-      ).length;
-      expect(restart?.reconnected).toBeGreaterThanOrEqual(1);
-      expect((restart?.reconnected ?? 0) + unmeasured).toBe(3);
-      expect(restart?.firstClaimMs).not.toBeNull();
+      // checker to tell (unknown, by its rule), or it did not reconnect: mongo-job-scheduler 1.2.4
+      // ends a worker loop whose claim throws (a claim in flight when the server died), so a
+      // process whose every loop was claiming then never claims again. A loop found dead always
+      // quotes the error its scheduler reported: the checker never calls a loop dead on silence.
+      const findings = [...(reconnect?.violations ?? []), ...(reconnect?.unknowns ?? [])];
+      const count = (kind: string) => findings.filter((v) => v.kind === kind).length;
+      expect(
+        (restart?.reconnected ?? 0) + count("reconnect-not-measured") + count("worker-not-reconnected"),
+      ).toBe(3);
+      for (const v of reconnect?.violations.filter((x) => x.kind.endsWith("not-reconnected")) ?? [])
+        expect(v.message, v.message).toMatch(/its scheduler reported \d+ error\(s\)/);
+      // Every loop may have been claiming at the kill (rare): then nothing claims again.
+      expect(restart?.firstClaimMs === null).toBe(restart?.reconnected === 0);
       expect((restart?.readyAt ?? 0) - (restart?.downAt ?? 0)).toBeGreaterThanOrEqual(2000);
-      expect(reconnect?.violations.filter((v) => v.kind.endsWith("not-reconnected"))).toEqual([]);
       expect(output).toMatch(
         /db-restart-1: FerretDB 1\.24\.2 \(with SQLite inside it\) answers again, \d+ ms after its start/,
       );

@@ -3,6 +3,8 @@ import { type History, historyOf } from "../../harness/ledger/history.ts";
 import type { AcceptRecord, LedgerRecord, StartRecord } from "../../harness/ledger/records.ts";
 
 export interface RunOptions {
+  /** The scheduler loop of the process that claimed it (its workerId's last part): 0 unless given. */
+  loop?: number;
   ack?: "success" | "retry" | "fail" | null;
   /** How the handler ended; "error" makes the default ack "retry". */
   outcome?: "ok" | "error";
@@ -100,7 +102,7 @@ export class HistoryBuilder {
       lockVersion: options.lockVersion ?? 1,
       nextRunAt: options.nextRunAt ?? 0,
       ...(options.lockUntil !== undefined ? { lockUntil: options.lockUntil } : {}),
-      workerId: `${proc}-${n}-w0`,
+      workerId: `${proc}-${n}-w${options.loop ?? 0}`,
       ...(options.repeat ? { repeat: options.repeat } : {}),
       ...(options.dedupeKey ? { dedupeKey: options.dedupeKey } : {}),
       proc,

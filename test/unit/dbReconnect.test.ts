@@ -75,6 +75,56 @@ describe("db-reconnect checker", () => {
     expect(result.violations[0]?.message).toContain("worker w2");
   });
 
+  /** w1 with two loops before the restart; after it, `claims` jobs go to w1's loop 0 and w2 alone. */
+  function loopDied(claims: number): HistoryBuilder {
+    const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 2, 0);
+    for (let t = 100, n = 0; t < 10_000; t += 500, n++)
+      b.accept(`a${n}`, t - 50)
+        .run(`a${n}`, "w1", 1, t, t + 200, { loop: n % 2 })
+        .accept(`b${n}`, t - 50)
+        .run(`b${n}`, "w2", 2, t, t + 200);
+    // Loop 1 of w1 was polling when the server went away: its claim failed, and it never polled again.
+    b.workerError("w1", 1, 10_100, "connect ECONNREFUSED 127.0.0.1:27017");
+    for (let i = 0; i < claims; i++) {
+      const t = 13_100 + i * 250;
+      b.accept(`c${i}`, t - 50).run(`c${i}`, i % 2 ? "w2" : "w1", i % 2 ? 2 : 1, t, t + 100);
+    }
+    return b.window(
+      "db-restart",
+      "db-restart-1",
+      [
+        ["w1", 1],
+        ["w2", 2],
+      ],
+      10_000,
+      13_000,
+      "unavailable",
+      restart,
+    );
+  }
+
+  it("fails a scheduler loop that claims nothing after the return while its process's other loop does, quoting its error", () => {
+    // Three loops; a live one misses 24 claims with chance (2/3)^24 ≈ 0.00006.
+    const result = check(loopDied(24));
+    expect(result.verdict).toBe("fail");
+    expect(result.violations.map((v) => v.kind)).toEqual(["loop-not-reconnected"]);
+    expect(result.violations[0]?.message).toContain("scheduler loop w1-1-w1 of w1");
+    expect(result.violations[0]?.message).toContain("connect ECONNREFUSED");
+    expect(result.figures?.restarts[0]).toMatchObject({
+      workers: 2,
+      reconnected: 2,
+      loops: 3,
+      loopsReconnected: 2,
+    });
+  });
+
+  it("cannot tell when too few claims followed: a live loop misses 10 of them one time in 58", () => {
+    const result = check(loopDied(10));
+    expect(result.verdict).toBe("unknown");
+    expect(result.unknowns.map((v) => v.kind)).toEqual(["loop-reconnect-not-measured"]);
+    expect(result.unknowns[0]?.message).toContain("chance 0.017");
+  });
+
   it("fails a trigger server that refuses every request well after the return, counting refusals apart", () => {
     const b = restarted({ w1: true, w2: true })
       .refuse("x1", 11_000, 503)
