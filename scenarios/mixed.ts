@@ -5,7 +5,8 @@ import type { Scenario } from "../harness/scenario/schema.ts";
  * priorities 1–10, names limited to 1, 2 and 5, retries with a fixed and a computed delay, dedupe
  * keys, an interval and a cron repeat, and jobs longer than the lock timeout, struck by every fault
  * type this machine can run (a type whose tool is missing is left out with one line). Each seed
- * strikes at other points; the same seed gives the same load and the same schedule. A weakness
+ * strikes at other points, and each fault on a worker strikes one running a job of a kind the seed
+ * draws (running:*, the kinds in turn); the same seed gives the same load and the same schedule. A weakness
  * that only shows where two features meet (a freeze during a retry's delay, a kill of a limited
  * job) shows here. `harness explore` runs it over many seeds and shrinks a failure.
  */
@@ -62,13 +63,13 @@ export const mixed: Scenario = {
       points: "seeded",
       unsupported: "skip",
       list: [
-        { type: "kill", target: "busy", forMs: 1000 },
-        { type: "terminate", target: "busy", forMs: 1000 },
-        { type: "pause", target: "busy", forMs: 3000 },
-        { type: "block-loop", target: "busy", forMs: 2500 },
-        { type: "out-of-memory", target: "busy", forMs: 1000, heapMb: 96 },
-        { type: "partition", target: "busy", forMs: 4000 },
-        { type: "latency", target: "busy", forMs: 5000, latencyMs: 150 },
+        { type: "kill", target: "running:*", forMs: 1000 },
+        { type: "terminate", target: "running:*", forMs: 1000 },
+        { type: "pause", target: "running:*", forMs: 3000 },
+        { type: "block-loop", target: "running:*", forMs: 2500 },
+        { type: "out-of-memory", target: "running:*", forMs: 1000, heapMb: 96 },
+        { type: "partition", target: "running:*", forMs: 4000 },
+        { type: "latency", target: "running:*", forMs: 5000, latencyMs: 150 },
         { type: "clock-offset", target: "any", forMs: 8000, offsetMs: 4000 },
       ],
     },

@@ -42,7 +42,13 @@ function flagValue(v: unknown): string | undefined {
 export function faultFlagsOf(result: Pick<RunResult, "config" | "seed">): string[] | null {
   const out: string[] = [];
   for (const f of planFaults(result.config, result.seed)) {
-    const target = Array.isArray(f.targets) ? f.targets.join("+") : f.targets;
+    // A kind drawn from the seed is written as drawn (running:limited), so that the shrunk runs
+    // strike the same kind whatever their seed's turn would draw.
+    const target = f.running
+      ? `running:${f.running.selector}`
+      : Array.isArray(f.targets)
+        ? f.targets.join("+")
+        : f.targets;
     if (Array.isArray(f.targets) && f.targets.length !== 1) return null;
     const parts = [`at=${Number(f.at.toFixed(4))}`, `target=${target}`];
     for (const [key, value] of Object.entries(f.spec)) {

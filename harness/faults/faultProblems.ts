@@ -3,6 +3,7 @@
  * with the schema's: an entry the schema rejects does not hide another entry's unknown worker, a
  * window longer than the run, or a fault the machine or the MongoDB target cannot support.
  */
+import { isJobKind, JOB_KINDS } from "../ledger/jobKinds.ts";
 import type { FaultNeed } from "./faultType.ts";
 import { faultRegistry, faultSpec } from "./registry.ts";
 
@@ -19,6 +20,8 @@ export interface FaultBounds {
   loadForMs?: number;
   /** The MongoDB targets the run goes to (`--mongo`), and whether --db-control gives a restart command. */
   server?: { choices: readonly string[]; dbControl: boolean };
+  /** The job names the run's load sends, for targets `running:NAME`. */
+  jobNames?: readonly string[];
 }
 
 /**
@@ -52,6 +55,21 @@ export function faultListProblems(
     const m = /^w(\d+)$/.exec(spec.target);
     if (m && processes !== undefined && Number(m[1]) > processes)
       problems.push(`${where}: target ${spec.target}, but the run has ${processes} worker processes`);
+    const selector = spec.target.startsWith("running:") ? spec.target.slice("running:".length) : undefined;
+    if (selector !== undefined && bounds.jobNames === null)
+      problems.push(
+        `${where}: target ${spec.target} needs to see what each process runs, which app mode does not: give busy, any, all or a worker such as w2`,
+      );
+    else if (
+      selector &&
+      selector !== "*" &&
+      !isJobKind(selector) &&
+      bounds.jobNames &&
+      !bounds.jobNames.includes(selector)
+    )
+      problems.push(
+        `${where}: target ${spec.target}: no job of this run is named ${selector} (names: ${bounds.jobNames.join(", ") || "none"}; kinds: ${JOB_KINDS.join(", ")})`,
+      );
     if (runMs !== undefined && spec.forMs >= runMs)
       problems.push(`${where}: a window of ${spec.forMs} ms is not shorter than ${what} (${runMs} ms)`);
     const own = faultRegistry[spec.type].problems as

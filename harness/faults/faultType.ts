@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { HeldJob } from "../adapters/adapter.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
+import type { JobKind } from "../ledger/jobKinds.ts";
 import type { ServerControl } from "../servers/target.ts";
 import type { Rng } from "../util/rng.ts";
 import type { FaultBounds } from "./faultProblems.ts";
@@ -106,6 +107,8 @@ export interface LiveView {
   finishedCount(): number;
   /** The executions this process instance is running now. */
   inFlight(instance: string): { execId: string; jobId: string }[];
+  /** The names and kinds of the jobs it runs now, where the ledger says (targets `running:…`). */
+  running?(instance: string): { name: string; kinds: readonly JobKind[] }[];
   /** Reads what was recorded since the last call. */
   poll(): unknown;
   /** False where executions cannot be seen at all (a black box): "in flight" is then not said. */
@@ -140,6 +143,11 @@ export interface PlannedFault {
   at: number;
   /** The target as planned: busy (resolved when it strikes), all, or named workers. */
   targets: "busy" | "all" | string[];
+  /**
+   * With a busy target: only a worker running a job of this name or kind (`running:NAME`). Drawn
+   * from the seed for `running:*`, which strikes any busy worker when none runs that kind.
+   */
+  running?: { selector: string; drawn: boolean };
 }
 
 /** An injected fault, ready to be healed. */

@@ -3,6 +3,7 @@
  * `pauses` shorthands, each with its point and (where it is planned) its target fixed from the seed.
  * The same settings and seed always give the same schedule.
  */
+import { JOB_KINDS } from "../ledger/jobKinds.ts";
 import { createRng, type Rng } from "../util/rng.ts";
 import type { FaultNeed, PlannedFault } from "./faultType.ts";
 import { type FaultKind, type FaultSpec, faultRegistry } from "./registry.ts";
@@ -70,16 +71,37 @@ export function planFaults(
     for (const point of ats) {
       const n = (counters.get(spec.type) ?? 0) + 1;
       counters.set(spec.type, n);
+      const id = `${spec.type}-${n}`;
+      if (spec.target.startsWith("running:")) {
+        const selector = spec.target.slice("running:".length);
+        // running:*: the kinds in turn from a point the seed and the type fix, so that a few
+        // consecutive seeds strike every kind with every fault type.
+        const drawn = selector === "*";
+        const kind = JOB_KINDS[(seed + typeIndex(spec.type) + n - 1) % JOB_KINDS.length] as string;
+        planned.push({
+          id,
+          spec,
+          at: point,
+          targets: "busy",
+          running: { selector: drawn ? kind : selector, drawn },
+        });
+        continue;
+      }
       const targets =
         spec.target === "busy" || spec.target === "all"
           ? spec.target
           : spec.target === "any"
             ? [rng.pick(workers)]
             : [spec.target];
-      planned.push({ id: `${spec.type}-${n}`, spec, at: point, targets });
+      planned.push({ id, spec, at: point, targets });
     }
   }
   return planned.sort((a, b) => a.at - b.at);
+}
+
+/** A fault type's place among all of them, so that each type starts its turn of kinds elsewhere. */
+function typeIndex(type: string): number {
+  return Math.max(0, Object.keys(faultRegistry).indexOf(type));
 }
 
 /** What the machine must offer for a schedule. */

@@ -1,3 +1,4 @@
+import { runs } from "../ledger/jobKinds.ts";
 import type { WindowRecord } from "../ledger/records.ts";
 import { sleep, waitFor } from "../util/wait.ts";
 import type { FaultEnv, Injected, PlannedFault } from "./faultType.ts";
@@ -42,7 +43,10 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
     const where = `${fault.id} at ${Math.round(fault.at * 100)}%`;
     if (!procs) {
       summary.missed++;
-      if (!signal.aborted) env.progress(`${where}: no worker was executing a job; skipped`);
+      if (!signal.aborted)
+        env.progress(
+          `${where}: no worker was executing ${fault.running && !fault.running.drawn ? `a ${fault.running.selector} job` : "a job"}; skipped`,
+        );
       continue;
     }
     // A worker that is down or unavailable is no target for another fault; a slow or skewed one is.
@@ -142,18 +146,34 @@ async function resolveTargets(
   }
   // Where executions cannot be seen (a service as a black box), busy is any instance up.
   const blind = env.live.seesExecutions === false;
+  const running = fault.running;
+  const pick = (match: (proc: string) => boolean) => {
+    let victim: string | undefined;
+    return waitFor(
+      () => {
+        const busy = env.processes
+          .runningWorkers()
+          .filter((proc) => !held.has(proc))
+          .filter(match)
+          .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+        if (busy.length) victim = env.rng.pick(busy);
+        return victim !== undefined;
+      },
+      { timeoutMs: busyWaitMs, signal },
+    ).then(() => victim);
+  };
+  const instanceOf = (proc: string) => env.processes.instanceOf(proc) ?? "";
+  const anyBusy = (proc: string) => blind || env.live.inFlight(instanceOf(proc)).length > 0;
   let victim: string | undefined;
-  await waitFor(
-    () => {
-      const busy = env.processes
-        .runningWorkers()
-        .filter((proc) => !held.has(proc))
-        .filter((proc) => blind || env.live.inFlight(env.processes.instanceOf(proc) ?? "").length > 0)
-        .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-      if (busy.length) victim = env.rng.pick(busy);
-      return victim !== undefined;
-    },
-    { timeoutMs: busyWaitMs, signal },
-  );
+  if (running) {
+    victim = await pick((proc) =>
+      (env.live.running?.(instanceOf(proc)) ?? []).some((job) => runs(running.selector, job)),
+    );
+    // A kind drawn from the seed that no worker runs now: the fault strikes a busy worker anyway.
+    if (victim === undefined && running.drawn && !signal.aborted) {
+      env.progress(`${fault.id}: no worker was running a ${running.selector} job; striking a busy one`);
+      victim = await pick(anyBusy);
+    }
+  } else victim = await pick(anyBusy);
   return victim === undefined ? undefined : [victim];
 }

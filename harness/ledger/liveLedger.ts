@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { LedgerRecord } from "./records.ts";
+import { type JobKind, kindsOf } from "./jobKinds.ts";
+import type { AcceptRecord, LedgerRecord } from "./records.ts";
 
 /**
  * Follows a ledger directory while the run goes on: each `poll()` reads only the bytes appended
@@ -11,7 +12,12 @@ export class LiveLedger {
   private readonly offsets = new Map<string, number>();
   private readonly partial = new Map<string, string>();
   /** execId → the start record of executions that have not ended. */
-  readonly open = new Map<string, { instance: string; proc: string; jobId: string }>();
+  readonly open = new Map<
+    string,
+    { instance: string; proc: string; jobId: string; name: string; kinds: JobKind[] }
+  >();
+  /** What the load's accept records said of each job, for the kinds of its executions. */
+  private readonly accepts = new Map<string, AcceptRecord>();
   /** Jobs the scheduler acknowledged as finished for good (success or final failure). */
   readonly finished = new Set<string>();
   readonly accepted = new Set<string>();
@@ -59,11 +65,20 @@ export class LiveLedger {
   }
 
   private apply(r: LedgerRecord): void {
-    if (r.type === "start") this.open.set(r.execId, { instance: r.instance, proc: r.proc, jobId: r.jobId });
+    if (r.type === "start")
+      this.open.set(r.execId, {
+        instance: r.instance,
+        proc: r.proc,
+        jobId: r.jobId,
+        name: r.name,
+        kinds: kindsOf(this.accepts.get(r.jobId), r),
+      });
     else if (r.type === "end") this.open.delete(r.execId);
     else if (r.type === "ack" && r.outcome !== "retry") this.finished.add(r.jobId);
-    else if (r.type === "accept") this.accepted.add(r.jobId);
-    else if (r.type === "fault" && r.action === "kill") {
+    else if (r.type === "accept") {
+      this.accepted.add(r.jobId);
+      this.accepts.set(r.jobId, r);
+    } else if (r.type === "fault" && r.action === "kill") {
       for (const [execId, e] of this.open) if (e.instance === r.instance) this.open.delete(execId);
     }
   }
@@ -73,6 +88,13 @@ export class LiveLedger {
     return [...this.open]
       .filter(([, e]) => e.instance === instance)
       .map(([execId, e]) => ({ execId, jobId: e.jobId }));
+  }
+
+  /** The jobs a process instance is executing now: their names and kinds (fault targets by job). */
+  running(instance: string): { name: string; kinds: JobKind[] }[] {
+    return [...this.open.values()]
+      .filter((e) => e.instance === instance)
+      .map((e) => ({ name: e.name, kinds: e.kinds }));
   }
 
   /** How many accepted jobs the scheduler has finished for good. */

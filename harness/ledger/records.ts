@@ -117,6 +117,8 @@ export const acceptRecord = z.object({
     .optional(),
   /** The job's dedupe key, if it was scheduled with one. */
   dedupeKey: z.string().optional(),
+  /** A long job: it runs past its lock timeout, kept by heartbeats. */
+  long: z.boolean().optional(),
 });
 export type AcceptRecord = z.infer<typeof acceptRecord>;
 

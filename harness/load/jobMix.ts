@@ -76,13 +76,16 @@ export function planJobs(options: MixOptions, rng: Rng): PlannedJob[] {
 }
 
 /** What an accept record says of a planned job beyond its id: its request, retry expectation and dedupe key. */
-export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "request" | "retry" | "dedupeKey"> {
+export function acceptExtras(
+  job: PlannedJob,
+): Pick<AcceptRecord, "request" | "retry" | "dedupeKey" | "long"> {
   const data = job.body.data as { failUntilAttempt?: number } | undefined;
   const dedupeKey = typeof job.body.dedupeKey === "string" ? job.body.dedupeKey : undefined;
   const retry = job.retry;
   return {
     request: requestId(job.seq),
     ...(dedupeKey ? { dedupeKey } : {}),
+    ...(job.long ? { long: true } : {}),
     ...(retry
       ? {
           retry: {
@@ -98,14 +101,15 @@ export function acceptExtras(job: PlannedJob): Pick<AcceptRecord, "request" | "r
 
 /**
  * Every job name a load will enqueue: an example route's job is named after the route
- * (/trigger/email → email), any other job carries its name in the body.
+ * (/trigger/email → email), any other job carries its name in the body. Planned jobs or a mix's
+ * entries alike.
  */
-export function jobNamesOf(jobs: readonly PlannedJob[]): string[] {
+export function jobNamesOf(jobs: readonly { route: string; body?: Record<string, unknown> }[]): string[] {
   const names = new Set<string>();
   for (const job of jobs) {
     const trigger = /^\/trigger\/([\w-]+)$/.exec(job.route);
     if (trigger?.[1]) names.add(trigger[1]);
-    else if (typeof job.body.name === "string") names.add(job.body.name);
+    else if (typeof job.body?.name === "string") names.add(job.body.name);
   }
   return [...names].sort();
 }

@@ -12,6 +12,7 @@ import { attribute } from "../probe/attribution.ts";
 import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunSettings } from "../scenario/schema.ts";
 import { round } from "../util/stats.ts";
+import { faultCoverage } from "./faultCoverage.ts";
 import { failedFaults, faultWindows } from "./faultWindows.ts";
 import { type HistorySummary, type RunConfig, type RunResult, SCHEMA_VERSION } from "./result.ts";
 import { buildTimeline } from "./timeline.ts";
@@ -161,7 +162,7 @@ export function buildResult(
     throughput: { jobsPerSec: jobsPerSec(history) },
     load: meta.load,
     history: summarizeHistory(history),
-    faults: { windows, failed },
+    faults: { windows, failed, coverage: faultCoverage(history) },
     checkers,
     timeline: buildTimeline(history, meta.runEndedAt, settings),
     ...(meta.probe ? { probe: meta.probe } : {}),

@@ -8,6 +8,7 @@ import type { OpenLoadResult } from "../load/openLoad.ts";
 import type { Attribution } from "../probe/attribution.ts";
 import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunSettings } from "../scenario/schema.ts";
+import type { FaultCoverage } from "./faultCoverage.ts";
 import type { FaultWindow } from "./faultWindows.ts";
 import type { ServerInfo } from "./serverText.ts";
 import type { Timeline } from "./timeline.ts";
@@ -121,7 +122,12 @@ export interface RunResult {
    * Every fault window (begin to end) with what it did; `failed` names those whose injection or
    * heal failed, each of which makes the verdict unknown at best (absent in older results).
    */
-  faults?: { windows: FaultWindow[]; failed: string[] };
+  faults?: {
+    windows: FaultWindow[];
+    failed: string[];
+    /** What each fault struck (the kinds and names of the jobs in flight) and the table by type × kind. */
+    coverage?: FaultCoverage;
+  };
   /** Every checker's result, keyed by checker name in the scenario's order; figures are typed per checker. */
   checkers: CheckerResults;
   /** The series the HTML report draws (absent in results written before it existed). */

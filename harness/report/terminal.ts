@@ -76,6 +76,18 @@ export function renderSummary(
     for (const p of result.history.examples.slice(0, max)) lines.push(`  - ${p.message}`);
   }
   for (const f of result.faults?.failed ?? []) lines.push(`fault failed, verdict unknown at best: ${f}`);
+  const table = result.faults?.coverage?.table ?? {};
+  if (Object.keys(table).length)
+    lines.push(
+      `faults struck: ${Object.entries(table)
+        .map(
+          ([fault, row]) =>
+            `${fault} → ${Object.entries(row)
+              .map(([kind, n]) => (n === 1 ? kind : `${kind} ×${n}`))
+              .join(", ")}`,
+        )
+        .join("; ")}`,
+    );
   if (result.probe) lines.push(probeLine(result.probe));
   if (result.clocks)
     lines.push(

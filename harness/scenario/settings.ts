@@ -4,6 +4,7 @@ import { parseFaultFlag } from "../faults/faultFlag.ts";
 import { type FaultSupportCheck, faultListProblems } from "../faults/faultProblems.ts";
 import type { FaultNeed } from "../faults/faultType.ts";
 import { type FaultKind, faultRegistry } from "../faults/registry.ts";
+import { jobNamesOf } from "../load/jobMix.ts";
 import { MAX_OPEN_JOBS, plannedJobCount } from "../load/settings.ts";
 import { formatDuration } from "../util/duration.ts";
 import { HarnessError } from "../util/exitCodes.ts";
@@ -151,6 +152,7 @@ export function resolveSettings(
         ? { loadForMs: valid(shape.load.shape.forMs, merged.load?.forMs) }
         : {}),
       ...(faultFlags.server ? { server: faultFlags.server } : {}),
+      jobNames: jobNamesOf(valid(shape.load.shape.mix, merged.load?.mix) ?? []),
     },
     faultLabel,
     faultFlags.support,

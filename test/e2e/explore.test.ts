@@ -29,10 +29,16 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/^harness: no scenario named "no-such-scenario"/);
     expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
+    const target = await runHarness(["explore", "concurrency-limit", "--fault", "kill:target=running:nope"]);
+    expect(target.code).toBe(3);
+    expect(target.stderr.trim().split("\n")).toEqual([
+      "harness: invalid settings: --fault kill:target=running:nope: target running:nope: no job of this run is named nope (names: limit-1, limit-2, limit-5; kinds: limited, retrying, repeating, long, deduped, plain)",
+    ]);
   });
 
-  // Two small runs without faults: about 25 s on a busy 2-core machine.
-  it("runs --runs 2 seeds from --seed, one line each, and writes explore.json", async () => {
+  // Two small runs, each freezing a worker running a limited job for 0.8 s (every job of this
+  // scenario is limited, so one is always in flight): about 25 s on a busy 2-core machine.
+  it("runs --runs 2 seeds from --seed, one line each, and writes explore.json with what the faults struck", async () => {
     const reports = tempReports();
     const run = await runHarness([
       "explore",
@@ -45,10 +51,15 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
       "30",
       "--workers",
       "2",
+      "--fault",
+      "pause:target=running:limited,at=0.3,for=800",
       "--reports-dir",
       reports,
     ]);
     expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toMatch(
+      /faults struck \(fault type × kind of the jobs in flight, strikes over the runs\):\n +limited\n +pause +2\n/,
+    );
     const lines = run.stdout.split("\n").filter((l) => l.startsWith("seed "));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^seed 21 {2}PASS {2}\d/);
@@ -59,10 +70,15 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
       [22, "pass"],
     ]);
     expect(summary.firstFailingSeed).toBeNull();
+    expect(summary.coverage).toEqual({ pause: { limited: 2 } });
     // Each run is an ordinary run of the scenario, saved with its own seed and settings.
     const second = JSON.parse(readFileSync(summary.runs[1]?.resultPath ?? "", "utf8")) as RunResult;
     expect(second.seed).toBe(22);
     expect(second.config.load.jobs).toBe(30);
+    const strikes = second.faults?.coverage?.strikes ?? [];
+    expect(strikes.map((s) => [s.fault, s.kinds])).toEqual([["pause", ["limited"]]]);
+    expect(strikes[0]?.names.length).toBeGreaterThan(0);
+    for (const jobName of strikes[0]?.names ?? []) expect(jobName).toMatch(/^limit-[125]$/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import type {
   ClockControl,
   FaultEnv,
@@ -8,8 +9,10 @@ import type {
   ProxyControl,
   ToxicSpec,
 } from "../../harness/faults/faultType.ts";
+import type { JobKind } from "../../harness/ledger/jobKinds.ts";
 import { LiveLedger } from "../../harness/ledger/liveLedger.ts";
 import type { LedgerRecord } from "../../harness/ledger/records.ts";
+import { HarnessError } from "../../harness/util/exitCodes.ts";
 import { createRng } from "../../harness/util/rng.ts";
 
 /** A process controller that only records what it was asked to do. */
@@ -134,10 +137,31 @@ export function fakeEnv(
 }
 
 /** Marks a worker as executing a job in the live ledger, as its start record would. */
-export function busy(env: FaultEnv, processes: FakeProcesses, proc: string, jobId: string): void {
+export function busy(
+  env: FaultEnv,
+  processes: FakeProcesses,
+  proc: string,
+  jobId: string,
+  job: { name?: string; kinds?: JobKind[] } = {},
+): void {
   (env.live as LiveLedger).open.set(`${proc}#${jobId}`, {
     instance: processes.instanceOf(proc),
     proc,
     jobId,
+    name: job.name ?? "generic",
+    kinds: job.kinds ?? ["plain"],
   });
+}
+
+/** The one-line refusal (exit 3) that resolving these settings throws; fails the test if it accepts them. */
+export function refusalOf(resolve: () => unknown): string {
+  try {
+    resolve();
+  } catch (e) {
+    expect(e).toBeInstanceOf(HarnessError);
+    expect((e as HarnessError).code).toBe(3);
+    expect((e as HarnessError).message.split("\n")).toHaveLength(1);
+    return (e as HarnessError).message;
+  }
+  throw new Error("accepted");
 }

@@ -15,6 +15,22 @@ const restart = {
   readyAt: 13_000,
 };
 
+/** The restart of w1 and w2's server, from 10 000 to 13 000. */
+function restartOf(b: HistoryBuilder): HistoryBuilder {
+  return b.window(
+    "db-restart",
+    "db-restart-1",
+    [
+      ["w1", 1],
+      ["w2", 2],
+    ],
+    10_000,
+    13_000,
+    "unavailable",
+    restart,
+  );
+}
+
 /** Two workers with a job each every 500 ms before the restart, and `after` for each after it. */
 function restarted(after: { w1: boolean; w2: boolean }): HistoryBuilder {
   const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 2, 0);
@@ -39,18 +55,7 @@ function restarted(after: { w1: boolean; w2: boolean }): HistoryBuilder {
       n++;
     }
   }
-  return b.window(
-    "db-restart",
-    "db-restart-1",
-    [
-      ["w1", 1],
-      ["w2", 2],
-    ],
-    10_000,
-    13_000,
-    "unavailable",
-    restart,
-  );
+  return restartOf(b);
 }
 
 describe("db-reconnect checker", () => {
@@ -89,18 +94,7 @@ describe("db-reconnect checker", () => {
       const t = 13_100 + i * 250;
       b.accept(`c${i}`, t - 50).run(`c${i}`, i % 2 ? "w2" : "w1", i % 2 ? 2 : 1, t, t + 100);
     }
-    return b.window(
-      "db-restart",
-      "db-restart-1",
-      [
-        ["w1", 1],
-        ["w2", 2],
-      ],
-      10_000,
-      13_000,
-      "unavailable",
-      restart,
-    );
+    return restartOf(b);
   }
 
   it("fails a scheduler loop that claims nothing after the return while its process's other loop does, quoting its error", () => {

@@ -99,8 +99,15 @@ describe("shrinking", () => {
       expect(parsed.type).toBe(want?.spec.type);
       expect(parsed.at).toBeCloseTo(want?.at ?? -1, 3);
       expect(parsed.forMs).toBe(want?.spec.forMs);
-      // An `any` target is written as the worker the seed picked, so dropping another keeps it.
-      expect(parsed.target).toBe(Array.isArray(want?.targets) ? want?.targets[0] : want?.targets);
+      // An `any` target is written as the worker the seed picked, and a `running:*` one as the kind
+      // the seed drew, so dropping another fault keeps it.
+      expect(parsed.target).toBe(
+        want?.running
+          ? `running:${want.running.selector}`
+          : Array.isArray(want?.targets)
+            ? want?.targets[0]
+            : want?.targets,
+      );
     }
   });
 

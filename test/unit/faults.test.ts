@@ -9,7 +9,7 @@ import type { Scenario } from "../../harness/scenario/schema.ts";
 import { resolveSettings } from "../../harness/scenario/settings.ts";
 import { HarnessError } from "../../harness/util/exitCodes.ts";
 import { referenceClock } from "../../harness/util/referenceClock.ts";
-import { busy, FakeClocks, FakeProcesses, FakeProxies, fakeEnv } from "../support/faultFakes.ts";
+import { busy, FakeClocks, FakeProcesses, FakeProxies, fakeEnv, refusalOf } from "../support/faultFakes.ts";
 
 const base: Scenario = {
   name: "fault-test",
@@ -75,17 +75,8 @@ describe("fault planning", () => {
       latencyMs: 80,
       jitterMs: 5,
     });
-    const problems = (add: string[]) => {
-      try {
-        resolveSettings(base, { "drain-timeout": 10_000 }, [], { add });
-      } catch (e) {
-        expect(e).toBeInstanceOf(HarnessError);
-        expect((e as HarnessError).code).toBe(3);
-        expect((e as HarnessError).message.split("\n")).toHaveLength(1);
-        return (e as HarnessError).message;
-      }
-      throw new Error("accepted");
-    };
+    const problems = (add: string[]) =>
+      refusalOf(() => resolveSettings(base, { "drain-timeout": 10_000 }, [], { add }));
     const unreadable = problems(["earthquake:at=0.1", "latency:latency=-5", "pause:at"]);
     expect(unreadable).toContain("--fault earthquake:at=0.1: type: Invalid discriminator");
     expect(unreadable).toMatch(/--fault latency:latency=-5: latencyMs: Too small/);

@@ -67,6 +67,11 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
     throw new HarnessError(
       `--fault ${foreign.join(", ")}: app mode strikes the service's own processes only (${[...APP_FAULTS].join(", ")}); network and clock faults need the harness's own workers (harness scenario)`,
     );
+  const byJob = settings.faults.list.filter((f) => f.target.startsWith("running:"));
+  if (byJob.length)
+    throw new HarnessError(
+      `--fault ${byJob.map((f) => `${f.type}:target=${f.target}`).join(", ")}: app mode sees the service from outside, not which job each instance runs; give target=busy, any, all or an instance such as w2`,
+    );
   if (attachUrls.length && faultKinds.length)
     throw new HarnessError(
       "--app-url: instances started elsewhere get no process faults; drop --fault, --kills and --pauses",

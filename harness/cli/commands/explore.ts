@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { scenarios } from "../../../scenarios/index.ts";
 import type { CheckerName } from "../../checkers/types.ts";
+import { JOB_KINDS, type JobKind } from "../../ledger/jobKinds.ts";
+import { addTables, type CoverageTable } from "../../report/faultCoverage.ts";
 import type { RunResult } from "../../report/result.ts";
 import { fixedJobCount } from "../../scenario/settings.ts";
 import { formatDuration, parseDuration } from "../../util/duration.ts";
@@ -20,7 +22,7 @@ import {
   shapeOf,
   smallerShapes,
 } from "../shrink.ts";
-import { scenarioCommand, unknownScenario, worstExit } from "./scenario.ts";
+import { resolveScenarioSettings, scenarioCommand, unknownScenario, worstExit } from "./scenario.ts";
 
 /** One run of an exploration, as explore.json keeps it. */
 export interface ExploreRun {
@@ -32,6 +34,8 @@ export interface ExploreRun {
   resultPath: string;
   /** Why it did not finish, when it did not (interrupted). */
   incomplete?: string;
+  /** What its faults struck: fault type × job kind, strikes (result.json's faults.coverage). */
+  coverage?: CoverageTable;
 }
 
 /** A shrink's outcome: the smallest run that still failed the same checker, and how it got there. */
@@ -60,6 +64,8 @@ export interface ExploreSummary {
   /** Set when the exploration did not run every seed it was asked for, and why. */
   stopped?: string;
   shrink?: ShrinkOutcome;
+  /** The runs' coverage tables added up: how often each fault type struck each job kind. */
+  coverage?: CoverageTable;
 }
 
 /** The checkers of a result that failed and count in its verdict. */
@@ -88,6 +94,23 @@ function runLine(run: ExploreRun, colour: boolean): string {
   const failing = run.failing.length ? `  failing: ${run.failing.join(", ")}` : "";
   const incomplete = run.incomplete ? `  (${run.incomplete})` : "";
   return `seed ${run.seed}  ${painted}  ${formatDuration(run.durationMs)}${failing}${incomplete}`;
+}
+
+/** The coverage table as text: a row per fault type, a column per job kind struck (strikes). */
+export function coverageLines(table: CoverageTable): string[] {
+  const faults = Object.keys(table).sort();
+  if (faults.length === 0) return [];
+  const kinds = [...JOB_KINDS, "idle"].filter((k) => faults.some((f) => table[f]?.[k as JobKind | "idle"]));
+  const width = Math.max(5, ...faults.map((f) => f.length));
+  const col = (k: string, text: string) => text.padStart(Math.max(5, k.length));
+  return [
+    "faults struck (fault type × kind of the jobs in flight, strikes over the runs):",
+    `  ${"".padEnd(width)}  ${kinds.map((k) => col(k, k)).join("  ")}`,
+    ...faults.map(
+      (f) =>
+        `  ${f.padEnd(width)}  ${kinds.map((k) => col(k, String(table[f]?.[k as JobKind | "idle"] ?? 0))).join("  ")}`,
+    ),
+  ];
 }
 
 /**
@@ -136,6 +159,11 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
   // --keep and --port are not explore's (one run's UI): the scenario command reads them unset.
   const passOn: Record<string, unknown> = { ...argv, name, keep: false, port: 0 };
   for (const flag of exploreOnlyFlags()) delete passOn[flag];
+  // Every flag checked as the first run will check it, before anything is said or started.
+  resolveScenarioSettings(
+    { ...passOn, seed: firstSeed },
+    { env: io.env, reporter: { progress: () => {}, warn: () => {} } },
+  );
   io.reporter.progress(
     `explore ${name}: ${runs} run(s) from seed ${firstSeed}${argv["keep-going"] ? "" : ", stopping at the first FAIL"}${argv.shrink ? `, then shrinking it (budget ${formatDuration(budgetMs)})` : ""}`,
   );
@@ -185,6 +213,7 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
         durationMs: one.durationMs,
         resultPath: one.resultPath,
         ...(one.result.incomplete ? { incomplete: one.result.incomplete } : {}),
+        ...(one.result.faults?.coverage ? { coverage: one.result.faults.coverage.table } : {}),
       };
       summary.runs.push(run);
       code = worstExit(code, one.exit);
@@ -224,7 +253,9 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
       });
       if (shrink) summary.shrink = shrink;
     }
+    summary.coverage = addTables(summary.runs.map((r) => r.coverage));
     save();
+    for (const line of coverageLines(summary.coverage)) io.print(line);
     const fails = summary.runs.filter((r) => r.verdict === "fail").length;
     io.print(
       `explore ${name}: ${summary.runs.length} run(s), ${fails} FAIL${summary.firstFailingSeed !== null ? `, first at seed ${summary.firstFailingSeed}` : ""}; ${summaryPath}`,

@@ -43,15 +43,14 @@ export interface ScenarioHooks {
 }
 
 /**
- * `scenario <name>`: resolves the settings (defaults < scenario < environment < flags) and checks
- * everything that can be checked before anything starts, runs the scenario, prints its summary,
- * and maps its verdict to the exit code.
+ * The settings of `scenario <name>` (defaults < scenario < environment < flags), with every problem
+ * that can be found before anything starts thrown as one HarnessError line. `explore` calls it on
+ * its flags before its first run, so that a bad flag stops it before anything is said or started.
  */
-export async function scenarioCommand(
+export function resolveScenarioSettings(
   argv: Record<string, unknown>,
-  io: CommandIo,
-  hooks: ScenarioHooks = {},
-): Promise<ExitCode> {
+  io: Pick<CommandIo, "env" | "reporter">,
+) {
   const name = String(argv.name);
   const found = scenarios[name];
   if (!found) throw unknownScenario(name);
@@ -90,6 +89,20 @@ export async function scenarioCommand(
       server: { choices: mongo.uri ? ["uri"] : targets, dbControl: dbControl !== undefined },
     },
   );
+  return { scenario, settings, mongo, targets };
+}
+
+/**
+ * `scenario <name>`: resolves the settings (defaults < scenario < environment < flags) and checks
+ * everything that can be checked before anything starts, runs the scenario, prints its summary,
+ * and maps its verdict to the exit code.
+ */
+export async function scenarioCommand(
+  argv: Record<string, unknown>,
+  io: CommandIo,
+  hooks: ScenarioHooks = {},
+): Promise<ExitCode> {
+  const { scenario, settings, mongo, targets } = resolveScenarioSettings(argv, io);
   // Checked before anything starts: the build, the scheduler, its wiring, and whether the scenario applies.
   const schedulerSpec = flagOrEnv(argv, "scenario", "scheduler", io.env);
   const build =

@@ -10,12 +10,13 @@ export const HOUR = 3_600_000;
 
 /**
  * Which worker processes a fault hits. busy: one executing a job when the fault strikes (chosen by
- * the seeded generator among those); any: one chosen from the seed before the run; all: every
- * worker process; wN: that one.
+ * the seeded generator among those); running:NAME or running:KIND: one executing a job of that
+ * name or kind (limited, retrying, repeating, long, deduped, plain); running:*: a kind drawn from
+ * the seed; any: one chosen from the seed before the run; all: every worker process; wN: that one.
  */
-export const target = z
-  .string()
-  .regex(/^(busy|any|all|w[1-9]\d*)$/, { message: 'give busy, any, all or a worker such as "w2"' });
+export const target = z.string().regex(/^(busy|any|all|w[1-9]\d*|running:(\*|[\w.-]+))$/, {
+  message: 'give busy, running:NAME (a job name or kind), any, all or a worker such as "w2"',
+});
 
 /** Fields every fault has. */
 export const common = {
@@ -29,6 +30,6 @@ export const common = {
 export const networkCommon = { ...common, target: target.default("busy"), forMs: int(1, HOUR).default(5000) };
 
 /** A clock fault's target: its worker must start under libfaketime, so it is known before the run. */
-export const clockTarget = target.refine((t) => t !== "busy", {
+export const clockTarget = target.refine((t) => t !== "busy" && !t.startsWith("running:"), {
   message: "a clock fault needs its worker before the run starts: give any, all or a worker such as w2",
 });
