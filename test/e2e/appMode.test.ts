@@ -272,6 +272,24 @@ describe("harness app: a service that does not do what it is given, in one line,
   });
 });
 
+describe("harness app: faults it cannot strike, in one line, exit 3, before anything starts", () => {
+  it.concurrent.each([
+    {
+      fault: "partition:target=w1",
+      line: /^harness: --fault partition: app mode strikes the service's own processes only \(.*\); network and clock faults need the harness's own workers \(harness scenario\)$/,
+    },
+    {
+      fault: "kill:target=running:limited",
+      line: /^harness: --fault kill:target=running:limited: app mode sees the service from outside, not which job each instance runs; give target=busy, any, all or an instance such as w2$/,
+    },
+  ])("$fault", async ({ fault, line }) => {
+    const run = await runHarness(app(fixture("correct"), "--fault", fault));
+    expect(run.code, run.all).toBe(3);
+    expect(run.stderr.trim()).toMatch(line);
+    expect(run.all).not.toMatch(/instance w\d|starting/);
+  });
+});
+
 describe("harness app: Ctrl-C in a terminal", () => {
   let leftovers: number[] = [];
   afterEach(() => {
