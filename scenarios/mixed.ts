@@ -1,20 +1,30 @@
 import type { Scenario } from "../harness/scenario/schema.ts";
 
 /**
- * Every job kind mongo-job-scheduler offers in one load, under a fault schedule drawn from the seed:
- * priorities 1–10, names limited to 1, 2 and 5, retries with a fixed and a computed delay, dedupe
+ * Every job kind the scheduler under test offers in one load, under a fault schedule drawn from the
+ * seed (mongo-job-scheduler offers them all; a scheduler without per-name limits across processes
+ * or lock renewal runs without those jobs and their checks): priorities 1–10, names limited to 1, 2 and 5, retries with a fixed and a computed delay, dedupe
  * keys, an interval and a cron repeat, and jobs longer than the lock timeout, struck by every fault
  * type this machine can run (a type whose tool is missing is left out with one line). Each seed
  * strikes at other points, and each fault on a worker strikes one running a job of a kind the seed
- * draws (running:*, the kinds in turn); the same seed gives the same load and the same schedule. A weakness
- * that only shows where two features meet (a freeze during a retry's delay, a kill of a limited
+ * draws (running:*, the kinds in turn); the same seed gives the same load and the same schedule.
+ * A weakness that only shows where two features meet (a freeze during a retry's delay, a kill of a limited
  * job) shows here. `harness explore` runs it over many seeds and shrinks a failure.
  */
 export const mixed: Scenario = {
   name: "mixed",
   description:
     "every job kind (priorities, limits 1/2/5, retries, dedupe, repeats, long jobs) under a seeded schedule of every fault type",
-  requires: ["priorities", "global-concurrency", "retries", "dedupe", "cron-timezone", "lock-renewal"],
+  requires: ["priorities", "retries", "dedupe", "cron-timezone"],
+  // Every kind the scheduler under test supports: without these, their jobs and checks are left out.
+  adapts: [
+    {
+      capability: "global-concurrency",
+      names: ["limit-1", "limit-2", "limit-5"],
+      checkers: ["concurrency-limit"],
+    },
+    { capability: "lock-renewal", names: ["long"], checkers: [] },
+  ],
   settings: {
     sut: { processes: 3, workersPerProcess: 2, pollIntervalMs: 200, lockTimeoutMs: 2000 },
     load: {

@@ -24,6 +24,7 @@ import { runDirFor, writeRunReport } from "../report/writeReport.ts";
 import { Interrupted, RunControl } from "../run/control.ts";
 import { startFaultSchedule } from "../run/faults.ts";
 import { acquireServer, openDatabase, probeServer } from "../run/provision.ts";
+import type { KeptRun } from "../run/runScenario.ts";
 import { TeardownStack } from "../run/teardown.ts";
 import type { RunSettings, Scenario } from "../scenario/schema.ts";
 import { type MongoTarget, redact } from "../servers/provision.ts";
@@ -57,6 +58,11 @@ export interface AppOptions {
   reportsDir: string;
   reporter: Reporter;
   signal: AbortSignal;
+  /**
+   * With --keep: called once the instances have stopped and the result is saved, the server and
+   * the run's database still up; they go when it resolves (the UI was closed).
+   */
+  keep?: (kept: KeptRun) => Promise<void>;
 }
 
 export interface AppOutcome {
@@ -113,7 +119,15 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
       const cutShort = error instanceof Interrupted || control.stopped !== undefined;
       if (!cutShort || !seen.db) throw error;
     }
-    return await finish();
+    const outcome = await finish();
+    if (o.keep && !control.stopped && seen.target)
+      await o.keep({
+        uri: seen.target.uri,
+        dbName,
+        provider: seen.target.provider,
+        resultPath: outcome.resultPath,
+      });
+    return outcome;
   } finally {
     unfollow();
     await stack.unwind(onReleaseError);
@@ -122,7 +136,7 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
 
   async function observe(): Promise<void> {
     const server = await stack.use("the MongoDB target", () =>
-      acquireServer(o.mongo, o.reporter, control.signal, { runDir, keep: false }),
+      acquireServer(o.mongo, o.reporter, control.signal, { runDir, keep: o.keep !== undefined }),
     );
     seen.target = server;
     for (const p of server.processes ?? []) control.watch(p, true);
@@ -345,7 +359,7 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
           ...o.settings,
           mongo: { choice: o.mongo.choice, uri: o.mongo.uri ? redact(o.mongo.uri) : null },
           reportsDir: o.reportsDir,
-          keep: false,
+          keep: o.keep !== undefined,
         },
         environment: describeEnvironment(),
         server: serverInfoOf(seen.target as MongoTarget),

@@ -36,6 +36,20 @@ export interface FlagSpec {
 }
 
 /** The flags of every command that runs against a MongoDB server. */
+/** A run's database kept for a look in the Scheduler UI (scenario, app). */
+const keepFlags = {
+  keep: {
+    type: "boolean",
+    describe: "after the run, keep its database and serve the Scheduler UI on it until Ctrl-C",
+  },
+  port: {
+    type: "number",
+    value: "N",
+    default: 4000,
+    describe: "port of the Scheduler UI with --keep (0: any free one)",
+  },
+} as const satisfies Record<string, FlagSpec>;
+
 const mongoFlags = {
   mongo: {
     type: "string",
@@ -146,16 +160,7 @@ const scenarioFlags = {
     describe:
       'with --mongo-uri: the command that restarts your server for db-restart, run as "CMD stop", "CMD kill" and "CMD start"',
   },
-  keep: {
-    type: "boolean",
-    describe: "after the run, keep its database and serve the Scheduler UI on it until Ctrl-C",
-  },
-  port: {
-    type: "number",
-    value: "N",
-    default: 4000,
-    describe: "port of the Scheduler UI with --keep (0: any free one)",
-  },
+  ...keepFlags,
 } as const satisfies Record<string, FlagSpec>;
 
 /** What `explore` passes on to each run: every flag of `scenario` but the one-run UI (--keep). */
@@ -280,6 +285,7 @@ export const commandFlags = {
     ...mongoFlags,
     "reports-dir": reportsDir,
     ...ciFlags,
+    ...keepFlags,
   },
   scenario: scenarioFlags,
   explore: {

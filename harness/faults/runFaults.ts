@@ -129,6 +129,9 @@ function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 }
 
+/** How long a `running:*` fault looks for a worker running the kind it drew before any busy one. */
+const DRAWN_KIND_WAIT_MS = 2000;
+
 /** The workers a fault hits now; undefined when a busy target found none. */
 async function resolveTargets(
   fault: PlannedFault,
@@ -147,7 +150,7 @@ async function resolveTargets(
   // Where executions cannot be seen (a service as a black box), busy is any instance up.
   const blind = env.live.seesExecutions === false;
   const running = fault.running;
-  const pick = (match: (proc: string) => boolean) => {
+  const pick = (match: (proc: string) => boolean, timeoutMs = busyWaitMs) => {
     let victim: string | undefined;
     return waitFor(
       () => {
@@ -159,15 +162,17 @@ async function resolveTargets(
         if (busy.length) victim = env.rng.pick(busy);
         return victim !== undefined;
       },
-      { timeoutMs: busyWaitMs, signal },
+      { timeoutMs, signal },
     ).then(() => victim);
   };
   const instanceOf = (proc: string) => env.processes.instanceOf(proc) ?? "";
   const anyBusy = (proc: string) => blind || env.live.inFlight(instanceOf(proc)).length > 0;
   let victim: string | undefined;
   if (running) {
-    victim = await pick((proc) =>
-      (env.live.running?.(instanceOf(proc)) ?? []).some((job) => runs(running.selector, job)),
+    // A drawn kind is looked for briefly: the load may have few such jobs, or none in flight now.
+    victim = await pick(
+      (proc) => (env.live.running?.(instanceOf(proc)) ?? []).some((job) => runs(running.selector, job)),
+      running.drawn ? Math.min(DRAWN_KIND_WAIT_MS, busyWaitMs) : busyWaitMs,
     );
     // A kind drawn from the seed that no worker runs now: the fault strikes a busy worker anyway.
     if (victim === undefined && running.drawn && !signal.aborted) {

@@ -100,6 +100,27 @@ export function acceptExtras(
 }
 
 /**
+ * How many distinct jobs of a plan can finish: repeating jobs never do, and requests that share a
+ * dedupe key make one job. A fault's point (a fraction of the jobs finished) is taken of these, so
+ * that a point the run can reach is never planned out of its reach; a plan of repeating jobs only
+ * counts them all (its faults strike at 0 or never, as before).
+ */
+export function finishableJobs(jobs: readonly PlannedJob[]): number {
+  const keys = new Set<string>();
+  let n = 0;
+  for (const job of jobs) {
+    if (job.expect === "repeating") continue;
+    const key = job.body.dedupeKey;
+    if (typeof key === "string") {
+      if (keys.has(key)) continue;
+      keys.add(key);
+    }
+    n++;
+  }
+  return n > 0 ? n : jobs.length;
+}
+
+/**
  * Every job name a load will enqueue: an example route's job is named after the route
  * (/trigger/email → email), any other job carries its name in the body. Planned jobs or a mix's
  * entries alike.

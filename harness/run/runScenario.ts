@@ -13,7 +13,7 @@ import { historyOf } from "../ledger/history.ts";
 import type { LiveLedger } from "../ledger/liveLedger.ts";
 import { runBulkLoad } from "../load/bulkLoad.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
-import { type PlannedJob, planJobs } from "../load/jobMix.ts";
+import { finishableJobs, type PlannedJob, planJobs } from "../load/jobMix.ts";
 import { plannedJobCount } from "../load/settings.ts";
 import type { ProbeResult } from "../probe/probeTypes.ts";
 import type { RunResult } from "../report/result.ts";
@@ -343,7 +343,7 @@ async function operate(
   const faults = await stack.use("the fault schedule", async () =>
     startFaultSchedule({
       plan,
-      totalJobs: jobs.length,
+      totalJobs: finishableJobs(jobs),
       window: control.window,
       processes: agent,
       proxies: agent.network,

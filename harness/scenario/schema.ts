@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Capability } from "../adapters/adapter.ts";
 import { checkSettingsSchema } from "../checkers/settings.ts";
+import type { CheckerName } from "../checkers/types.ts";
 import { faultSettingsSchema } from "../faults/settings.ts";
 import { loadSettingsSchema } from "../load/settings.ts";
 
@@ -54,5 +55,11 @@ export interface Scenario {
   description: string;
   /** What the scheduler must offer for the scenario to apply; without one it is not applicable. */
   requires?: readonly Capability[];
+  /**
+   * What the scenario leaves out for a scheduler without a capability, instead of not applying:
+   * the jobs of those names (its load's mix entries) and those checkers. A composed scenario
+   * tests every job kind the scheduler under test supports.
+   */
+  adapts?: readonly { capability: Capability; names: readonly string[]; checkers: readonly CheckerName[] }[];
   settings: SettingsOverride;
 }

@@ -308,4 +308,20 @@ describe("harness app: Ctrl-C in a terminal", () => {
     leftovers = run.leftovers();
     expect(leftovers).toEqual([]);
   });
+  it("--keep: the verdict, then the Scheduler UI on the run's jobs until Ctrl-C; then nothing left", async () => {
+    const run = startTerminalRun(
+      app(fixture("correct"), "--jobs", "8", "--rate", "20", "--kills", "0", "--keep", "--port", "0"),
+    );
+    const seen = await run.waitFor(/Scheduler UI: (http:\/\/\S+)/);
+    const url = /Scheduler UI: (http:\/\/\S+)/.exec(seen)?.[1] as string;
+    expect(seen).toMatch(/verdict: PASS/);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    run.interrupt();
+    const exit = await run.exited;
+    expect(exit.code, exit.output).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    leftovers = run.leftovers();
+    expect(leftovers).toEqual([]);
+  });
 });

@@ -132,8 +132,9 @@ describe("the operators' scenarios, small (stand-in, FerretDB for db-restart)", 
         "db-restart:mode=kill,at=0.25,for=2000",
       ]);
       // FerretDB's claim is not atomic (the probe says so): double executions may fail the run
-      // whatever the restart does; the restart's own findings are db-reconnect's.
-      expect([0, 1], output).toContain(code);
+      // whatever the restart does; the restart's own findings are db-reconnect's, unknown when a
+      // loop claimed nothing after the return but too little work followed to call it dead.
+      expect([0, 1, 2], output).toContain(code);
       const reconnect = result.checkers["db-reconnect"];
       const restart = reconnect?.figures?.restarts[0];
       expect(restart).toMatchObject({ window: "db-restart-1", part: "server", mode: "kill", workers: 3 });

@@ -51,7 +51,8 @@ export function startTerminalRun(args: readonly string[], options: { viaNpm?: bo
     exited,
     output: () => output,
     /** Resolves once the output matches, or throws (with the output) after `timeoutMs` or an exit. */
-    async waitFor(pattern: RegExp, timeoutMs = 120_000): Promise<void> {
+    /** Resolves with the output so far once it matches `pattern`. */
+    async waitFor(pattern: RegExp, timeoutMs = 120_000): Promise<string> {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(output)) {
         if (child.exitCode !== null || child.signalCode !== null)
@@ -59,6 +60,7 @@ export function startTerminalRun(args: readonly string[], options: { viaNpm?: bo
         if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+      return output;
     },
     /** What a terminal's Ctrl-C does: the signal to every process of the foreground group. */
     interrupt(signal: NodeJS.Signals = "SIGINT"): void {

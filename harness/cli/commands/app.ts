@@ -4,9 +4,12 @@ import { loadApi, withEffects } from "../../app/api.ts";
 import { APP_FAULTS, appCheckers, appCheckSettings, appScenario, faultsExit } from "../../app/appScenario.ts";
 import { commandWords } from "../../app/instances.ts";
 import { type AppOptions, runApp } from "../../app/runApp.ts";
+import type { RunResult } from "../../report/result.ts";
 import type { SettingFlag } from "../../scenario/settingFlags.ts";
 import { resolveSettings } from "../../scenario/settings.ts";
+import { serveUi } from "../../trigger/serveUi.ts";
 import { type ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
+import { ensurePortFree, portProblem } from "../../util/port.ts";
 import { ensureWritableDir } from "../../util/writableDir.ts";
 import type { CommandIo } from "../io.ts";
 import { mongoOptions, mongoProblem } from "../mongoOptions.ts";
@@ -25,6 +28,8 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
   if (cmd && attachUrls.length) problems.push("give --cmd or --app-url, not both");
   const mp = mongoProblem(argv);
   if (mp) problems.push(mp);
+  const pp = portProblem(argv.port);
+  if (pp) problems.push(pp);
   const numbers = appNumbers(argv, problems);
   const cwd = resolve(String(argv.cwd ?? "."));
   if (cmd && !(existsSync(cwd) && statSync(cwd).isDirectory()))
@@ -78,6 +83,8 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
     );
   const ci = ciOutputsOf(argv, io);
   ensureWritableDir(String(argv["reports-dir"]), "--reports-dir");
+  const port = Number(argv.port);
+  if (argv.keep) await ensurePortFree(port);
   const service: AppOptions["service"] = attachUrls.length
     ? { attach: { urls: attachUrls, dbName: attachDb as string } }
     : {
@@ -94,6 +101,7 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
         },
       };
   return io.withInterrupt("the run and every instance it started", async (signal) => {
+    let shown = false;
     const outcome = await runApp({
       scenario,
       settings,
@@ -106,9 +114,27 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
       reportsDir: resolve(String(argv["reports-dir"])),
       reporter: io.reporter,
       signal,
+      keep: argv.keep
+        ? async (kept) => {
+            shown = true;
+            const result = JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult;
+            showSummary(result, io);
+            showFiles(result, runFiles(kept.resultPath), ci, io);
+            await serveUi({
+              uri: kept.uri,
+              dbName: kept.dbName,
+              port,
+              reporter: io.reporter,
+              print: io.print,
+              signal,
+            });
+          }
+        : undefined,
     });
-    showSummary(outcome.result, io);
-    showFiles(outcome.result, runFiles(outcome.resultPath), ci, io);
+    if (!shown) {
+      showSummary(outcome.result, io);
+      showFiles(outcome.result, runFiles(outcome.resultPath), ci, io);
+    }
     if (outcome.stopped)
       io.reporter.warn(
         `${outcome.stopped.reason === "interrupted" ? `interrupted ${outcome.stopped.where}` : `run stopped: ${outcome.stopped.reason}`}; partial result (verdict unknown) saved in ${outcome.resultPath}`,

@@ -13,6 +13,7 @@ import type { RunResult } from "../../report/result.ts";
 import { renderServerComparison, type ServerRun } from "../../report/serverComparison.ts";
 import type { ClusterRun } from "../../run/deploy.ts";
 import { runScenario } from "../../run/runScenario.ts";
+import { adaptToScheduler } from "../../scenario/adapt.ts";
 import { environmentLayer, type SettingFlag, settingFlags } from "../../scenario/settingFlags.ts";
 import { resolveSettings } from "../../scenario/settings.ts";
 import { sutSpecOf } from "../../scenario/sutSpec.ts";
@@ -117,6 +118,7 @@ export async function scenarioCommand(
     );
   const notApplicable = whyNotApplicable(scenario, settings.sut.adapter);
   if (notApplicable) throw new HarnessError(notApplicable);
+  for (const line of adaptToScheduler(scenario, settings)) io.reporter.progress(line);
   const cluster = argv.agent === "k8s" ? clusterFromEnv(io.env) : undefined;
   const ledger = argv.ledger === "db" || cluster ? "db" : "files";
   if (cluster) {
