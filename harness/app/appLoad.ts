@@ -1,8 +1,9 @@
 /**
  * The load of app mode: each job is scheduled by a request to the service's own API, as its users
  * schedule them. Requests go out at a constant rate (open loop: the send times are fixed in
- * advance, so a slow service does not slow the load), each to an instance running at that moment
- * (as a load balancer with health checks would send it); the answer's job id is the obligation.
+ * advance, so a slow service does not slow the load), or N at a time, each sent when one is
+ * answered (closed loop: as fast as the service answers); each goes to an instance running at that
+ * moment (as a load balancer with health checks would send it); the answer's job id is the obligation.
  */
 import { request } from "undici";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
@@ -62,7 +63,10 @@ export function planRequests(api: ApiDescription, jobs: number, rng: Rng, seed: 
 
 export interface AppLoadOptions {
   requests: readonly AppRequest[];
+  /** Open loop: requests per second. */
   ratePerSec: number;
+  /** Closed loop instead: this many requests in flight at once, each sent when one is answered. */
+  connections?: number;
   /** The base URLs of the instances running now. */
   targets(): string[];
   ledger: LedgerSink;
@@ -72,42 +76,53 @@ export interface AppLoadOptions {
   signal: AbortSignal;
 }
 
-/** Sends every request at its planned time; resolves when every answer is in (or the signal aborts). */
+/** Sends every request (at its planned time, or as connections free up); resolves when every answer is in (or the signal aborts). */
 export async function runAppLoad(o: AppLoadOptions): Promise<HttpLoadResult> {
   const started = Date.now();
   const latencies: number[] = [];
   const counts = { sent: 0, accepted: 0, rejected: 0, errors: 0 };
   let fatal: HarnessError | undefined;
-  const pending: Promise<void>[] = [];
-  for (const r of o.requests) {
-    if (o.signal.aborted || fatal) break;
-    const due = started + (r.i * 1000) / o.ratePerSec;
-    if (due > Date.now()) await sleep(due - Date.now(), o.signal);
-    if (o.signal.aborted) break;
+  /** Sends one request to an instance running now; settles when it is answered (or failed). */
+  const dispatch = (r: AppRequest): Promise<void> => {
     const targets = o.targets();
     const base = targets[r.i % Math.max(1, targets.length)];
     counts.sent++;
     if (!base) {
       counts.errors++;
-      continue;
+      return Promise.resolve();
     }
-    pending.push(
-      send(base, r, o, latencies, counts).catch((e: unknown) => {
-        if (e instanceof HarnessError) fatal ??= e;
-        else {
-          counts.errors++;
-          o.ledger.append({
-            type: "unanswered",
-            t: Date.now(),
-            request: `app-${r.i}`,
-            name: r.kind.jobName,
-            error: (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "",
-          });
-        }
-      }),
-    );
+    return send(base, r, o, latencies, counts).catch((e: unknown) => {
+      if (e instanceof HarnessError) fatal ??= e;
+      else {
+        counts.errors++;
+        o.ledger.append({
+          type: "unanswered",
+          t: Date.now(),
+          request: `app-${r.i}`,
+          name: r.kind.jobName,
+          error: (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "",
+        });
+      }
+    });
+  };
+  if (o.connections !== undefined) {
+    let next = 0;
+    const connection = async () => {
+      for (let r = o.requests[next++]; r && !o.signal.aborted && !fatal; r = o.requests[next++])
+        await dispatch(r);
+    };
+    await Promise.all(Array.from({ length: o.connections }, connection));
+  } else {
+    const pending: Promise<void>[] = [];
+    for (const r of o.requests) {
+      if (o.signal.aborted || fatal) break;
+      const due = started + (r.i * 1000) / o.ratePerSec;
+      if (due > Date.now()) await sleep(due - Date.now(), o.signal);
+      if (o.signal.aborted) break;
+      pending.push(dispatch(r));
+    }
+    await Promise.all(pending);
   }
-  await Promise.all(pending);
   if (fatal) throw fatal;
   const durationMs = Date.now() - started;
   return {

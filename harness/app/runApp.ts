@@ -51,6 +51,8 @@ export interface AppOptions {
   /** Start the service (its command), or attach to instances started elsewhere (their URLs). */
   service: { start: StartedService } | { attach: { urls: string[]; dbName: string } };
   ratePerSec: number;
+  /** A closed loop of this many connections instead of the rate (--connections). */
+  connections?: number;
   sampleEveryMs: number;
   /** After the drain: watch this long more for late duplicate effects and re-claims. */
   settleMs: number;
@@ -189,11 +191,12 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
       : undefined;
     control.stage = "load";
     o.reporter.progress(
-      `load: ${requests.length} requests at ${o.ratePerSec}/s through the service's API (${o.api.kinds.map((k) => `${k.kind} ${k.path}`).join(", ")})…`,
+      `load: ${requests.length} requests ${o.connections ? `${o.connections} at a time (closed loop)` : `at ${o.ratePerSec}/s`} through the service's API (${o.api.kinds.map((k) => `${k.kind} ${k.path}`).join(", ")})…`,
     );
     const loadDone = runAppLoad({
       requests,
       ratePerSec: o.ratePerSec,
+      ...(o.connections ? { connections: o.connections } : {}),
       targets,
       ledger,
       onAccepted: (id) => observer.accepted.add(id),

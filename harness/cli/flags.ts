@@ -256,6 +256,12 @@ export const commandFlags = {
         "the collection a kind's executions leave one document in, for a description that declares none",
     },
     rate: { type: "number", value: "N", default: 10, describe: "requests per second (open loop)" },
+    connections: {
+      type: "number",
+      value: "N",
+      describe:
+        "closed loop instead of --rate: N requests in flight at once, each sent when one is answered (as fast as the service answers)",
+    },
     "sample-ms": {
       type: "number",
       value: "MS",

@@ -1,6 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { apiSchema } from "../../harness/app/api.ts";
-import { planRequests } from "../../harness/app/appLoad.ts";
+import { planRequests, runAppLoad } from "../../harness/app/appLoad.ts";
 import { exampleApi } from "../../harness/app/exampleApi.ts";
 import { createRng } from "../../harness/util/rng.ts";
 
@@ -25,6 +27,45 @@ describe("app mode's load plan", () => {
       expect(r.priority).toBeGreaterThanOrEqual(1);
       expect(r.priority).toBeLessThanOrEqual(10);
       expect((r.body as { priority: unknown }).priority).toBe(r.priority);
+    }
+  });
+});
+
+describe("app mode's closed loop", () => {
+  it("keeps exactly --connections requests in flight, sends each when one is answered, and sends them all", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    let n = 0;
+    const server = createServer((req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      req.resume();
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(201, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jobId: `job-${n++}` }));
+      }, 20);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const accepted: string[] = [];
+    try {
+      const result = await runAppLoad({
+        requests: planRequests(api, 24, createRng(5), 5),
+        ratePerSec: 1,
+        connections: 3,
+        targets: () => [url],
+        ledger: { append() {}, close() {} },
+        onAccepted: (id) => accepted.push(id),
+        onProgress() {},
+        signal: new AbortController().signal,
+      });
+      expect(result).toMatchObject({ sent: 24, accepted: 24, rejected: 0, errors: 0 });
+      // An open loop at 1 request a second, each answered in 20 ms, would never have two in flight.
+      expect(peak).toBe(3);
+      expect(new Set(accepted).size).toBe(24);
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 });

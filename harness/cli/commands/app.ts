@@ -108,6 +108,7 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
       api,
       service,
       ratePerSec: numbers.rate,
+      ...(numbers.connections !== undefined ? { connections: numbers.connections } : {}),
       sampleEveryMs: numbers.sample,
       settleMs: numbers.settle,
       mongo,
@@ -176,6 +177,7 @@ function appNumbers(argv: Record<string, unknown>, problems: string[]) {
     sample: num("sample-ms", 10, 10_000),
     settle: num("settle-ms", 0, 600_000),
     takeoverSlack: num("takeover-slack", 0, 3_600_000),
+    connections: argv.connections === undefined ? undefined : num("connections", 1, 1000),
   };
 }
 
