@@ -11,7 +11,7 @@ import type { ApiDescription } from "./api.ts";
 /**
  * The checkers of a service seen as a black box that apply to a run: each only where the run can
  * exercise it (effects where a kind leaves one, own jobs where the description declares them, the
- * concurrency of kinds it declares limited, takeovers where a fault makes an instance exit, the
+ * concurrency of kinds it declares limited, the priorities of kinds it gives a range, takeovers where a fault makes an instance exit, the
  * instances' stops where the harness started them), so that a check with nothing to judge does not
  * leave the verdict unknown.
  */
@@ -26,6 +26,7 @@ export function appCheckers(
     "lock-lease",
     ...(o.exits ? ["takeover-time"] : []),
     ...(app?.limits.length ? ["observed-concurrency"] : []),
+    ...(app?.prioritized.length ? ["observed-priority"] : []),
     ...(o.started ? ["instance-stop"] : []),
   ];
 }
@@ -50,6 +51,7 @@ export function appCheckSettings(api: ApiDescription, takeoverSlackMs: number): 
     effects: api.kinds.flatMap((k) => (k.effect ? [{ jobName: k.jobName, ...k.effect }] : [])),
     ownJobs: api.ownJobs,
     limits: api.kinds.flatMap((k) => (k.concurrency ? [{ jobName: k.jobName, limit: k.concurrency }] : [])),
+    prioritized: [...new Set(api.kinds.flatMap((k) => (k.priorities ? [k.jobName] : [])))],
     takeoverSlackMs,
   };
 }

@@ -375,12 +375,24 @@ export interface ObservedConcurrencyFigures {
   possibleOverlaps: number;
 }
 
+/** observed-priority (app mode): priorities stored as asked, and the first claims' order. */
+export interface ObservedPriorityFigures {
+  /** Jobs with a first claim judged (limited names left out). */
+  jobs: number;
+  /** Jobs whose document holds another priority than the request asked. */
+  notStored: number;
+  /** Pairs whose claim order the reads settle, and those of them inverted. */
+  judgedPairs: number;
+  inversions: number;
+}
+
 export interface FiguresByChecker {
   effects: EffectsFigures;
   "own-jobs": OwnJobsFigures;
   "lock-lease": LockLeaseFigures;
   "takeover-time": TakeoverFigures;
   "observed-concurrency": ObservedConcurrencyFigures;
+  "observed-priority": ObservedPriorityFigures;
   "instance-stop": InstanceStopFigures;
   "lost-jobs": LostJobsFigures;
   "final-state": FinalStateFigures;

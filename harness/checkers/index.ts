@@ -9,6 +9,7 @@ import { instanceStopChecker } from "./instanceStop.ts";
 import { lockLeaseChecker } from "./lockLease.ts";
 import { lostJobsChecker } from "./lostJobs.ts";
 import { observedConcurrencyChecker } from "./observedConcurrency.ts";
+import { observedPriorityChecker } from "./observedPriority.ts";
 import { ownershipChecker } from "./ownership.ts";
 import { ownJobsChecker } from "./ownJobs.ts";
 import { priorityOrderChecker } from "./priorityOrder.ts";
@@ -41,6 +42,7 @@ export const checkerRegistry: { [K in CheckerName]: Checker<K> } = {
   "lock-lease": lockLeaseChecker,
   "takeover-time": takeoverTimeChecker,
   "observed-concurrency": observedConcurrencyChecker,
+  "observed-priority": observedPriorityChecker,
   "instance-stop": instanceStopChecker,
   "stop-handover": stopHandoverChecker,
   scaling: scalingChecker,

@@ -37,6 +37,8 @@ export const checkSettingsSchema = z.strictObject({
           }),
         )
         .default([]),
+      /** The job names whose requests carry a priority (the description gives their kinds a range). */
+      prioritized: z.array(z.string().min(1)).default([]),
       /** The job names the description declares limited, and their limits. */
       limits: z.array(z.strictObject({ jobName: z.string().min(1), limit: int(1, 10_000) })).default([]),
       /** The service's own jobs (scheduled by itself) and how many documents of each it should keep. */

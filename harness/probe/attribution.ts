@@ -90,6 +90,11 @@ function blameOf(checker: CheckerName, v: Violation, evidence: Evidence): { blam
       blame: "scheduler",
       why: "schedule() failed (the trigger server answered with a refusal) though the job was stored: a write whose reply was lost, with no idempotency key to tell",
     };
+  if (v.kind === "priority-not-stored")
+    return {
+      blame: "service",
+      why: "the document holds another priority than the request asked: the service's own code between its API and schedule()",
+    };
   if (checker === "instance-stop")
     return {
       blame: "service",

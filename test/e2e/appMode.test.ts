@@ -194,6 +194,7 @@ describe("harness app: each fake service's flaw fails its check, the correct one
     { name: "dropsJobs", checker: "lost-jobs", kind: "lost", extra: ["--drain-timeout", "8000"] },
     { name: "marksFailed", checker: "effects", kind: "failed-with-effect", extra: [] },
     { name: "slowExit", checker: "instance-stop", kind: "killed-after-grace", extra: [] },
+    { name: "dropsPriority", checker: "observed-priority", kind: "priority-not-stored", extra: [] },
   ])("$name", async ({ name, checker, kind, extra }) => {
     const run = await runHarness(
       app(

@@ -249,6 +249,22 @@ describe.concurrent("the fake services of test/fixtures/apps, each with its one 
     expect(await stopped(run)).toBe(0);
   });
 
+  it("dropsPriority: an email asked with priority 2 is stored with the scheduler's default", async () => {
+    const { db, url } = database("fixture_dropspriority");
+    const port = await freePort();
+    const service = await startService("dropsPriority", join(fixturesDir, "dropsPriority.mjs"), projectRoot, {
+      ...fast,
+      MONGO_URL: url,
+      PORT: String(port),
+    });
+    services.push(service);
+    const r = await post(service.port, "/trigger/email", { to: "a@example.com", subject: "s", priority: 2 });
+    expect(r.status).toBe(201);
+    const [job] = await jobsOf(db, [r.json.jobId]);
+    expect(job?.priority).not.toBe(2);
+    expect((await service.child.stop({ signal: "SIGTERM", graceMs: 40_000 })).code).toBe(0);
+  });
+
   it("ignoresDatabase: its jobs and effects land in another database than MONGO_URL names", async () => {
     const run = await runFixture("ignoresDatabase", 1);
     const elsewhere = client.db(`${run.dbName}_elsewhere`);

@@ -8,6 +8,7 @@ export const exampleApp: AppCheckSettings = {
   loadJobNames: ["send-email", "generate-report", "retry-demo"],
   effects: [{ jobName: "send-email", collection: "emaillogs", jobIdField: "jobId", timeField: "sentAt" }],
   limits: [{ jobName: "generate-report", limit: 2 }],
+  prioritized: ["send-email"],
   ownJobs: [{ name: "cron-cleanup", documents: 1 }],
   takeoverSlackMs: 1000,
 };
@@ -21,14 +22,20 @@ export const appSettings: CheckSettings = { ...settings, app: exampleApp };
 export class AppHistory {
   readonly records: LedgerRecord[] = [];
 
-  accept(t: number, jobId: string, name = "send-email", expect: "completed" | "failed" = "completed"): this {
+  accept(
+    t: number,
+    jobId: string,
+    name = "send-email",
+    expect: "completed" | "failed" = "completed",
+    priority = 5,
+  ): this {
     this.records.push({
       type: "accept",
       t,
       request: `http-${this.records.length}`,
       jobId,
       name,
-      priority: 5,
+      priority,
       expect,
     });
     return this;
