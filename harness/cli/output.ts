@@ -1,9 +1,12 @@
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type CiOutputs, ciOutputsFrom, shownPath, writeCiOutputs } from "../report/ciOutputs.ts";
 import { runJunit } from "../report/junit.ts";
 import type { RunResult } from "../report/result.ts";
 import { runSummaryMarkdown } from "../report/stepSummary.ts";
 import { renderSummary } from "../report/terminal.ts";
+import type { KeptRun } from "../run/runScenario.ts";
+import { serveUi } from "../trigger/serveUi.ts";
 import { HarnessError } from "../util/exitCodes.ts";
 import type { CommandIo } from "./io.ts";
 
@@ -48,4 +51,27 @@ export function runFiles(resultPath: string): [string, string][] {
 export function rejectProblems(problems: readonly (string | null)[]): void {
   const found = problems.filter((p): p is string => p !== null);
   if (found.length) throw new HarnessError(`invalid settings: ${found.join("; ")}`);
+}
+
+/**
+ * `--keep` (scenario, app): once the run is saved, its result shown (by `show`, which prints once),
+ * then the Scheduler UI on the kept database until Ctrl-C.
+ */
+export function keepServing(o: {
+  port: number;
+  io: CommandIo;
+  signal: AbortSignal;
+  show(result: RunResult, path: string): void;
+}): (kept: KeptRun) => Promise<void> {
+  return async (kept) => {
+    o.show(JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult, kept.resultPath);
+    await serveUi({
+      uri: kept.uri,
+      dbName: kept.dbName,
+      port: o.port,
+      reporter: o.io.reporter,
+      print: o.io.print,
+      signal: o.signal,
+    });
+  };
 }

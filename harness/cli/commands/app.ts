@@ -7,13 +7,12 @@ import { type AppOptions, runApp } from "../../app/runApp.ts";
 import type { RunResult } from "../../report/result.ts";
 import type { SettingFlag } from "../../scenario/settingFlags.ts";
 import { resolveSettings } from "../../scenario/settings.ts";
-import { serveUi } from "../../trigger/serveUi.ts";
 import { type ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
 import { ensurePortFree, portProblem } from "../../util/port.ts";
 import { ensureWritableDir } from "../../util/writableDir.ts";
 import type { CommandIo } from "../io.ts";
 import { mongoOptions, mongoProblem } from "../mongoOptions.ts";
-import { ciOutputsOf, runFiles, showFiles, showSummary } from "../output.ts";
+import { ciOutputsOf, keepServing, runFiles, showFiles, showSummary } from "../output.ts";
 
 /** `app`: tests the user's own service, started from its command (or attached to), as a black box. */
 export async function appCommand(argv: Record<string, unknown>, io: CommandIo): Promise<ExitCode> {
@@ -102,6 +101,12 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
       };
   return io.withInterrupt("the run and every instance it started", async (signal) => {
     let shown = false;
+    const show = (result: RunResult, path: string) => {
+      if (shown) return;
+      shown = true;
+      showSummary(result, io);
+      showFiles(result, runFiles(path), ci, io);
+    };
     const outcome = await runApp({
       scenario,
       settings,
@@ -115,27 +120,9 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
       reportsDir: resolve(String(argv["reports-dir"])),
       reporter: io.reporter,
       signal,
-      keep: argv.keep
-        ? async (kept) => {
-            shown = true;
-            const result = JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult;
-            showSummary(result, io);
-            showFiles(result, runFiles(kept.resultPath), ci, io);
-            await serveUi({
-              uri: kept.uri,
-              dbName: kept.dbName,
-              port,
-              reporter: io.reporter,
-              print: io.print,
-              signal,
-            });
-          }
-        : undefined,
+      keep: argv.keep ? keepServing({ port, io, signal, show }) : undefined,
     });
-    if (!shown) {
-      showSummary(outcome.result, io);
-      showFiles(outcome.result, runFiles(outcome.resultPath), ci, io);
-    }
+    show(outcome.result, outcome.resultPath);
     if (outcome.stopped)
       io.reporter.warn(
         `${outcome.stopped.reason === "interrupted" ? `interrupted ${outcome.stopped.where}` : `run stopped: ${outcome.stopped.reason}`}; partial result (verdict unknown) saved in ${outcome.resultPath}`,

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { scenarios } from "../../../scenarios/index.ts";
 import { checkSut, whyNotApplicable } from "../../adapters/registry.ts";
@@ -17,7 +16,6 @@ import { adaptToScheduler } from "../../scenario/adapt.ts";
 import { environmentLayer, type SettingFlag, settingFlags } from "../../scenario/settingFlags.ts";
 import { resolveSettings } from "../../scenario/settings.ts";
 import { sutSpecOf } from "../../scenario/sutSpec.ts";
-import { serveUi } from "../../trigger/serveUi.ts";
 import { defaultCacheDir } from "../../util/cacheDir.ts";
 import { type EnvName, envValue } from "../../util/environment.ts";
 import { ExitCode, exitFor, HarnessError } from "../../util/exitCodes.ts";
@@ -27,7 +25,7 @@ import { ensureWritableDir } from "../../util/writableDir.ts";
 import { flagOrEnv } from "../flags.ts";
 import type { CommandIo } from "../io.ts";
 import { mongoChoices, mongoOptions, mongoProblem } from "../mongoOptions.ts";
-import { ciOutputsOf, runFiles, showFiles, showSummary } from "../output.ts";
+import { ciOutputsOf, keepServing, runFiles, showFiles, showSummary } from "../output.ts";
 
 export function unknownScenario(name: string): HarnessError {
   return new HarnessError(
@@ -183,19 +181,7 @@ export async function scenarioCommand(
         signal,
         ledger,
         ...(cluster ? { cluster } : {}),
-        keep: argv.keep
-          ? async (kept) => {
-              show(JSON.parse(readFileSync(kept.resultPath, "utf8")) as RunResult, kept.resultPath);
-              await serveUi({
-                uri: kept.uri,
-                dbName: kept.dbName,
-                port,
-                reporter: io.reporter,
-                print: io.print,
-                signal,
-              });
-            }
-          : undefined,
+        keep: argv.keep ? keepServing({ port, io, signal, show }) : undefined,
       });
       show(outcome.result, outcome.resultPath);
       if (outcome.stopped) {
