@@ -26,6 +26,9 @@ export interface FaultCoverage {
 }
 
 export function faultCoverage(history: History): FaultCoverage {
+  // A service seen from outside (app mode): what its instances ran when struck is not known, and
+  // its fault records carry no jobs in flight; saying "idle" would be a guess.
+  if (history.records.some((r) => r.type === "observer")) return { strikes: [], table: {} };
   const accepts = new Map<string, AcceptRecord>();
   const starts = new Map<string, StartRecord>();
   for (const r of history.records) {

@@ -108,13 +108,20 @@ describe("harness app: the example service, unmodified, with a kill", () => {
         exampleWithoutLimits(),
       ),
     );
-    expect(run.code, run.all).toBe(0);
     const result = resultOf(run.stdout);
     expect(result.counts.accepted).toBe(40);
     expect(result.counts.completed).toBe(40);
     // Two stops by the restart and two at the end, each by SIGTERM, each exiting by itself.
     expect(result.app?.stopTimes.filter((s) => !s.killed)).toHaveLength(4);
-    expect(result.checkers["takeover-time"]?.verdict).toBe("pass");
+    // mongo-job-scheduler 1.2.4 drops a claim that lands while it stops (docs/findings/operations.md):
+    // a stopped instance may exit still holding a job it never ran, taken by another once its lock
+    // expires. A fresh-clone run showed it once. That finding, and nothing else, may fail the run;
+    // effects still passes (every job's work done once).
+    const held = result.checkers["takeover-time"]?.violations ?? [];
+    expect(held.filter((v) => v.kind !== "held-after-stop").map((v) => v.message)).toEqual([]);
+    for (const c of Object.values(result.checkers))
+      if (c && c.name !== "takeover-time") expect([c.name, c.verdict]).toEqual([c.name, "pass"]);
+    expect(run.code, run.all).toBe(held.length > 0 ? 1 : 0);
     expect(run.stderr).toMatch(/rolling-restart-1: w2 started again \(pid \d+\), ready in \d+ ms/);
   });
 
