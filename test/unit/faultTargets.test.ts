@@ -135,5 +135,16 @@ describe("fault coverage", () => {
       kill: { limited: 2, retrying: 2 },
       pause: { idle: 2 },
     });
+    // Seen from outside (app mode, where a watcher's record is written), nothing is said of the kinds.
+    history.records.push({
+      type: "observer",
+      t: 400,
+      collection: "scheduler_jobs",
+      samples: 1,
+      everyMs: 50,
+      maxGapMs: 50,
+      firstAt: 0,
+    });
+    expect(faultCoverage(history)).toEqual({ strikes: [], table: {} });
   });
 });
