@@ -298,6 +298,12 @@ export const commandFlags = {
     ...exploreRunFlags,
     runs: { type: "number", value: "N", default: 10, describe: "runs, one per seed: --seed, --seed + 1, …" },
     "keep-going": { type: "boolean", describe: "run every seed, not stopping at the first FAIL" },
+    "time-budget": {
+      type: "string",
+      value: "D",
+      describe:
+        'the time the runs may take together, in ms or with units ("30m", "2h"); no run starts that it would not see end (judged by the longest so far)',
+    },
     shrink: {
       type: "boolean",
       describe:

@@ -29,6 +29,11 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/^harness: no scenario named "no-such-scenario"/);
     expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
+    const budget = await runHarness(["explore", "mixed", "--runs", "3", "--time-budget", "10s"]);
+    expect(budget.code).toBe(3);
+    expect(budget.stderr.trim().split("\n")).toEqual([
+      "harness: --time-budget 10s: one run of mixed lasts 30 s at least; give more, or fewer runs",
+    ]);
     const target = await runHarness(["explore", "concurrency-limit", "--fault", "kill:target=running:nope"]);
     expect(target.code).toBe(3);
     expect(target.stderr.trim().split("\n")).toEqual([
@@ -79,6 +84,37 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
     expect(strikes.map((s) => [s.fault, s.kinds])).toEqual([["pause", ["limited"]]]);
     expect(strikes[0]?.names.length).toBeGreaterThan(0);
     for (const jobName of strikes[0]?.names ?? []) expect(jobName).toMatch(/^limit-[125]$/);
+  });
+});
+
+describe("explore within a time budget (stand-in MongoDB)", () => {
+  // One small run (about 10 s): a second would pass a budget of 2 s, so none starts.
+  it("starts no run the budget would not see end, says so, and keeps what ran", async () => {
+    const reports = tempReports();
+    const run = await runHarness([
+      "explore",
+      "concurrency-limit",
+      "--runs",
+      "3",
+      "--seed",
+      "41",
+      "--jobs",
+      "20",
+      "--workers",
+      "2",
+      "--time-budget",
+      "2s",
+      "--reports-dir",
+      reports,
+    ]);
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout.split("\n").filter((l) => l.startsWith("seed "))).toHaveLength(1);
+    expect(run.stderr).toMatch(
+      /explore: stopped after 1 of 3 run\(s\): the time budget \(2 s\) would not see another run end \(the longest took [\d.]+ s\)/,
+    );
+    const summary = exploreSummary(reports);
+    expect(summary.runs.map((r) => r.seed)).toEqual([41]);
+    expect(summary.stopped).toMatch(/time budget/);
   });
 });
 

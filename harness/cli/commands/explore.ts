@@ -130,6 +130,10 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
   const budgetMs = parseDuration(budgetText) ?? Number.NaN;
   if (!Number.isFinite(budgetMs) || budgetMs < 1000)
     problems.push(`--shrink-budget ${budgetText}: give a duration of a second or more, e.g. 90s or 10m`);
+  const timeText = argv["time-budget"] === undefined ? undefined : String(argv["time-budget"]);
+  const timeBudgetMs = timeText === undefined ? undefined : (parseDuration(timeText) ?? Number.NaN);
+  if (timeBudgetMs !== undefined && !(timeBudgetMs >= 1000))
+    problems.push(`--time-budget ${timeText}: give a duration of a second or more, e.g. 30m or 2h`);
   const scenario = scenarios[name];
   if (!scenario) {
     if (problems.length === 0) throw unknownScenario(name);
@@ -160,12 +164,18 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
   const passOn: Record<string, unknown> = { ...argv, name, keep: false, port: 0 };
   for (const flag of exploreOnlyFlags()) delete passOn[flag];
   // Every flag checked as the first run will check it, before anything is said or started.
-  resolveScenarioSettings(
+  const { settings } = resolveScenarioSettings(
     { ...passOn, seed: firstSeed },
     { env: io.env, reporter: { progress: () => {}, warn: () => {} } },
   );
+  // A run lasts at least its fixed observation time, or its open loop's sending time.
+  const floorMs = settings.load.runForMs ?? (settings.load.mode === "open" ? settings.load.forMs : undefined);
+  if (timeBudgetMs !== undefined && floorMs !== undefined && timeBudgetMs < floorMs)
+    throw new HarnessError(
+      `--time-budget ${timeText}: one run of ${name} lasts ${formatDuration(floorMs)} at least; give more, or fewer runs`,
+    );
   io.reporter.progress(
-    `explore ${name}: ${runs} run(s) from seed ${firstSeed}${argv["keep-going"] ? "" : ", stopping at the first FAIL"}${argv.shrink ? `, then shrinking it (budget ${formatDuration(budgetMs)})` : ""}`,
+    `explore ${name}: ${runs} run(s) from seed ${firstSeed}${timeBudgetMs !== undefined ? ` within ${formatDuration(timeBudgetMs)}` : ""}${argv["keep-going"] ? "" : ", stopping at the first FAIL"}${argv.shrink ? `, then shrinking it (budget ${formatDuration(budgetMs)})` : ""}`,
   );
 
   return io.withInterrupt("the exploration", async (signal) => {
@@ -201,10 +211,19 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
       });
       return { exit, result, resultPath, durationMs: Date.now() - started };
     };
+    const exploreStarted = Date.now();
+    let longest = 0;
+    let outOfTime: string | undefined;
     for (let i = 0; i < runs; i++) {
       if (signal.aborted) break;
+      // No run starts that the time budget would not see end (judged by the longest run so far).
+      if (timeBudgetMs !== undefined && i > 0 && Date.now() - exploreStarted + longest > timeBudgetMs) {
+        outOfTime = `the time budget (${formatDuration(timeBudgetMs)}) would not see another run end (the longest took ${formatDuration(longest)})`;
+        break;
+      }
       const seed = firstSeed + i;
       const one = await runOnce({ ...passOn, seed }, i === 0);
+      longest = Math.max(longest, one.durationMs);
       if (!one.result || one.exit === undefined) break;
       const run: ExploreRun = {
         seed,
@@ -229,7 +248,9 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
     if (finished < runs) {
       summary.stopped = signal.aborted
         ? `interrupted after ${finished} of ${runs} run(s)`
-        : `stopped at the first FAIL, seed ${summary.firstFailingSeed}, after ${finished} of ${runs} run(s) (--keep-going runs them all)`;
+        : outOfTime
+          ? `stopped after ${finished} of ${runs} run(s): ${outOfTime}`
+          : `stopped at the first FAIL, seed ${summary.firstFailingSeed}, after ${finished} of ${runs} run(s) (--keep-going runs them all)`;
       io.reporter.warn(`explore: ${summary.stopped}`);
     }
     if (argv.shrink && firstFail && !signal.aborted) {
