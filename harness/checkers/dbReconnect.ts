@@ -116,38 +116,54 @@ function judgeRestart(
   let reconnected = 0;
   let loops = 0;
   let loopsReconnected = 0;
+  // Every loop that could take the claims after the return: those that claimed after it (of any
+  // process, restarted ones too) and those of the processes alive across it that claimed before.
+  const allLoops = loopsOf(index, workers, w.from, readyAt, since);
   for (const wk of workers) {
     const end = Math.min(wk.death ?? settings.runEndedAt, settings.runEndedAt);
-    const after = (e: Execution) => e.start > readyAt && e.start <= end;
     const mine = index.executions.filter((e) => e.instance === wk.instance);
     // The process's scheduler loops (workerIds) that claimed before the restart, and after it.
     const loopsBefore = [
       ...new Set(mine.filter((e) => e.start < w.from && e.start > since).map((e) => e.workerId)),
     ];
-    const loopsAfter = new Set(mine.filter(after).map((e) => e.workerId));
-    const othersAfter = index.executions.filter((e) => e.instance !== wk.instance && after(e)).length;
-    const allLoops = loopsOf(index, workers, w.from, readyAt);
+    const loopsAfter = new Set(
+      mine.filter((e) => e.start > readyAt && e.start <= end).map((e) => e.workerId),
+    );
     loops += loopsBefore.length;
     loopsReconnected += loopsBefore.filter((l) => loopsAfter.has(l)).length;
     const errors = errorsOf(history, wk.instance, w.from, readyAt + TRIGGER_GRACE_MS);
     const said = errors.length
       ? `; its scheduler reported ${errors.length} error(s) meanwhile: ${distinct(errors.map((e) => e.message))}`
       : "";
+    // A loop runs one job at a time: one still running a job it took before the return can claim
+    // only once that job has ended. Its chance to claim starts then; one that never ended is not judged.
+    const freeAt = (loop: string): number => {
+      const busy = mine.filter((e) => e.workerId === loop && e.start <= readyAt);
+      const last = busy.at(-1);
+      if (!last) return readyAt;
+      const ended = last.end ?? last.diedAt;
+      return ended === undefined ? Number.POSITIVE_INFINITY : Math.max(readyAt, ended);
+    };
+    const claimsAfter = (from: number, notBy: (e: Execution) => boolean) =>
+      index.executions.filter((e) => notBy(e) && e.start > from && e.start <= end).length;
     if (loopsAfter.size > 0) {
       reconnected++;
       // A loop of a process that claims again may still have ended for good: it claimed before
-      // the restart and never after, while the process's other loops went on claiming.
+      // the restart and never after, while the other loops went on claiming.
       for (const loop of loopsBefore.filter((l) => !loopsAfter.has(l))) {
-        const claims = index.executions.filter((e) => e.workerId !== loop && after(e)).length;
+        const from = freeAt(loop);
+        if (from >= end) continue;
+        const claims = claimsAfter(from, (e) => e.workerId !== loop);
         const chance = missChance(1, allLoops, claims);
         const finding: Violation = {
           kind: "loop-not-reconnected",
           t: readyAt,
-          message: `scheduler loop ${loop} of ${wk.proc} (pid ${wk.pid}) claimed jobs before ${w.window} and none after the database answered again at ${iso(readyAt)}, while the other loops claimed ${claims}${said}: that loop ended, and the process runs on with fewer`,
+          message: `scheduler loop ${loop} of ${wk.proc} (pid ${wk.pid}) claimed jobs before ${w.window} and none after the database answered again at ${iso(readyAt)}${from > readyAt ? ` (nor after its last job ended at ${iso(from)})` : ""}, while the other loops claimed ${claims}${said}: that loop ended, and the process runs on with fewer`,
           evidence: {
             instance: wk.instance,
             loop,
             readyAt,
+            freeAt: from,
             othersClaims: claims,
             chance,
             errors: errors.length,
@@ -158,6 +174,10 @@ function judgeRestart(
       }
       continue;
     }
+    // The process could claim from the moment its first loop was free.
+    const from = loopsBefore.length ? Math.min(...loopsBefore.map(freeAt)) : readyAt;
+    if (from >= end) continue;
+    const othersAfter = claimsAfter(from, (e) => e.instance !== wk.instance);
     // A process that claimed nothing before the restart has at least one loop the count lacks.
     const chance = missChance(
       Math.max(1, loopsBefore.length),
@@ -214,17 +234,23 @@ function notMeasured(finding: Violation, chance: number): Violation {
   };
 }
 
-/** The scheduler loops of the processes alive across a restart: those that claimed before it or after it. */
+/**
+ * The scheduler loops that could take the claims after a restart: every loop that claimed after
+ * the return (a process restarted meanwhile included), and the loops of the processes alive across
+ * it that claimed before it (since the previous restart's return).
+ */
 function loopsOf(
   index: RunIndex,
   workers: readonly { instance: string }[],
   from: number,
   readyAt: number,
+  since: number,
 ): number {
   const alive = new Set(workers.map((w) => w.instance));
   const out = new Set<string>();
   for (const e of index.executions)
-    if (alive.has(e.instance) && (e.start < from || e.start > readyAt)) out.add(e.workerId);
+    if (e.start > readyAt || (alive.has(e.instance) && e.start < from && e.start > since))
+      out.add(e.workerId);
   return out.size;
 }
 

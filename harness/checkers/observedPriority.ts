@@ -5,10 +5,12 @@
  * between the request and `schedule()`. And the order of the first claims, by the priorities asked:
  * mongo-job-scheduler claims the most urgent due job first, so a job claimed while a more urgent one
  * had been waiting since before that claim, and was claimed only after it, is an inversion. The
- * reads bound each claim: it happened after the read before the first that showed it running, which
- * is no earlier than that read less the longest gap between reads. An inversion is judged only when
- * it is sure whatever the sampling; names with a concurrency limit are left out (a name at its
- * limit is not claimable, whatever its priority).
+ * reads bound each claim: it happened after the read before the first that showed it running (no
+ * earlier than that read less the longest gap between reads) and before the snapshot of the read that
+ * showed it (no later than that read plus a gap). An inversion is judged only when it is sure whatever
+ * the sampling, and only for a waiting job every read showed pending, never run and due from its
+ * request on; names with a concurrency limit are left out (a name at its limit is not claimable,
+ * whatever its priority), and so are jobs accepted for several requests (a dedupe key).
  */
 import type { AcceptRecord } from "../ledger/records.ts";
 import type { ObservedPriorityFigures } from "./figures.ts";
@@ -26,6 +28,8 @@ interface Claimed {
   acceptedAt: number;
   /** The first read that showed its first claim; the claim was surely after `seenAt − maxGap`. */
   seenAt: number;
+  /** Every read before that showed it pending, never run, and due from its request on. */
+  waitedPlainly: boolean;
 }
 
 export const observedPriorityChecker: Checker<"observed-priority"> = {
@@ -40,10 +44,16 @@ export const observedPriorityChecker: Checker<"observed-priority"> = {
       return decide("observed-priority", { summary: notAnAppRun, figures, nothingToJudge: true });
     const observer = observerOf(history);
     // Only the kinds whose requests carry a priority: another kind's stored priority is its default.
+    // A job accepted for several requests (a dedupe key) keeps one request's priority: not judged.
     const prioritized = new Set(settings.app.prioritized);
     const accepts = new Map<string, AcceptRecord>();
+    const requests = new Map<string, number>();
     for (const r of history.records)
-      if (r.type === "accept" && prioritized.has(r.name)) accepts.set(r.jobId, r);
+      if (r.type === "accept" && prioritized.has(r.name)) {
+        accepts.set(r.jobId, r);
+        requests.set(r.jobId, (requests.get(r.jobId) ?? 0) + 1);
+      }
+    for (const [jobId, n] of requests) if (n > 1) accepts.delete(jobId);
     const violations: Violation[] = [];
 
     // What the service stored, against what was asked.
@@ -67,17 +77,30 @@ export const observedPriorityChecker: Checker<"observed-priority"> = {
       const first = claims[0];
       const accept = accepts.get(jobId);
       if (!first || !accept || limited.has(first.name) || first.concurrency !== undefined) continue;
+      // Before the first claim the reads saw, was it claimed unseen (a run that began and ended
+      // between two reads leaves attempts or lastRunAt set), or not due from its request on? Then
+      // it may have been claimed first, or not been due: it is judged as the job claimed only.
+      const before = (observed.get(jobId) ?? []).filter((o) => o.t < first.seenAt);
+      const waitedPlainly = before.every(
+        (o) =>
+          o.attempts === 0 &&
+          o.lastRunAt === null &&
+          o.repeat === null &&
+          (o.nextRunAt ?? Number.POSITIVE_INFINITY) <= accept.t,
+      );
       claimed.push({
         jobId,
         name: first.name,
         asked: accept.priority,
         acceptedAt: accept.t,
         seenAt: first.seenAt,
+        waitedPlainly,
       });
     }
     figures.jobs = claimed.length;
     const gap = observer?.maxGapMs ?? null;
-    if (gap === null)
+    const firstRead = observer?.firstAt ?? null;
+    if (gap === null || firstRead === null)
       return decide("observed-priority", {
         summary: `${figures.notStored} of ${accepts.size} jobs stored another priority than asked; the claims' order cannot be judged without the watcher's record`,
         violations,
@@ -89,18 +112,22 @@ export const observedPriorityChecker: Checker<"observed-priority"> = {
           },
         ],
       });
-    // B surely claimed before A, while A was surely due: accepted (stored, due at once) before the
-    // earliest moment B's claim can have happened, and first seen running no sooner than a gap
-    // after B was seen (A's claim came after B's whatever the sampling).
+    // A read's snapshot is taken while it runs, after its time and before the next read. So B's
+    // claim came no later than B's read plus a gap, and A's after A's previous read (no earlier than
+    // A's read less a gap); a claim the first read saw may have come at any time before it. B surely
+    // claimed before A while A was surely due: A accepted (stored, due at once) before the earliest
+    // moment of B's claim, and A's earliest claim after B's latest.
     const inversions: { a: Claimed; b: Claimed }[] = [];
     const bySeen = [...claimed].sort((x, y) => x.seenAt - y.seenAt);
-    for (const b of bySeen)
+    for (const b of bySeen) {
+      if (b.seenAt - gap < firstRead) continue;
       for (const a of bySeen) {
-        if (a.acceptedAt > b.seenAt - gap) continue;
-        if (a.seenAt - gap < b.seenAt) continue;
+        if (!a.waitedPlainly || a.acceptedAt > b.seenAt - gap) continue;
+        if (a.seenAt - gap <= b.seenAt + gap) continue;
         figures.judgedPairs++;
         if (a.asked < b.asked) inversions.push({ a, b });
       }
+    }
     figures.inversions = inversions.length;
     inversions.sort((x, y) => y.a.seenAt - y.b.seenAt - (x.a.seenAt - x.b.seenAt));
     for (const { a, b } of inversions.slice(0, MAX_NAMED))

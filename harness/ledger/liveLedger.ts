@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type JobKind, kindsOf } from "./jobKinds.ts";
-import type { AcceptRecord, LedgerRecord } from "./records.ts";
+import type { AcceptRecord, LedgerRecord, StartRecord } from "./records.ts";
 
 /**
  * Follows a ledger directory while the run goes on: each `poll()` reads only the bytes appended
@@ -12,10 +12,7 @@ export class LiveLedger {
   private readonly offsets = new Map<string, number>();
   private readonly partial = new Map<string, string>();
   /** execId → the start record of executions that have not ended. */
-  readonly open = new Map<
-    string,
-    { instance: string; proc: string; jobId: string; name: string; kinds: JobKind[] }
-  >();
+  readonly open = new Map<string, { instance: string; proc: string; jobId: string; start: StartRecord }>();
   /** What the load's accept records said of each job, for the kinds of its executions. */
   private readonly accepts = new Map<string, AcceptRecord>();
   /** Jobs the scheduler acknowledged as finished for good (success or final failure). */
@@ -66,13 +63,7 @@ export class LiveLedger {
 
   private apply(r: LedgerRecord): void {
     if (r.type === "start")
-      this.open.set(r.execId, {
-        instance: r.instance,
-        proc: r.proc,
-        jobId: r.jobId,
-        name: r.name,
-        kinds: kindsOf(this.accepts.get(r.jobId), r),
-      });
+      this.open.set(r.execId, { instance: r.instance, proc: r.proc, jobId: r.jobId, start: r });
     else if (r.type === "end") this.open.delete(r.execId);
     else if (r.type === "ack" && r.outcome !== "retry") this.finished.add(r.jobId);
     else if (r.type === "accept") {
@@ -92,9 +83,10 @@ export class LiveLedger {
 
   /** The jobs a process instance is executing now: their names and kinds (fault targets by job). */
   running(instance: string): { name: string; kinds: JobKind[] }[] {
+    // Kinds from the accept as known now: a worker's start may be read before the load's accept.
     return [...this.open.values()]
       .filter((e) => e.instance === instance)
-      .map((e) => ({ name: e.name, kinds: e.kinds }));
+      .map((e) => ({ name: e.start.name, kinds: kindsOf(this.accepts.get(e.jobId), e.start) }));
   }
 
   /** How many accepted jobs the scheduler has finished for good. */

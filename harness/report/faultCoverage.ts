@@ -31,16 +31,21 @@ export function faultCoverage(history: History): FaultCoverage {
   if (history.records.some((r) => r.type === "observer")) return { strikes: [], table: {} };
   const accepts = new Map<string, AcceptRecord>();
   const starts = new Map<string, StartRecord>();
+  const ends = new Map<string, number>();
   for (const r of history.records) {
     if (r.type === "accept") accepts.set(r.jobId, r);
     else if (r.type === "start") starts.set(r.execId, r);
+    else if (r.type === "end") ends.set(r.execId, r.t);
   }
   const strikes: FaultStrike[] = [];
   for (const r of history.records) {
     if (r.type !== "fault" || (r.action !== "kill" && r.action !== "begin") || !r.inFlight) continue;
+    // The live view the fault read may lag a poll behind: an execution that had ended was not struck.
     const jobs = r.inFlight.flatMap((e) => {
       const start = starts.get(e.execId);
-      return start ? [{ name: start.name, kinds: kindsOf(accepts.get(start.jobId), start) }] : [];
+      const ended = ends.get(e.execId);
+      if (!start || (ended !== undefined && ended < r.t)) return [];
+      return [{ name: start.name, kinds: kindsOf(accepts.get(start.jobId), start) }];
     });
     strikes.push({
       id: r.action === "kill" ? `kill@${r.proc}@${r.t}` : r.window,

@@ -136,7 +136,10 @@ export function fakeEnv(
   };
 }
 
-/** Marks a worker as executing a job in the live ledger, as its start record would. */
+/**
+ * Marks a worker as executing a job in the live ledger, by the accept and start records a run would
+ * write for a job of that name and those kinds.
+ */
 export function busy(
   env: FaultEnv,
   processes: FakeProcesses,
@@ -144,13 +147,38 @@ export function busy(
   jobId: string,
   job: { name?: string; kinds?: JobKind[] } = {},
 ): void {
-  (env.live as LiveLedger).open.set(`${proc}#${jobId}`, {
-    instance: processes.instanceOf(proc),
-    proc,
-    jobId,
-    name: job.name ?? "generic",
-    kinds: job.kinds ?? ["plain"],
-  });
+  const kinds = new Set(job.kinds ?? []);
+  const name = job.name ?? "generic";
+  const instance = processes.instanceOf(proc);
+  (env.live as LiveLedger).ingest([
+    {
+      type: "accept",
+      t: 0,
+      request: `r-${jobId}`,
+      jobId,
+      name,
+      priority: 5,
+      expect: kinds.has("repeating") ? "repeating" : "completed",
+      ...(kinds.has("long") ? { long: true } : {}),
+      ...(kinds.has("deduped") ? { dedupeKey: `k-${jobId}` } : {}),
+    },
+    {
+      type: "start",
+      t: 0,
+      execId: `${proc}#${jobId}`,
+      jobId,
+      name,
+      priority: 5,
+      ...(kinds.has("limited") ? { concurrency: 1 } : {}),
+      attempt: kinds.has("retrying") ? 2 : 1,
+      lockVersion: 1,
+      nextRunAt: 0,
+      workerId: `${proc}-w0`,
+      proc,
+      instance,
+      pid: 1,
+    },
+  ]);
 }
 
 /** The one-line refusal (exit 3) that resolving these settings throws; fails the test if it accepts them. */

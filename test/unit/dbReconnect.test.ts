@@ -119,6 +119,53 @@ describe("db-reconnect checker", () => {
     expect(result.unknowns[0]?.message).toContain("chance 0.017");
   });
 
+  it("does not call a loop dead while it runs a job it took before the restart (unknown after), nor judges it if that job never ends", () => {
+    // Loop 1 of w1 runs one long job from 9 000 to 19 900 (or for ever): it cannot claim meanwhile.
+    for (const end of [19_900, null]) {
+      const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 2, 0);
+      for (let t = 100, n = 0; t < 9_000; t += 500, n++)
+        b.accept(`a${n}`, t - 50)
+          .run(`a${n}`, "w1", 1, t, t + 200, { loop: n % 2 })
+          .accept(`b${n}`, t - 50)
+          .run(`b${n}`, "w2", 2, t, t + 200);
+      b.accept("long", 8_950).run("long", "w1", 1, 9_000, end, { loop: 1 });
+      for (let i = 0; i < 30; i++) {
+        const t = 13_100 + i * 200;
+        b.accept(`c${i}`, t - 50).run(`c${i}`, i % 2 ? "w2" : "w1", i % 2 ? 2 : 1, t, t + 100);
+      }
+      const result = check(restartOf(b));
+      expect(
+        result.violations.filter((v) => v.kind.endsWith("not-reconnected")),
+        String(end),
+      ).toEqual([]);
+      // Ended at 19 900, after every claim: whether it would have claimed cannot be told.
+      expect(
+        result.unknowns.map((v) => v.kind),
+        String(end),
+      ).toEqual(end === null ? [] : ["loop-reconnect-not-measured"]);
+    }
+  });
+
+  it("counts the loops of processes started during the outage among those that took the claims", () => {
+    // w2 claims nothing after the return; w1 claims 2 and ten processes ready at 12 000 claim 18:
+    // with 12 loops in all, a live w2 misses 20 claims one time in 6, too often to call it dead.
+    const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 2, 0);
+    for (let t = 100, n = 0; t < 9_000; t += 500, n++)
+      b.accept(`a${n}`, t - 50)
+        .run(`a${n}`, "w1", 1, t, t + 200)
+        .accept(`b${n}`, t - 50)
+        .run(`b${n}`, "w2", 2, t, t + 200);
+    for (let k = 3; k <= 12; k++) b.ready(`w${k}`, k, 12_000);
+    for (let i = 0; i < 20; i++) {
+      const t = 13_100 + i * 200;
+      const [proc, n] = i < 2 ? ["w1", 1] : [`w${3 + (i % 10)}`, 3 + (i % 10)];
+      b.accept(`c${i}`, t - 50).run(`c${i}`, proc as string, n as number, t, t + 100);
+    }
+    const result = check(restartOf(b));
+    expect(result.violations).toEqual([]);
+    expect(result.unknowns.map((v) => v.kind)).toEqual(["reconnect-not-measured"]);
+  });
+
   it("fails a trigger server that refuses every request well after the return, counting refusals apart", () => {
     const b = restarted({ w1: true, w2: true })
       .refuse("x1", 11_000, 503)

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { planFaults } from "../../harness/faults/planFaults.ts";
 import { runFaults } from "../../harness/faults/runFaults.ts";
 import { JOB_KINDS, kindsOf } from "../../harness/ledger/jobKinds.ts";
+import { LiveLedger } from "../../harness/ledger/liveLedger.ts";
 import { addTables, faultCoverage } from "../../harness/report/faultCoverage.ts";
 import type { Scenario } from "../../harness/scenario/schema.ts";
 import { resolveSettings } from "../../harness/scenario/settings.ts";
@@ -100,6 +101,42 @@ describe("fault targets by the job a worker runs", () => {
   });
 });
 
+describe("the live ledger's view of what runs", () => {
+  it("takes a job's kinds from its accept even when the worker's start was read first", () => {
+    const live = new LiveLedger();
+    const start = {
+      type: "start" as const,
+      t: 10,
+      execId: "w1-1#1",
+      jobId: "j1",
+      name: "long",
+      priority: 3,
+      attempt: 1,
+      lockVersion: 1,
+      nextRunAt: 0,
+      workerId: "w1-1-w0",
+      proc: "w1",
+      instance: "w1-1",
+      pid: 1,
+    };
+    live.ingest([start]);
+    expect(live.running("w1-1")).toEqual([{ name: "long", kinds: ["plain"] }]);
+    live.ingest([
+      {
+        type: "accept",
+        t: 12,
+        request: "r1",
+        jobId: "j1",
+        name: "long",
+        priority: 3,
+        expect: "completed",
+        long: true,
+      },
+    ]);
+    expect(live.running("w1-1")).toEqual([{ name: "long", kinds: ["long"] }]);
+  });
+});
+
 describe("fault coverage", () => {
   it("counts, per fault type, the strikes that hit each kind of job in flight, and adds runs up", () => {
     const b = new HistoryBuilder()
@@ -146,5 +183,19 @@ describe("fault coverage", () => {
       firstAt: 0,
     });
     expect(faultCoverage(history)).toEqual({ strikes: [], table: {} });
+  });
+
+  it("does not count a job that had ended before the fault began (the live view lags a poll)", () => {
+    const b = new HistoryBuilder()
+      .ready("w1", 1, 0)
+      .accept("j1", 0, { name: "long" })
+      .run("j1", "w1", 1, 100, 150);
+    const j1 = b.lastExecId;
+    b.window("pause", "pause-1", [["w1", 1]], 200, 300, "unavailable");
+    const history = b.history();
+    for (const r of history.records)
+      if (r.type === "fault" && r.action === "begin")
+        Object.assign(r, { inFlight: [{ execId: j1, jobId: "j1" }] });
+    expect(faultCoverage(history).table).toEqual({ pause: { idle: 1 } });
   });
 });

@@ -54,4 +54,40 @@ describe("observed-priority (app mode)", () => {
     h.claim("l", 990, "w1", { seen: 1000, end: 1500 }).claim("u", 1990, "w1", { seen: 2000, end: 2500 });
     expect(check(h).verdict).toBe("pass");
   });
+
+  it("does not take a job for waiting when the reads show it was claimed unseen (a fast failure waiting to retry)", () => {
+    const h = new AppHistory().observer(20_000, 100);
+    h.accept(0, "a", "send-email", "completed", 1).accept(0, "b", "send-email", "completed", 9);
+    // a was claimed at 10 and failed before the read at 101, which shows it waiting to retry at 2 010.
+    h.observe(101, "a", { priority: 1, attempts: 1, lastRunAt: 10, nextRunAt: 2010 });
+    h.observe(101, "b", { priority: 9 });
+    h.claim("b", 490, "w1", { seen: 501, end: 900 });
+    h.claim("a", 2090, "w1", { seen: 2101, end: 2500 });
+    const result = check(h);
+    expect(result.verdict).toBe("pass");
+    expect(result.figures?.judgedPairs).toBe(0);
+  });
+
+  it("does not bound a claim the first read saw, nor judge a job accepted for two requests", () => {
+    // Reading began at 1 000: b, seen running then, may have been claimed before a existed.
+    const first = new AppHistory();
+    first.raw({
+      type: "observer",
+      t: 20_000,
+      collection: "scheduler_jobs",
+      samples: 10,
+      everyMs: 100,
+      maxGapMs: 100,
+      firstAt: 1000,
+    });
+    first.accept(0, "b", "send-email", "completed", 9).accept(500, "a", "send-email", "completed", 1);
+    first.claim("b", 1, "w1", { seen: 1000, end: 1500 });
+    first.observe(1000, "a", { priority: 1 });
+    first.claim("a", 1990, "w1", { seen: 2000, end: 2500 });
+    expect(check(first).verdict).toBe("pass");
+    // Two requests for one job (a dedupe key): the store keeps the first one's priority.
+    const twice = twoJobs("u", 2000);
+    twice.accept(10, "u", "send-email", "completed", 9);
+    expect(check(twice).violations).toEqual([]);
+  });
 });
