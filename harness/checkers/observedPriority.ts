@@ -35,7 +35,7 @@ interface Claimed {
 export const observedPriorityChecker: Checker<"observed-priority"> = {
   name: "observed-priority",
   describe: {
-    pass: "every job's document holds the priority its request asked for, and no job was surely claimed while a job asked with a more urgent priority had been due since before that claim and was claimed only after it (first claims; limited names left out: a name at its limit is not claimable)",
+    pass: "every job's document holds the priority its request asked for, and no job was surely claimed while a job asked with a more urgent priority had been due since before that claim and was claimed only after it (first claims, bounded by the reads; the waiting job shown pending and never run by every read before; limited names and jobs accepted for several requests left out)",
     fail: "the service **stored another priority** than the request asked (its own wiring), or a **sure inversion**: a job claimed while a more urgent one had waited since before that claim, both named with their priorities and times",
   },
   check({ history, settings }): CheckerResult<"observed-priority"> {
