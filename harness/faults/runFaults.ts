@@ -11,6 +11,8 @@ export interface FaultRunSummary {
   missed: number;
   /** Faults that could not be injected or healed, with why: each makes the verdict unknown. */
   failed: { id: string; error: string }[];
+  /** Faults whose point never came before the schedule ended (too few jobs finished), as "id at N%". */
+  unstruck: string[];
 }
 
 export interface FaultRunOptions {
@@ -31,13 +33,16 @@ export interface FaultRunOptions {
  * While a worker is down or unavailable by one fault, no busy-target fault picks it.
  */
 export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promise<FaultRunSummary> {
-  const summary: FaultRunSummary = { injected: 0, missed: 0, failed: [] };
+  const summary: FaultRunSummary = { injected: 0, missed: 0, failed: [], unstruck: [] };
   const held = new Set<string>();
   const heals: Promise<void>[] = [];
   const { signal } = options;
-  for (const fault of options.plan) {
+  for (const [i, fault] of options.plan.entries()) {
     const target = Math.ceil(fault.at * options.totalJobs);
-    if (!(await waitFor(() => env.live.finishedCount() >= target, { signal }))) break;
+    if (!(await waitFor(() => env.live.finishedCount() >= target, { signal }))) {
+      summary.unstruck = options.plan.slice(i).map((f) => `${f.id} at ${Math.round(f.at * 100)}%`);
+      break;
+    }
     const procs = await resolveTargets(fault, env, held, signal, options.busyWaitMs ?? 10_000);
     const type = faultRegistry[fault.spec.type];
     const where = `${fault.id} at ${Math.round(fault.at * 100)}%`;

@@ -68,9 +68,19 @@ export function startFaultSchedule(o: {
   void settled.then(() => {
     done = true;
   });
+  let said = false;
   const stop = async () => {
     o.window.abort();
-    return settled;
+    const result: { summary?: FaultRunSummary; error?: unknown } = await settled;
+    // A planned fault whose point never came is said, once: a verdict without it tested less.
+    const unstruck = result.summary?.unstruck ?? [];
+    if (unstruck.length && !said && !o.stopping()) {
+      said = true;
+      o.reporter.warn(
+        `${unstruck.length} planned fault(s) never struck: ${unstruck.join(", ")} (the run ended with ${o.live.finishedCount()} of ${o.totalJobs} jobs finished; a fault strikes at a share of them)`,
+      );
+    }
+    return result;
   };
   return {
     value: { done: () => done, stop },

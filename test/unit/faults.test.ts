@@ -179,7 +179,7 @@ describe("running faults over fake processes and proxies", () => {
     busy(env, processes, "w2", "job-a");
     const plan = planFaults(settingsWith([{ type: "partition", target: "busy", at: 0, forMs: 50 }]), 1);
     const summary = await runFaults({ plan, totalJobs: 10, signal: env.signal }, env);
-    expect(summary).toEqual({ injected: 1, missed: 0, failed: [] });
+    expect(summary).toEqual({ injected: 1, missed: 0, failed: [], unstruck: [] });
     expect(proxies.enabled.get("w2")).toBe(true);
     expect(proxies.clean()).toBe(true);
     const [begin, end] = windows(env.records);
@@ -274,12 +274,31 @@ describe("running faults over fake processes and proxies", () => {
     expect(processes2.calls).toEqual(["kill w1"]);
   });
 
+  it("names the faults whose point never came before the schedule was called off", async () => {
+    const processes = new FakeProcesses(["w1"]);
+    const stop = new AbortController();
+    const env = fakeEnv(stop.signal, { processes });
+    busy(env, processes, "w1", "job-e");
+    const plan = planFaults(
+      settingsWith([
+        { type: "pause", target: "busy", at: 0, forMs: 5 },
+        { type: "pause", target: "busy", at: 0.9, forMs: 5 },
+      ]),
+      1,
+    );
+    // No job ever finishes: the second pause waits for 9 of 10 until the run calls it off.
+    const run = runFaults({ plan, totalJobs: 10, signal: stop.signal }, env);
+    await new Promise((r) => setTimeout(r, 100));
+    stop.abort();
+    expect(await run).toMatchObject({ injected: 1, unstruck: ["pause-2 at 90%"] });
+  });
+
   it("misses a busy-target fault when no worker is executing a job", async () => {
     const processes = new FakeProcesses(["w1"]);
     const env = fakeEnv(new AbortController().signal, { processes, proxies: new FakeProxies() });
     const plan = planFaults(settingsWith([{ type: "partition", target: "busy", at: 0, forMs: 10 }]), 1);
     const summary = await runFaults({ plan, totalJobs: 10, signal: env.signal, busyWaitMs: 100 }, env);
-    expect(summary).toEqual({ injected: 0, missed: 1, failed: [] });
+    expect(summary).toEqual({ injected: 0, missed: 1, failed: [], unstruck: [] });
     expect(env.records).toEqual([]);
   });
 });
