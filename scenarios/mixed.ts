@@ -14,7 +14,7 @@ import type { Scenario } from "../harness/scenario/schema.ts";
 export const mixed: Scenario = {
   name: "mixed",
   description:
-    "every job kind (priorities, limits 1/2/5, retries, dedupe, repeats, long jobs) under a seeded schedule of every fault type",
+    "every job kind (priorities, limits 1/2/5, retries, dedupe, repeats, long jobs) under a seeded schedule of one fault of each process, network and clock type",
   requires: ["priorities", "retries", "dedupe", "cron-timezone"],
   // Every kind the scheduler under test supports: without these, their jobs and checks are left out.
   adapts: [

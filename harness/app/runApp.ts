@@ -30,6 +30,7 @@ import type { RunSettings, Scenario } from "../scenario/schema.ts";
 import { type MongoTarget, redact } from "../servers/provision.ts";
 import type { ProviderChoice } from "../servers/target.ts";
 import { HarnessError } from "../util/exitCodes.ts";
+import { plural } from "../util/plural.ts";
 import type { Reporter } from "../util/reporter.ts";
 import { createRng, randomSeed } from "../util/rng.ts";
 import { sleep, throttle, waitFor } from "../util/wait.ts";
@@ -225,7 +226,9 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
     });
     seen.instances = instances;
     await stack.use("the service's instances", async () => {
-      o.reporter.progress(`starting ${start.count} instances of ${start.argv.join(" ")} in ${start.cwd}…`);
+      o.reporter.progress(
+        `starting ${plural(start.count, "instance")} of ${start.argv.join(" ")} in ${start.cwd}…`,
+      );
       return {
         value: instances,
         // At the end of a run, as operators stop them; on Ctrl-C with a short grace.
@@ -235,7 +238,7 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
     await instances.startAll(control.signal);
     control.check();
     o.reporter.progress(
-      `${start.count} instances ready on ports ${instances
+      `${plural(start.count, "instance")} ready on ${start.count === 1 ? "port" : "ports"} ${instances
         .urls()
         .map((u) => u.split(":").at(-1))
         .join(", ")}`,

@@ -1,4 +1,5 @@
 import type { InstanceRecord } from "../ledger/records.ts";
+import { plural } from "../util/plural.ts";
 import { percentile } from "../util/stats.ts";
 import type { InstanceStopFigures } from "./figures.ts";
 import { notAnAppRun } from "./observations.ts";
@@ -72,7 +73,7 @@ export const instanceStopChecker: Checker<"instance-stop"> = {
       summary:
         records.length === 0
           ? "no instance was started by the harness (attached)"
-          : `${figures.stops} stops, SIGTERM to exit p50 ${figures.p50Ms ?? "–"} ms, max ${figures.maxMs ?? "–"} ms; ${figures.killedAfterGrace} SIGKILLed after the grace period, ${figures.noHandler} died of SIGTERM, ${figures.crashed} crashed`,
+          : `${plural(figures.stops, "stop")}, SIGTERM to exit p50 ${figures.p50Ms ?? "–"} ms, max ${figures.maxMs ?? "–"} ms; ${figures.killedAfterGrace} SIGKILLed after the grace period, ${figures.noHandler} died of SIGTERM, ${figures.crashed} crashed`,
       violations,
       figures,
       nothingToJudge: records.length === 0,

@@ -1,4 +1,5 @@
 import type { ObserveRecord } from "../ledger/records.ts";
+import { plural } from "../util/plural.ts";
 import type { OwnJobNameFigures, OwnJobsFigures } from "./figures.ts";
 import { claimsOfJob, isOwnJob, notAnAppRun, observationsByJob } from "./observations.ts";
 import { cronTicks } from "./repeatTicks.ts";
@@ -116,7 +117,7 @@ export const ownJobsChecker: Checker<"own-jobs"> = {
       summary:
         byName.size === 0
           ? "the service scheduled no job of its own"
-          : `${figures.jobs} own jobs of ${byName.size} names: ${figures.failed} failed, ${figures.duplicated} names duplicated, ${figures.overClaimed} claimed beyond their schedule`,
+          : `${plural(figures.jobs, "own job")} of ${plural(byName.size, "name")}: ${figures.failed} failed, ${figures.duplicated} names duplicated, ${figures.overClaimed} claimed beyond their schedule`,
       violations,
       unknowns: missing.map((name) => ({
         kind: "own-job-missing",

@@ -55,6 +55,10 @@ export function faultListProblems(
     const m = /^w(\d+)$/.exec(spec.target);
     if (m && processes !== undefined && Number(m[1]) > processes)
       problems.push(`${where}: target ${spec.target}, but the run has ${processes} worker processes`);
+    if (spec.target === "all" && faultRegistry[spec.type].oneProcess)
+      problems.push(
+        `${where}: target all: a ${spec.type} strikes one worker process; give busy, running:NAME, any or a worker such as w2 (and count=N for more)`,
+      );
     const selector = spec.target.startsWith("running:") ? spec.target.slice("running:".length) : undefined;
     if (selector !== undefined && bounds.jobNames === null)
       problems.push(

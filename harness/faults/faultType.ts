@@ -177,6 +177,8 @@ export interface FaultType<K extends FaultKind = FaultKind> {
    * restart records, which the checkers read as a death and a new instance).
    */
   ownRecords?: boolean;
+  /** It strikes one worker process at a time: `target=all` is refused rather than striking the first. */
+  oneProcess?: boolean;
   /** Short keys a `--fault` flag may use for this type's own fields (`latency` for latencyMs). */
   flagKeys?: Readonly<Record<string, string>>;
   /** Strikes the named processes. */

@@ -32,7 +32,7 @@ describe("explore: a scenario over seeds (stand-in MongoDB)", () => {
     const budget = await runHarness(["explore", "mixed", "--runs", "3", "--time-budget", "10s"]);
     expect(budget.code).toBe(3);
     expect(budget.stderr.trim().split("\n")).toEqual([
-      "harness: --time-budget 10s: one run of mixed lasts 30 s at least; give more, or fewer runs",
+      "harness: --time-budget 10s: one run of mixed lasts 30 s at least; give a longer budget",
     ]);
     const target = await runHarness(["explore", "concurrency-limit", "--fault", "kill:target=running:nope"]);
     expect(target.code).toBe(3);

@@ -15,6 +15,15 @@ const restart = {
   readyAt: 13_000,
 };
 
+/** w1 (with `loops` scheduler loops, in turn) and w2 each claim a job every 500 ms from 100 until `until`. */
+function claimsBefore(b: HistoryBuilder, until: number, loops: number): void {
+  for (let t = 100, n = 0; t < until; t += 500, n++)
+    b.accept(`a${n}`, t - 50)
+      .run(`a${n}`, "w1", 1, t, t + 200, { loop: n % loops })
+      .accept(`b${n}`, t - 50)
+      .run(`b${n}`, "w2", 2, t, t + 200);
+}
+
 /** The restart of w1 and w2's server, from 10 000 to 13 000. */
 function restartOf(b: HistoryBuilder): HistoryBuilder {
   return b.window(
@@ -83,11 +92,7 @@ describe("db-reconnect checker", () => {
   /** w1 with two loops before the restart; after it, `claims` jobs go to w1's loop 0 and w2 alone. */
   function loopDied(claims: number): HistoryBuilder {
     const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 2, 0);
-    for (let t = 100, n = 0; t < 10_000; t += 500, n++)
-      b.accept(`a${n}`, t - 50)
-        .run(`a${n}`, "w1", 1, t, t + 200, { loop: n % 2 })
-        .accept(`b${n}`, t - 50)
-        .run(`b${n}`, "w2", 2, t, t + 200);
+    claimsBefore(b, 10_000, 2);
     // Loop 1 of w1 was polling when the server went away: its claim failed, and it never polled again.
     b.workerError("w1", 1, 10_100, "connect ECONNREFUSED 127.0.0.1:27017");
     for (let i = 0; i < claims; i++) {
@@ -123,11 +128,7 @@ describe("db-reconnect checker", () => {
     // Loop 1 of w1 runs one long job from 9 000 to 19 900 (or for ever): it cannot claim meanwhile.
     for (const end of [19_900, null]) {
       const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 2, 0);
-      for (let t = 100, n = 0; t < 9_000; t += 500, n++)
-        b.accept(`a${n}`, t - 50)
-          .run(`a${n}`, "w1", 1, t, t + 200, { loop: n % 2 })
-          .accept(`b${n}`, t - 50)
-          .run(`b${n}`, "w2", 2, t, t + 200);
+      claimsBefore(b, 9_000, 2);
       b.accept("long", 8_950).run("long", "w1", 1, 9_000, end, { loop: 1 });
       for (let i = 0; i < 30; i++) {
         const t = 13_100 + i * 200;
@@ -150,11 +151,7 @@ describe("db-reconnect checker", () => {
     // w2 claims nothing after the return; w1 claims 2 and ten processes ready at 12 000 claim 18:
     // with 12 loops in all, a live w2 misses 20 claims one time in 6, too often to call it dead.
     const b = new HistoryBuilder().ready("w1", 1, 0).ready("w2", 2, 0);
-    for (let t = 100, n = 0; t < 9_000; t += 500, n++)
-      b.accept(`a${n}`, t - 50)
-        .run(`a${n}`, "w1", 1, t, t + 200)
-        .accept(`b${n}`, t - 50)
-        .run(`b${n}`, "w2", 2, t, t + 200);
+    claimsBefore(b, 9_000, 1);
     for (let k = 3; k <= 12; k++) b.ready(`w${k}`, k, 12_000);
     for (let i = 0; i < 20; i++) {
       const t = 13_100 + i * 200;

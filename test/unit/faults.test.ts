@@ -81,6 +81,9 @@ describe("fault planning", () => {
     expect(unreadable).toContain("--fault earthquake:at=0.1: type: Invalid discriminator");
     expect(unreadable).toMatch(/--fault latency:latency=-5: latencyMs: Too small/);
     expect(unreadable).toContain('"at" is not key=value');
+    expect(problems(["kill:target=all"])).toMatch(
+      /--fault kill:target=all: target all: a kill strikes one worker process; give busy, running:NAME, any or a worker such as w2/,
+    );
     const impossible = problems(["partition:for=60000", "kill:target=w9"]);
     expect(impossible).toMatch(/window of 60000 ms is not shorter than the drain timeout \(10000 ms\)/);
     expect(impossible).toMatch(/target w9, but the run has 3 worker processes/);

@@ -172,7 +172,7 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
   const floorMs = settings.load.runForMs ?? (settings.load.mode === "open" ? settings.load.forMs : undefined);
   if (timeBudgetMs !== undefined && floorMs !== undefined && timeBudgetMs < floorMs)
     throw new HarnessError(
-      `--time-budget ${timeText}: one run of ${name} lasts ${formatDuration(floorMs)} at least; give more, or fewer runs`,
+      `--time-budget ${timeText}: one run of ${name} lasts ${formatDuration(floorMs)} at least; give a longer budget`,
     );
   io.reporter.progress(
     `explore ${name}: ${runs} run(s) from seed ${firstSeed}${timeBudgetMs !== undefined ? ` within ${formatDuration(timeBudgetMs)}` : ""}${argv["keep-going"] ? "" : ", stopping at the first FAIL"}${argv.shrink ? `, then shrinking it (budget ${formatDuration(budgetMs)})` : ""}`,

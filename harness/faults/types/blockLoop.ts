@@ -18,6 +18,7 @@ export const blockLoopFault: FaultType<"block-loop"> = {
   summary: "block a worker process's event loop for forMs, as a synchronous job would (heartbeats stop)",
   effect: "unavailable",
   needs: [],
+  oneProcess: true,
   async inject(fault, [proc], env) {
     const name = proc as string;
     const jobs = inFlight(env, name);

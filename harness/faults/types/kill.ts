@@ -18,6 +18,7 @@ export const killFault: FaultType<"kill"> = {
   summary: "SIGKILL a worker process mid-job; restart it after forMs",
   effect: "down",
   needs: [],
+  oneProcess: true,
   ownRecords: true,
   async inject(_fault, [proc], env) {
     const name = proc as string;

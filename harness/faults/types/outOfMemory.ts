@@ -21,6 +21,7 @@ export const outOfMemoryFault: FaultType<"out-of-memory"> = {
     "a worker process allocates until its heap (heapMb) is exhausted and it dies mid-job; restart it after forMs",
   effect: "down",
   needs: [],
+  oneProcess: true,
   flagKeys: { heap: "heapMb" },
   // Its death is written as a kill (fault "out-of-memory"): for the checkers, everything the process
   // was executing died with it, exactly as with SIGKILL.

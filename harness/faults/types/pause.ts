@@ -18,6 +18,7 @@ export const pauseFault: FaultType<"pause"> = {
   summary: "freeze a worker process (SIGSTOP) mid-job; continue it (SIGCONT) after forMs",
   effect: "unavailable",
   needs: [],
+  oneProcess: true,
   async inject(fault, [proc], env) {
     const name = proc as string;
     const jobs = inFlight(env, name);

@@ -18,6 +18,7 @@ export const terminateFault: FaultType<"terminate"> = {
   summary: "SIGTERM a worker process mid-job (the scheduler's graceful stop); restart it after forMs",
   effect: "down",
   needs: [],
+  oneProcess: true,
   async inject(_fault, [proc], env) {
     const name = proc as string;
     const jobs = inFlight(env, name);
