@@ -211,19 +211,17 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
       });
       return { exit, result, resultPath, durationMs: Date.now() - started };
     };
-    const exploreStarted = Date.now();
-    let longest = 0;
+    const budget = timeBudgetMs === undefined ? undefined : new RunBudget(timeBudgetMs);
     let outOfTime: string | undefined;
     for (let i = 0; i < runs; i++) {
       if (signal.aborted) break;
-      // No run starts that the time budget would not see end (judged by the longest run so far).
-      if (timeBudgetMs !== undefined && i > 0 && Date.now() - exploreStarted + longest > timeBudgetMs) {
-        outOfTime = `the time budget (${formatDuration(timeBudgetMs)}) would not see another run end (the longest took ${formatDuration(longest)})`;
+      if (budget && i > 0 && !budget.allowsAnother()) {
+        outOfTime = `the time budget (${formatDuration(budget.ms)}) would not see another run end (the longest took ${formatDuration(budget.longest)})`;
         break;
       }
       const seed = firstSeed + i;
       const one = await runOnce({ ...passOn, seed }, i === 0);
-      longest = Math.max(longest, one.durationMs);
+      budget?.ran(one.durationMs);
       if (!one.result || one.exit === undefined) break;
       const run: ExploreRun = {
         seed,
@@ -285,6 +283,19 @@ export async function exploreCommand(argv: Record<string, unknown>, io: CommandI
   });
 }
 
+/** A time budget no run starts past that it would not see end, judged by the longest run so far. */
+class RunBudget {
+  longest = 0;
+  private readonly started = Date.now();
+  constructor(readonly ms: number) {}
+  allowsAnother(): boolean {
+    return Date.now() - this.started + this.longest <= this.ms;
+  }
+  ran(durationMs: number): void {
+    this.longest = Math.max(this.longest, durationMs);
+  }
+}
+
 interface ShrinkContext {
   budgetMs: number;
   fixedJobs: boolean;
@@ -314,7 +325,7 @@ async function shrinkFailure(
     io.reporter.warn("shrink: the failing run names no failing checker to keep failing; nothing to shrink");
     return undefined;
   }
-  const started = Date.now();
+  const budget = new RunBudget(ctx.budgetMs);
   const from = shapeOf(first, ctx.fixedJobs);
   const minJobs = fewestJobs(first);
   const outcome: ShrinkOutcome = {
@@ -331,7 +342,6 @@ async function shrinkFailure(
   io.reporter.progress(
     `shrink: seed ${first.seed}, keeping ${checker} failing; from ${describeShape(from)} (budget ${formatDuration(ctx.budgetMs)})`,
   );
-  let longest = 0;
   let improved = true;
   while (improved) {
     improved = false;
@@ -340,13 +350,12 @@ async function shrinkFailure(
         outcome.ended = "interrupted";
         break;
       }
-      // No run starts that the budget would not see finish (judged by the longest run so far).
-      if (Date.now() - started + longest > ctx.budgetMs) {
+      if (!budget.allowsAnother()) {
         outcome.ended = "budget";
         break;
       }
       const tried = await tryCandidate(candidate, outcome, ctx);
-      longest = Math.max(longest, tried.durationMs);
+      budget.ran(tried.durationMs);
       ctx.save(outcome);
       if (tried.failed) {
         improved = true;
