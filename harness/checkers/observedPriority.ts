@@ -15,6 +15,7 @@
 import type { AcceptRecord } from "../ledger/records.ts";
 import type { ObservedPriorityFigures } from "./figures.ts";
 import { claimsByJob, notAnAppRun, observationsByJob, observerOf } from "./observations.ts";
+import { iso } from "./operations.ts";
 import type { Checker, CheckerResult, Violation } from "./types.ts";
 import { decide } from "./verdicts.ts";
 
@@ -117,7 +118,11 @@ export const observedPriorityChecker: Checker<"observed-priority"> = {
     // A's read less a gap); a claim the first read saw may have come at any time before it. B surely
     // claimed before A while A was surely due: A accepted (stored, due at once) before the earliest
     // moment of B's claim, and A's earliest claim after B's latest.
-    const inversions: { a: Claimed; b: Claimed }[] = [];
+    // Every inversion is counted; only the longest waits are kept to be named (a service that ignores
+    // priorities has one per pair, too many to hold).
+    let named: { a: Claimed; b: Claimed }[] = [];
+    const longestFirst = (x: { a: Claimed; b: Claimed }, y: { a: Claimed; b: Claimed }) =>
+      y.a.seenAt - y.b.seenAt - (x.a.seenAt - x.b.seenAt);
     const bySeen = [...claimed].sort((x, y) => x.seenAt - y.seenAt);
     for (const b of bySeen) {
       if (b.seenAt - gap < firstRead) continue;
@@ -125,12 +130,13 @@ export const observedPriorityChecker: Checker<"observed-priority"> = {
         if (!a.waitedPlainly || a.acceptedAt > b.seenAt - gap) continue;
         if (a.seenAt - gap <= b.seenAt + gap) continue;
         figures.judgedPairs++;
-        if (a.asked < b.asked) inversions.push({ a, b });
+        if (a.asked >= b.asked) continue;
+        figures.inversions++;
+        named.push({ a, b });
+        if (named.length >= 4 * MAX_NAMED) named = named.sort(longestFirst).slice(0, MAX_NAMED);
       }
     }
-    figures.inversions = inversions.length;
-    inversions.sort((x, y) => y.a.seenAt - y.b.seenAt - (x.a.seenAt - x.b.seenAt));
-    for (const { a, b } of inversions.slice(0, MAX_NAMED))
+    for (const { a, b } of named.sort(longestFirst).slice(0, MAX_NAMED))
       violations.push({
         kind: "priority-inversion",
         jobId: a.jobId,
@@ -146,7 +152,3 @@ export const observedPriorityChecker: Checker<"observed-priority"> = {
     });
   },
 };
-
-function iso(t: number): string {
-  return new Date(t).toISOString();
-}
