@@ -12,7 +12,7 @@ export class LiveLedger {
   private readonly offsets = new Map<string, number>();
   private readonly partial = new Map<string, string>();
   /** execId → the start record of executions that have not ended. */
-  readonly open = new Map<string, { instance: string; proc: string; jobId: string; start: StartRecord }>();
+  readonly open = new Map<string, StartRecord>();
   /** What the load's accept records said of each job, for the kinds of its executions. */
   private readonly accepts = new Map<string, AcceptRecord>();
   /** Jobs the scheduler acknowledged as finished for good (success or final failure). */
@@ -62,8 +62,7 @@ export class LiveLedger {
   }
 
   private apply(r: LedgerRecord): void {
-    if (r.type === "start")
-      this.open.set(r.execId, { instance: r.instance, proc: r.proc, jobId: r.jobId, start: r });
+    if (r.type === "start") this.open.set(r.execId, r);
     else if (r.type === "end") this.open.delete(r.execId);
     else if (r.type === "ack" && r.outcome !== "retry") this.finished.add(r.jobId);
     else if (r.type === "accept") {
@@ -86,7 +85,7 @@ export class LiveLedger {
     // Kinds from the accept as known now: a worker's start may be read before the load's accept.
     return [...this.open.values()]
       .filter((e) => e.instance === instance)
-      .map((e) => ({ name: e.start.name, kinds: kindsOf(this.accepts.get(e.jobId), e.start) }));
+      .map((e) => ({ name: e.name, kinds: kindsOf(this.accepts.get(e.jobId), e) }));
   }
 
   /** How many accepted jobs the scheduler has finished for good. */
