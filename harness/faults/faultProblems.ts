@@ -60,11 +60,7 @@ export function faultListProblems(
         `${where}: target all: a ${spec.type} strikes one worker process; give busy, running:NAME, any or a worker such as w2 (and count=N for more)`,
       );
     const selector = spec.target.startsWith("running:") ? spec.target.slice("running:".length) : undefined;
-    if (selector !== undefined && bounds.jobNames === null)
-      problems.push(
-        `${where}: target ${spec.target} needs to see what each process runs, which app mode does not: give busy, any, all or a worker such as w2`,
-      );
-    else if (
+    if (
       selector &&
       selector !== "*" &&
       !isJobKind(selector) &&

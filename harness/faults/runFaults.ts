@@ -40,12 +40,12 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
   for (const [i, fault] of options.plan.entries()) {
     const target = Math.ceil(fault.at * options.totalJobs);
     if (!(await waitFor(() => env.live.finishedCount() >= target, { signal }))) {
-      summary.unstruck = options.plan.slice(i).map((f) => `${f.id} at ${Math.round(f.at * 100)}%`);
+      summary.unstruck = options.plan.slice(i).map(placeOf);
       break;
     }
     const procs = await resolveTargets(fault, env, held, signal, options.busyWaitMs ?? 10_000);
     const type = faultRegistry[fault.spec.type];
-    const where = `${fault.id} at ${Math.round(fault.at * 100)}%`;
+    const where = placeOf(fault);
     if (!procs) {
       summary.missed++;
       if (!signal.aborted)
@@ -132,6 +132,11 @@ function writeWindow(
 
 function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+}
+
+/** A fault as the schedule names it: its id and its point, "kill-1 at 50%". */
+function placeOf(fault: PlannedFault): string {
+  return `${fault.id} at ${Math.round(fault.at * 100)}%`;
 }
 
 /** How long a `running:*` fault looks for a worker running the kind it drew before any busy one. */
