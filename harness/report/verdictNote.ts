@@ -1,3 +1,4 @@
+import { plural } from "../util/plural.ts";
 import { checkerList, type RunResult } from "./result.ts";
 
 /**
@@ -11,8 +12,8 @@ export function informationalNote(result: Pick<RunResult, "checkers">): string |
   const unknown = info.filter((c) => c.verdict === "unknown").length;
   if (failed === 0 && unknown === 0) return null;
   const parts = [
-    failed ? `${failed} informational failure${failed === 1 ? "" : "s"}` : null,
-    unknown ? `${unknown} informational unknown${unknown === 1 ? "" : "s"}` : null,
+    failed ? plural(failed, "informational failure") : null,
+    unknown ? plural(unknown, "informational unknown") : null,
   ].filter((p) => p !== null);
   return `${parts.join(", ")}: known weaknesses of the scheduler, not counted in the verdict`;
 }
