@@ -29,7 +29,7 @@ export async function acquireServer(
   mongo: { choice: ProviderChoice; uri?: string; dbControl?: string },
   reporter: Reporter,
   signal: AbortSignal,
-  where: { runDir: string; keep: boolean },
+  where: { runDir: string; keep: boolean; changeStreams?: boolean },
 ): Promise<Acquired<MongoTarget>> {
   const target = await provisionMongo({
     choice: mongo.choice,
@@ -39,6 +39,7 @@ export async function acquireServer(
     signal,
     workDir: where.runDir,
     keep: where.keep,
+    ...(where.changeStreams ? { changeStreams: true } : {}),
   });
   return {
     value: target,

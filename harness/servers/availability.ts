@@ -8,7 +8,7 @@ import { envValue } from "../util/environment.ts";
 import { ferretdbProblem } from "./ferretdb.ts";
 import { findMongod } from "./memory.ts";
 import { postgresProblem } from "./postgres.ts";
-import { STANDIN_VERSION } from "./standin.ts";
+import { STANDIN_VERSION, standinLauncherDir } from "./standin.ts";
 import type { ProviderChoice } from "./target.ts";
 
 function onPath(name: string): boolean {
@@ -24,9 +24,7 @@ export interface TargetAvailability {
 
 /** Every target of `--mongo`, what it is and whether it can start here. */
 export async function targetAvailability(cacheDir: string): Promise<TargetAvailability[]> {
-  const standinCached = existsSync(
-    join(cacheDir, `standin-${STANDIN_VERSION}`, "classes", "StandinServer.class"),
-  );
+  const standinCached = existsSync(join(standinLauncherDir(cacheDir), "StandinServer.class"));
   const standin =
     onPath("java") && (standinCached || (onPath("javac") && onPath("mvn")))
       ? null

@@ -37,6 +37,8 @@ export interface ProvisionOptions {
   keep?: boolean;
   /** --db-control: the command that stops and starts the server at --mongo-uri (a database restart). */
   dbControl?: string;
+  /** A change stream will be opened (app mode's watcher): the stand-in then keeps an oplog. */
+  changeStreams?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function provisionMongo(options: ProvisionOptions): Promise<MongoTa
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.workDir ? { workDir: options.workDir } : {}),
     ...(options.keep ? { keep: true } : {}),
+    ...(options.changeStreams ? { changeStreams: true } : {}),
   };
   if (options.mongoUri || options.choice === "uri") {
     if (!options.mongoUri) {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeExit, runOwned, spawnOwned } from "../util/ownedChild.ts";
@@ -8,32 +9,46 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The stand-in's version; the jars are cached under a folder named after it. */
 export const STANDIN_VERSION = "1.47.0";
 
+/**
+ * Where the compiled launcher of the current StandinServer.java is kept: its folder is named after
+ * the source's hash, so a changed launcher is compiled again instead of an old one being reused.
+ */
+export function standinLauncherDir(cacheDir: string): string {
+  const source = readFileSync(join(here, "standin", "StandinServer.java"));
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, 12);
+  return join(cacheDir, `standin-${STANDIN_VERSION}`, `classes-${hash}`);
+}
+
 /** Fetches the stand-in's jars with Maven and compiles its launcher, once; later runs reuse them. */
 export async function ensureStandinInstalled(ctx: ProviderContext): Promise<string> {
   const home = join(ctx.cacheDir, `standin-${STANDIN_VERSION}`);
-  if (existsSync(join(home, "classes", "StandinServer.class"))) return home;
+  const classes = standinLauncherDir(ctx.cacheDir);
+  if (existsSync(join(classes, "StandinServer.class"))) return home;
+  const jars = join(home, "jars");
   const staging = `${home}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    ctx.progress(`fetching the MongoDB stand-in (mongo-java-server ${STANDIN_VERSION}) with Maven, once…`);
-    await runOwned(
-      "mvn",
-      [
-        "-q",
-        "-B",
-        "-f",
-        join(here, "standin", "pom.xml"),
-        "dependency:copy-dependencies",
-        `-DoutputDirectory=${join(staging, "jars")}`,
-      ],
-      { name: "mvn (the stand-in's jars)", timeoutMs: 300_000, signal: ctx.signal },
-    );
+    if (!existsSync(jars)) {
+      ctx.progress(`fetching the MongoDB stand-in (mongo-java-server ${STANDIN_VERSION}) with Maven, once…`);
+      await runOwned(
+        "mvn",
+        [
+          "-q",
+          "-B",
+          "-f",
+          join(here, "standin", "pom.xml"),
+          "dependency:copy-dependencies",
+          `-DoutputDirectory=${join(staging, "jars")}`,
+        ],
+        { name: "mvn (the stand-in's jars)", timeoutMs: 300_000, signal: ctx.signal },
+      );
+    }
     await runOwned(
       "javac",
       [
         "-cp",
-        `${join(staging, "jars")}/*`,
+        `${existsSync(jars) ? jars : join(staging, "jars")}/*`,
         "-d",
         join(staging, "classes"),
         join(here, "standin", "StandinServer.java"),
@@ -47,11 +62,17 @@ export async function ensureStandinInstalled(ctx: ProviderContext): Promise<stri
       throw new ProviderUnavailable("standin", "needs Java 17+ (java, javac) and Maven (mvn) on the PATH");
     throw new ProviderUnavailable("standin", `could not fetch or build it: ${e.message ?? String(error)}`);
   }
-  if (!existsSync(join(home, "classes", "StandinServer.class"))) {
+  // Another run may have installed either part at the same time; theirs is as good as ours.
+  mkdirSync(home, { recursive: true });
+  for (const [from, to] of [
+    [join(staging, "jars"), jars],
+    [join(staging, "classes"), classes],
+  ] as const) {
+    if (!existsSync(from) || existsSync(to)) continue;
     try {
-      renameSync(staging, home);
+      renameSync(from, to);
     } catch {
-      // Another run installed it at the same time; theirs is as good as ours.
+      // Installed by another run meanwhile.
     }
   }
   rmSync(staging, { recursive: true, force: true });
@@ -61,18 +82,35 @@ export async function ensureStandinInstalled(ctx: ProviderContext): Promise<stri
 /**
  * Starts the Java stand-in server on a free loopback port, in a process group of its own. Its stdin
  * is its lifeline: when this process dies for any reason the pipe closes and the JVM exits, so it
- * cannot be orphaned.
+ * cannot be orphaned. With `changeStreams` it keeps an oplog, so change streams work (each write is
+ * then kept in memory as well, and each change-stream read scans them all).
  */
-export async function startStandin(ctx: ProviderContext): Promise<MongoServerHandle> {
+export async function startStandin(
+  ctx: ProviderContext,
+  /** as-shipped: mongo-java-server's own oplog, whose change streams miss findAndModify (tests). */
+  oplog: "with-claims" | "as-shipped" = "with-claims",
+): Promise<MongoServerHandle> {
   const home = await ensureStandinInstalled(ctx);
   const classpath = [
-    join(home, "classes"),
+    standinLauncherDir(ctx.cacheDir),
     ...readdirSync(join(home, "jars")).map((j) => join(home, "jars", j)),
   ].join(":");
-  const server = spawnOwned("java", ["-Xmx1g", "-XX:+UseSerialGC", "-cp", classpath, "StandinServer", "0"], {
-    name: "mongo server (standin)",
-    lifeline: "stdin",
-  });
+  const server = spawnOwned(
+    "java",
+    [
+      "-Xmx1g",
+      "-XX:+UseSerialGC",
+      "-cp",
+      classpath,
+      "StandinServer",
+      "0",
+      ...(ctx.changeStreams ? [oplog === "as-shipped" ? "oplog-as-shipped" : "oplog"] : []),
+    ],
+    {
+      name: "mongo server (standin)",
+      lifeline: "stdin",
+    },
+  );
   const child = server.process;
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";

@@ -71,6 +71,8 @@ export interface ProviderContext {
   workDir?: string;
   /** --keep: a server's data folder outlives the run. */
   keep?: boolean;
+  /** A change stream will be opened: a server that offers them only on request turns them on. */
+  changeStreams?: boolean;
 }
 
 /**
