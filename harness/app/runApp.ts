@@ -39,7 +39,7 @@ import { planRequests, runAppLoad } from "./appLoad.ts";
 import { type DependencyTree, inspectDependencyTree } from "./dependencyTree.ts";
 import { readEffects } from "./effects.ts";
 import { type InstanceOptions, ServiceInstances } from "./instances.ts";
-import { CollectionObserver } from "./observer.ts";
+import { CollectionObserver, type WatchMode } from "./observer.ts";
 import { whereJobsWent, withDatabase } from "./serviceDatabase.ts";
 
 /** Instances the harness starts from the user's command. */
@@ -55,6 +55,8 @@ export interface AppOptions {
   /** A closed loop of this many connections instead of the rate (--connections). */
   connections?: number;
   sampleEveryMs: number;
+  /** How the job documents are watched (--watch); default auto. */
+  watch?: WatchMode;
   /** After the drain: watch this long more for late duplicate effects and re-claims. */
   settleMs: number;
   mongo: { choice: ProviderChoice; uri?: string };
@@ -96,6 +98,7 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
   const ledgerDir = join(runDir, "ledger");
   const ledger = new FileLedger(join(ledgerDir, "harness.jsonl"));
   const attached = "attach" in o.service;
+  const watch = o.watch ?? "auto";
   const dbName =
     "attach" in o.service ? o.service.attach.dbName : `harness_app_${randomBytes(4).toString("hex")}`;
   const dependencies = "start" in o.service ? inspectDependencyTree(o.service.start.cwd) : null;
@@ -139,7 +142,11 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
 
   async function observe(): Promise<void> {
     const server = await stack.use("the MongoDB target", () =>
-      acquireServer(o.mongo, o.reporter, control.signal, { runDir, keep: o.keep !== undefined }),
+      acquireServer(o.mongo, o.reporter, control.signal, {
+        runDir,
+        keep: o.keep !== undefined,
+        changeStreams: watch !== "poll",
+      }),
     );
     seen.target = server;
     for (const p of server.processes ?? []) control.watch(p, true);
@@ -164,12 +171,28 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
       database.db.collection(o.api.collection),
       ledger,
       o.sampleEveryMs,
+      watch,
+      {
+        dbName,
+        client: async () => {
+          const { MongoClient } = await import("mongodb");
+          const client = new MongoClient(server.uri, {
+            serverSelectionTimeoutMS: 5000,
+            monitorCommands: true,
+          });
+          await client.connect();
+          return client;
+        },
+      },
     );
     seen.observer = observer;
     seen.beforeProcesses = stack.mark();
-    const instances = "start" in o.service ? await startInstances(o.service.start, server.uri) : undefined;
-    observer.start();
+    // Watching starts before the instances (it sees them create their own jobs, and a server with
+    // no change stream to trust for --watch stream is refused before anything starts) and ends
+    // after they stop (it sees what they do while stopping).
     stack.defer("the job watcher", () => observer.stop(o.api.collection));
+    o.reporter.progress(await observer.start());
+    const instances = "start" in o.service ? await startInstances(o.service.start, server.uri) : undefined;
     const targets = instances
       ? () => instances.urls()
       : () => ("attach" in o.service ? o.service.attach.urls : []);
@@ -350,6 +373,10 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
       dependencies: dependencies as DependencyTree | null,
       sampleEveryMs: o.sampleEveryMs,
       maxGapMs: observerRecord?.type === "observer" ? observerRecord.maxGapMs : null,
+      ...(observerRecord?.type === "observer" && observerRecord.via ? { watchedBy: observerRecord.via } : {}),
+      ...(observerRecord?.type === "observer" && observerRecord.streamNote
+        ? { watchNote: observerRecord.streamNote }
+        : {}),
     };
     const scheduler = dependencies?.packages.find((p) => p.name === "mongo-job-scheduler");
     const incomplete = control.stopped?.reason ?? null;

@@ -262,11 +262,20 @@ export const commandFlags = {
       describe:
         "closed loop instead of --rate: N requests in flight at once, each sent when one is answered (as fast as the service answers)",
     },
+    watch: {
+      type: "string",
+      value: "HOW",
+      default: "auto",
+      choices: ["auto", "stream", "poll"],
+      describe:
+        "how the job documents are watched: through a change stream where the server has one to trust, else by reads (auto); always a change stream, refused where there is none to trust (stream); always reads of the whole collection (poll)",
+    },
     "sample-ms": {
       type: "number",
       value: "MS",
       default: 100,
-      describe: "how often the job documents are read",
+      describe:
+        "how often the job documents are read (with a change stream: how often it is asked again when no change came)",
     },
     "settle-ms": {
       type: "number",

@@ -263,11 +263,20 @@ export const observerRecord = z.object({
   type: z.literal("observer"),
   t: time,
   collection: z.string(),
-  /** Reads of the whole collection, and the longest gap between two (ms): what sampling could miss. */
+  /**
+   * Reads of the whole collection, and the longest gap (ms) between two reads of a document (for a
+   * change stream: from one read's sending to the next one's answer): what watching could miss.
+   */
   samples: z.number().int().min(0),
   everyMs: z.number(),
   maxGapMs: z.number(),
   firstAt: time.nullable(),
+  /** How watching began: a change stream, or reads of the whole collection (older runs: reads). */
+  via: z.enum(["poll", "stream"]).optional(),
+  /** Reads of the change stream (each returns the changes since the one before). */
+  streamReads: z.number().int().min(0).optional(),
+  /** Why there was no change stream, or when it failed and reads took over. */
+  streamNote: z.string().optional(),
 });
 export type ObserverRecord = z.infer<typeof observerRecord>;
 

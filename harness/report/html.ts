@@ -114,7 +114,7 @@ function appSection(result: RunResult): string {
     )
     .join("");
   return `<h2>Service under test: ${escapeHtml(app.command ? `${app.instances} × ${app.command}` : `${app.instances} instances at ${(app.urls ?? []).join(", ")}`)}</h2>
-<p class="note">API description ${escapeHtml(app.api)}${app.cwd ? `, in ${escapeHtml(app.cwd)}` : ""}; job documents read every ${app.sampleEveryMs} ms (longest gap ${app.maxGapMs ?? "n/a"} ms).</p>
+<p class="note">API description ${escapeHtml(app.api)}${app.cwd ? `, in ${escapeHtml(app.cwd)}` : ""}; ${app.watchedBy === "stream" ? `job documents watched through a change stream, asked again every ${app.sampleEveryMs} ms when quiet` : `job documents read every ${app.sampleEveryMs} ms`} (longest gap ${app.maxGapMs ?? "n/a"} ms)${app.watchNote ? `; ${escapeHtml(app.watchNote)}` : ""}.</p>
 ${(deps?.warnings ?? []).map((w) => `<p class="banner fail">${escapeHtml(w)}</p>`).join("\n")}
 ${stops ? `<table id="stops"><tr><th>instance</th><th>SIGTERM to exit</th><th>how it ended</th></tr>${stops}</table>` : ""}
 ${crashes ? `<p>Instances that exited on their own:</p><ul>${crashes}</ul>` : ""}

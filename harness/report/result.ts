@@ -166,9 +166,16 @@ export interface AppRunInfo {
     resolves: Record<string, string>;
     warnings: string[];
   } | null;
-  /** How the job documents were watched: every this many ms, and the longest gap between reads. */
+  /**
+   * How the job documents were watched: read every this many ms (through a change stream: asked
+   * again this often when quiet), and the longest gap between two reads of a document.
+   */
   sampleEveryMs: number;
   maxGapMs: number | null;
+  /** A change stream, or reads of the whole collection (absent in older runs: reads). */
+  watchedBy?: "stream" | "poll";
+  /** Why no change stream was used, or when it failed and reads took over. */
+  watchNote?: string;
 }
 
 /** One checker's result in a run, if it ran. */

@@ -90,6 +90,9 @@ describe("harness app: the example service, unmodified, with a kill", () => {
     expect(result.app?.stopTimes.filter((s) => !s.killed).length).toBeGreaterThanOrEqual(2);
     expect(result.app?.dependencies?.warnings).toEqual([]);
     expect(run.stdout).toContain("2 × node src/server.js");
+    // The stand-in's launcher passes the change-stream check, so the documents were watched through one.
+    expect(result.app?.watchedBy).toBe("stream");
+    expect(run.stderr).toContain("watching scheduler_jobs through a change stream");
   });
 
   it("rolls a restart through both instances (SIGTERM, exit, start, ready, in turn) under load: nothing lost, every request answered", async () => {
@@ -175,11 +178,15 @@ describe("harness app: the example service, unmodified, with a kill", () => {
       "22000",
       "--settle-ms",
       "500",
+      // By reads of the whole collection: the same finding without a change stream.
+      "--watch",
+      "poll",
       "--reports-dir",
       tempReports(),
     ]);
     expect(run.code, run.all).toBe(1);
     const result = resultOf(run.stdout);
+    expect(result.app?.watchedBy).toBe("poll");
     const lost = result.checkers["lost-jobs"];
     expect(lost?.violations.map((v) => v.message)).toEqual([
       expect.stringMatching(/\(generate-report, priority 5\).* is stuck running with an expired lock/),

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { loadApi, withEffects } from "../../app/api.ts";
 import { APP_FAULTS, appCheckers, appCheckSettings, appScenario, faultsExit } from "../../app/appScenario.ts";
 import { commandWords } from "../../app/instances.ts";
+import type { WatchMode } from "../../app/observer.ts";
 import { type AppOptions, runApp } from "../../app/runApp.ts";
 import type { RunResult } from "../../report/result.ts";
 import type { SettingFlag } from "../../scenario/settingFlags.ts";
@@ -115,6 +116,7 @@ export async function appCommand(argv: Record<string, unknown>, io: CommandIo): 
       ratePerSec: numbers.rate,
       ...(numbers.connections !== undefined ? { connections: numbers.connections } : {}),
       sampleEveryMs: numbers.sample,
+      watch: String(argv.watch) as WatchMode,
       settleMs: numbers.settle,
       mongo,
       reportsDir: resolve(String(argv["reports-dir"])),
