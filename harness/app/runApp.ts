@@ -22,7 +22,7 @@ import type { AppRunInfo, RunResult } from "../report/result.ts";
 import { describeServer, serverInfoOf } from "../report/serverText.ts";
 import { runDirFor, writeRunReport } from "../report/writeReport.ts";
 import { Interrupted, RunControl } from "../run/control.ts";
-import { startFaultSchedule } from "../run/faults.ts";
+import { type FaultSchedule, startFaultSchedule } from "../run/faults.ts";
 import { acquireServer, openDatabase, probeServer } from "../run/provision.ts";
 import type { KeptRun } from "../run/runScenario.ts";
 import { TeardownStack } from "../run/teardown.ts";
@@ -86,6 +86,8 @@ interface Seen {
   probe?: ProbeResult;
   observer?: CollectionObserver;
   instances?: ServiceInstances;
+  /** The fault schedule, once started: what of it never struck. */
+  faults?: FaultSchedule;
   load: HttpLoadResult | null;
   runEndedAt: number;
   beforeProcesses: number;
@@ -213,6 +215,7 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
           }),
         )
       : undefined;
+    seen.faults = faults;
     control.stage = "load";
     o.reporter.progress(
       `load: ${requests.length} requests ${o.connections ? `${o.connections} at a time (closed loop)` : `at ${o.ratePerSec}/s`} through the service's API (${o.api.kinds.map((k) => `${k.kind} ${k.path}`).join(", ")})…`,
@@ -406,6 +409,7 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
           effective: null,
         },
         ...(seen.probe ? { probe: seen.probe } : {}),
+        ...(seen.faults?.notStruck() ? { notStruck: seen.faults.notStruck() } : {}),
         app,
       },
       history,

@@ -7,8 +7,8 @@ import { faultRegistry } from "./registry.ts";
 /** What a fault schedule did. */
 export interface FaultRunSummary {
   injected: number;
-  /** Faults whose point came but found no target (no worker executing a job). */
-  missed: number;
+  /** Faults whose point came but found no target (no worker executing a job), as "id at N%". */
+  missed: string[];
   /** Faults that could not be injected or healed, with why: each makes the verdict unknown. */
   failed: { id: string; error: string }[];
   /** Faults whose point never came before the schedule ended (too few jobs finished), as "id at N%". */
@@ -33,7 +33,7 @@ export interface FaultRunOptions {
  * While a worker is down or unavailable by one fault, no busy-target fault picks it.
  */
 export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promise<FaultRunSummary> {
-  const summary: FaultRunSummary = { injected: 0, missed: 0, failed: [], unstruck: [] };
+  const summary: FaultRunSummary = { injected: 0, missed: [], failed: [], unstruck: [] };
   const held = new Set<string>();
   const heals: Promise<void>[] = [];
   const { signal } = options;
@@ -47,7 +47,7 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
     const type = faultRegistry[fault.spec.type];
     const where = placeOf(fault);
     if (!procs) {
-      summary.missed++;
+      summary.missed.push(where);
       if (!signal.aborted)
         env.progress(
           `${where}: no worker was executing ${fault.running && !fault.running.drawn ? `a ${fault.running.selector} job` : "a job"}; skipped`,

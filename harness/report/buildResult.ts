@@ -38,6 +38,8 @@ export interface RunMeta {
   app?: RunResult["app"];
   /** The writers' clocks of a database ledger: the history is on the server's clock within these. */
   clocks?: RunClocks;
+  /** The planned faults that never struck (no target at their point, or the point never came). */
+  notStruck?: { missed: string[]; unstruck: string[] };
 }
 
 /**
@@ -162,7 +164,14 @@ export function buildResult(
     throughput: { jobsPerSec: jobsPerSec(history) },
     load: meta.load,
     history: summarizeHistory(history),
-    faults: { windows, failed, coverage: faultCoverage(history) },
+    faults: {
+      windows,
+      failed,
+      coverage: faultCoverage(history),
+      ...(meta.notStruck && (meta.notStruck.missed.length > 0 || meta.notStruck.unstruck.length > 0)
+        ? { notStruck: meta.notStruck }
+        : {}),
+    },
     checkers,
     timeline: buildTimeline(history, meta.runEndedAt, settings),
     ...(meta.probe ? { probe: meta.probe } : {}),

@@ -127,6 +127,12 @@ export interface RunResult {
     failed: string[];
     /** What each fault struck (the kinds and names of the jobs in flight) and the table by type × kind. */
     coverage?: FaultCoverage;
+    /**
+     * Planned faults that never struck, as "id at N%" (absent when every one struck): `missed`
+     * found no target at their point (no worker executing a job), `unstruck` never saw their point
+     * come (too few jobs finished). A verdict without them tested less than the plan said.
+     */
+    notStruck?: { missed: string[]; unstruck: string[] };
   };
   /** Every checker's result, keyed by checker name in the scenario's order; figures are typed per checker. */
   checkers: CheckerResults;

@@ -22,6 +22,7 @@ import { writeRunReport } from "../report/writeReport.ts";
 import type { RunSettings, Scenario } from "../scenario/schema.ts";
 import { type MongoTarget, redact } from "../servers/provision.ts";
 import type { ProviderChoice } from "../servers/target.ts";
+import type { NotStruck } from "./faults.ts";
 
 /** Every job's final state, and the snapshot of its collection for the Scheduler UI. */
 export async function readFinalState(
@@ -60,6 +61,8 @@ export interface CollectInput {
   finalState: JobState[];
   /** The quick probe of the server at the start of the run, when it ran. */
   probe?: ProbeResult;
+  /** The planned faults that never struck. */
+  notStruck?: NotStruck;
 }
 
 /** Merges the ledger into the history, runs the checkers and writes result.json and the report. */
@@ -95,6 +98,7 @@ export function collectRun(c: CollectInput): { result: RunResult; resultPath: st
       },
       ...(c.probe ? { probe: c.probe } : {}),
       ...(c.clocks ? { clocks: c.clocks } : {}),
+      ...(c.notStruck ? { notStruck: c.notStruck } : {}),
     },
     history,
     c.finalState,

@@ -25,6 +25,14 @@ export interface FaultSchedule {
   done(): boolean;
   /** Calls the schedule off (open faults are healed) and waits until it has settled. */
   stop(): Promise<{ summary?: FaultRunSummary; error?: unknown }>;
+  /** Once settled: the planned faults that never struck (no target, or their point never came). */
+  notStruck(): NotStruck | undefined;
+}
+
+/** Planned faults that never struck, as "id at N%": no target at their point, or the point never came. */
+export interface NotStruck {
+  missed: string[];
+  unstruck: string[];
 }
 
 export function startFaultSchedule(o: {
@@ -44,10 +52,18 @@ export function startFaultSchedule(o: {
   jobs?: JobsView;
   /** The MongoDB target's restart, when it keeps its data across one. */
   database?: ServerControl | null;
+  /** How long a busy-target fault looks for a worker executing a job (default 10 s). */
+  busyWaitMs?: number;
 }): Acquired<FaultSchedule> {
   let done = false;
+  let notStruck: NotStruck | undefined;
   const settled = runFaults(
-    { plan: o.plan, totalJobs: o.totalJobs, signal: o.window.signal },
+    {
+      plan: o.plan,
+      totalJobs: o.totalJobs,
+      signal: o.window.signal,
+      ...(o.busyWaitMs !== undefined ? { busyWaitMs: o.busyWaitMs } : {}),
+    },
     {
       processes: o.processes,
       proxies: o.proxies,
@@ -65,8 +81,9 @@ export function startFaultSchedule(o: {
     (summary): { summary?: FaultRunSummary; error?: unknown } => ({ summary }),
     (error: unknown) => ({ error }),
   );
-  void settled.then(() => {
+  void settled.then((r) => {
     done = true;
+    if ("summary" in r && r.summary) notStruck = { missed: r.summary.missed, unstruck: r.summary.unstruck };
   });
   let said = false;
   const stop = async () => {
@@ -83,7 +100,7 @@ export function startFaultSchedule(o: {
     return result;
   };
   return {
-    value: { done: () => done, stop },
+    value: { done: () => done, stop, notStruck: () => notStruck },
     async release() {
       const { error } = await stop();
       if (error && o.stopping())

@@ -30,7 +30,7 @@ import { createRng, type Rng, randomSeed } from "../util/rng.ts";
 import { collectRun, readFinalState } from "./collect.ts";
 import { Interrupted, RunControl } from "./control.ts";
 import { type ClusterRun, deployProcesses } from "./deploy.ts";
-import { startFaultSchedule } from "./faults.ts";
+import { type FaultSchedule, startFaultSchedule } from "./faults.ts";
 import { sendLoad } from "./load.ts";
 import {
   acquireServer,
@@ -111,6 +111,8 @@ interface Observed {
   ledger?: RunLedger;
   /** The quick probe of the server's primitives. */
   probe?: ProbeResult;
+  /** The fault schedule, once started: what of it never struck. */
+  faults?: FaultSchedule;
   load: HttpLoadResult | null;
   runEndedAt: number;
   /** What is acquired after this mark (rig, processes, faults) goes before the final state is read. */
@@ -359,6 +361,7 @@ async function operate(
       database: watchedRestarts(server.control, control),
     }),
   );
+  o.faults = faults;
   // An open loop's drain timeout bounds the whole run from its first request (the queue drains
   // while the load flows); every other load drains after it.
   const loadStartedAt = Date.now();
@@ -449,6 +452,7 @@ async function finish(
     incomplete,
     finalState,
     ...(o.probe ? { probe: o.probe } : {}),
+    ...(o.faults?.notStruck() ? { notStruck: o.faults.notStruck() } : {}),
   });
   if (options.keep && !control.stopped)
     await options.keep({ uri: server.uri, dbName: run.dbName, provider: server.provider, resultPath });

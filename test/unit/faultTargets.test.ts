@@ -79,7 +79,7 @@ describe("fault targets by the job a worker runs", () => {
     busy(env, processes, "w1", "a", { name: "plain" });
     const plan = planFaults(settingsWith([{ type: "kill", target: "running:limit-1", at: 0, forMs: 5 }]), 1);
     const summary = await runFaults({ plan, totalJobs: 10, signal: env.signal, busyWaitMs: 100 }, env);
-    expect(summary).toMatchObject({ injected: 0, missed: 1 });
+    expect(summary).toMatchObject({ injected: 0, missed: ["kill-1 at 0%"] });
     expect(processes.calls).toEqual([]);
     expect(env.lines.join("\n")).toMatch(/no worker was executing a limit-1 job; skipped/);
   });

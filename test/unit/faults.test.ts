@@ -5,10 +5,12 @@ import { planFaults } from "../../harness/faults/planFaults.ts";
 import { runFaults } from "../../harness/faults/runFaults.ts";
 import type { LedgerRecord, WindowRecord } from "../../harness/ledger/records.ts";
 import { failedFaults, faultWindows } from "../../harness/report/faultWindows.ts";
+import { startFaultSchedule } from "../../harness/run/faults.ts";
 import type { Scenario } from "../../harness/scenario/schema.ts";
 import { resolveSettings } from "../../harness/scenario/settings.ts";
 import { HarnessError } from "../../harness/util/exitCodes.ts";
 import { referenceClock } from "../../harness/util/referenceClock.ts";
+import type { Reporter } from "../../harness/util/reporter.ts";
 import { busy, FakeClocks, FakeProcesses, FakeProxies, fakeEnv, refusalOf } from "../support/faultFakes.ts";
 
 const base: Scenario = {
@@ -182,7 +184,7 @@ describe("running faults over fake processes and proxies", () => {
     busy(env, processes, "w2", "job-a");
     const plan = planFaults(settingsWith([{ type: "partition", target: "busy", at: 0, forMs: 50 }]), 1);
     const summary = await runFaults({ plan, totalJobs: 10, signal: env.signal }, env);
-    expect(summary).toEqual({ injected: 1, missed: 0, failed: [], unstruck: [] });
+    expect(summary).toEqual({ injected: 1, missed: [], failed: [], unstruck: [] });
     expect(proxies.enabled.get("w2")).toBe(true);
     expect(proxies.clean()).toBe(true);
     const [begin, end] = windows(env.records);
@@ -296,12 +298,45 @@ describe("running faults over fake processes and proxies", () => {
     expect(await run).toMatchObject({ injected: 1, unstruck: ["pause-2 at 90%"] });
   });
 
+  it("a schedule called off keeps, for result.json, the faults that found no target and those whose point never came", async () => {
+    const processes = new FakeProcesses(["w1"]);
+    const window = new AbortController();
+    const env = fakeEnv(window.signal, { processes, proxies: new FakeProxies() });
+    const plan = planFaults(
+      settingsWith([
+        { type: "partition", target: "busy", at: 0, forMs: 10 },
+        { type: "pause", target: "busy", at: 0.9, forMs: 5 },
+      ]),
+      1,
+    );
+    const warnings: string[] = [];
+    const schedule = startFaultSchedule({
+      plan,
+      totalJobs: 10,
+      window,
+      processes,
+      proxies: env.proxies,
+      clocks: null,
+      live: env.live,
+      ledger: env.ledger,
+      rng: env.rng,
+      reporter: { progress: () => {}, warn: (m: string) => warnings.push(m) } as unknown as Reporter,
+      stopping: () => false,
+      busyWaitMs: 50,
+    }).value;
+    expect(schedule.notStruck()).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 200));
+    await schedule.stop();
+    expect(schedule.notStruck()).toEqual({ missed: ["partition-1 at 0%"], unstruck: ["pause-1 at 90%"] });
+    expect(warnings).toEqual([expect.stringMatching(/^1 planned fault\(s\) never struck: pause-1 at 90%/)]);
+  });
+
   it("misses a busy-target fault when no worker is executing a job", async () => {
     const processes = new FakeProcesses(["w1"]);
     const env = fakeEnv(new AbortController().signal, { processes, proxies: new FakeProxies() });
     const plan = planFaults(settingsWith([{ type: "partition", target: "busy", at: 0, forMs: 10 }]), 1);
     const summary = await runFaults({ plan, totalJobs: 10, signal: env.signal, busyWaitMs: 100 }, env);
-    expect(summary).toEqual({ injected: 0, missed: 1, failed: [], unstruck: [] });
+    expect(summary).toEqual({ injected: 0, missed: ["partition-1 at 0%"], failed: [], unstruck: [] });
     expect(env.records).toEqual([]);
   });
 });

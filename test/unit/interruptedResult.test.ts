@@ -59,3 +59,16 @@ describe("the result of an interrupted run", () => {
     expect(renderSummary(result)).toMatch(/jobs lost\s*│\s*2/);
   });
 });
+
+describe("planned faults that never struck", () => {
+  it("are kept in result.json's faults, and left out when every fault struck", () => {
+    const notStruck = { missed: ["partition-1 at 0%"], unstruck: ["pause-1 at 90%"] };
+    expect(buildResult({ ...meta(null), notStruck }, history, finalState).faults?.notStruck).toEqual(
+      notStruck,
+    );
+    const none = { missed: [], unstruck: [] };
+    expect(buildResult({ ...meta(null), notStruck: none }, history, finalState).faults).not.toHaveProperty(
+      "notStruck",
+    );
+  });
+});
