@@ -9,13 +9,14 @@
  * Either way every record keeps one rule the checkers build on: the document it shows held at some
  * moment between the record's time and that time plus the longest gap, and a change it is the first
  * to show came after its time less that gap. A full read takes its snapshot after it starts and
- * before the next begins. A change-stream record is stamped with when the read (getMore) that
- * returned it was sent: the server looks the document up while answering it, and the change itself
- * came after the read before was sent; the gap is the longest from one read's sending to the next
- * one's answer. A record whose read was sent before the last full read ended is read again by id,
- * so a document's records never go back in time. Claims carry the database's own times (lastRunAt,
- * lockUntil, updatedAt); what the records can miss (a claim that came and went between two reads of
- * its document) is bounded by that gap, recorded.
+ * before the next begins. A looked-up change-stream record is stamped with when the read (getMore)
+ * that returned it was sent: the server looks the document up while answering it. An insert's
+ * document is as written, so it is stamped with the moment its change came after: when the last
+ * read that caught up (returned less than a full batch) was sent. The gap runs from that moment to
+ * each read's answer. A record whose read was sent before the last full read ended, and an insert
+ * of a document already read, are read again by id, so a document's records never go back in time.
+ * Claims carry the database's own times (lastRunAt, lockUntil, updatedAt); what the records can miss
+ * (a claim that came and went between two reads of its document) is bounded by that gap, recorded.
  */
 
 import { randomBytes } from "node:crypto";
@@ -97,17 +98,22 @@ const CHECK_WITHIN_MS = 3000;
  * The change stream's own check, measured rather than assumed: on a database of its own (dropped
  * after), each kind of write the schedulers make (inserts, upserts, updates, findOneAndUpdate: the
  * claim) is made once, and each must show as a change within a few seconds. Returns the writes the
- * stream did not show; throws when the server refuses a change stream.
+ * stream did not show; throws, with a one-line message, when the server refuses a change stream or
+ * the check cannot write in its database.
  */
 export async function changeStreamMisses(client: MongoClient, withinMs = CHECK_WITHIN_MS): Promise<string[]> {
-  const db = client.db(`harness_watch_${randomBytes(4).toString("hex")}`);
+  const name = `harness_watch_${randomBytes(4).toString("hex")}`;
+  const db = client.db(name);
   const col = db.collection<{ _id: string; n: number }>("check");
+  /** A failure of the check's own writes is not a refusal of change streams: said apart. */
+  const ours = (error: unknown) =>
+    new Error(`the check could not write in a database of its own (${name}): ${oneLine(error)}`);
   try {
-    await col.insertOne({ _id: "x", n: 0 });
+    await col.insertOne({ _id: "x", n: 0 }).catch((e) => Promise.reject(ours(e)));
     // As the watcher reads: the document looked up (some servers' documentKey is not the key).
     const stream = col.watch([], { fullDocument: "updateLookup", maxAwaitTimeMS: 100 });
     try {
-      await stream.tryNext();
+      await stream.tryNext().catch((e) => Promise.reject(new Error(`the server refused one: ${oneLine(e)}`)));
       const writes: [op: string, id: string, write: () => Promise<unknown>][] = [
         ["insertOne", "a", () => col.insertOne({ _id: "a", n: 0 })],
         ["insertMany", "b", () => col.insertMany([{ _id: "b", n: 0 }])],
@@ -122,7 +128,7 @@ export async function changeStreamMisses(client: MongoClient, withinMs = CHECK_W
       ];
       const expected = new Map<string, string>();
       for (const [op, id, write] of writes) {
-        await write();
+        await write().catch((e) => Promise.reject(ours(e)));
         expected.set(`${id}:${op.startsWith("insert") || op.endsWith("upsert") ? "insert" : "update"}`, op);
       }
       const deadline = Date.now() + withinMs;
@@ -144,11 +150,21 @@ export async function changeStreamMisses(client: MongoClient, withinMs = CHECK_W
   }
 }
 
-/** One read of the change stream: when it was sent and answered. */
+/** One read of the change stream: when it was sent and answered, and how many changes it returned. */
 interface StreamRead {
   sentAt: number;
   answeredAt: number;
+  returned: number;
 }
+
+/**
+ * The stream's batch size. A read that returns fewer changes has caught up: every change before
+ * it was sent is in it or in an earlier read. A full one may leave older changes to the next.
+ */
+const STREAM_BATCH = 1000;
+
+/** Changes after which the stream shows nothing more of the collection (it was dropped or renamed). */
+const ENDS_STREAM = new Set(["drop", "rename", "dropDatabase", "invalidate"]);
 
 export class CollectionObserver implements LiveView {
   private readonly last = new Map<string, { key: string; status: string }>();
@@ -158,6 +174,12 @@ export class CollectionObserver implements LiveView {
   private firstAt: number | null = null;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  /**
+   * Every change before this moment has been shown by some record; a change not yet shown came
+   * after it. A full read moves it to when the read began; a stream read that caught up, to when
+   * it was sent.
+   */
+  private shownUntil: number | null = null;
   /** How watching began; a stream that failed later is said in streamNote. */
   private via: "poll" | "stream" = "poll";
   /** Why the change stream was not used, or stopped being used. */
@@ -195,10 +217,10 @@ export class CollectionObserver implements LiveView {
           ExitCode.Invalid,
         );
       this.streamNote = `no change stream to trust: ${opened.why}`;
-      this.loop = this.pollLoop(null);
+      this.loop = this.pollLoop();
       return `watching ${this.collection.collectionName} by reading it ${every} (no change stream to trust: ${opened.why})`;
     }
-    this.loop = this.pollLoop(null);
+    this.loop = this.pollLoop();
     return `watching ${this.collection.collectionName} by reading it ${every}`;
   }
 
@@ -217,33 +239,49 @@ export class CollectionObserver implements LiveView {
       return { ok: false, why: `could not connect for one: ${oneLine(error)}` };
     }
     this.streamClient = client;
-    // The stream's reads, in order, as the driver sends and the server answers them.
+    // The stream's reads, in order, as the driver sends and the server answers them (the check's
+    // own, in a database of its own, are not the watcher's).
     const reads: StreamRead[] = [];
     const sent = new Map<number, number>();
     client.on("commandStarted", (e) => {
-      if (e.commandName === "aggregate" || e.commandName === "getMore") sent.set(e.requestId, Date.now());
+      if ((e.commandName === "aggregate" || e.commandName === "getMore") && e.databaseName === opener.dbName)
+        sent.set(e.requestId, Date.now());
     });
     client.on("commandSucceeded", (e) => {
       const at = sent.get(e.requestId);
       if (at === undefined) return;
       sent.delete(e.requestId);
-      reads.push({ sentAt: at, answeredAt: Date.now() });
+      const cursor = (e.reply as { cursor?: { firstBatch?: unknown[]; nextBatch?: unknown[] } }).cursor;
+      const returned = (cursor?.firstBatch ?? cursor?.nextBatch ?? []).length;
+      reads.push({ sentAt: at, answeredAt: Date.now(), returned });
     });
     client.on("commandFailed", (e) => sent.delete(e.requestId));
+    let misses: string[];
+    try {
+      misses = await (opener.check ?? changeStreamMisses)(client);
+    } catch (error) {
+      await this.closeStream();
+      return { ok: false, why: oneLine(error) };
+    }
+    if (misses.length > 0) {
+      await this.closeStream();
+      return {
+        ok: false,
+        why: `the server's change stream did not show ${misses.join(", ")} (each write made once in a database of the check's own: these never showed as a change)`,
+      };
+    }
+    // What the records read, as the full reads do (a job's payload and result left out), so a
+    // batch holds many changes; looked up at the majority's state, as the full reads read.
     const stream = client
       .db(opener.dbName)
       .collection(this.collection.collectionName)
-      .watch([], { fullDocument: "updateLookup", maxAwaitTimeMS: this.everyMs });
+      .watch([{ $project: { "fullDocument.data": 0, "fullDocument.result": 0, updateDescription: 0 } }], {
+        fullDocument: "updateLookup",
+        maxAwaitTimeMS: this.everyMs,
+        batchSize: STREAM_BATCH,
+      });
     this.stream = stream;
     try {
-      const misses = await (opener.check ?? changeStreamMisses)(client);
-      if (misses.length > 0) {
-        await this.closeStream();
-        return {
-          ok: false,
-          why: `the server's change stream did not show ${misses.join(", ")} (measured on a database of the check's own, ${CHECK_WITHIN_MS / 1000} s after each write)`,
-        };
-      }
       const first = await stream.tryNext();
       if (first) this.pendingFirst = first;
       return { ok: true, stream, reads };
@@ -263,16 +301,17 @@ export class CollectionObserver implements LiveView {
     this.streamClient = undefined;
   }
 
-  private async pollLoop(since: number | null): Promise<void> {
-    let previous = since;
+  /** Reads the whole collection every everyMs until stopped. */
+  private async pollLoop(): Promise<void> {
     while (!this.stopped) {
       const t = Date.now();
       try {
         await this.read(t);
         this.samples++;
         this.firstAt ??= t;
-        if (previous !== null) this.maxGapMs = Math.max(this.maxGapMs, t - previous);
-        previous = t;
+        // A change this read is the first to show came after the last moment everything was shown.
+        if (this.shownUntil !== null) this.maxGapMs = Math.max(this.maxGapMs, t - this.shownUntil);
+        this.shownUntil = t;
       } catch {
         // The database is restarting or gone: the gap shows in maxGapMs.
       }
@@ -283,25 +322,45 @@ export class CollectionObserver implements LiveView {
   /**
    * The stream's loop: one full read first (the stream already runs, so nothing falls between),
    * then each change's document. A read of the stream that fails for good (the driver resumes
-   * what it can) ends the stream: reads of the whole collection take over, the gap counted across.
+   * what it can), or a change after which it shows nothing more (the collection dropped or
+   * renamed), ends the stream: reads of the whole collection take over, the gap counted across.
    */
   private async streamLoop(stream: ChangeStream, reads: StreamRead[]): Promise<void> {
-    const t0 = Date.now();
-    await this.read(t0).catch(() => {});
+    // The first full read, tried until it succeeds: before it, nothing was seen.
+    let t0: number | null = null;
+    while (!this.stopped && t0 === null) {
+      const t = Date.now();
+      try {
+        await this.read(t);
+        t0 = t;
+      } catch {
+        await sleep(this.everyMs);
+      }
+    }
+    if (t0 === null) return;
     this.samples++;
     this.firstAt = t0;
+    // Its snapshot came after t0: every change before t0 is shown.
+    this.shownUntil = t0;
+    if (this.stopped) return;
     /** When the last full read (or read by id) ended: a stream read sent before it is read again. */
     let barrier = Date.now();
-    let counted = 0;
-    let previousSent: number | null = null;
+    /** Per stream read: the moment its changes came after (the last caught-up read's sending). */
+    const after: number[] = [];
     const account = () => {
-      // Each stream read answered since: the gap from the read before's sending to its answer.
-      for (; counted < reads.length; counted++) {
-        const r = reads[counted] as StreamRead;
-        if (previousSent !== null) this.maxGapMs = Math.max(this.maxGapMs, r.answeredAt - previousSent);
-        previousSent = r.sentAt;
+      for (let k = after.length; k < reads.length; k++) {
+        const r = reads[k] as StreamRead;
+        const from = this.shownUntil ?? r.sentAt;
+        after.push(from);
+        this.maxGapMs = Math.max(this.maxGapMs, r.answeredAt - from);
+        if (r.returned < STREAM_BATCH) this.shownUntil = Math.max(this.shownUntil ?? r.sentAt, r.sentAt);
         this.streamReads++;
       }
+    };
+    const fallBack = async (why: string) => {
+      this.streamNote = `the change stream ${why} at ${new Date().toISOString()}; the whole collection was read from then on`;
+      await this.closeStream();
+      return this.pollLoop();
     };
     let change = this.pendingFirst;
     this.pendingFirst = undefined;
@@ -313,38 +372,61 @@ export class CollectionObserver implements LiveView {
         } catch (error) {
           if (this.stopped) return;
           account();
-          this.streamNote = `the change stream failed at ${new Date().toISOString()} (${oneLine(error)}); the whole collection was read from then on`;
-          await this.closeStream();
-          return this.pollLoop(previousSent ?? barrier);
+          return fallBack(`failed (${oneLine(error)})`);
         }
+        if (this.stopped) return;
         account();
         if (!change) {
+          if (stream.closed) return fallBack("closed");
           await sleep(Math.max(0, this.everyMs - (Date.now() - asked)));
           continue;
         }
       }
-      const doc = "fullDocument" in change ? change.fullDocument : undefined;
-      const read = reads[reads.length - 1];
+      account();
+      const current = change;
       change = undefined;
+      if (ENDS_STREAM.has(current.operationType)) return fallBack(`ended (${current.operationType})`);
+      const doc = "fullDocument" in current ? current.fullDocument : undefined;
+      const k = reads.length - 1;
+      const read = reads[k];
       if (!doc || !read) continue;
-      if (read.sentAt >= barrier) {
+      // An insert's (or a replacement's) document is the one written, not looked up: it held when
+      // the change came, after the read's bound. A document not yet seen takes it as its first
+      // record; one already seen is read again (a read may have shown a later state).
+      const asWritten = current.operationType === "insert" || current.operationType === "replace";
+      if (asWritten && !this.last.has(String(doc._id))) {
+        this.record(after[k] ?? read.sentAt, doc);
+        continue;
+      }
+      if (!asWritten && read.sentAt >= barrier) {
         this.record(read.sentAt, doc);
         continue;
       }
-      // Looked up before the last full read may have ended: its state may be older than that
-      // read's. Read the document again instead, now.
-      // The change came after the read before this one was sent (the first read: after it).
-      const after = (reads[reads.length - 2] ?? read).sentAt;
+      // Looked up before the last full read may have ended, its state may be older than that
+      // read's: read the document again instead, now (until it can be read).
       const t = Date.now();
       try {
-        const again = await this.collection.findOne({ _id: doc._id }, { projection: { data: 0, result: 0 } });
+        const again = await this.collection.findOne({ _id: doc._id }, this.readOptions());
         barrier = Date.now();
-        this.maxGapMs = Math.max(this.maxGapMs, barrier - after);
+        this.maxGapMs = Math.max(this.maxGapMs, barrier - (after[k] ?? read.sentAt));
         if (again) this.record(t, again);
       } catch {
-        // The database is going away: the stream's own failure follows.
+        change = current;
+        await sleep(this.everyMs);
       }
     }
+  }
+
+  /**
+   * How the collection is read: a job's payload and result left out; with a change stream, at the
+   * majority's state, which is the state the stream's lookups show, so a later lookup never shows
+   * an older document than a read did.
+   */
+  private readOptions() {
+    return {
+      projection: { data: 0, result: 0 },
+      ...(this.via === "stream" ? { readConcern: { level: "majority" as const } } : {}),
+    };
   }
 
   private record(t: number, d: Document): void {
@@ -356,7 +438,7 @@ export class CollectionObserver implements LiveView {
   }
 
   private async read(t: number): Promise<void> {
-    const docs = await this.collection.find({}, { projection: { data: 0, result: 0 } }).toArray();
+    const docs = await this.collection.find({}, this.readOptions()).toArray();
     for (const d of docs) this.record(t, d);
   }
 
@@ -386,7 +468,15 @@ export class CollectionObserver implements LiveView {
     // A read of the stream waits at most everyMs for a change; closing ends it sooner.
     await this.closeStream();
     await this.loop?.catch(() => {});
-    await this.read(Date.now()).catch(() => {});
+    // The last read: a change it is the first to show came after everything was last shown.
+    const t = Date.now();
+    try {
+      await this.read(t);
+      this.firstAt ??= t;
+      if (this.shownUntil !== null) this.maxGapMs = Math.max(this.maxGapMs, Date.now() - this.shownUntil);
+    } catch {
+      // The database is gone: what was read stands.
+    }
     this.ledger.append({
       type: "observer",
       t: Date.now(),
