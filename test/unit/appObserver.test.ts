@@ -260,6 +260,25 @@ describe("app mode's change-stream watcher: when a record says its document held
     ]);
   });
 
+  it("a change whose read by id fails is read again until it can be, not dropped", async () => {
+    const { seen } = await watch(
+      // Looked up before the full read ended: read again by id.
+      [{ reads: [[1000, 1001]], returned: 1001, returns: change(job("j1", 1)) }],
+      [
+        { docs: [job("j1", 1)], until: 1050 }, // the full read
+        { fails: 1060 }, // j1 by id: the database is away
+        { docs: [job("j1", 2)], until: 1070 }, // j1 by id again
+        { docs: [job("j1", 3)], until: 1100 }, // the last read, at stop
+      ],
+      4,
+    );
+    expect(seen).toEqual([
+      ["j1", 1, 1001],
+      ["j1", 2, 1060],
+      ["j1", 3, 1070],
+    ]);
+  });
+
   it("a change after which the stream shows nothing more (the collection dropped) hands over to full reads, said", async () => {
     const { seen, watcher } = await watch(
       [
