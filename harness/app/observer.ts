@@ -465,6 +465,11 @@ export class CollectionObserver implements LiveView {
   async stop(collectionName: string): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Never started (refused, or the run ended before): nothing was watched, nothing to say.
+    if (!this.loop) {
+      await this.closeStream();
+      return;
+    }
     // A read of the stream waits at most everyMs for a change; closing ends it sooner.
     await this.closeStream();
     await this.loop?.catch(() => {});

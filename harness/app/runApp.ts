@@ -376,6 +376,7 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
       dependencies: dependencies as DependencyTree | null,
       sampleEveryMs: o.sampleEveryMs,
       maxGapMs: observerRecord?.type === "observer" ? observerRecord.maxGapMs : null,
+      watch,
       ...(observerRecord?.type === "observer" && observerRecord.via ? { watchedBy: observerRecord.via } : {}),
       ...(observerRecord?.type === "observer" && observerRecord.streamNote
         ? { watchNote: observerRecord.streamNote }

@@ -55,7 +55,10 @@ export async function main(args: string[], io: CommandIo = processIo()): Promise
   let code: ExitCode = ExitCode.Pass;
   // `--seed=` hands yargs an empty string, which it reads as 0 for a number: refuse it like a bare flag.
   const empty = args.find((a) => /^--[\w-]+=$/.test(a));
-  if (empty) throw new HarnessError(`${empty.slice(0, -1)} needs a value: see "harness --help"`);
+  // Where to look: the command's own help when one was named.
+  const named = commands.find((c) => c.name === args[0]);
+  const help = named ? `see "harness ${named.name} --help"` : 'see "harness --help"';
+  if (empty) throw new HarnessError(`${empty.slice(0, -1)} needs a value: ${help}`);
   let parser = yargs(args)
     .scriptName("harness")
     .strict()
@@ -63,9 +66,9 @@ export async function main(args: string[], io: CommandIo = processIo()): Promise
     .fail((message, error) => {
       if (error instanceof HarnessError) throw error;
       const bare = /^Not enough arguments following: (\S+)/.exec(message ?? "");
-      if (bare) throw new HarnessError(`--${bare[1]} needs a value: see "harness --help"`);
+      if (bare) throw new HarnessError(`--${bare[1]} needs a value: ${help}`);
       const text = (message ?? error?.message ?? "invalid command").replace(/\s*\n\s*/g, " ");
-      throw new HarnessError(text.includes("--help") ? text : `${text}: see "harness --help"`);
+      throw new HarnessError(text.includes("--help") ? text : `${text}: ${help}`);
     });
   for (const command of commands)
     parser = parser.command(
@@ -77,10 +80,7 @@ export async function main(args: string[], io: CommandIo = processIo()): Promise
       },
     );
   await parser
-    .demandCommand(
-      1,
-      'give a command: scenario <name>, bench, compare <a> <b>, analyze <dir>, ui [dir] or list (see "harness --help")',
-    )
+    .demandCommand(1, `give a command: ${commands.map((c) => c.name).join(", ")} (see "harness --help")`)
     .help()
     .parseAsync();
   return code;

@@ -178,6 +178,8 @@ export interface AppRunInfo {
    */
   sampleEveryMs: number;
   maxGapMs: number | null;
+  /** How the run was asked to watch (--watch; absent in older runs). */
+  watch?: "auto" | "stream" | "poll";
   /** A change stream, or reads of the whole collection (absent in older runs: reads). */
   watchedBy?: "stream" | "poll";
   /** Why no change stream was used, or when it failed and reads took over. */

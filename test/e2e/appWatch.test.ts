@@ -169,9 +169,12 @@ describe("app mode's watcher (stand-in)", () => {
     expect(watcher?.via).toBe("poll");
     expect(watcher?.streamNote).toContain("findOneAndUpdate");
 
-    const refused = await observerOn(asShipped, col, [], "stream")
-      .start()
-      .catch((e: unknown) => e);
+    const refusedRecords: LedgerRecord[] = [];
+    const refusedObserver = observerOn(asShipped, col, refusedRecords, "stream");
+    const refused = await refusedObserver.start().catch((e: unknown) => e);
+    // A watcher that never started says nothing of how it watched.
+    await refusedObserver.stop("jobs");
+    expect(refusedRecords).toEqual([]);
     expect(refused).toBeInstanceOf(HarnessError);
     expect(String((refused as Error).message)).toMatch(
       /^--watch stream: no change stream to trust on jobs: .*findOneAndUpdate.*--watch poll/,
