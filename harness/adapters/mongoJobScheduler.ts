@@ -3,6 +3,7 @@ import { type Db, ObjectId } from "mongodb";
 import type { JobState } from "../checkers/types.ts";
 import { requestOf } from "../ledger/identity.ts";
 import { HarnessError } from "../util/exitCodes.ts";
+import { firstLine } from "../util/firstLine.ts";
 import { versionNear } from "../util/versionNear.ts";
 import type {
   Capability,
@@ -15,7 +16,7 @@ import type {
 import { mongoJobSchedulerCapabilities, mongoJobSchedulerClaimOrder } from "./capabilities.ts";
 import { JOBS_COLLECTION } from "./jobsCollection.ts";
 import { loadScheduler, schedulerEntry } from "./schedulerModule.ts";
-import { isPreset, loadBuilder, oneLine, type SutSpec } from "./wiring.ts";
+import { isPreset, loadBuilder, type SutSpec } from "./wiring.ts";
 
 /** The example application's Scheduler settings (its README, "Locking mechanism"). */
 export const EXAMPLE_POLL_INTERVAL_MS = 1000;
@@ -232,7 +233,7 @@ async function buildFromModule(
     built = await builder(db, handler as (job: never) => Promise<void>, { workers, id });
   } catch (error) {
     throw new HarnessError(
-      `--wiring ${path}: the builder threw (${oneLine(error)}); expected it to return a Scheduler built from (db, handler)`,
+      `--wiring ${path}: the builder threw (${firstLine(error)}); expected it to return a Scheduler built from (db, handler)`,
     );
   }
   const s = built as Partial<Scheduler> | null;

@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { HarnessError } from "../util/exitCodes.ts";
+import { firstLine } from "../util/firstLine.ts";
 
 /** How the harness builds the scheduler under test in every process. */
 export interface SutSpec {
@@ -75,7 +76,7 @@ export async function loadBuilder(path: string): Promise<WiringBuilder> {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     throw new HarnessError(
-      `--wiring ${path}: the module failed to load (${oneLine(error)}); expected a module exporting a function (db, handler) => Scheduler`,
+      `--wiring ${path}: the module failed to load (${firstLine(error)}); expected a module exporting a function (db, handler) => Scheduler`,
     );
   }
   for (const name of builderExports) {
@@ -90,10 +91,4 @@ export async function loadBuilder(path: string): Promise<WiringBuilder> {
   throw new HarnessError(
     `--wiring ${path}: exports no builder; expected \`export default\` or \`export function buildScheduler\` taking (db, handler) and returning a Scheduler`,
   );
-}
-
-/** The first line of an error's message. */
-export function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0] ?? message;
 }

@@ -8,6 +8,7 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { HarnessError } from "../util/exitCodes.ts";
+import { firstLine } from "../util/firstLine.ts";
 import { exampleApi } from "./exampleApi.ts";
 
 const name = z.string().min(1);
@@ -124,8 +125,4 @@ export function fillTemplate(value: unknown, vars: Record<string, string | numbe
   if (typeof value === "object" && value !== null)
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillTemplate(v, vars)]));
   return value;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 }

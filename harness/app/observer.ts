@@ -25,6 +25,7 @@ import type { LiveView } from "../faults/faultType.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
 import type { ObserveRecord } from "../ledger/records.ts";
 import { ExitCode, HarnessError } from "../util/exitCodes.ts";
+import { firstLine } from "../util/firstLine.ts";
 import { sleep } from "../util/wait.ts";
 
 const FINAL = new Set(["completed", "failed", "cancelled"]);
@@ -107,13 +108,15 @@ export async function changeStreamMisses(client: MongoClient, withinMs = CHECK_W
   const col = db.collection<{ _id: string; n: number }>("check");
   /** A failure of the check's own writes is not a refusal of change streams: said apart. */
   const ours = (error: unknown) =>
-    new Error(`the check could not write in a database of its own (${name}): ${oneLine(error)}`);
+    new Error(`the check could not write in a database of its own (${name}): ${firstLine(error)}`);
   try {
     await col.insertOne({ _id: "x", n: 0 }).catch((e) => Promise.reject(ours(e)));
     // As the watcher reads: the document looked up (some servers' documentKey is not the key).
     const stream = col.watch([], { fullDocument: "updateLookup", maxAwaitTimeMS: 100 });
     try {
-      await stream.tryNext().catch((e) => Promise.reject(new Error(`the server refused one: ${oneLine(e)}`)));
+      await stream
+        .tryNext()
+        .catch((e) => Promise.reject(new Error(`the server refused one: ${firstLine(e)}`)));
       const writes: [op: string, id: string, write: () => Promise<unknown>][] = [
         ["insertOne", "a", () => col.insertOne({ _id: "a", n: 0 })],
         ["insertMany", "b", () => col.insertMany([{ _id: "b", n: 0 }])],
@@ -236,7 +239,7 @@ export class CollectionObserver implements LiveView {
     try {
       client = await opener.client();
     } catch (error) {
-      return { ok: false, why: `could not connect for one: ${oneLine(error)}` };
+      return { ok: false, why: `could not connect for one: ${firstLine(error)}` };
     }
     this.streamClient = client;
     // The stream's reads, in order, as the driver sends and the server answers them (the check's
@@ -261,7 +264,7 @@ export class CollectionObserver implements LiveView {
       misses = await (opener.check ?? changeStreamMisses)(client);
     } catch (error) {
       await this.closeStream();
-      return { ok: false, why: oneLine(error) };
+      return { ok: false, why: firstLine(error) };
     }
     if (misses.length > 0) {
       await this.closeStream();
@@ -287,7 +290,7 @@ export class CollectionObserver implements LiveView {
       return { ok: true, stream, reads };
     } catch (error) {
       await this.closeStream();
-      return { ok: false, why: `the server refused one: ${oneLine(error)}` };
+      return { ok: false, why: `the server refused one: ${firstLine(error)}` };
     }
   }
 
@@ -372,7 +375,7 @@ export class CollectionObserver implements LiveView {
         } catch (error) {
           if (this.stopped) return;
           account();
-          return fallBack(`failed (${oneLine(error)})`);
+          return fallBack(`failed (${firstLine(error)})`);
         }
         if (this.stopped) return;
         account();
@@ -495,9 +498,4 @@ export class CollectionObserver implements LiveView {
       ...(this.streamNote ? { streamNote: this.streamNote } : {}),
     });
   }
-}
-
-function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0] ?? message;
 }

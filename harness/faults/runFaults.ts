@@ -1,5 +1,6 @@
 import { runs } from "../ledger/jobKinds.ts";
 import type { WindowRecord } from "../ledger/records.ts";
+import { firstLine } from "../util/firstLine.ts";
 import { sleep, waitFor } from "../util/wait.ts";
 import type { FaultEnv, Injected, PlannedFault } from "./faultType.ts";
 import { faultRegistry } from "./registry.ts";
@@ -65,9 +66,9 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
     try {
       injected = await type.inject(fault as never, procs, env);
     } catch (error) {
-      const message = `inject: ${errorText(error)}`;
+      const message = `inject: ${firstLine(error)}`;
       summary.failed.push({ id: fault.id, error: message });
-      env.progress(`${where}: could not inject: ${errorText(error)}`);
+      env.progress(`${where}: could not inject: ${firstLine(error)}`);
       // A begin and an end, so the failure is in the history and names the fault.
       writeWindow(env, window, "begin", start, { inFlight });
       writeWindow(env, window, "end", env.now(), { error: message });
@@ -90,9 +91,9 @@ export async function runFaults(options: FaultRunOptions, env: FaultEnv): Promis
           const after = await injected.heal(signal.aborted);
           if (after) detail = { ...(detail ?? {}), ...after };
         } catch (e) {
-          error = `heal: ${errorText(e)}`;
+          error = `heal: ${firstLine(e)}`;
           summary.failed.push({ id: fault.id, error });
-          env.progress(`${fault.id}: could not heal: ${errorText(e)}`);
+          env.progress(`${fault.id}: could not heal: ${firstLine(e)}`);
         }
         // A kill's own records carry its story; a failed heal of it still gets a window that says so.
         if (!type.ownRecords || error) {
@@ -128,10 +129,6 @@ function writeWindow(
     procs: w.procs,
     ...extra,
   });
-}
-
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 }
 
 /** A fault as the schedule names it: its id and its point, "kill-1 at 50%". */

@@ -13,6 +13,7 @@ import {
 } from "../trigger/triggerServer.ts";
 import { defaultCacheDir } from "../util/cacheDir.ts";
 import { envValue } from "../util/environment.ts";
+import { firstLine } from "../util/firstLine.ts";
 import { retryUntil } from "../util/retry.ts";
 
 const fromSupervisor = envValue("HARNESS_TRIGGER");
@@ -44,10 +45,6 @@ if (process.send) process.on("disconnect", () => process.exit(0));
 function unreachable(error: unknown): boolean {
   const name = (error as { name?: string })?.name ?? "";
   return /^Mongo(ServerSelection|Network|NetworkTimeout|TopologyClosed)Error$/.test(name);
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 }
 
 /** Starts the server as a service: retries while MongoDB is unreachable, one line per try. */

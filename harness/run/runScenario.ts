@@ -25,6 +25,7 @@ import type { MongoTarget } from "../servers/provision.ts";
 import type { ProviderChoice, ServerControl } from "../servers/target.ts";
 import { defaultCacheDir } from "../util/cacheDir.ts";
 import { ExitCode, HarnessError } from "../util/exitCodes.ts";
+import { firstLine } from "../util/firstLine.ts";
 import type { Reporter } from "../util/reporter.ts";
 import { createRng, type Rng, randomSeed } from "../util/rng.ts";
 import { collectRun, readFinalState } from "./collect.ts";
@@ -489,8 +490,4 @@ function watchedRestarts(target: ServerControl | undefined, control: RunControl)
       return up;
     },
   };
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 }
