@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "mongodb";
 import { readJobStates } from "../adapters/mongoJobScheduler.ts";
+import { observerOf } from "../checkers/observations.ts";
 import type { JobState } from "../checkers/types.ts";
 import { planFaults } from "../faults/planFaults.ts";
 import { FileLedger } from "../ledger/fileLedger.ts";
@@ -364,7 +365,7 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
     const history = readLedgerDir(ledgerDir);
     writeHistory(join(runDir, "history.jsonl"), history);
     writeFileSync(join(runDir, "final-state.json"), `${JSON.stringify(finalState)}\n`);
-    const observerRecord = history.records.find((r) => r.type === "observer");
+    const watcher = observerOf(history);
     const app: AppRunInfo = {
       api: o.api.name,
       command: "start" in o.service ? o.service.start.argv.join(" ") : null,
@@ -375,12 +376,10 @@ export async function runApp(o: AppOptions): Promise<AppOutcome> {
       crashes: seen.instances?.crashes ?? [],
       dependencies: dependencies as DependencyTree | null,
       sampleEveryMs: o.sampleEveryMs,
-      maxGapMs: observerRecord?.type === "observer" ? observerRecord.maxGapMs : null,
+      maxGapMs: watcher?.maxGapMs ?? null,
       watch,
-      ...(observerRecord?.type === "observer" && observerRecord.via ? { watchedBy: observerRecord.via } : {}),
-      ...(observerRecord?.type === "observer" && observerRecord.streamNote
-        ? { watchNote: observerRecord.streamNote }
-        : {}),
+      ...(watcher?.via ? { watchedBy: watcher.via } : {}),
+      ...(watcher?.streamNote ? { watchNote: watcher.streamNote } : {}),
     };
     const scheduler = dependencies?.packages.find((p) => p.name === "mongo-job-scheduler");
     const incomplete = control.stopped?.reason ?? null;

@@ -16,6 +16,9 @@ export interface FaultRunSummary {
   unstruck: string[];
 }
 
+/** The planned faults that never struck: no target at their point, or the point never came. */
+export type NotStruck = Pick<FaultRunSummary, "missed" | "unstruck">;
+
 export interface FaultRunOptions {
   plan: readonly PlannedFault[];
   /** The jobs of the run: a fault at 0.5 strikes once half of them have finished. */

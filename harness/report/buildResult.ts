@@ -5,6 +5,7 @@ import { checkerRegistry, isCheckerName } from "../checkers/index.ts";
 import { judgeRun, markInformational, runCounts } from "../checkers/judge.ts";
 import type { Checker, CheckInput, CheckSettings } from "../checkers/types.ts";
 import { keyByName } from "../checkers/verdicts.ts";
+import type { NotStruck } from "../faults/runFaults.ts";
 import type { RunClocks } from "../ledger/clockOffsets.ts";
 import { type History, problemCounts } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
@@ -39,7 +40,7 @@ export interface RunMeta {
   /** The writers' clocks of a database ledger: the history is on the server's clock within these. */
   clocks?: RunClocks;
   /** The planned faults that never struck (no target at their point, or the point never came). */
-  notStruck?: { missed: string[]; unstruck: string[] };
+  notStruck?: NotStruck;
 }
 
 /**

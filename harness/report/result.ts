@@ -1,6 +1,7 @@
 import type { EffectiveSettings } from "../adapters/adapter.ts";
 import type { ClaimOrder } from "../checkers/claimOrder.ts";
 import type { CheckerName, CheckerResult, CheckerResults, Verdict } from "../checkers/types.ts";
+import type { NotStruck } from "../faults/runFaults.ts";
 import type { RunClocks } from "../ledger/clockOffsets.ts";
 import type { HistoryProblem } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
@@ -132,7 +133,7 @@ export interface RunResult {
      * found no target at their point (no worker executing a job), `unstruck` never saw their point
      * come (too few jobs finished). A verdict without them tested less than the plan said.
      */
-    notStruck?: { missed: string[]; unstruck: string[] };
+    notStruck?: NotStruck;
   };
   /** Every checker's result, keyed by checker name in the scenario's order; figures are typed per checker. */
   checkers: CheckerResults;

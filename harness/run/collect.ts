@@ -10,6 +10,7 @@ import type { EffectiveSettings, SchedulerAdapter } from "../adapters/adapter.ts
 import { dumpJobs, JOBS_SNAPSHOT } from "../adapters/jobsCollection.ts";
 import type { SutSpec } from "../adapters/wiring.ts";
 import type { JobState } from "../checkers/types.ts";
+import type { NotStruck } from "../faults/runFaults.ts";
 import type { RunClocks } from "../ledger/clockOffsets.ts";
 import { type History, writeHistory } from "../ledger/history.ts";
 import type { HttpLoadResult } from "../load/httpLoad.ts";
@@ -22,7 +23,6 @@ import { writeRunReport } from "../report/writeReport.ts";
 import type { RunSettings, Scenario } from "../scenario/schema.ts";
 import { type MongoTarget, redact } from "../servers/provision.ts";
 import type { ProviderChoice } from "../servers/target.ts";
-import type { NotStruck } from "./faults.ts";
 
 /** Every job's final state, and the snapshot of its collection for the Scheduler UI. */
 export async function readFinalState(

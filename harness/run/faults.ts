@@ -12,7 +12,7 @@ import type {
   ProcessControl,
   ProxyControl,
 } from "../faults/faultType.ts";
-import { type FaultRunSummary, runFaults } from "../faults/runFaults.ts";
+import { type FaultRunSummary, type NotStruck, runFaults } from "../faults/runFaults.ts";
 import type { LedgerSink } from "../ledger/fileLedger.ts";
 import type { ServerControl } from "../servers/target.ts";
 import type { Reporter } from "../util/reporter.ts";
@@ -27,12 +27,6 @@ export interface FaultSchedule {
   stop(): Promise<{ summary?: FaultRunSummary; error?: unknown }>;
   /** Once settled: the planned faults that never struck (no target, or their point never came). */
   notStruck(): NotStruck | undefined;
-}
-
-/** Planned faults that never struck, as "id at N%": no target at their point, or the point never came. */
-export interface NotStruck {
-  missed: string[];
-  unstruck: string[];
 }
 
 export function startFaultSchedule(o: {
