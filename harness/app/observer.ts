@@ -117,22 +117,24 @@ export async function changeStreamMisses(client: MongoClient, withinMs = CHECK_W
       await stream
         .tryNext()
         .catch((e) => Promise.reject(new Error(`the server refused one: ${firstLine(e)}`)));
-      const writes: [op: string, id: string, write: () => Promise<unknown>][] = [
-        ["insertOne", "a", () => col.insertOne({ _id: "a", n: 0 })],
-        ["insertMany", "b", () => col.insertMany([{ _id: "b", n: 0 }])],
-        ["updateOne", "x", () => col.updateOne({ _id: "x" }, { $set: { n: 1 } })],
-        ["findOneAndUpdate", "a", () => col.findOneAndUpdate({ _id: "a" }, { $set: { n: 1 } })],
+      // Each write, the document it touches and the change it must show as.
+      const writes: [op: string, id: string, shows: "insert" | "update", write: () => Promise<unknown>][] = [
+        ["insertOne", "a", "insert", () => col.insertOne({ _id: "a", n: 0 })],
+        ["insertMany", "b", "insert", () => col.insertMany([{ _id: "b", n: 0 }])],
+        ["updateOne", "x", "update", () => col.updateOne({ _id: "x" }, { $set: { n: 1 } })],
+        ["findOneAndUpdate", "a", "update", () => col.findOneAndUpdate({ _id: "a" }, { $set: { n: 1 } })],
         [
           "findOneAndUpdate with upsert",
           "c",
+          "insert",
           () => col.findOneAndUpdate({ _id: "c" }, { $setOnInsert: { n: 0 } }, { upsert: true }),
         ],
-        ["updateMany", "b", () => col.updateMany({ _id: "b" }, { $set: { n: 1 } })],
+        ["updateMany", "b", "update", () => col.updateMany({ _id: "b" }, { $set: { n: 1 } })],
       ];
       const expected = new Map<string, string>();
-      for (const [op, id, write] of writes) {
+      for (const [op, id, shows, write] of writes) {
         await write().catch((e) => Promise.reject(ours(e)));
-        expected.set(`${id}:${op.startsWith("insert") || op.endsWith("upsert") ? "insert" : "update"}`, op);
+        expected.set(`${id}:${shows}`, op);
       }
       const deadline = Date.now() + withinMs;
       while (expected.size > 0 && Date.now() < deadline) {

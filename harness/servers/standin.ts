@@ -28,8 +28,10 @@ export async function ensureStandinInstalled(ctx: ProviderContext): Promise<stri
   const staging = `${home}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
+  // The jars are fetched once; a new launcher is compiled against the cached ones.
+  const fetching = !existsSync(jars);
   try {
-    if (!existsSync(jars)) {
+    if (fetching) {
       ctx.progress(`fetching the MongoDB stand-in (mongo-java-server ${STANDIN_VERSION}) with Maven, once…`);
       await runOwned(
         "mvn",
@@ -48,7 +50,7 @@ export async function ensureStandinInstalled(ctx: ProviderContext): Promise<stri
       "javac",
       [
         "-cp",
-        `${existsSync(jars) ? jars : join(staging, "jars")}/*`,
+        `${fetching ? join(staging, "jars") : jars}/*`,
         "-d",
         join(staging, "classes"),
         join(here, "standin", "StandinServer.java"),
